@@ -1,0 +1,82 @@
+"""Row-parallel kernels: plain arrays in, preallocated arrays out, one status per row.
+
+These are the hot paths of invsl. Each row is one SKU; rows are independent and run in
+parallel (``prange``). A row whose status is not OK on entry is skipped and keeps NaN
+outputs; a row that fails inside (a distribution that cannot be fitted, a solver that does
+not converge) gets its status set here. Nothing in a kernel raises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl import distributions as dist
+from invsl import metrics, solvers
+from invsl._jit import parallel_kernel, prange
+from invsl._status import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK
+
+#: output columns of the kernels, in order
+OUTPUTS = (
+    "reorder_point",
+    "safety_stock",
+    "alpha",
+    "beta",
+    "gamma",
+    "ready_rate",
+    "expected_backorders",
+    "expected_on_hand",
+)
+
+
+def allocate(n: int):
+    """Output arrays for n rows: an (8, n) float array (see OUTPUTS) and the kind per row."""
+    out = np.full((len(OUTPUTS), n), np.nan)
+    kind = np.full(n, -1, dtype=np.int8)
+    return out, kind
+
+
+@parallel_kernel
+def sq_kernel(
+    solve, distribution, metric, target, demand_mean, demand_std, lead_time, lead_time_std,
+    order_quantity, reorder_point, status, out, kind_out,
+):
+    """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
+
+    Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
+    solving and ``reorder_point`` only when evaluating. ``status`` (uint8) is read and
+    updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written.
+    """
+    n = status.shape[0]
+    for i in prange(n):
+        if status[i] != OK:
+            continue
+        mu = demand_mean[i]
+        kind, p1, p2, mean, sd = dist.fit(
+            distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
+        )
+        if kind < 0:
+            if distribution[i] == dist.NEGBIN or distribution[i] == dist.POISSON:
+                status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
+            else:
+                status[i] = CANNOT_FIT
+            continue
+        kind_out[i] = kind
+        q = order_quantity[i]
+        if solve:
+            s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
+            if math.isnan(s):
+                status[i] = NO_CONVERGENCE
+                continue
+        else:
+            s = reorder_point[i]
+        a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+        out[0, i] = s
+        out[1, i] = s - mean
+        out[2, i] = a
+        out[3, i] = b
+        out[4, i] = g
+        out[5, i] = rr
+        out[6, i] = eb
+        out[7, i] = oh

@@ -1,0 +1,289 @@
+"""DataFrame layer: a table of SKUs in, the same table with service levels out.
+
+One row per SKU. Rows are never dropped or reordered and the index is kept; a row that
+cannot be computed gets a ``status`` code and a ``message`` saying what to fix, and the other
+rows are computed as usual. Structural problems (a required column missing) raise
+:class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from invsl import batch
+from invsl import distributions as dist
+from invsl._status import NOT_A_NUMBER, OK, STATUS, ZERO_DEMAND
+from invsl._validate import distribution_codes, metric_codes, validate
+
+#: input columns: canonical name -> (required for evaluate, required for optimize, default)
+INPUT_COLUMNS = {
+    "demand_mean": (True, True, None),
+    "demand_std": (True, True, None),
+    "lead_time": (True, True, None),
+    "lead_time_std": (False, False, 0.0),
+    "order_quantity": (True, True, None),
+    "distribution": (False, False, None),
+    "reorder_point": (True, False, None),
+    "metric": (False, False, None),
+    "target": (False, False, None),
+}
+
+#: output columns added to the input, in order
+OUTPUT_COLUMNS = (*batch.OUTPUTS, "lead_time_distribution", "status", "message")
+
+#: other spellings accepted for input columns (lower case, blanks and dashes as underscores)
+ALIASES = {
+    "demand_mean": ("mean_demand", "mu", "avg_demand", "average_demand"),
+    "demand_std": ("std_demand", "sigma", "demand_sd", "sd_demand"),
+    "lead_time": ("leadtime", "lt", "lead_time_periods"),
+    "lead_time_std": ("leadtime_std", "lead_time_sd", "sigma_l"),
+    "order_quantity": ("q", "lot_size", "order_qty", "eoq"),
+    "reorder_point": ("s", "rop", "reorder_level"),
+}
+
+
+class InputError(ValueError):
+    """The input table cannot be used at all (for example a required column is missing)."""
+
+
+def _normalise(name: str) -> str:
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, required: list[str]):
+    """Canonical name -> column of df, from the explicit mapping, the name, or an alias."""
+    columns = dict(columns or {})
+    unknown = set(columns) - set(INPUT_COLUMNS)
+    if unknown:
+        raise InputError(
+            f"columns= maps unknown names {sorted(unknown)}; the names are {list(INPUT_COLUMNS)}"
+        )
+    by_normal = {}
+    for col in df.columns:
+        by_normal.setdefault(_normalise(col), col)
+    found = {}
+    for name in INPUT_COLUMNS:
+        if name in columns:
+            if columns[name] not in df.columns:
+                raise InputError(f"column {columns[name]!r} (given for {name}) is not in the input")
+            found[name] = columns[name]
+            continue
+        for candidate in (name, *ALIASES.get(name, ())):
+            if candidate in by_normal:
+                found[name] = by_normal[candidate]
+                break
+    missing = [name for name in required if name not in found]
+    if missing:
+        spellings = "; ".join(
+            f"{name} (also accepted: {', '.join(ALIASES[name])})" if name in ALIASES else name
+            for name in missing
+        )
+        raise InputError(
+            f"missing required column{'s' if len(missing) > 1 else ''}: {spellings}. "
+            f"Rename the column or map it with columns={{'{missing[0]}': 'your_name'}}"
+        )
+    return found
+
+
+def _numeric(series: pd.Series):
+    """Float array of a column and a mask of cells that held text that is not a number."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=float, na_value=np.nan), None
+    values = pd.to_numeric(series, errors="coerce")
+    text = series.notna() & values.isna()
+    if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
+        text &= series.astype(str).str.strip() != ""
+    return values.to_numpy(dtype=float, na_value=np.nan), text.to_numpy()
+
+
+def _show(value) -> str:
+    """A cell as the message shows it: empty cells as 'empty', text quoted."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "empty"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) -> np.ndarray:
+    """'column = value: what to fix' for each flagged row, '' for ok rows."""
+    message = np.full(status.shape[0], "", dtype=object)
+    bad = np.flatnonzero(status != OK)
+    if bad.size == 0:
+        return message
+    frame = pd.DataFrame({"status": status[bad], "field": field[bad]})
+    for (code, name), group in frame.groupby(["status", "field"], sort=False):
+        rows = bad[group.index.to_numpy()]
+        text = STATUS[int(code)][1]
+        if name and name in raw and code != ZERO_DEMAND:
+            cells = pd.Series(raw[name].iloc[rows].to_numpy(dtype=object))
+            values = cells.map(_show).to_numpy(dtype=object)
+            message[rows] = name + " = " + values + ": " + text
+        else:
+            message[rows] = text
+    return message
+
+
+def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]
+    found = _resolve_columns(df, columns, required)
+    n = len(df)
+    raw = {name: df[col] for name, col in found.items()}
+
+    numbers = {}
+    text_mask = np.zeros(n, dtype=bool)
+    text_field = np.full(n, "", dtype=object)
+    numeric_names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
+    numeric_names.append("target" if solve else "reorder_point")
+    for name in numeric_names:
+        if name in raw:
+            values, text = _numeric(raw[name])
+            if text is not None:
+                new = text & ~text_mask
+                text_field[new] = name
+                text_mask |= text
+        elif name == "lead_time_std":
+            values = np.full(n, float(lead_time_std))
+        elif name == "target":
+            values = np.full(n, float(target) if target is not None else np.nan)
+        numbers[name] = values
+    if solve and "target" in raw and target is not None:
+        numbers["target"] = np.where(np.isnan(numbers["target"]) & ~text_mask,
+                                     float(target), numbers["target"])
+    if "lead_time_std" in raw:
+        numbers["lead_time_std"] = np.where(np.isnan(numbers["lead_time_std"]), float(lead_time_std),
+                                            numbers["lead_time_std"])
+
+    dcodes = distribution_codes(raw["distribution"] if "distribution" in raw else distribution,
+                                default=distribution)
+    dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
+    mcodes = None
+    if solve:
+        mcodes = metric_codes(raw["metric"] if "metric" in raw else metric, default=metric)
+        mcodes = np.broadcast_to(mcodes, (n,)).astype(np.int8)
+
+    status, field = validate(
+        demand_mean=numbers["demand_mean"],
+        demand_std=numbers["demand_std"],
+        lead_time=numbers["lead_time"],
+        lead_time_std=numbers["lead_time_std"],
+        order_quantity=numbers["order_quantity"],
+        distribution=dcodes,
+        reorder_point=None if solve else numbers["reorder_point"],
+        metric=mcodes,
+        target=numbers["target"] if solve else None,
+    )
+    # text in a numeric column is reported as such, before anything else
+    status[text_mask] = NOT_A_NUMBER
+    field[text_mask] = text_field[text_mask]
+
+    out, kind = batch.allocate(n)
+    batch.sq_kernel(
+        solve, dcodes, mcodes if solve else np.zeros(n, np.int8),
+        numbers["target"] if solve else np.full(n, np.nan),
+        numbers["demand_mean"], numbers["demand_std"], numbers["lead_time"],
+        numbers["lead_time_std"], numbers["order_quantity"],
+        np.full(n, np.nan) if solve else numbers["reorder_point"], status, out, kind,
+    )
+    if solve:
+        zero = status == ZERO_DEMAND
+        out[0, zero] = 0.0
+        out[1, zero] = 0.0
+
+    result = df.copy(deep=False)
+    for i, name in enumerate(batch.OUTPUTS):
+        result[name] = out[i]
+    names = np.array((*dist.KIND_NAMES, ""), dtype=object)
+    result["lead_time_distribution"] = names[kind]  # kind -1 -> ""
+    result["status"] = np.array([STATUS[c][0] for c in sorted(STATUS)], dtype=object)[status]
+    result["message"] = _messages(status, field, raw)
+    return result
+
+
+def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: float = 0.0,
+             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every service level of each SKU's (s, Q) policy at its given reorder point.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per SKU with columns ``demand_mean`` and ``demand_std`` [units/period],
+        ``lead_time`` [periods], ``order_quantity`` and ``reorder_point`` [units], and
+        optionally ``sku`` (any id, passed through), ``lead_time_std`` [periods] and
+        ``distribution`` (``normal``, ``gamma``, ``poisson``, ``negbin``). Other columns
+        are passed through untouched.
+    distribution : str, optional
+        Distribution for rows without a ``distribution`` value (default ``normal``).
+    lead_time_std : float, optional
+        Lead-time standard deviation for rows without one [periods], default 0.
+    columns : mapping, optional
+        Canonical name -> column name in ``df``, for tables with other names, e.g.
+        ``{"demand_mean": "avg_monthly_sales"}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input columns, then ``reorder_point``, ``safety_stock``, ``alpha``, ``beta``,
+        ``gamma``, ``ready_rate``, ``expected_backorders``, ``expected_on_hand``,
+        ``lead_time_distribution``, ``status`` (``ok`` or a code) and ``message`` (empty
+        when ok). Same rows, order and index as ``df``.
+
+    Raises
+    ------
+    InputError
+        If a required column is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd, invsl
+    >>> df = pd.DataFrame({"sku": ["A"], "demand_mean": [100.0], "demand_std": [30.0],
+    ...                    "lead_time": [1.0], "order_quantity": [200.0],
+    ...                    "reorder_point": [120.0]})
+    >>> round(invsl.evaluate(df)["beta"].iloc[0], 6)
+    0.977332
+    """
+    return _run(df, False, metric=None, target=None, distribution=distribution,
+                lead_time_std=lead_time_std, columns=columns)
+
+
+def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95, *,
+             distribution: str = "normal", lead_time_std: float = 0.0,
+             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Reorder point of each SKU for a service target, and every service level at it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As for :func:`evaluate`, without ``reorder_point``; optional per-row ``metric`` and
+        ``target`` columns override the arguments (empty cells fall back to them).
+    metric : {"beta", "alpha", "gamma"}, optional
+        Service level to reach: fill rate (default), cycle service level or gamma. The long
+        names ``fill_rate``, ``cycle_service_level`` and ``gamma_service_level`` work too.
+    target : float, optional
+        Target strictly between 0 and 1, default 0.95.
+    distribution, lead_time_std, columns
+        As for :func:`evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As for :func:`evaluate`, with the solved ``reorder_point``: continuous demand the
+        root of metric(s) = target (to 1e-9 * max(1, sd)), integer demand the smallest
+        integer reaching the target. Rows with zero mean demand get status ``zero_demand``
+        and reorder point 0.
+
+    Examples
+    --------
+    >>> import pandas as pd, invsl
+    >>> df = pd.DataFrame({"demand_mean": [8.0], "demand_std": [0.0], "lead_time": [1.0],
+    ...                    "order_quantity": [10], "distribution": ["poisson"]})
+    >>> invsl.optimize(df, metric="beta", target=0.95)["reorder_point"].iloc[0]
+    np.float64(10.0)
+    """
+    return _run(df, True, metric=metric, target=target, distribution=distribution,
+                lead_time_std=lead_time_std, columns=columns)
