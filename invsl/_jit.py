@@ -3,7 +3,9 @@
 Every compiled function in invsl is declared with one of these decorators, so that caching,
 the error model and fastmath stay consistent across the package.
 
-- ``scalar``: scalar helpers, inlined into the kernels that call them.
+- ``scalar``: scalar helpers, compiled once and called (LLVM may still inline them).
+- ``tiny``: one-line helpers inlined at numba level into every caller. Only for functions of
+  a few operations: inlining large functions multiplies compile time and memory.
 - ``kernel``: serial array kernels.
 - ``parallel_kernel``: array kernels whose outer loop is a ``numba.prange`` over rows.
 
@@ -19,9 +21,10 @@ import numba
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
 
 scalar = numba.njit(inline="never", **_COMMON)
+tiny = numba.njit(inline="always", **_COMMON)
 kernel = numba.njit(**_COMMON)
 parallel_kernel = numba.njit(parallel=True, **_COMMON)
 
 prange = numba.prange
 
-__all__ = ["scalar", "kernel", "parallel_kernel", "prange"]
+__all__ = ["scalar", "tiny", "kernel", "parallel_kernel", "prange"]

@@ -15,7 +15,7 @@ import llvmlite.binding as _llvm
 from numba import types
 from numba.extending import get_cython_function_address
 
-from invsl._jit import scalar
+from invsl._jit import scalar, tiny
 
 _D = types.float64
 
@@ -41,37 +41,37 @@ _betainc = _declare("__pyx_fuse_0betainc", 3)  # fuse_0 is the double version
 _betaincc = _declare("__pyx_fuse_0betaincc", 3)
 
 
-@scalar
+@tiny
 def gammainc(a, x):
     """Regularized lower incomplete gamma function P(a, x)."""
     return _gammainc(a, x, 0)
 
 
-@scalar
+@tiny
 def gammaincc(a, x):
     """Regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
     return _gammaincc(a, x, 0)
 
 
-@scalar
+@tiny
 def gammaincinv(a, p):
     """The x with P(a, x) = p."""
     return _gammaincinv(a, p, 0)
 
 
-@scalar
+@tiny
 def ndtri(p):
     """Standard normal quantile."""
     return _ndtri(p, 0)
 
 
-@scalar
+@tiny
 def betainc(a, b, x):
     """Regularized incomplete beta function I_x(a, b)."""
     return _betainc(a, b, x, 0)
 
 
-@scalar
+@tiny
 def betaincc(a, b, x):
     """Complement 1 - I_x(a, b), accurate when I_x(a, b) is close to 1."""
     return _betaincc(a, b, x, 0)
@@ -80,19 +80,19 @@ _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-@scalar
+@tiny
 def norm_pdf(z):
     """Standard normal density phi(z)."""
     return _INV_SQRT2PI * math.exp(-0.5 * z * z)
 
 
-@scalar
+@tiny
 def norm_sf(z):
     """Standard normal survival 1 - Phi(z), erfc-based: accurate in the upper tail."""
     return 0.5 * math.erfc(z / _SQRT2)
 
 
-@scalar
+@tiny
 def norm_cdf(z):
     """Standard normal cdf Phi(z), erfc-based: accurate in the lower tail."""
     return 0.5 * math.erfc(-z / _SQRT2)

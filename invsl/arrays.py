@@ -60,7 +60,8 @@ def _run_sq(solve, distribution, metric, target, demand_mean, demand_std, lead_t
         metric_code,
     )
     shape = arrays[0].shape
-    mu, sigma, lt, lt_std, q, s, t, dcode, mcode = (np.ascontiguousarray(a).ravel() for a in arrays)
+    # copies: broadcast views are read-only and may alias each other
+    mu, sigma, lt, lt_std, q, s, t, dcode, mcode = (np.array(a).ravel() for a in arrays)
     status, _ = validate(
         demand_mean=mu,
         demand_std=sigma,
@@ -309,7 +310,7 @@ def _loss(x, mean, std, distribution):
     arrays = np.broadcast_arrays(np.asarray(x, float), np.asarray(mean, float),
                                  np.asarray(std, float), dcode)
     shape = arrays[0].shape
-    xs, mu, sigma, dc = (np.ascontiguousarray(a).ravel() for a in arrays)
+    xs, mu, sigma, dc = (np.array(a).ravel() for a in arrays)
     # Validate as a policy with lead time 1 (so mean/std are those of X) and Q = 1; x takes
     # the place of the reorder point (integer kinds need an integer x). Mean 0 is fine here.
     status, _ = validate(demand_mean=mu, demand_std=sigma, lead_time=np.ones_like(mu),

@@ -33,35 +33,84 @@ METRIC_ALIASES = {
 }
 
 
+#: integer order quantities up to this size get E[B] as the mean of G1 over the order
+#: cycle, which avoids differencing two large G2 values
+_SMALL_Q = 8.0
+
+
 @scalar
 def sq_metrics(kind, p1, p2, mean, s, q, mu):
     """All service levels of (s, Q) at reorder point s.
 
     Returns ``(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``.
+
+    Where E[IN] = s + Q/2 - E[X] < 0 (integer: (Q + 1)/2), the on-hand stock comes from the
+    lower-tail loss function H2 (``distributions.lower_second_order``) and E[B] = on hand -
+    E[IN]; elsewhere E[B] comes from G2 and on hand = E[IN] + E[B]. Either way no large
+    terms cancel. Rounding is kept inside the ranges: beta is clipped to [0, 1], on-hand
+    stock at 0, and with demand bounded below by 0 an inventory position that never
+    exceeds 0 (s + Q <= 0) gives beta = 0 and no stock on hand exactly.
     """
     alpha = dist.cdf(kind, p1, p2, s)
-    if dist.is_integer_kind(kind):
-        _, g1a, _ = dist.tail(kind, p1, p2, mean, s)
-        _, g1b, _ = dist.tail(kind, p1, p2, mean, s + q)
-        _, _, g2a = dist.tail(kind, p1, p2, mean, s + 1.0)
-        _, _, g2b = dist.tail(kind, p1, p2, mean, s + q + 1.0)
-        net = s + 0.5 * (q + 1.0) - mean
+    integer = dist.is_integer_kind(kind)
+    _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
+    _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
+    net = s + 0.5 * (q + 1.0) - mean if integer else s + 0.5 * q - mean
+    if integer and q <= _SMALL_Q:
+        # sums over the Q equally likely inventory positions s+1 .. s+Q: exact and free of
+        # cancellation (E[B] = mean of G1, on hand = mean of H1)
+        total_b = 0.0
+        total_h = 0.0
+        y = s + 1.0
+        while y <= s + q:
+            _, g1y, _ = dist.tail(kind, p1, p2, mean, y)
+            total_b += g1y
+            if net < 0.0:
+                h1y, _ = dist.lower(kind, p1, p2, mean, y)
+                total_h += h1y
+            y += 1.0
+        backorders = total_b / q
+        on_hand = total_h / q if net < 0.0 else net + backorders
+    elif net < 0.0:
+        # below the mean E[IN] + E[B] cancels: take on-hand from the lower tail instead,
+        # and E[B] = on-hand - E[IN] (a sum of two positive terms)
+        _, h2b = dist.lower(kind, p1, p2, mean, s + q)
+        _, h2a = dist.lower(kind, p1, p2, mean, s)
+        on_hand = (h2b - h2a) / q
+        backorders = max(on_hand, 0.0) - net
     else:
-        _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
-        _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
-        net = s + 0.5 * q - mean
-    beta = 1.0 - (g1a - g1b) / q
-    backorders = (g2a - g2b) / q
+        if integer:
+            _, _, g2a = dist.tail(kind, p1, p2, mean, s + 1.0)
+            _, _, g2b = dist.tail(kind, p1, p2, mean, s + q + 1.0)
+        backorders = max((g2a - g2b) / q, 0.0)
+        on_hand = net + backorders
+    on_hand = max(on_hand, 0.0)
+    if net < 0.0:
+        # 1 - (G1(s) - G1(s + Q)) / Q = (H1(s + Q) - H1(s)) / Q, accurate when beta is small
+        h1b, _ = dist.lower(kind, p1, p2, mean, s + q)
+        h1a, _ = dist.lower(kind, p1, p2, mean, s)
+        beta = (h1b - h1a) / q
+    else:
+        beta = 1.0 - (g1a - g1b) / q
+    beta = min(max(beta, 0.0), 1.0)
+    if kind != dist.NORMAL and s + q <= 0.0:
+        beta = 0.0
+        on_hand = 0.0
     gamma = 1.0 - backorders / mu
-    return alpha, beta, gamma, beta, backorders, net + backorders
+    return alpha, beta, gamma, beta, backorders, on_hand
 
 
 @scalar
 def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
-    """One metric at s and its slope in s.
+    """One metric at s, its shortfall 1 - metric and its slope in s (for the solvers).
 
-    Continuous X: the derivative. Integer X: the forward difference metric(s + 1) - metric(s),
-    which the formulas give exactly:
+    Far upper tails are evaluated with the fast closed forms (``tail(..., exact=False)``).
+
+    The shortfall is computed directly (no cancellation when the metric is close to 1):
+    alpha: P(X > s); beta: (G1(s) - G1(s + Q)) / Q; gamma: E[B] / mu.
+
+    The slope is, for continuous X, the derivative; for integer X the forward difference
+    metric(s + 1) - metric(s), which the formulas give exactly:
 
     - alpha: f(s) (continuous), P(X = s + 1) (integer)
     - beta: (F(s + Q) - F(s)) / Q for both
@@ -70,22 +119,18 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
     integer = dist.is_integer_kind(kind)
     if metric == ALPHA:
         value = dist.cdf(kind, p1, p2, s)
+        short = dist.sf(kind, p1, p2, s)
         if integer:
-            return value, dist.density(kind, p1, p2, s + 1.0)
-        return value, dist.density(kind, p1, p2, s)
+            return value, short, dist.density(kind, p1, p2, s + 1.0)
+        return value, short, dist.density(kind, p1, p2, s)
     if metric == BETA:
-        sa, g1a, _ = dist.tail(kind, p1, p2, mean, s)
-        sb, g1b, _ = dist.tail(kind, p1, p2, mean, s + q)
-        return 1.0 - (g1a - g1b) / q, (sa - sb) / q
+        sa, g1a, _ = dist.tail(kind, p1, p2, mean, s, False)
+        sb, g1b, _ = dist.tail(kind, p1, p2, mean, s + q, False)
+        short = (g1a - g1b) / q
+        return 1.0 - short, short, (sa - sb) / q
     # gamma
     shift = 1.0 if integer else 0.0
-    _, g1a, g2a = dist.tail(kind, p1, p2, mean, s + shift)
-    _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q + shift)
-    return 1.0 - (g2a - g2b) / (q * mu), (g1a - g1b) / (q * mu)
-
-
-@scalar
-def metric_value(metric, kind, p1, p2, mean, s, q, mu):
-    """One metric at s."""
-    value, _ = metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
-    return value
+    _, g1a, g2a = dist.tail(kind, p1, p2, mean, s + shift, False)
+    _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q + shift, False)
+    short = (g2a - g2b) / (q * mu)
+    return 1.0 - short, short, (g1a - g1b) / (q * mu)

@@ -2,7 +2,8 @@
 
 - Continuous lead-time demand: the root of metric(s) = target, to an absolute tolerance of
   ``1e-9 * max(1, sd(X))`` (contract). alpha uses the quantile function directly; beta and
-  gamma use a safeguarded Newton iteration with the analytic derivative: every iterate
+  gamma use a safeguarded Newton iteration with the analytic derivative, applied to
+  log(1 - metric) (nearly linear in the tails, where plain Newton crawls): every iterate
   updates a bracket, and a step that leaves it is replaced by bisection (or, while one side
   is still open, by a doubling search).
 - Integer lead-time demand: the smallest integer s with metric(s) >= target. The same scheme
@@ -16,7 +17,7 @@ import math
 
 from invsl import distributions as dist
 from invsl import metrics
-from invsl._jit import scalar
+from invsl._jit import scalar, tiny
 
 #: relative tolerance used internally; tighter than the contract's 1e-9 for a safety margin
 _REL_TOL = 1e-10
@@ -24,17 +25,27 @@ _MAX_ITER = 400
 
 
 @scalar
-def _start(metric, kind, p1, p2, mean, sd, q, target):
-    """A starting point: the lead-time demand quantile for the target, normal approximation."""
-    if metric == metrics.ALPHA and (kind == dist.NORMAL or kind == dist.GAMMA):
-        return dist.quantile(kind, p1, p2, target)
-    z = dist.sp.ndtri(target)
-    if metric != metrics.ALPHA:
-        # beta and gamma are met lower than the quantile when Q is large next to sd
-        z = min(z, 4.0)
-        z -= 0.5 * q / max(sd, 1e-300)
-        z = max(z, -4.0)
-    return mean + sd * z
+def _start(metric, kind, p1, p2, mean, sd, q, mu, target):
+    """A starting point from the normal approximation.
+
+    alpha: the quantile. beta: the larger of the small-Q answer (the quantile, less Q/2)
+    and the large-Q answer (deterministic demand: mean - (1 - t) Q). gamma: the same with
+    the shortfall scaled to backorders.
+    """
+    quant = mean + sd * dist.sp.ndtri(target)
+    if metric == metrics.ALPHA:
+        return quant
+    if metric == metrics.BETA:
+        return max(quant - 0.5 * q, mean - (1.0 - target) * q)
+    return max(quant - 0.5 * q, mean - math.sqrt(2.0 * (1.0 - target) * q * mu))
+
+
+@tiny
+def _log_newton(value, short, slope, target):
+    """Newton step on log(1 - metric) = log(1 - target); NaN when it is not defined."""
+    if slope > 0.0 and short > 0.0:
+        return (math.log(short) - math.log1p(-target)) * short / slope
+    return math.nan
 
 
 @scalar
@@ -46,18 +57,19 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
     step = max(sd, 0.5 * q, 1e-6 * max(1.0, abs(mean)))
     lo = -math.inf
     hi = math.inf
-    s = _start(metric, kind, p1, p2, mean, sd, q, target)
+    s = _start(metric, kind, p1, p2, mean, sd, q, mu, target)
     for _ in range(_MAX_ITER):
-        value, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
+        value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
         if value < target:
             lo = s
         else:
             hi = s
         if hi - lo <= tol:
             return 0.5 * (lo + hi)
-        nxt = math.nan
-        if slope > 0.0:
-            nxt = s + (target - value) / slope
+        nxt = s + _log_newton(value, short, slope, target)
+        if abs(nxt - s) <= 0.1 * tol:
+            # converged: the Newton correction is far below the tolerance
+            return nxt
         if not (nxt > lo and nxt < hi):
             if math.isfinite(lo) and math.isfinite(hi):
                 nxt = 0.5 * (lo + hi)
@@ -67,8 +79,6 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
             else:
                 nxt = hi - step
                 step *= 2.0
-        if abs(nxt - s) <= 0.1 * tol:
-            return nxt
         s = nxt
     return math.nan
 
@@ -79,25 +89,26 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
     step = max(1.0, math.floor(sd))
     lo = -math.inf  # largest s known infeasible
     hi = math.inf  # smallest s known feasible
-    s = math.floor(_start(metric, kind, p1, p2, mean, sd, q, target))
+    s = math.floor(_start(metric, kind, p1, p2, mean, sd, q, mu, target))
     for _ in range(_MAX_ITER):
-        value, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
+        value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
         if value >= target:
             hi = s
         else:
             lo = s
         if hi - lo == 1.0:
             return hi
+        step_ = _log_newton(value, short, slope, target)
         if value >= target:
             # the root lies at or below s; aim just at or below it and test its neighbour
             jump = 1.0
-            if slope > 0.0:
-                jump = max(1.0, math.floor((value - target) / slope))
+            if step_ < 0.0:
+                jump = max(1.0, math.floor(-step_))
             nxt = s - jump
         else:
             nxt = math.nan
-            if slope > 0.0:
-                nxt = s + max(1.0, math.ceil((target - value) / slope))
+            if step_ > 0.0:
+                nxt = s + max(1.0, math.ceil(step_))
             if not (nxt < hi):
                 nxt = math.nan
             if math.isnan(nxt) and not math.isfinite(hi):
