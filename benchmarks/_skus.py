@@ -5,7 +5,7 @@ The tables mimic a real assortment: a few fast movers and a long tail of slow on
 of lead times, and order quantities of one to eight periods of demand.
 
 Columns follow the invsl DataFrame layer: ``sku``, ``demand_mean``, ``demand_std``,
-``lead_time``, ``order_quantity`` (all per period; see docs/_api_plan.md).
+``lead_time``, ``order_quantity`` (all per period; see docs/api.md).
 """
 
 from __future__ import annotations

@@ -52,11 +52,11 @@ def _run(kind: str, input_path: str, output_path: str, quiet: bool, **options) -
         write_table(result, output_path)
     except (frame.InputError, TableError) as exc:
         _fail(str(exc))
-    flagged = result["status"].to_numpy() != "ok"
+    flagged = (result["status"] != "ok").to_numpy()
     n_flagged = int(np.count_nonzero(flagged))
     if n_flagged:
-        counts = result.loc[flagged, "status"].value_counts()
-        detail = ", ".join(f"{name}: {count}" for name, count in counts.items())
+        counts = result.loc[flagged, "status"].astype(str).value_counts()
+        detail = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
         click.echo(
             f"invsl: {n_flagged} of {len(result)} rows flagged ({detail}); "
             f"see the status and message columns of {output_path}",

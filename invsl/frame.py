@@ -15,7 +15,7 @@ import pandas as pd
 
 from invsl import batch
 from invsl import distributions as dist
-from invsl._status import NOT_A_NUMBER, OK, STATUS, ZERO_DEMAND
+from invsl._status import NAMES, NOT_A_NUMBER, OK, STATUS, ZERO_DEMAND
 from invsl._validate import distribution_codes, metric_codes, validate
 
 #: input columns: canonical name -> (required for evaluate, required for optimize, default)
@@ -43,6 +43,10 @@ ALIASES = {
     "order_quantity": ("q", "lot_size", "order_qty", "eoq"),
     "reorder_point": ("s", "rop", "reorder_level"),
 }
+
+
+#: kind code -> position in the list of distinct kind names
+_KIND_CODE = np.array([list(dict.fromkeys(dist.KIND_NAMES)).index(n) for n in dist.KIND_NAMES])
 
 
 class InputError(ValueError):
@@ -197,11 +201,18 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
 
     result = df.copy(deep=False)
     for i, name in enumerate(batch.OUTPUTS):
+        if name == "reorder_point" and not solve:
+            if found["reorder_point"] == "reorder_point":
+                continue  # evaluate keeps the input column untouched, bad rows included
+            out[i] = numbers["reorder_point"]
         result[name] = out[i]
-    names = np.array((*dist.KIND_NAMES, ""), dtype=object)
-    result["lead_time_distribution"] = names[kind]  # kind -1 -> ""
-    result["status"] = np.array([STATUS[c][0] for c in sorted(STATUS)], dtype=object)[status]
-    result["message"] = _messages(status, field, raw)
+    # status and lead_time_distribution are categoricals with fixed categories (cheap for
+    # millions of rows, the same dtype on every run); message is plain text
+    kinds = list(dict.fromkeys(dist.KIND_NAMES))
+    kind_codes = np.where(kind < 0, -1, np.take(_KIND_CODE, kind.astype(np.intp) % len(_KIND_CODE)))
+    result["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes, categories=kinds)
+    result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
+    result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
     return result
 
 
