@@ -105,7 +105,9 @@ def main() -> None:
 
 @main.command()
 @_with_common
-@click.option("--metric", type=click.Choice(["alpha", "beta", "gamma"], case_sensitive=False),
+@click.option("--metric", type=click.Choice(["alpha", "beta", "gamma", "cycle_service_level",
+                                            "fill_rate", "gamma_service_level"],
+                                           case_sensitive=False),
               default="beta", show_default=True,
               help="Service level to reach: alpha = cycle service level (chance of no "
                    "stockout per order cycle), beta = fill rate (share of demand served "

@@ -87,7 +87,7 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
         )
         raise InputError(
             f"missing required column{'s' if len(missing) > 1 else ''}: {spellings}. "
-            f"Rename the column or map it with columns={{'{missing[0]}': 'your_name'}}"
+            f"Rename the column, or from Python map it with columns={{'{missing[0]}': 'your_name'}}"
         )
     return found
 

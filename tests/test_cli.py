@@ -26,7 +26,7 @@ def test_optimize_csv_all_ok(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text(GOOD)
     out = tmp_path / "out.csv"
-    result = run("optimize", src, "-o", out, "--metric", "alpha", "--target", "0.95")
+    result = run("optimize", src, "-o", out, "--metric", "cycle_service_level", "--target", "0.95")
     assert result.exit_code == 0, result.output
     df = pd.read_csv(out, dtype={"sku": str})
     assert df["sku"].tolist() == ["007", "008"]  # ids untouched
