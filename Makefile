@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/python -m datasets.demo
 
 test: $(STAMP)
+	$(BIN)/ruff check invsl tests benchmarks datasets
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q benchmarks --benchmark-only --short --benchmark-json=benchmark-results.json
 

@@ -15,7 +15,7 @@ import llvmlite.binding as _llvm
 from numba import types
 from numba.extending import get_cython_function_address
 
-from invsl._jit import scalar, tiny
+from invsl._jit import tiny
 
 _D = types.float64
 
