@@ -45,8 +45,9 @@ ALIASES = {
 }
 
 
-#: kind code -> position in the list of distinct kind names
-_KIND_CODE = np.array([list(dict.fromkeys(dist.KIND_NAMES)).index(n) for n in dist.KIND_NAMES])
+#: categories of the lead_time_distribution column, and kind code -> category position
+_KIND_CATEGORIES = list(dict.fromkeys(dist.KIND_NAMES))
+_KIND_CODE = np.array([_KIND_CATEGORIES.index(name) for name in dist.KIND_NAMES])
 
 
 class InputError(ValueError):
@@ -208,9 +209,9 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
         result[name] = out[i]
     # status and lead_time_distribution are categoricals with fixed categories (cheap for
     # millions of rows, the same dtype on every run); message is plain text
-    kinds = list(dict.fromkeys(dist.KIND_NAMES))
-    kind_codes = np.where(kind < 0, -1, np.take(_KIND_CODE, kind.astype(np.intp) % len(_KIND_CODE)))
-    result["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes, categories=kinds)
+    kind_codes = np.where(kind < 0, -1, _KIND_CODE[np.maximum(kind, 0)])  # -1: not fitted
+    result["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes,
+                                                                 categories=_KIND_CATEGORIES)
     result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
     result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
     return result

@@ -45,7 +45,7 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     Returns ``(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``.
 
     Where E[IN] = s + Q/2 - E[X] < 0 (integer: (Q + 1)/2), the on-hand stock comes from the
-    lower-tail loss function H2 (``distributions.lower_second_order``) and E[B] = on hand -
+    lower-tail loss function H2 (``distributions.lower``) and E[B] = on hand -
     E[IN]; elsewhere E[B] comes from G2 and on hand = E[IN] + E[B]. Either way no large
     terms cancel. Rounding is kept inside the ranges: beta is clipped to [0, 1], on-hand
     stock at 0, and with demand bounded below by 0 an inventory position that never
@@ -56,6 +56,10 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
     _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
     net = s + 0.5 * (q + 1.0) - mean if integer else s + 0.5 * q - mean
+    if net < 0.0:
+        # lower-tail loss functions at both ends of the cycle (H1 for beta, H2 for on hand)
+        h1a, h2a = dist.lower(kind, p1, p2, mean, s)
+        h1b, h2b = dist.lower(kind, p1, p2, mean, s + q)
     if integer and q <= _SMALL_Q:
         # sums over the Q equally likely inventory positions s+1 .. s+Q: exact and free of
         # cancellation (E[B] = mean of G1, on hand = mean of H1)
@@ -74,8 +78,6 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     elif net < 0.0:
         # below the mean E[IN] + E[B] cancels: take on-hand from the lower tail instead,
         # and E[B] = on-hand - E[IN] (a sum of two positive terms)
-        _, h2b = dist.lower(kind, p1, p2, mean, s + q)
-        _, h2a = dist.lower(kind, p1, p2, mean, s)
         on_hand = (h2b - h2a) / q
         backorders = max(on_hand, 0.0) - net
     else:
@@ -87,8 +89,6 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     on_hand = max(on_hand, 0.0)
     if net < 0.0:
         # 1 - (G1(s) - G1(s + Q)) / Q = (H1(s + Q) - H1(s)) / Q, accurate when beta is small
-        h1b, _ = dist.lower(kind, p1, p2, mean, s + q)
-        h1a, _ = dist.lower(kind, p1, p2, mean, s)
         beta = (h1b - h1a) / q
     else:
         beta = 1.0 - (g1a - g1b) / q

@@ -25,7 +25,7 @@ _MAX_ITER = 400
 
 
 @scalar
-def _start(metric, kind, p1, p2, mean, sd, q, mu, target):
+def _start(metric, mean, sd, q, mu, target):
     """A starting point from the normal approximation.
 
     alpha: the quantile. beta: the larger of the small-Q answer (the quantile, less Q/2)
@@ -57,7 +57,7 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
     step = max(sd, 0.5 * q, 1e-6 * max(1.0, abs(mean)))
     lo = -math.inf
     hi = math.inf
-    s = _start(metric, kind, p1, p2, mean, sd, q, mu, target)
+    s = _start(metric, mean, sd, q, mu, target)
     for _ in range(_MAX_ITER):
         value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
         if value < target:
@@ -89,7 +89,7 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
     step = max(1.0, math.floor(sd))
     lo = -math.inf  # largest s known infeasible
     hi = math.inf  # smallest s known feasible
-    s = math.floor(_start(metric, kind, p1, p2, mean, sd, q, mu, target))
+    s = math.floor(_start(metric, mean, sd, q, mu, target))
     for _ in range(_MAX_ITER):
         value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
         if value >= target:
@@ -98,17 +98,17 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
             lo = s
         if hi - lo == 1.0:
             return hi
-        step_ = _log_newton(value, short, slope, target)
+        newton = _log_newton(value, short, slope, target)
         if value >= target:
             # the root lies at or below s; aim just at or below it and test its neighbour
             jump = 1.0
-            if step_ < 0.0:
-                jump = max(1.0, math.floor(-step_))
+            if newton < 0.0:
+                jump = max(1.0, math.floor(-newton))
             nxt = s - jump
         else:
             nxt = math.nan
-            if step_ > 0.0:
-                nxt = s + max(1.0, math.ceil(step_))
+            if newton > 0.0:
+                nxt = s + max(1.0, math.ceil(newton))
             if not (nxt < hi):
                 nxt = math.nan
             if math.isnan(nxt) and not math.isfinite(hi):
