@@ -73,8 +73,7 @@ def _run_sq(solve, distribution, metric, target, demand_mean, demand_std, lead_t
         metric=mcode if solve else None,
         target=t if solve else None,
     )
-    out, kind = batch.allocate(mu.shape[0])
-    batch.sq_kernel(solve, dcode, mcode, t, mu, sigma, lt, lt_std, q, s, status, out, kind)
+    out, kind = batch.sq(solve, dcode, mcode, t, mu, sigma, lt, lt_std, q, s, status)
     return {name: out[i].reshape(shape) for i, name in enumerate(batch.OUTPUTS)}, shape
 
 

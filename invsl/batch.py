@@ -13,8 +13,8 @@ import math
 import numpy as np
 
 from invsl import distributions as dist
-from invsl import metrics, solvers
-from invsl._jit import parallel_kernel, prange
+from invsl import integer_sq, metrics, normal_sq, solvers
+from invsl._jit import parallel_kernel, prange, tiny
 from invsl._status import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK
 
 #: output columns of the kernels, in order
@@ -31,10 +31,20 @@ OUTPUTS = (
 
 
 def allocate(n: int):
-    """Output arrays for n rows: an (8, n) float array (see OUTPUTS) and the kind per row."""
-    out = np.full((len(OUTPUTS), n), np.nan)
-    kind = np.full(n, -1, dtype=np.int8)
-    return out, kind
+    """Output arrays for n rows: an (8, n) float array (see OUTPUTS) and the kind per row.
+
+    They are left uninitialised: ``sq_kernel`` writes every element (NaN and -1 for rows it
+    skips), in parallel, which is much faster than filling them here first.
+    """
+    return np.empty((len(OUTPUTS), n)), np.empty(n, dtype=np.int8)
+
+
+@tiny
+def _skip(out, kind_out, i):
+    """Outputs of a row that is not computed: NaN, kind -1."""
+    for j in range(out.shape[0]):
+        out[j, i] = math.nan
+    kind_out[i] = -1
 
 
 @parallel_kernel
@@ -46,10 +56,12 @@ def sq_kernel(
 
     Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
     solving and ``reorder_point`` only when evaluating. ``status`` (uint8) is read and
-    updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written.
+    updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
+    (NaN and -1 for rows that are not computed).
     """
     n = status.shape[0]
     for i in prange(n):
+        _skip(out, kind_out, i)
         if status[i] != OK:
             continue
         mu = demand_mean[i]
@@ -64,14 +76,30 @@ def sq_kernel(
             continue
         kind_out[i] = kind
         q = order_quantity[i]
-        if solve:
-            s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
+        fused = solve and metric[i] != metrics.ALPHA
+        if fused and (kind == dist.POISSON or kind == dist.NEGBIN):
+            # solve by exact recurrences and report the metrics from the same state
+            s, a, b, g, rr, eb, oh = integer_sq.solve(
+                metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
+            )
+            if math.isnan(s):
+                status[i] = NO_CONVERGENCE
+                continue
+        elif fused and kind == dist.NORMAL:
+            # Halley's method; the metrics come from its last evaluation
+            s, a, b, g, rr, eb, oh = normal_sq.solve(metric[i], mean, sd, q, mu, target[i])
             if math.isnan(s):
                 status[i] = NO_CONVERGENCE
                 continue
         else:
-            s = reorder_point[i]
-        a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+            if solve:
+                s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
+                if math.isnan(s):
+                    status[i] = NO_CONVERGENCE
+                    continue
+            else:
+                s = reorder_point[i]
+            a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
         out[0, i] = s
         out[1, i] = s - mean
         out[2, i] = a
@@ -80,3 +108,27 @@ def sq_kernel(
         out[5, i] = rr
         out[6, i] = eb
         out[7, i] = oh
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def sq(solve, distribution, metric, target, demand_mean, demand_std, lead_time, lead_time_std,
+       order_quantity, reorder_point, status):
+    """Run ``sq_kernel`` on 1-d arrays of one length; returns ``(out, kind)`` (see allocate).
+
+    The inputs are passed as read-only views, whatever their origin (pandas hands out
+    read-only views of its columns, numpy gives writable arrays), so that the kernel is
+    compiled, and cached, for one signature only. ``status`` is updated in place.
+    """
+    out, kind = allocate(status.shape[0])
+    inputs = [
+        _readonly(np.ascontiguousarray(a))
+        for a in (distribution, metric, target, demand_mean, demand_std, lead_time,
+                  lead_time_std, order_quantity, reorder_point)
+    ]
+    sq_kernel(bool(solve), *inputs, status, out, kind)
+    return out, kind

@@ -95,6 +95,8 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
 
 def _numeric(series: pd.Series):
     """Float array of a column and a mask of cells that held text that is not a number."""
+    if series.dtype == np.float64:
+        return series.to_numpy(copy=False), None  # read-only view; nothing writes to it
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=float, na_value=np.nan), None
     values = pd.to_numeric(series, errors="coerce")
@@ -115,7 +117,7 @@ def _show(value) -> str:
 
 def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) -> np.ndarray:
     """'column = value: what to fix' for each flagged row, '' for ok rows."""
-    message = np.full(status.shape[0], "", dtype=object)
+    message = np.array([""], dtype=object).repeat(status.shape[0])
     bad = np.flatnonzero(status != OK)
     if bad.size == 0:
         return message
@@ -187,33 +189,48 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
     status[text_mask] = NOT_A_NUMBER
     field[text_mask] = text_field[text_mask]
 
-    out, kind = batch.allocate(n)
-    batch.sq_kernel(
+    out, kind = batch.sq(
         solve, dcodes, mcodes if solve else np.zeros(n, np.int8),
         numbers["target"] if solve else np.full(n, np.nan),
         numbers["demand_mean"], numbers["demand_std"], numbers["lead_time"],
         numbers["lead_time_std"], numbers["order_quantity"],
-        np.full(n, np.nan) if solve else numbers["reorder_point"], status, out, kind,
+        np.full(n, np.nan) if solve else numbers["reorder_point"], status,
     )
     if solve:
         zero = status == ZERO_DEMAND
         out[0, zero] = 0.0
         out[1, zero] = 0.0
 
-    result = df.copy(deep=False)
+    added = {}
     for i, name in enumerate(batch.OUTPUTS):
         if name == "reorder_point" and not solve:
             if found["reorder_point"] == "reorder_point":
                 continue  # evaluate keeps the input column untouched, bad rows included
             out[i] = numbers["reorder_point"]
-        result[name] = out[i]
+        added[name] = out[i]
     # status and lead_time_distribution are categoricals with fixed categories (cheap for
     # millions of rows, the same dtype on every run); message is plain text
     kind_codes = np.where(kind < 0, -1, _KIND_CODE[np.maximum(kind, 0)])  # -1: not fitted
-    result["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes,
-                                                                 categories=_KIND_CATEGORIES)
-    result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
-    result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
+    added["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes,
+                                                                categories=_KIND_CATEGORIES)
+    added["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
+    added["message"] = _messages(status, field, raw)
+    return _assemble(df, added)
+
+
+def _assemble(df: pd.DataFrame, added: dict) -> pd.DataFrame:
+    """The input columns followed by the added ones (an added name replaces an input column
+    of that name in place), index kept. The added arrays become columns without a copy."""
+    if not df.columns.is_unique:
+        result = df.copy(deep=False)
+        for name, values in added.items():
+            result[name] = values
+        return result
+    columns = {name: df[name] for name in df.columns}
+    for name, values in added.items():
+        columns[name] = pd.Series(values, index=df.index, copy=False)
+    result = pd.DataFrame(columns, index=df.index, copy=False)
+    result.columns.name = df.columns.name
     return result
 
 

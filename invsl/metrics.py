@@ -14,6 +14,9 @@ X is the lead-time demand, described by ``(kind, p1, p2, mean)`` (see ``distribu
 
 from __future__ import annotations
 
+import math
+
+from invsl import _recurrence as rec
 from invsl import distributions as dist
 from invsl._jit import scalar
 
@@ -50,7 +53,41 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     terms cancel. Rounding is kept inside the ranges: beta is clipped to [0, 1], on-hand
     stock at 0, and with demand bounded below by 0 an inventory position that never
     exceeds 0 (s + Q <= 0) gives beta = 0 and no stock on hand exactly.
+
+    Poisson and negbin with Q <= ``_recurrence.RECURRENCE_Q`` are evaluated exactly at s + Q
+    and stepped down to s by the exact recurrences of ``_recurrence``; E[B] is then the mean
+    of G1 over the Q inventory positions (positive terms only).
     """
+    if (kind == dist.POISSON or kind == dist.NEGBIN) and q <= rec.RECURRENCE_Q:
+        t_s, t_g1, t_g2, t_p, b_s, b_g1, b_g2, b_p, w = rec.window(kind, p1, p2, mean, s, q)
+        return integer_report(kind, p1, p2, mean, s, q, mu, b_s, b_g1, b_g2, t_g1, t_g2, w)
+    return _sq_metrics(kind, p1, p2, mean, s, q, mu)
+
+
+@scalar
+def integer_report(kind, p1, p2, mean, s, q, mu, b_s, b_g1, b_g2, t_g1, t_g2, w):
+    """Every (s, Q) metric of Poisson or negbin demand from the states at s and s + Q.
+
+    ``b_*`` are S, G1, G2 at s, ``t_*`` at s + Q, and ``w`` the sum of G1 over s + 1 .. s + Q
+    (NaN when not collected: E[B] then comes from the G2 difference). Where E[IN] < 0 (or
+    s + Q <= 0) the lower-tail route of the generic evaluation is taken instead.
+    """
+    net = s + 0.5 * (q + 1.0) - mean
+    if net < 0.0 or s + q <= 0.0:
+        return _sq_metrics(kind, p1, p2, mean, s, q, mu)
+    alpha = 1.0 - b_s if b_s <= 0.5 else dist.cdf(kind, p1, p2, s)
+    beta = min(max(1.0 - (b_g1 - t_g1) / q, 0.0), 1.0)
+    if math.isnan(w):
+        backorders = max(((b_g2 - b_g1) - (t_g2 - t_g1)) / q, 0.0)
+    else:
+        backorders = w / q
+    on_hand = max(net + backorders, 0.0)
+    return alpha, beta, 1.0 - backorders / mu, beta, backorders, on_hand
+
+
+@scalar
+def _sq_metrics(kind, p1, p2, mean, s, q, mu):
+    """``sq_metrics`` by direct evaluation of the loss functions at both ends of the cycle."""
     alpha = dist.cdf(kind, p1, p2, s)
     integer = dist.is_integer_kind(kind)
     _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)

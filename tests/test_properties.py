@@ -200,8 +200,10 @@ def test_poisson_with_random_lead_time_is_negbin(mu, L, lt_std, Q, z):
     same = invsl.service_levels(s, Q, mu, math.sqrt(mu), L, lt_std, distribution="negbin")
     ref = ref_metrics("negbin", s, Q, mu, math.sqrt(mu), L, lt_std)
     # same model; the variances differ in the last bits (sqrt(mu)**2 != mu exactly), and the
-    # negbin size r = E[X]^2 / (Var - E[X]) amplifies that by E[X] / (Var - E[X])
-    rel = 1e-10 + 1e-15 * ex / (var - ex)
+    # negbin size r = E[X]^2 / (Var - E[X]) amplifies that by E[X] / (Var - E[X]); near the
+    # Poisson limit (r ~ 1e6) the incomplete beta functions behind G2 add ~1e-10 on their own,
+    # so the two are compared at the accuracy that both must reach against mpmath (below)
+    rel = 1e-9 + 1e-15 * ex / (var - ex)
     for k in ALL:
         g = float(np.asarray(got[k]))
         assert g == pytest.approx(float(np.asarray(same[k])), rel=rel, abs=1e-12), k
