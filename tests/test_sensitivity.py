@@ -269,3 +269,20 @@ def test_structural_errors_raise():
         invsl.sensitivity(df, target=["high"])
     with pytest.raises(InputError, match="DataFrame"):
         invsl.sensitivity(df.to_dict(), target=0.9)
+
+
+def test_docs_examples_run():
+    """The examples of docs/scale.md and of the docstring give the output shown there."""
+    import doctest
+    import pathlib
+    import sys
+
+    module = sys.modules["invsl.sensitivity"]  # the attribute invsl.sensitivity is the function
+
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    path = pathlib.Path(__file__).parents[1] / "docs" / "scale.md"
+    result = doctest.testfile(str(path), module_relative=False, globs={"invsl": invsl},
+                              optionflags=flags)
+    assert result.attempted >= 5 and result.failed == 0
+    result = doctest.testmod(module, optionflags=flags)
+    assert result.attempted >= 3 and result.failed == 0
