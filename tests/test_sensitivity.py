@@ -286,3 +286,10 @@ def test_docs_examples_run():
     assert result.attempted >= 5 and result.failed == 0
     result = doctest.testmod(module, optionflags=flags)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_empty_table_gives_an_empty_cube():
+    df = _mixed_frame().iloc[:0]
+    cube = invsl.sensitivity(df, target=[0.9, 0.95], lead_time_factor=[1.0, 2.0])
+    assert dict(cube.sizes) == {"sku": 0, "target": 2, "lead_time_factor": 2}
+    assert cube["reorder_point"].dtype == np.float64
