@@ -4,6 +4,9 @@ The public API:
 
 - DataFrame layer: :func:`evaluate` (every metric at given reorder points) and
   :func:`optimize` (the reorder point for a target, and every metric at it).
+- What-if cubes: :func:`sensitivity` (an xarray.Dataset over SKUs x targets x order-quantity
+  and lead-time factors). Dask: ``invsl.dask.optimize`` / ``invsl.dask.evaluate`` (import
+  ``invsl.dask``; needs the ``dask`` extra).
 - Array functions with broadcasting: :func:`service_levels`, :func:`cycle_service_level`
   (``alpha``), :func:`fill_rate` (``beta``), :func:`gamma_service_level` (``gamma``),
   :func:`ready_rate`, :func:`expected_backorders`, :func:`expected_on_hand`,
@@ -15,6 +18,7 @@ The definitions are in docs/service-levels.md.
 
 from invsl._version import __version__
 from invsl.frame import InputError, evaluate, optimize
+from invsl.sensitivity import sensitivity
 from invsl.arrays import (
     alpha,
     beta,
@@ -38,6 +42,7 @@ __all__ = [
     "InputError",
     "evaluate",
     "optimize",
+    "sensitivity",
     "alpha",
     "beta",
     "cycle_service_level",
