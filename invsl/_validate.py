@@ -25,6 +25,7 @@ from invsl._status import (
 )
 
 _DISTRIBUTION_CODES = {name: code for code, name in enumerate(dist.DISTRIBUTION_NAMES)}
+_DISTRIBUTION_CODES.update({"empirical": 6, "compound_poisson": 7})  # invsl.pmf (from history)
 
 
 def _codes(values, table: dict, default: str) -> np.ndarray:
