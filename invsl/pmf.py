@@ -11,8 +11,9 @@ Two lead-time demand models (see docs/history.md):
   time has no meaning for a pmf of whole periods; such rows are flagged, see
   ``invsl._pmf_frame``). Up to ``FFT_FROM`` support points the convolution is direct
   (binary powering, sums of positive terms: exact up to rounding, exact support). Beyond, it
-  is done by FFT (radix 2): entries below ``FFT_ZERO`` are round-off and set to 0, and
-  the support is cut where the remaining tail mass is below ``FFT_ZERO``.
+  is done by FFT (radix 2): each entry then carries an absolute round-off of a few 1e-16
+  (negative ones are set to 0), and the support is cut where the remaining tail mass is
+  below ``FFT_ZERO`` = 1e-15.
 - **compound_poisson** (stuttering Poisson): Poisson order arrivals, geometric order sizes
   on {1, 2, ...}. Lead-time demand by the Panjer recursion [1]_, which for geometric sizes
   needs O(1) work per support point. The support is cut where the remaining tail mass is
@@ -45,7 +46,7 @@ PMF_DISTRIBUTION_NAMES = {"empirical": EMPIRICAL, "compound_poisson": COMPOUND_P
 
 #: support size from which the empirical convolution is done by FFT instead of directly
 FFT_FROM = 2048
-#: FFT round-off level: smaller pmf entries are set to 0, the tail below it is cut
+#: FFT path: the support is cut where the remaining tail mass is below this
 FFT_ZERO = 1e-15
 #: compound Poisson: the support is cut where the tail mass is below this
 TAIL_MASS = 1e-16
@@ -125,8 +126,8 @@ def _fft(re, im, inverse):
 def convolve_power_fft(p, n, size):
     """p convolved with itself n times by FFT; returns the first ``size`` values.
 
-    Entries below FFT_ZERO (round-off) are set to 0 and the support is cut where the
-    remaining tail mass falls below FFT_ZERO.
+    The result has an absolute round-off error of a few 1e-16 per entry; negative entries
+    are set to 0, and the support is cut where the remaining tail mass falls below FFT_ZERO.
     """
     m = 1
     while m < size:
@@ -155,7 +156,7 @@ def convolve_power_fft(p, n, size):
     out = np.empty(size)
     for i in range(size):
         v = rr[i] / m
-        out[i] = v if v >= FFT_ZERO else 0.0
+        out[i] = v if v > 0.0 else 0.0  # round-off can make true zeros slightly negative
     # cut the tail where its mass is below FFT_ZERO
     tail = 0.0
     last = size
