@@ -376,3 +376,24 @@ def test_frame_empirical_too_large_pmf_flagged(monkeypatch):
     monkeypatch.setattr(pmf, "MAX_SUPPORT", 100)  # read by the numpy layer: 301 > 100
     out = invsl.optimize(df, history=h)
     assert out["status"].iloc[0] == "pmf_too_large"
+
+
+def test_cli_history_option(tmp_path):
+    from click.testing import CliRunner
+
+    from invsl.cli import main
+
+    (tmp_path / "h.csv").write_text("sku,period,demand\n007,1,0\n007,2,2\n007,3,1\n007,4,1\n")
+    (tmp_path / "in.csv").write_text(
+        "sku,demand_mean,demand_std,lead_time,order_quantity,distribution\n"
+        "007,,,1,2,empirical\n008,,,1,2,empirical\n009,1.0,2.0,2,2,compound_poisson\n")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["optimize", str(tmp_path / "in.csv"), "-o", str(out),
+                                       "--metric", "alpha", "--target", "0.7",
+                                       "--history", str(tmp_path / "h.csv")])
+    assert result.exit_code == 1, result.output  # 008 has no history
+    df = pd.read_csv(out, dtype={"sku": str})
+    assert df["status"].tolist() == ["ok", "no_history", "ok"]
+    assert df["reorder_point"].iloc[0] == 1.0  # P(D <= 1) = 3/4 >= 0.7 > P(D <= 0) = 1/4
+    result = CliRunner().invoke(main, ["optimize", str(tmp_path / "in.csv"), "-o", str(out)])
+    assert result.exit_code == 2 and "history" in result.output
