@@ -160,12 +160,13 @@ def compute(ctx: Context, solve: bool, mcodes, numbers: dict, status: np.ndarray
             plen = np.where(sub == OK, pl[sku], 1)
             values, start, length = pmf.empirical_lead_time(
                 pv, ps[sku], plen, np.where(sub == OK, lead[idx], 0).astype(np.int64), sub)
+            ratio = np.zeros(idx.size)  # demand taken unit by unit: no undershoot
         else:
-            values, start, length = pmf.compound_poisson_lead_time(
+            values, start, length, ratio = pmf.compound_poisson_lead_time(
                 mean[idx], np.sqrt(np.maximum(var[idx], mean[idx])), lead[idx], sub)
         fitted = sub == OK
         sub_out = np.full((out.shape[0], idx.size), np.nan)
-        pmf.pmf_sq_kernel(solve, metric[idx], target[idx], values, start, length,
+        pmf.pmf_sq_kernel(solve, metric[idx], target[idx], values, start, length, ratio,
                           mean[idx], q[idx], reorder[idx], sub, sub_out)
         out[:, idx] = sub_out
         changed = sub != status[idx]

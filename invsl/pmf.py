@@ -362,37 +362,77 @@ def _at(work, row, size, mean, x):
     return work[4, size] + j * work[3, size] + 0.5 * j * (j + 1.0)
 
 
+@kernel
+def undershoot_pmf(p, q, extra):
+    """pmf of W = X + U, U geometric on {0, 1, ...} with P(U = u) = (1 - q) q^u.
+
+    w_n = q w_(n-1) + (1 - q) p_n (all terms positive), over the support of X plus ``extra``
+    values (where the geometric factor q^extra has fallen below 1e-17).
+    """
+    size = p.shape[0] + extra
+    w = np.empty(size)
+    prev = 0.0
+    for n in range(size):
+        v = (1.0 - q) * p[n] if n < p.shape[0] else 0.0
+        prev = q * prev + v
+        w[n] = prev
+    return w
+
+
 @scalar
-def pmf_metrics(work, size, s, q, mu):
+def undershoot_extra(q):
+    """Values to add to a support for the geometric undershoot (q^extra < 1e-17); 0 if q = 0."""
+    if q <= 0.0:
+        return 0
+    return int(math.ceil(math.log(1e-17) / math.log(q))) + 1
+
+
+@scalar
+def pmf_metrics(work, size, work_w, size_w, s, q, mu):
     """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand, mean).
 
-    Integer (s, Q) of the contract, inventory position uniform on s+1..s+Q:
-    alpha = F(s), beta = 1 - (G1(s) - G1(s+Q)) / Q, E[B] = (G2(s+1) - G2(s+Q+1)) / Q,
-    gamma = 1 - E[B] / mu, on hand = E[IN] + E[B] with E[IN] = s + (Q+1)/2 - E[X].
-    Where E[IN] < 0, on hand = (K2(s+Q) - K2(s)) / Q (the mean of H1 over the positions),
-    E[B] = on hand - E[IN] and beta = (H1(s+Q) - H1(s)) / Q, so no large terms cancel.
-    ready_rate = P(IN > 0) = mean of F(y - 1) over the positions = beta.
+    ``work``/``size``: cumulative arrays (``_cumulative``) of the lead-time demand X;
+    ``work_w``/``size_w``: those of W = X + U, U the undershoot of the order-triggering
+    customer (W = X for unit-sized demand). Inventory position uniform on s+1..s+Q:
+
+    - alpha = P(W <= s) (no backorder before the order arrives; contract, general definitions)
+    - beta = 1 - (G1_W(s) - G1_W(s+Q)) / Q (units not served at once, see Notes of
+      docs/history.md; for W = X the contract's (s, Q) formula)
+    - ready_rate = P(IN > 0) = 1 - (G1_X(s) - G1_X(s+Q)) / Q
+    - E[B] = (G2_X(s+1) - G2_X(s+Q+1)) / Q, gamma = 1 - E[B] / mu,
+      on hand = E[IN] + E[B], E[IN] = s + (Q+1)/2 - E[X].
+
+    Where E[IN] < 0 the lower tails are used instead (no large terms cancel): on hand =
+    (K2(s+Q) - K2(s)) / Q, E[B] = on hand - E[IN], and 1 - (G1(s) - G1(s+Q)) / Q =
+    (H1(s+Q) - H1(s)) / Q.
     """
     mean = work[1, 0]  # G1(0) = E[X]
-    alpha = _at(work, 0, size, mean, s)
+    mean_w = work_w[1, 0]
+    alpha = _at(work_w, 0, size_w, mean_w, s)
     net = s + 0.5 * (q + 1.0) - mean
     if net >= 0.0:
         backorders = max((_at(work, 2, size, mean, s + 1.0)
                           - _at(work, 2, size, mean, s + q + 1.0)) / q, 0.0)
         on_hand = net + backorders
-        beta = 1.0 - (_at(work, 1, size, mean, s) - _at(work, 1, size, mean, s + q)) / q
+        ready = 1.0 - (_at(work, 1, size, mean, s) - _at(work, 1, size, mean, s + q)) / q
     else:
         on_hand = max((_at(work, 4, size, mean, s + q) - _at(work, 4, size, mean, s)) / q, 0.0)
         backorders = on_hand - net
-        beta = (_at(work, 3, size, mean, s + q) - _at(work, 3, size, mean, s)) / q
+        ready = (_at(work, 3, size, mean, s + q) - _at(work, 3, size, mean, s)) / q
+    ready = min(max(ready, 0.0), 1.0)
+    if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
+        beta = 1.0 - (_at(work_w, 1, size_w, mean_w, s)
+                      - _at(work_w, 1, size_w, mean_w, s + q)) / q
+    else:
+        beta = (_at(work_w, 3, size_w, mean_w, s + q) - _at(work_w, 3, size_w, mean_w, s)) / q
     beta = min(max(beta, 0.0), 1.0)
     gamma = 1.0 - backorders / mu
-    return alpha, beta, gamma, beta, backorders, on_hand, mean
+    return alpha, beta, gamma, ready, backorders, on_hand, mean
 
 
 @scalar
-def _metric(work, size, metric, s, q, mu):
-    a, b, g, _, _, _, _ = pmf_metrics(work, size, s, q, mu)
+def _metric(work, size, work_w, size_w, metric, s, q, mu):
+    a, b, g, _, _, _, _ = pmf_metrics(work, size, work_w, size_w, s, q, mu)
     if metric == _ALPHA:
         return a
     if metric == _BETA:
@@ -401,26 +441,26 @@ def _metric(work, size, metric, s, q, mu):
 
 
 @scalar
-def pmf_solve(work, size, metric, q, mu, target):
+def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
     """Smallest integer s with metric(s) >= target (bisection on integers; NaN if none).
 
-    Brackets: metric(size) = 1 >= target; below, alpha(-1) = 0, beta(-Q) = 0, and
+    Brackets: metric(max support) = 1 >= target; below, alpha(-1) = 0, beta(-Q) = 0, and
     gamma(s) < target for s < E[X] - (Q+1)/2 - mu (E[B] >= -E[IN] > mu there).
     """
     mean = work[1, 0]
-    hi = float(size)
+    hi = float(max(size, size_w))
     if metric == _ALPHA:
         lo = -1.0
     elif metric == _BETA:
         lo = -q
     else:
         lo = math.floor(mean - 0.5 * (q + 1.0) - mu) - 1.0
-    if _metric(work, size, metric, hi, q, mu) < target or _metric(work, size, metric, lo, q,
-                                                                       mu) >= target:
+    if (_metric(work, size, work_w, size_w, metric, hi, q, mu) < target
+            or _metric(work, size, work_w, size_w, metric, lo, q, mu) >= target):
         return math.nan
     while hi - lo > 1.0:
         mid = math.floor(0.5 * (lo + hi))
-        if _metric(work, size, metric, mid, q, mu) >= target:
+        if _metric(work, size, work_w, size_w, metric, mid, q, mu) >= target:
             hi = mid
         else:
             lo = mid
@@ -428,13 +468,15 @@ def pmf_solve(work, size, metric, q, mu, target):
 
 
 @parallel_kernel
-def pmf_sq_kernel(solve, metric, target, values, start, length, demand_mean, order_quantity,
-                  reorder_point, status, out):
+def pmf_sq_kernel(solve, metric, target, values, start, length, size_ratio, demand_mean,
+                  order_quantity, reorder_point, status, out):
     """Evaluate (solve=False) or optimize (solve=True) integer (s, Q) rows from pmfs.
 
     Row i's lead-time demand pmf is ``values[start[i] : start[i] + length[i]]``;
-    ``demand_mean`` is the mean demand per period (for gamma). ``out`` is (8, n) in the
-    order of ``invsl.batch.OUTPUTS``. Rows whose status is not OK are skipped.
+    ``size_ratio`` is the geometric ratio q of the customer order sizes (0: unit-sized
+    demand, no undershoot); ``demand_mean`` is the mean demand per period (for gamma).
+    ``out`` is (8, n) in the order of ``invsl.batch.OUTPUTS``. Rows whose status is not
+    OK are skipped.
     """
     for i in prange(status.shape[0]):
         if status[i] != OK:
@@ -443,16 +485,27 @@ def pmf_sq_kernel(solve, metric, target, values, start, length, demand_mean, ord
         p = values[start[i]: start[i] + size]
         work = np.empty((5, size + 1))
         _cumulative(p, work)
+        work_w = work
+        size_w = size
+        if size_ratio[i] > 0.0:
+            extra = undershoot_extra(size_ratio[i])
+            if size + extra > MAX_SUPPORT:
+                status[i] = PMF_TOO_LARGE
+                continue
+            w = undershoot_pmf(p, size_ratio[i], extra)
+            size_w = w.shape[0]
+            work_w = np.empty((5, size_w + 1))
+            _cumulative(w, work_w)
         q = order_quantity[i]
         mu = demand_mean[i]
         if solve:
-            s = pmf_solve(work, size, metric[i], q, mu, target[i])
+            s = pmf_solve(work, size, work_w, size_w, metric[i], q, mu, target[i])
             if math.isnan(s):
                 status[i] = NO_CONVERGENCE
                 continue
         else:
             s = reorder_point[i]
-        a, b, g, rr, eb, oh, mean = pmf_metrics(work, size, s, q, mu)
+        a, b, g, rr, eb, oh, mean = pmf_metrics(work, size, work_w, size_w, s, q, mu)
         out[0, i] = s
         out[1, i] = s - mean
         out[2, i] = a
@@ -496,7 +549,8 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
 
 
 def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
-    """Lead-time pmfs (flat values, start, length) of stuttering Poisson demand.
+    """Lead-time pmfs (flat values, start, length) and geometric ratios q of stuttering
+    Poisson demand.
 
     Per-period mean and standard deviation fix the order rate and the geometric order
     sizes (``stuttering_parameters``); over ``lead_time`` periods the order count is
@@ -517,4 +571,4 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     start = offsets(length)
     values = np.zeros(int(start[-1]))
     compound_poisson_kernel(lam, q, values, start[:-1], status)
-    return values, start[:-1], length
+    return values, start[:-1], length, q
