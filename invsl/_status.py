@@ -90,8 +90,8 @@ STATUS = {
     ),
     PMF_TOO_LARGE: (
         "pmf_too_large",
-        "the lead-time demand pmf would have more than 16.7 million values; use normal "
-        "or gamma for such fast movers",
+        "the lead-time demand pmf would have more than 16.7 million values (a very fast "
+        "mover, or a huge variance-to-mean ratio); use normal or gamma",
     ),
     RANDOM_LEAD_TIME: (
         "random_lead_time",

@@ -395,6 +395,51 @@ def _simulate_batch_sq(s, Q, rate, q, lead, n_customers, seed):  # pragma: no co
     return served, demanded, orders, ok_orders, int_b, int_oh, int_up, t
 
 
+def batch_reference(p, ratio, s, Q, mu):
+    """Metrics of lead-time demand pmf p with geometric(ratio) customers, from first
+    principles (see batch_metrics), for any pmf p."""
+    size = len(p) + 200  # 0.8^200 < 1e-19: the size pmf is complete
+    d = np.r_[p, np.zeros(200)]
+    f = np.zeros(size)
+    f[1:] = (1 - ratio) * ratio ** np.arange(size - 1)
+    dk = np.convolve(d, f)[:size]
+    k = np.arange(size)
+    m = 1 / (1 - ratio)
+    short = np.mean([(np.maximum(k - y, 0) * (dk - d)).sum() for y in range(s + 1, s + Q + 1)])
+    pu = np.array([f[u + 1: u + Q + 1].sum() for u in range(size - Q - 1)])
+    pu /= pu.sum()
+    cdf = np.cumsum(d)
+    alpha = sum(pu[u] * cdf[s - u] for u in range(len(pu)) if s - u >= 0)
+    out = numpy_sq_metrics(d, s, Q, mu)
+    return {**out, "alpha": alpha, "beta": 1 - short / m, "ready_rate": out["beta"]}
+
+
+def test_random_pmfs_against_first_principles():
+    """Seeded random pmfs, positions, lot sizes and customer-size ratios."""
+    rng = np.random.default_rng(11)
+    for case in range(40):
+        support = int(rng.integers(1, 40))
+        p = rng.dirichlet(np.full(support, 0.3))
+        mean = (np.arange(support) * p).sum()
+        Q = int(rng.integers(1, 15))
+        s = int(rng.integers(-Q - 3, support + 3))
+        ratio = 0.0 if case % 3 == 0 else float(rng.uniform(0.05, 0.8))
+        mu = float(rng.uniform(0.1, 3.0))
+        got, status = run_kernel(p, s, Q, mu, size_ratio=ratio)
+        assert status == OK
+        ref = batch_reference(p, ratio, s, Q, mu)
+        for name, value in ref.items():
+            assert got[name] == pytest.approx(value, rel=1e-11, abs=1e-12), (case, name)
+        assert got["safety_stock"] == pytest.approx(s - mean, abs=1e-12)
+        for metric, name in enumerate(("alpha", "beta", "gamma")):
+            target = float(rng.uniform(0.3, 0.99))
+            sol, status = run_kernel(p, 0, Q, mu, solve=True, metric=metric, target=target,
+                                     size_ratio=ratio)
+            s_star = int(sol["reorder_point"])
+            assert batch_reference(p, ratio, s_star, Q, mu)[name] >= target, (case, name)
+            assert batch_reference(p, ratio, s_star - 1, Q, mu)[name] < target, (case, name)
+
+
 def test_compound_poisson_metrics_against_event_simulation():
     """The referee: an event simulation of the real system (customers of geometric size)."""
     mean, std, lead, Q, s = 1.0, np.sqrt(5.0), 2.0, 3, 8  # m = 3: lumpy
