@@ -9,6 +9,8 @@ The public API:
   :func:`ready_rate`, :func:`expected_backorders`, :func:`expected_on_hand`,
   :func:`safety_stock`, :func:`reorder_point`, :func:`lead_time_demand`,
   :func:`loss_first_order`, :func:`loss_second_order`.
+- Demand from history: :func:`fit_demand` (per-SKU moments, Syntetos-Boylan class, suggested
+  distribution); ``distribution="empirical"`` / ``"compound_poisson"`` in the DataFrame layer.
 
 The definitions are in docs/service-levels.md.
 """

@@ -559,11 +559,11 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     """
     mean = np.asarray(demand_mean, dtype=float)
     var = np.asarray(demand_std, dtype=float) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # rows that are not OK may hold anything
         m = 0.5 * (var / mean + 1.0)
         rate = mean / m
         q = 1.0 - 1.0 / m
-    lam = rate * np.asarray(lead_time, dtype=float)
+        lam = rate * np.asarray(lead_time, dtype=float)
     lam = np.where(status == OK, lam, 0.0)
     q = np.where(status == OK, q, 0.0)
     length = np.zeros(len(lam), dtype=np.int64)

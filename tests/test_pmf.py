@@ -507,17 +507,18 @@ def test_frame_empirical_missing_periods_read_as_zero():
 
 def test_frame_bad_rows_flagged():
     df = pd.DataFrame({
-        "demand_mean": [2.0, 2.0, 2.0, 2.0],
-        "demand_std": [1.0, 2.0, 2.0, 2.0],
-        "lead_time": [1.0, 1.0, 1.0, 1.0],
-        "lead_time_std": [0.0, 0.5, 0.0, 0.0],
-        "order_quantity": [3.0, 3.0, 2.5, 3.0],
-        "reorder_point": [2.0, 2.0, 2.0, 1.5],
+        "demand_mean": [2.0, 2.0, 2.0, 2.0, -1.0, 0.0, np.nan],
+        "demand_std": [1.0, 2.0, 2.0, 2.0, 1.0, 0.0, 1.0],
+        "lead_time": [1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0],
+        "lead_time_std": [0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0],
+        "order_quantity": [3.0, 3.0, 2.5, 3.0, 1.0, 1.0, 1.0],
+        "reorder_point": [2.0, 2.0, 2.0, 1.5, 1.0, 0.0, 1.0],
         "distribution": "compound_poisson",
     })
     out = invsl.evaluate(df)
     assert out["status"].astype(str).tolist() == [
-        "compound_poisson_variance", "random_lead_time", "not_integer", "not_integer"]
+        "compound_poisson_variance", "random_lead_time", "not_integer", "not_integer",
+        "negative", "zero_demand", "missing"]
     assert out["message"].iloc[0].startswith("demand_std = 1.0: compound_poisson needs")
     with pytest.raises(invsl.InputError, match="history"):
         invsl.evaluate(df.assign(distribution="empirical", sku="a"))
