@@ -112,8 +112,12 @@ class _Groups:
         flag(~np.isfinite(value), FIT_MISSING_DEMAND)
         flag(value < 0, FIT_NEGATIVE_DEMAND)
         flag(pcode < 0, FIT_MISSING_PERIOD)
-        pair = code.astype(np.int64) * (len(pvalues) + 1) + pcode
-        flag(pd.Series(pair).duplicated(keep=False).to_numpy(), FIT_DUPLICATE_PERIOD)
+        pair = code.astype(np.int64) * (len(pvalues) + 1) + (pcode + 1)
+        if n * (len(pvalues) + 1) <= 4 * len(pair) + 1024:  # dense: count every pair
+            dup = np.bincount(pair, minlength=n * (len(pvalues) + 1))[pair] > 1
+        else:
+            dup = pd.Series(pair).duplicated(keep=False).to_numpy()
+        flag(dup, FIT_DUPLICATE_PERIOD)
 
         if missing == "zero":
             periods = np.full(n, len(pvalues), dtype=np.int64)

@@ -18,7 +18,7 @@ H_OPTIONS = {"sku": "part", "period": "month", "demand": "demand", "missing": "s
 
 def twin(history, sku="sku", period="period", demand="demand", missing="zero", ddof=1):
     """One dict per SKU, in order of first appearance, by the definitions of the docs."""
-    all_periods = list(dict.fromkeys(history[period]))
+    all_periods = list(dict.fromkeys(history[period].dropna()))  # a missing period is no period
     rows = []
     for key in dict.fromkeys(history[sku].dropna()):
         part = history[history[sku] == key]
@@ -92,7 +92,7 @@ def compare(fit, rows, sku="sku"):
 
 
 def small_history():
-    return pd.DataFrame({
+    history = pd.DataFrame({
         "sku": ["007", "007", "007", 42, 42, 42, 42, "nan", "nan", "neg", "neg", "dup", "dup",
                 "frac", "frac", "frac", None, "zero", "zero", "one", "big", "big", "big", "big"],
         "period": ["m1", "m2", "m4", "m1", "m2", "m3", "m4", "m1", "m2", "m1", "m2", "m1", "m1",
@@ -101,6 +101,9 @@ def small_history():
                    0.5, 0, 2.5, 7, 0, 0, 4, 30, 12, 20, 14],
         "other": range(24),
     }, index=range(100, 124))
+    extra = pd.DataFrame({"sku": ["noper", "noper"], "period": ["m1", None], "demand": [1, 2],
+                          "other": [0, 0]}, index=[7, 8])
+    return pd.concat([history, extra])
 
 
 @pytest.mark.parametrize("missing", ["zero", "skip"])
@@ -120,6 +123,7 @@ def test_fit_demand_statuses_and_classes_small():
     assert fit.loc["neg", "fit_status"] == "negative_demand"
     assert fit.loc["dup", "fit_status"] == "duplicate_period"
     assert fit.loc["one", "fit_status"] == "too_few_periods"
+    assert fit.loc["noper", "fit_status"] == "missing_period"
     assert fit.loc["zero", "demand_class"] == "no_demand"
     assert fit.loc["frac", "distribution"] == "normal" and not fit.loc["frac", "integer_demand"]
     assert fit.loc["big", "distribution"] == "normal"  # smooth, mean >= 10
