@@ -169,7 +169,7 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, his
                                             numbers["lead_time_std"])
 
     dcodes = distribution_codes(raw["distribution"] if "distribution" in raw else distribution,
-                                default=distribution)
+                                default=distribution, pmf=True)
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
     mcodes = None
     if solve:

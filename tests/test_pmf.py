@@ -552,3 +552,11 @@ def test_cli_history_option(tmp_path):
     assert df["reorder_point"].iloc[0] == 1.0  # P(D <= 1) = 3/4 >= 0.7 > P(D <= 0) = 1/4
     result = CliRunner().invoke(main, ["optimize", str(tmp_path / "in.csv"), "-o", str(out)])
     assert result.exit_code == 2 and "history" in result.output
+
+
+def test_array_functions_do_not_take_the_pmf_distributions():
+    # the array layer has no history and no pmf kernels: these names are unknown there (NaN)
+    for name in ("empirical", "compound_poisson"):
+        got = invsl.reorder_point(0.95, 3.0, 1.0, 2.0, 1.0, distribution=name)
+        assert np.isnan(got)
+        assert np.isnan(invsl.fill_rate(4.0, 3.0, 1.0, 2.0, 1.0, distribution=name))
