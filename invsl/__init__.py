@@ -12,6 +12,8 @@ The public API:
   :func:`ready_rate`, :func:`expected_backorders`, :func:`expected_on_hand`,
   :func:`safety_stock`, :func:`reorder_point`, :func:`lead_time_demand`,
   :func:`loss_first_order`, :func:`loss_second_order`.
+- Demand from history: :func:`fit_demand` (per-SKU moments, Syntetos-Boylan class, suggested
+  distribution); ``distribution="empirical"`` / ``"compound_poisson"`` in the DataFrame layer.
 
 The definitions are in docs/service-levels.md.
 """
@@ -19,6 +21,7 @@ The definitions are in docs/service-levels.md.
 from invsl._version import __version__
 from invsl.frame import InputError, evaluate, optimize
 from invsl.sensitivity import sensitivity
+from invsl.history import fit_demand
 from invsl.arrays import (
     alpha,
     beta,
@@ -43,6 +46,7 @@ __all__ = [
     "evaluate",
     "optimize",
     "sensitivity",
+    "fit_demand",
     "alpha",
     "beta",
     "cycle_service_level",

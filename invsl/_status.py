@@ -20,6 +20,13 @@ ZERO_DEMAND = 10
 NO_CONVERGENCE = 11
 CANNOT_FIT = 12
 NOT_A_NUMBER = 13
+# demand from history (invsl.pmf, invsl._pmf_frame)
+NO_HISTORY = 14
+BAD_HISTORY = 15
+FRACTIONAL_LEAD_TIME = 16
+COMPOUND_POISSON_VARIANCE = 17
+PMF_TOO_LARGE = 18
+RANDOM_LEAD_TIME = 19
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -31,7 +38,8 @@ STATUS = {
     BAD_TARGET: ("bad_target", "target must lie strictly between 0 and 1, e.g. 0.95"),
     UNKNOWN_DISTRIBUTION: (
         "unknown_distribution",
-        "distribution must be one of normal, gamma, poisson, negbin",
+        "distribution must be one of normal, gamma, poisson, negbin, empirical, "
+        "compound_poisson",
     ),
     UNKNOWN_METRIC: ("unknown_metric", "metric must be one of alpha, beta, gamma"),
     NEGBIN_VARIANCE: (
@@ -59,6 +67,37 @@ STATUS = {
         "lead_time_std > 0); gamma/poisson/negbin cannot represent it: use normal",
     ),
     NOT_A_NUMBER: ("not_a_number", "a numeric column holds text; give a plain number"),
+    NO_HISTORY: (
+        "no_history",
+        "distribution empirical needs this sku's demand history, and history= has no rows "
+        "for it; add them or use compound_poisson/poisson with demand_mean and demand_std",
+    ),
+    BAD_HISTORY: (
+        "bad_history",
+        "the demand history of this sku cannot give an empirical pmf (a missing, negative "
+        "or fractional demand, a period listed twice, or too few periods); "
+        "invsl.fit_demand(history) says which",
+    ),
+    FRACTIONAL_LEAD_TIME: (
+        "fractional_lead_time",
+        "empirical demand is a pmf per whole period: lead_time must be a whole number of "
+        "periods; round it, or use compound_poisson (any lead time)",
+    ),
+    COMPOUND_POISSON_VARIANCE: (
+        "compound_poisson_variance",
+        "compound_poisson needs demand_std^2 >= demand_mean (variance at least the mean); "
+        "use poisson or empirical",
+    ),
+    PMF_TOO_LARGE: (
+        "pmf_too_large",
+        "the lead-time demand pmf would have more than 16.7 million values (a very fast "
+        "mover, or a huge variance-to-mean ratio); use normal or gamma",
+    ),
+    RANDOM_LEAD_TIME: (
+        "random_lead_time",
+        "empirical and compound_poisson need a fixed lead time: set lead_time_std to 0 or "
+        "use normal, gamma, poisson or negbin",
+    ),
 }
 
 NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))

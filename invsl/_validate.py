@@ -25,6 +25,8 @@ from invsl._status import (
 )
 
 _DISTRIBUTION_CODES = {name: code for code, name in enumerate(dist.DISTRIBUTION_NAMES)}
+#: pmf-based distributions (invsl.pmf, demand from history): DataFrame layer only
+_PMF_DISTRIBUTION_CODES = {**_DISTRIBUTION_CODES, "empirical": 6, "compound_poisson": 7}
 
 
 def _codes(values, table: dict, default: str) -> np.ndarray:
@@ -44,9 +46,12 @@ def _codes(values, table: dict, default: str) -> np.ndarray:
     return codes.reshape(np.shape(values))
 
 
-def distribution_codes(values, default: str = "normal") -> np.ndarray:
-    """Distribution names -> codes (``invsl.distributions``), -1 for unknown names."""
-    return _codes(values, _DISTRIBUTION_CODES, default)
+def distribution_codes(values, default: str = "normal", pmf: bool = False) -> np.ndarray:
+    """Distribution names -> codes (``invsl.distributions``), -1 for unknown names.
+
+    ``pmf=True`` also accepts ``empirical`` and ``compound_poisson`` (``invsl.pmf``).
+    """
+    return _codes(values, _PMF_DISTRIBUTION_CODES if pmf else _DISTRIBUTION_CODES, default)
 
 
 def metric_codes(values, default: str = "beta") -> np.ndarray:

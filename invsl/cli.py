@@ -30,6 +30,8 @@ def _fail(message: str) -> None:
 def _run(kind: str, input_path: str, output_path: str, quiet: bool, **options) -> None:
     try:
         df = read_table(input_path)
+        if options.get("history") is not None:
+            options["history"] = read_table(options["history"])
         function = frame.optimize if kind == "optimize" else frame.evaluate
         # structural checks run once on the whole table (cheap: no rows are computed)
         frame._resolve_columns(df, None, [
@@ -68,7 +70,8 @@ def _run(kind: str, input_path: str, output_path: str, quiet: bool, **options) -
     sys.exit(EXIT_OK)
 
 
-_DIST = click.Choice(["normal", "gamma", "poisson", "negbin"], case_sensitive=False)
+_DIST = click.Choice(["normal", "gamma", "poisson", "negbin", "empirical", "compound_poisson"],
+                     case_sensitive=False)
 _common = [
     click.argument("input_path", metavar="IN", type=click.Path(dir_okay=True)),
     click.option("-o", "--output", "output_path", required=True, metavar="OUT",
@@ -78,6 +81,10 @@ _common = [
     click.option("--lead-time-std", type=float, default=0.0, show_default=True,
                  help="Lead-time standard deviation [periods] for rows without one."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar, no success line."),
+    click.option("--history", "history_path", default=None, metavar="FILE",
+                 type=click.Path(dir_okay=True),
+                 help="Demand history (.csv or .parquet; columns sku, period, demand) for "
+                      "rows with distribution empirical; absent periods count as zero demand."),
 ]
 
 
@@ -114,24 +121,25 @@ def main() -> None:
                    "from stock), gamma = 1 - mean waiting time per unit in periods.")
 @click.option("--target", type=float, default=0.95, show_default=True,
               help="Target between 0 and 1 (a per-row 'target' column overrides it).")
-def optimize(input_path, output_path, distribution, lead_time_std, quiet, metric, target):
+def optimize(input_path, output_path, distribution, lead_time_std, quiet, history_path, metric,
+             target):
     """Find the reorder point of every SKU that reaches the service target.
 
     Example: invsl optimize skus.csv -o plan.csv --metric beta --target 0.95
     """
     _run("optimize", input_path, output_path, quiet, metric=metric, target=target,
-         distribution=distribution, lead_time_std=lead_time_std)
+         distribution=distribution, lead_time_std=lead_time_std, history=history_path)
 
 
 @main.command()
 @_with_common
-def evaluate(input_path, output_path, distribution, lead_time_std, quiet):
+def evaluate(input_path, output_path, distribution, lead_time_std, quiet, history_path):
     """Compute every service level at each SKU's current reorder_point.
 
     Example: invsl evaluate current_policy.parquet -o levels.parquet
     """
     _run("evaluate", input_path, output_path, quiet, distribution=distribution,
-         lead_time_std=lead_time_std)
+         lead_time_std=lead_time_std, history=history_path)
 
 
 if __name__ == "__main__":  # pragma: no cover

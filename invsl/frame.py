@@ -48,6 +48,9 @@ ALIASES = {
 #: categories of the lead_time_distribution column, and kind code -> category position
 _KIND_CATEGORIES = list(dict.fromkeys(dist.KIND_NAMES))
 _KIND_CODE = np.array([_KIND_CATEGORIES.index(name) for name in dist.KIND_NAMES])
+# pmf-based distributions (invsl.pmf): kind codes 6 and 7
+_KIND_CATEGORIES += ["empirical", "compound_poisson"]
+_KIND_CODE = np.append(_KIND_CODE, [len(_KIND_CATEGORIES) - 2, len(_KIND_CATEGORIES) - 1])
 
 
 class InputError(ValueError):
@@ -134,7 +137,8 @@ def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) 
     return message
 
 
-def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
+def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, history=None,
+         history_options=None):
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
     required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]
@@ -167,13 +171,16 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
                                             numbers["lead_time_std"])
 
     dcodes = distribution_codes(raw["distribution"] if "distribution" in raw else distribution,
-                                default=distribution)
+                                default=distribution, pmf=True)
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
     mcodes = None
     if solve:
         mcodes = metric_codes(raw["metric"] if "metric" in raw else metric, default=metric)
         mcodes = np.broadcast_to(mcodes, (n,)).astype(np.int8)
 
+    from invsl import _pmf_frame  # empirical / compound_poisson rows
+
+    pmf_ctx = _pmf_frame.prepare(df, dcodes, numbers, history, history_options)
     status, field = validate(
         demand_mean=numbers["demand_mean"],
         demand_std=numbers["demand_std"],
@@ -189,6 +196,9 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
     status[text_mask] = NOT_A_NUMBER
     field[text_mask] = text_field[text_mask]
 
+    if pmf_ctx is not None:
+        pmf_status = status[pmf_ctx.rows]
+        status[pmf_ctx.rows] = _pmf_frame.SKIP
     out, kind = batch.sq(
         solve, dcodes, mcodes if solve else np.zeros(n, np.int8),
         numbers["target"] if solve else np.full(n, np.nan),
@@ -196,6 +206,9 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
         numbers["lead_time_std"], numbers["order_quantity"],
         np.full(n, np.nan) if solve else numbers["reorder_point"], status,
     )
+    if pmf_ctx is not None:
+        status[pmf_ctx.rows] = pmf_status
+        _pmf_frame.compute(pmf_ctx, solve, mcodes, numbers, status, field, out, kind)
     if solve:
         zero = status == ZERO_DEMAND
         out[0, zero] = 0.0
@@ -228,14 +241,17 @@ def _assemble(df: pd.DataFrame, added: dict) -> pd.DataFrame:
         return result
     columns = {name: df[name] for name in df.columns}
     for name, values in added.items():
-        columns[name] = pd.Series(values, index=df.index, copy=False)
+        # keep numpy dtypes as they are (pandas would infer 'str' for an object array of text)
+        dtype = values.dtype if isinstance(values, np.ndarray) else None
+        columns[name] = pd.Series(values, index=df.index, dtype=dtype, copy=False)
     result = pd.DataFrame(columns, index=df.index, copy=False)
     result.columns.name = df.columns.name
     return result
 
 
 def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+             columns: Mapping[str, str] | None = None, history: pd.DataFrame | None = None,
+             history_options: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every service level of each SKU's (s, Q) policy at its given reorder point.
 
     Parameters
@@ -244,8 +260,9 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
         One row per SKU with columns ``demand_mean`` and ``demand_std`` [units/period],
         ``lead_time`` [periods], ``order_quantity`` and ``reorder_point`` [units], and
         optionally ``sku`` (any id, passed through), ``lead_time_std`` [periods] and
-        ``distribution`` (``normal``, ``gamma``, ``poisson``, ``negbin``). Other columns
-        are passed through untouched.
+        ``distribution`` (``normal``, ``gamma``, ``poisson``, ``negbin``, ``empirical``,
+        ``compound_poisson``; the last two see docs/history.md). Other columns are passed
+        through untouched.
     distribution : str, optional
         Distribution for rows without a ``distribution`` value (default ``normal``).
     lead_time_std : float, optional
@@ -253,6 +270,14 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
     columns : mapping, optional
         Canonical name -> column name in ``df``, for tables with other names, e.g.
         ``{"demand_mean": "avg_monthly_sales"}``.
+    history : pandas.DataFrame, optional
+        Demand history (one row per SKU and period), needed by ``empirical`` rows, which take
+        their per-period demand pmf, ``demand_mean`` and ``demand_std`` from it; matched to
+        the table by the ``sku`` column (see :func:`invsl.fit_demand`).
+    history_options : mapping, optional
+        Column names and reading of ``history``: keys ``sku``, ``period``, ``demand``
+        (defaults the same names) and ``missing`` (``"zero"`` or ``"skip"``, as in
+        :func:`invsl.fit_demand`).
 
     Returns
     -------
@@ -277,12 +302,14 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
     0.977332
     """
     return _run(df, False, metric=None, target=None, distribution=distribution,
-                lead_time_std=lead_time_std, columns=columns)
+                lead_time_std=lead_time_std, columns=columns, history=history,
+                history_options=history_options)
 
 
 def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95, *,
              distribution: str = "normal", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+             columns: Mapping[str, str] | None = None, history: pd.DataFrame | None = None,
+             history_options: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Reorder point of each SKU for a service target, and every service level at it.
 
     Parameters
@@ -295,7 +322,7 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
         names ``fill_rate``, ``cycle_service_level`` and ``gamma_service_level`` work too.
     target : float, optional
         Target strictly between 0 and 1, default 0.95.
-    distribution, lead_time_std, columns
+    distribution, lead_time_std, columns, history, history_options
         As for :func:`evaluate`.
 
     Returns
@@ -315,4 +342,5 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
     np.float64(10.0)
     """
     return _run(df, True, metric=metric, target=target, distribution=distribution,
-                lead_time_std=lead_time_std, columns=columns)
+                lead_time_std=lead_time_std, columns=columns, history=history,
+                history_options=history_options)

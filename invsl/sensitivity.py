@@ -3,7 +3,7 @@
 :func:`sensitivity` answers "what if the target were 97 %, the lots half as big, the supplier
 20 % slower?" for every SKU at once. It returns an :class:`xarray.Dataset` with one dimension
 ``sku`` and one per swept parameter, computed by the same row kernel as
-:func:`invsl.optimize` (``invsl.batch.sq_kernel``) over the flattened grid (SKU x scenario),
+:func:`invsl.optimize` (``invsl.batch.sq``) over the flattened grid (SKU x scenario),
 in chunks so that memory stays bounded by the output plus one chunk.
 """
 
@@ -316,11 +316,9 @@ def sensitivity(
             distribution=distribution_cell, metric=metric_cell, target=cell_target,
         )
         status[rows(text)] = NOT_A_NUMBER
-        out, kind = batch.allocate(m * cells_per_sku)
-        batch.sq_kernel(
+        out, kind = batch.sq(
             True, distribution_cell, metric_cell, cell_target, demand_mean, demand_std,
             lead_time, lt_std, order_quantity, np.full(m * cells_per_sku, np.nan), status,
-            out, kind,
         )
         zero = status == ZERO_DEMAND
         out[0, zero] = 0.0

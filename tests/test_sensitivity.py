@@ -180,7 +180,11 @@ def test_monotone_in_target(metric):
     for name in ["reorder_point", "safety_stock", "safety_stock_value", metric,
                  "expected_on_hand"]:
         steps = cube[name].diff("target")
-        assert bool((steps >= 0).all()), f"{name} decreases in target"
+        # two targets can share a reorder point; its metrics are then the same up to the
+        # rounding of the solver's route to it (integer demand: exact recurrences from
+        # different starting points), hence the allowance of a few ulps
+        allowance = 0.0 if name == "reorder_point" else -1e-13 * float(abs(cube[name]).max())
+        assert bool((steps >= allowance).all()), f"{name} decreases in target"
     # the reorder point of the highest target is strictly above that of the lowest
     assert bool((cube["reorder_point"].isel(target=-1) > cube["reorder_point"].isel(target=0))
                 .all())
