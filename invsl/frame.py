@@ -66,7 +66,7 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
         raise InputError(
             f"columns= maps unknown names {sorted(unknown)}; the names are {list(INPUT_COLUMNS)}"
         )
-    by_normal = {}
+    by_normal: dict[str, str] = {}
     for col in df.columns:
         by_normal.setdefault(_normalise(col), col)
     found = {}
@@ -86,9 +86,13 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
             f"{name} (also accepted: {', '.join(ALIASES[name])})" if name in ALIASES else name
             for name in missing
         )
+        have = [str(col) for col in df.columns]
+        shown = ", ".join(have[:20]) + (f", ... ({len(have)} in all)" if len(have) > 20 else "")
         raise InputError(
             f"missing required column{'s' if len(missing) > 1 else ''}: {spellings}. "
-            f"Rename the column, or from Python map it with columns={{'{missing[0]}': 'your_name'}}"
+            f"The table has: {shown or 'no columns'}. Names match ignoring case, with blanks "
+            f"and dashes read as underscores. Rename the column, or from Python map it with "
+            f"columns={{'{missing[0]}': 'your_name'}}"
         )
     return found
 
@@ -256,7 +260,7 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
     >>> df = pd.DataFrame({"sku": ["A"], "demand_mean": [100.0], "demand_std": [30.0],
     ...                    "lead_time": [1.0], "order_quantity": [200.0],
     ...                    "reorder_point": [120.0]})
-    >>> round(invsl.evaluate(df)["beta"].iloc[0], 6)
+    >>> round(float(invsl.evaluate(df)["beta"].iloc[0]), 6)
     0.977332
     """
     return _run(df, False, metric=None, target=None, distribution=distribution,
@@ -294,8 +298,8 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
     >>> import pandas as pd, invsl
     >>> df = pd.DataFrame({"demand_mean": [8.0], "demand_std": [0.0], "lead_time": [1.0],
     ...                    "order_quantity": [10], "distribution": ["poisson"]})
-    >>> invsl.optimize(df, metric="beta", target=0.95)["reorder_point"].iloc[0]
-    np.float64(10.0)
+    >>> float(invsl.optimize(df, metric="beta", target=0.95)["reorder_point"].iloc[0])
+    10.0
     """
     return _run(df, True, metric=metric, target=target, distribution=distribution,
                 lead_time_std=lead_time_std, columns=columns)
