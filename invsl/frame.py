@@ -117,8 +117,17 @@ def _show(value) -> str:
     return str(value)
 
 
-def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) -> np.ndarray:
-    """'column = value: what to fix' for each flagged row, '' for ok rows."""
+def _blank(value) -> bool:
+    return (isinstance(value, str) and not value.strip()) or bool(pd.isna(value))
+
+
+def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series],
+              defaults: Mapping[str, float] | None = None) -> np.ndarray:
+    """'column = value: what to fix' for each flagged row, '' for ok rows.
+
+    ``defaults``: the value used for empty cells of optional columns, shown instead of 'empty'.
+    """
+    defaults = defaults or {}
     message = np.full(status.shape[0], "", dtype=object)
     bad = np.flatnonzero(status != OK)
     if bad.size == 0:
@@ -129,6 +138,8 @@ def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) 
         text = STATUS[int(code)][1]
         if name and name in raw and code != ZERO_DEMAND:
             cells = pd.Series(raw[name].iloc[rows].to_numpy(dtype=object))
+            if name in defaults:
+                cells = cells.map(lambda v, d=defaults[name]: d if _blank(v) else v)
             values = cells.map(_show).to_numpy(dtype=object)
             message[rows] = name + " = " + values + ": " + text
         else:
@@ -217,7 +228,11 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns):
     result["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes,
                                                                  categories=_KIND_CATEGORIES)
     result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
-    result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
+    defaults = {"lead_time_std": float(lead_time_std)}
+    if solve and target is not None:
+        defaults["target"] = float(target)
+    result["message"] = pd.Series(_messages(status, field, raw, defaults), index=df.index,
+                                  dtype=object)
     return result
 
 
