@@ -94,6 +94,18 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
             f"and dashes read as underscores. Rename the column, or from Python map it with "
             f"columns={{'{missing[0]}': 'your_name'}}"
         )
+    # two columns that both spell one input (the same name twice, or 'Lead Time' beside
+    # 'lead_time'): refuse to guess
+    for name, col in found.items():
+        if name in columns:
+            same = [c for c in df.columns if c == col]
+        else:
+            same = [c for c in df.columns if _normalise(c) == _normalise(col)]
+        if len(same) > 1:
+            raise InputError(
+                f"{len(same)} columns could be {name}: {', '.join(repr(str(c)) for c in same)}; "
+                f"keep one (or from Python choose one with columns={{'{name}': 'your_name'}})"
+            )
     return found
 
 

@@ -221,6 +221,10 @@ TABLE_CASES = [
     TableCase("column names in other case, with blanks or dashes, or aliases",
               "recognised (`Demand Mean`, `LEAD-TIME`, `rop`, `Q`)",
               "test_column_spellings"),
+    TableCase("two columns for one input (`demand_mean` twice, or `Lead Time` beside "
+              "`lead_time`)", "`InputError` naming both; an alias beside the canonical name "
+              "(`mu` beside `demand_mean`) is not ambiguous: the canonical name is used",
+              "test_ambiguous_columns"),
     TableCase("`columns=` names a column that is not there", "`InputError` naming it",
               "test_columns_mapping_to_absent_column"),
     TableCase("not a DataFrame", "`InputError`", "test_not_a_dataframe"),
@@ -525,6 +529,24 @@ def test_column_spellings():
     reference = invsl.evaluate(_good_frame("evaluate"))
     for name in METRICS:
         assert out[name].tolist() == reference[name].tolist()
+
+
+def test_ambiguous_columns():
+    df = _good_frame()
+    twice = pd.concat([df, df[["demand_mean"]]], axis=1)
+    with pytest.raises(invsl.InputError,
+                       match="2 columns could be demand_mean: 'demand_mean', 'demand_mean'"):
+        invsl.optimize(twice)
+    spelled = df.assign(**{"Lead Time": 99.0})
+    with pytest.raises(invsl.InputError,
+                       match="2 columns could be lead_time: 'lead_time', 'Lead Time'"):
+        invsl.optimize(spelled)
+    # choosing one with columns= resolves it
+    chosen = invsl.optimize(spelled, columns={"lead_time": "lead_time"})
+    assert chosen["reorder_point"].tolist() == invsl.optimize(df)["reorder_point"].tolist()
+    # an alias beside the canonical name: the canonical column is used
+    alias = invsl.optimize(df.assign(mu=1000.0))
+    assert alias["reorder_point"].tolist() == invsl.optimize(df)["reorder_point"].tolist()
 
 
 def test_columns_mapping_to_absent_column():
