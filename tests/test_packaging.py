@@ -3,8 +3,9 @@
 The test builds both distributions from this checkout (the wheel is built *from the sdist*,
 so a file missing from the sdist breaks the build), checks what each holds, installs the
 wheel with pip into a brand-new virtual environment (no ``--system-site-packages``: the
-dependencies come from the package index, as for a user; pip's cache makes this take about
-half a minute), and runs the installed ``invsl`` command from a folder outside the checkout.
+dependencies come from the package index, as for a user; with pip's cache this takes about
+half a minute on an idle machine), and runs the installed ``invsl`` command from a folder
+outside the checkout.
 
 Marked ``packaging``: it runs in ``make test`` and ``.ci/run``; skip it while developing with
 ``pytest -m 'not packaging'``. It needs the package index (PyPI) for the build backend and the
@@ -92,11 +93,13 @@ def test_wheel_contents_and_metadata(dists):
 def test_installed_wheel_runs_the_command_line(dists, tmp_path):
     _, wheel = dists
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    # a bare environment; this environment's pip installs into it (pip --python, pip >= 22.3),
+    # which saves bootstrapping a second pip
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
     invsl = venv / "bin" / "invsl"
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-          str(wheel)], cwd=tmp_path)
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+          "--disable-pip-version-check", str(wheel)], cwd=tmp_path)
 
     # the installed package, not this checkout
     where = _run([str(python), "-c", "import invsl; print(invsl.__file__, invsl.__version__)"],
