@@ -134,6 +134,7 @@ ROW_CASES = [
             f"order_quantity = -5.0: {T_Q}"),
     RowCase("demand_mean = 0", {"demand_mean": 0.0}, "zero_demand", T_ZERO),
     RowCase("demand_std = 0 (deterministic demand)", {"demand_std": 0.0}, "ok"),
+    RowCase("demand_std = 0 with metric alpha", {"demand_std": 0.0, "metric": "alpha"}, "ok"),
     RowCase("lead_time = 0", {"lead_time": 0.0}, "ok"),
     RowCase("negative reorder point (evaluate)", {"reorder_point": -50.0}, "ok",
             call="evaluate"),
