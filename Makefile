@@ -5,12 +5,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean
+# the public API that mypy checks (it follows what these import)
+TYPED  := invsl/__init__.py invsl/arrays.py invsl/frame.py invsl/io.py invsl/cli.py
+
+.PHONY: demo test lint format-check typecheck docs docs-serve fuzz bench venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,dask]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs,dask]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -18,13 +21,36 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m datasets.demo
 
-test: $(STAMP)
-	$(BIN)/ruff check invsl tests benchmarks datasets
+# the tests (tests/ and the docstring examples of invsl/, see pyproject.toml), the wheel
+# install test (tests/test_packaging.py), lint, types, the docs site, a short benchmark run
+test: $(STAMP) lint typecheck docs
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q benchmarks --benchmark-only --short --benchmark-json=benchmark-results.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check invsl tests benchmarks datasets
+
+# not yet part of `test`: add it to test's prerequisites after the one formatting pass
+format-check: $(STAMP)
+	$(BIN)/ruff format --check invsl tests benchmarks datasets
+
+typecheck: $(STAMP)
+	$(BIN)/mypy $(TYPED)
+
+# the docs site (mkdocs.yml, docs/), warnings as errors; the HTML goes to site/
+# (no --quiet: it hides the warnings from --strict, which then passes a broken link)
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+# a long randomized fuzz and property run for maintainers (see docs/contributing.md)
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -q tests/test_fuzz.py tests/test_bad_input.py tests/test_properties.py
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-json=benchmark-results.json
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache benchmark-results.json
+	rm -rf $(VENV) build dist site *.egg-info .pytest_cache benchmark-results.json

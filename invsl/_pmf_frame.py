@@ -9,6 +9,7 @@ Everything is vectorised numpy plus the prange kernels of ``invsl.pmf``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ class Context:
     compound: np.ndarray  # compound_poisson rows (bool)
     sku_index: np.ndarray  # per row: SKU number in the history, -1 if none
     no_history: np.ndarray  # empirical rows without (usable) history: status code or 0
-    groups: object
+    groups: Any
 
 
 def prepare(df: pd.DataFrame, dcodes: np.ndarray, numbers: dict, history,
@@ -151,7 +152,7 @@ def compute(ctx: Context, solve: bool, mcodes, numbers: dict, status: np.ndarray
         sub = status[idx].copy()
         if code == pmf.EMPIRICAL:
             g = ctx.groups
-            needed = np.zeros(len(g.skus), dtype=bool)
+            needed = np.zeros(len(g.skus), dtype=np.bool_)
             sku = ctx.sku_index[idx]
             needed[sku[(sub == OK) & (sku >= 0)]] = True
             pv, ps, pl = _period_pmfs(g, needed)

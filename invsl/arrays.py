@@ -117,7 +117,7 @@ def service_levels(reorder_point, order_quantity, demand_mean, demand_std, lead_
     return {name: _result(values) for name, values in out.items()}
 
 
-service_levels.__doc__ = service_levels.__doc__.format(policy=_POLICY_DOC)
+service_levels.__doc__ = (service_levels.__doc__ or "").format(policy=_POLICY_DOC)
 
 
 def _single(name: str, title: str, formula: str, unit: str):
@@ -257,7 +257,9 @@ def reorder_point(target, order_quantity, demand_mean, demand_std, lead_time, le
     return _result(out["reorder_point"])
 
 
-reorder_point.__doc__ = reorder_point.__doc__.format(policy=_POLICY_DOC)
+# the policy parameters without reorder_point, which reorder_point solves for
+reorder_point.__doc__ = (reorder_point.__doc__ or "").format(
+    policy=_POLICY_DOC[_POLICY_DOC.index("\n    order_quantity :"):])
 
 
 def lead_time_demand(demand_mean, demand_std, lead_time, lead_time_std=0.0):

@@ -69,7 +69,7 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
         raise InputError(
             f"columns= maps unknown names {sorted(unknown)}; the names are {list(INPUT_COLUMNS)}"
         )
-    by_normal = {}
+    by_normal: dict[str, str] = {}
     for col in df.columns:
         by_normal.setdefault(_normalise(col), col)
     found = {}
@@ -89,10 +89,26 @@ def _resolve_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, requir
             f"{name} (also accepted: {', '.join(ALIASES[name])})" if name in ALIASES else name
             for name in missing
         )
+        have = [str(col) for col in df.columns]
+        shown = ", ".join(have[:20]) + (f", ... ({len(have)} in all)" if len(have) > 20 else "")
         raise InputError(
             f"missing required column{'s' if len(missing) > 1 else ''}: {spellings}. "
-            f"Rename the column, or from Python map it with columns={{'{missing[0]}': 'your_name'}}"
+            f"The table has: {shown or 'no columns'}. Names match ignoring case, with blanks "
+            f"and dashes read as underscores. Rename the column, or from Python map it with "
+            f"columns={{'{missing[0]}': 'your_name'}}"
         )
+    # two columns that both spell one input (the same name twice, or 'Lead Time' beside
+    # 'lead_time'): refuse to guess
+    for name, col in found.items():
+        if name in columns:
+            same = [c for c in df.columns if c == col]
+        else:
+            same = [c for c in df.columns if _normalise(c) == _normalise(col)]
+        if len(same) > 1:
+            raise InputError(
+                f"{len(same)} columns could be {name}: {', '.join(repr(str(c)) for c in same)}; "
+                f"keep one (or from Python choose one with columns={{'{name}': 'your_name'}})"
+            )
     return found
 
 
@@ -118,8 +134,17 @@ def _show(value) -> str:
     return str(value)
 
 
-def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) -> np.ndarray:
-    """'column = value: what to fix' for each flagged row, '' for ok rows."""
+def _blank(value) -> bool:
+    return (isinstance(value, str) and not value.strip()) or bool(pd.isna(value))
+
+
+def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series],
+              defaults: Mapping[str, float] | None = None) -> np.ndarray:
+    """'column = value: what to fix' for each flagged row, '' for ok rows.
+
+    ``defaults``: the value used for empty cells of optional columns, shown instead of 'empty'.
+    """
+    defaults = defaults or {}
     message = np.array([""], dtype=object).repeat(status.shape[0])
     bad = np.flatnonzero(status != OK)
     if bad.size == 0:
@@ -130,6 +155,8 @@ def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series]) 
         text = STATUS[int(code)][1]
         if name and name in raw and code != ZERO_DEMAND:
             cells = pd.Series(raw[name].iloc[rows].to_numpy(dtype=object))
+            if name in defaults:
+                cells = cells.map(lambda v, d=defaults[name]: d if _blank(v) else v)
             values = cells.map(_show).to_numpy(dtype=object)
             message[rows] = name + " = " + values + ": " + text
         else:
@@ -227,7 +254,10 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, his
     added["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes,
                                                                 categories=_KIND_CATEGORIES)
     added["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
-    added["message"] = _messages(status, field, raw)
+    defaults = {"lead_time_std": float(lead_time_std)}
+    if solve and target is not None:
+        defaults["target"] = float(target)
+    added["message"] = _messages(status, field, raw, defaults)
     return _assemble(df, added)
 
 
@@ -298,7 +328,7 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
     >>> df = pd.DataFrame({"sku": ["A"], "demand_mean": [100.0], "demand_std": [30.0],
     ...                    "lead_time": [1.0], "order_quantity": [200.0],
     ...                    "reorder_point": [120.0]})
-    >>> round(invsl.evaluate(df)["beta"].iloc[0], 6)
+    >>> round(float(invsl.evaluate(df)["beta"].iloc[0]), 6)
     0.977332
     """
     return _run(df, False, metric=None, target=None, distribution=distribution,
@@ -338,8 +368,8 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
     >>> import pandas as pd, invsl
     >>> df = pd.DataFrame({"demand_mean": [8.0], "demand_std": [0.0], "lead_time": [1.0],
     ...                    "order_quantity": [10], "distribution": ["poisson"]})
-    >>> invsl.optimize(df, metric="beta", target=0.95)["reorder_point"].iloc[0]
-    np.float64(10.0)
+    >>> float(invsl.optimize(df, metric="beta", target=0.95)["reorder_point"].iloc[0])
+    10.0
     """
     return _run(df, True, metric=metric, target=target, distribution=distribution,
                 lead_time_std=lead_time_std, columns=columns, history=history,

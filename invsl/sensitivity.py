@@ -333,7 +333,7 @@ def sensitivity(
     full_dims = ("sku", *dims)
     full_shape = (n, *shape)
     label, sku = _sku_coordinate(df, sku_column)
-    coords = {"sku": ("sku", sku, {"long_name": f"SKU label ({label})"})}
+    coords: dict[str, tuple] = {"sku": ("sku", sku, {"long_name": f"SKU label ({label})"})}
     units = {"target": (_FRACTION, f"service target ({metric} unless a metric column says "
                                    "otherwise)"),
              "order_quantity_factor": (_FRACTION, "factor on each SKU's order quantity"),

@@ -1,0 +1,580 @@
+"""Every bad input tried, what invsl does with it, and the table of docs/bad-input.md.
+
+One list, two uses. ``ROW_CASES`` (one bad value in one row) and ``TABLE_CASES`` (the table as
+a whole) drive the tests below, and ``render()`` turns them into the tables of
+docs/bad-input.md; ``test_doc_table_is_generated_from_the_cases`` fails when the page and the
+lists differ. After changing a case, regenerate the page with
+
+    PYTHONPATH=. python tests/test_bad_input.py
+
+What every row case checks (``test_row_case``):
+
+- the bad row sits between two good rows (a normal and a poisson SKU); it gets exactly the
+  status and the message of the table; its results are NaN (``zero_demand``: reorder point 0;
+  ``evaluate`` keeps the input ``reorder_point``);
+- the good rows are ``ok`` and bit-for-bit what they are when computed alone;
+- rows, order, index and every input column (values and dtypes) are kept, the input frame is
+  not mutated;
+- every ``ok`` row (good rows and accepted inputs alike) has finite metrics in range, metrics
+  equal to the scipy.stats reference of tests/_sim.py, and with ``optimize`` a reorder point
+  that meets its target: the root for continuous demand, the smallest such integer for
+  integer demand, both judged by the reference.
+
+``test_command_line`` runs the same rows through ``invsl optimize`` / ``invsl evaluate`` on a
+CSV file and checks the same statuses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import invsl
+from invsl._status import STATUS
+from invsl.frame import OUTPUT_COLUMNS
+
+try:
+    from _sim import INTEGER, ref_metrics
+except ImportError:  # tests/ made a package later
+    from tests._sim import INTEGER, ref_metrics
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "bad-input.md"
+TROUBLESHOOTING = Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md"
+METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
+RESULTS = list(OUTPUT_COLUMNS[:8])  # reorder_point ... expected_on_hand
+
+# the two good rows around every bad one, and the starting point of the bad row
+GOOD = [
+    {"sku": "G-1", "demand_mean": 20.0, "demand_std": 8.0, "lead_time": 2.0,
+     "order_quantity": 25.0, "distribution": "normal", "reorder_point": 45.0},
+    {"sku": "G-2", "demand_mean": 0.75, "demand_std": 0.0, "lead_time": 2.0,
+     "order_quantity": 2.0, "distribution": "poisson", "reorder_point": 3.0},
+]
+BAD = {"sku": "BAD", "demand_mean": 100.0, "demand_std": 30.0, "lead_time": 1.0,
+       "order_quantity": 200.0, "distribution": "normal", "reorder_point": 120.0}
+# values of the optional columns in the good rows, when a case adds the column
+OPTIONAL_GOOD = {"lead_time_std": 0.0, "target": 0.95, "metric": "beta"}
+
+T_MISSING = STATUS[1][1]
+T_INF = STATUS[2][1]
+T_NEG = STATUS[3][1]
+T_Q = STATUS[4][1]
+T_TARGET = STATUS[5][1]
+T_DIST = STATUS[6][1]
+T_METRIC = STATUS[7][1]
+T_NEGBIN = STATUS[8][1]
+T_INT = STATUS[9][1]
+T_ZERO = STATUS[10][1]
+T_FIT = STATUS[12][1]
+T_TEXT = STATUS[13][1]
+
+
+@dataclass(frozen=True)
+class RowCase:
+    """One bad (or surprising) value in one row, and what invsl must answer."""
+
+    what: str  # the input, in words, for the table
+    cells: dict  # cells of the bad row that differ from BAD
+    status: str
+    message: str = ""  # exact expected message; "" for ok
+    call: str = "optimize"
+    options: dict = field(default_factory=dict)  # keyword arguments of the call
+    cli: bool = True  # also run through the command line (value survives a CSV file)
+
+
+ROW_CASES = [
+    # --- missing and non-finite numbers
+    RowCase("NaN in a required number", {"demand_mean": np.nan}, "missing",
+            f"demand_mean = empty: {T_MISSING}"),
+    RowCase("None in a required number", {"lead_time": None}, "missing",
+            f"lead_time = empty: {T_MISSING}"),
+    RowCase("empty string in a required number", {"order_quantity": ""}, "missing",
+            f"order_quantity = '': {T_MISSING}", cli=False),
+    RowCase("blank string in a required number", {"demand_std": "  "}, "missing",
+            f"demand_std = '  ': {T_MISSING}", cli=False),
+    RowCase("NaN reorder point (evaluate)", {"reorder_point": np.nan}, "missing",
+            f"reorder_point = empty: {T_MISSING}", call="evaluate"),
+    RowCase("+inf", {"demand_mean": np.inf}, "not_finite", f"demand_mean = inf: {T_INF}"),
+    RowCase("-inf", {"demand_std": -np.inf}, "not_finite", f"demand_std = -inf: {T_INF}"),
+    RowCase("inf reorder point (evaluate)", {"reorder_point": np.inf}, "not_finite",
+            f"reorder_point = inf: {T_INF}", call="evaluate"),
+    RowCase("inf target", {"target": np.inf}, "not_finite", f"target = inf: {T_INF}"),
+    # --- text in numeric columns
+    RowCase("text in a numeric column", {"demand_mean": "abc"}, "not_a_number",
+            f"demand_mean = 'abc': {T_TEXT}"),
+    RowCase("decimal comma", {"demand_std": "1,5"}, "not_a_number",
+            f"demand_std = '1,5': {T_TEXT}", cli=False),
+    RowCase("number with a unit", {"order_quantity": "12 units"}, "not_a_number",
+            f"order_quantity = '12 units': {T_TEXT}"),
+    RowCase("text reorder point (evaluate)", {"reorder_point": "high"}, "not_a_number",
+            f"reorder_point = 'high': {T_TEXT}", call="evaluate"),
+    RowCase("text target", {"target": "95%"}, "not_a_number", f"target = '95%': {T_TEXT}"),
+    RowCase("text wins over other problems in the row",
+            {"demand_mean": -1.0, "lead_time": "two"}, "not_a_number",
+            f"lead_time = 'two': {T_TEXT}"),
+    RowCase("number written as text", {"demand_mean": "100"}, "ok", cli=False),
+    RowCase("number as text with blanks and exponent", {"demand_mean": " 1e2 "}, "ok",
+            cli=False),
+    # --- negative and zero values
+    RowCase("demand_mean < 0", {"demand_mean": -1.0}, "negative",
+            f"demand_mean = -1.0: {T_NEG}"),
+    RowCase("demand_std < 0", {"demand_std": -0.5}, "negative", f"demand_std = -0.5: {T_NEG}"),
+    RowCase("lead_time < 0", {"lead_time": -2.0}, "negative", f"lead_time = -2.0: {T_NEG}"),
+    RowCase("lead_time_std < 0", {"lead_time_std": -0.1}, "negative",
+            f"lead_time_std = -0.1: {T_NEG}"),
+    RowCase("order_quantity = 0", {"order_quantity": 0.0}, "bad_order_quantity",
+            f"order_quantity = 0.0: {T_Q}"),
+    RowCase("order_quantity < 0", {"order_quantity": -5.0}, "bad_order_quantity",
+            f"order_quantity = -5.0: {T_Q}"),
+    RowCase("demand_mean = 0", {"demand_mean": 0.0}, "zero_demand", T_ZERO),
+    RowCase("demand_std = 0 (deterministic demand)", {"demand_std": 0.0}, "ok"),
+    RowCase("demand_std = 0 with metric alpha", {"demand_std": 0.0, "metric": "alpha"}, "ok"),
+    RowCase("lead_time = 0", {"lead_time": 0.0}, "ok"),
+    RowCase("negative reorder point (evaluate)", {"reorder_point": -50.0}, "ok",
+            call="evaluate"),
+    # --- targets
+    RowCase("target = 0", {"target": 0.0}, "bad_target", f"target = 0.0: {T_TARGET}"),
+    RowCase("target = 1", {"target": 1.0}, "bad_target", f"target = 1.0: {T_TARGET}"),
+    RowCase("target > 1 (a percentage)", {"target": 95.0}, "bad_target",
+            f"target = 95.0: {T_TARGET}"),
+    RowCase("target < 0", {"target": -0.1}, "bad_target", f"target = -0.1: {T_TARGET}"),
+    RowCase("empty target cell, target=1 as the argument", {"target": np.nan}, "bad_target",
+            f"target = 1.0: {T_TARGET}", options={"target": 1.0}),
+    RowCase("empty target cell and target=None", {"target": np.nan}, "missing",
+            f"target = empty: {T_MISSING}", options={"target": None}),
+    RowCase("empty lead_time_std cell, lead_time_std=-1 as the argument",
+            {"lead_time_std": np.nan}, "negative", f"lead_time_std = -1.0: {T_NEG}",
+            options={"lead_time_std": -1.0}),
+    RowCase("empty target cell (falls back to target=)", {"target": np.nan}, "ok"),
+    RowCase("target close to 0", {"target": 1e-6}, "ok"),
+    RowCase("target close to 1", {"target": 0.999999}, "ok"),
+    # --- names
+    RowCase("unknown distribution", {"distribution": "weibull"}, "unknown_distribution",
+            f"distribution = 'weibull': {T_DIST}"),
+    RowCase("empty-string distribution", {"distribution": ""}, "unknown_distribution",
+            f"distribution = '': {T_DIST}", cli=False),
+    RowCase("missing distribution (falls back to distribution=)",
+            {"distribution": None}, "ok"),
+    RowCase("distribution in capitals with blanks", {"distribution": " Gamma "}, "ok"),
+    RowCase("unknown metric", {"metric": "delta"}, "unknown_metric",
+            f"metric = 'delta': {T_METRIC}"),
+    RowCase("metric as a long name", {"metric": "Fill_Rate"}, "ok"),
+    RowCase("metric alpha per row", {"metric": "alpha"}, "ok"),
+    RowCase("metric gamma per row", {"metric": "gamma"}, "ok"),
+    # --- integer demand models
+    RowCase("negbin with variance < mean", {"distribution": "negbin", "demand_std": 5.0},
+            "negbin_variance", T_NEGBIN),
+    RowCase("negbin with variance = mean", {"distribution": "negbin", "demand_std": 10.0},
+            "negbin_variance", T_NEGBIN),
+    RowCase("negbin with variance > mean", {"distribution": "negbin", "demand_std": 12.0,
+                                            "order_quantity": 150.0}, "ok"),
+    RowCase("poisson with a fractional order_quantity",
+            {"distribution": "poisson", "order_quantity": 2.5}, "not_integer",
+            f"order_quantity = 2.5: {T_INT}"),
+    RowCase("negbin with a fractional order_quantity",
+            {"distribution": "negbin", "demand_std": 12.0, "order_quantity": 150.5},
+            "not_integer", f"order_quantity = 150.5: {T_INT}"),
+    RowCase("poisson with a fractional reorder point (evaluate)",
+            {"distribution": "poisson", "order_quantity": 150.0, "reorder_point": 99.5},
+            "not_integer", f"reorder_point = 99.5: {T_INT}", call="evaluate"),
+    RowCase("poisson with demand_std empty (not used)",
+            {"distribution": "poisson", "demand_std": np.nan, "order_quantity": 150.0}, "ok"),
+    RowCase("lead_time 0 with lead_time_std > 0 (gamma)",
+            {"distribution": "gamma", "lead_time": 0.0, "lead_time_std": 1.0},
+            "cannot_fit", T_FIT),
+    RowCase("lead_time 0 with lead_time_std > 0 (normal)",
+            {"lead_time": 0.0, "lead_time_std": 1.0}, "ok"),
+    RowCase("empty lead_time_std (falls back to lead_time_std=)",
+            {"lead_time_std": np.nan}, "ok"),
+    # --- other types in numeric columns
+    RowCase("True in a numeric column (read as 1)", {"lead_time": True}, "ok", cli=False),
+]
+
+
+@dataclass(frozen=True)
+class TableCase:
+    """A property of the table as a whole, the answer, and the test function proving it."""
+
+    what: str
+    answer: str
+    test: str  # name of the test function in this module
+
+
+TABLE_CASES = [
+    TableCase("required column missing",
+              "`InputError` naming every missing column, its accepted spellings and the "
+              "columns the table has; exit code 2 on the command line",
+              "test_missing_required_columns"),
+    TableCase("optional columns missing (`lead_time_std`, `distribution`, `metric`, "
+              "`target`, `sku`)", "defaults: 0, `normal`, `beta`, 0.95 (or the arguments)",
+              "test_missing_optional_columns_take_defaults"),
+    TableCase("extra columns of any dtype",
+              "passed through untouched, same values, same dtypes, same order",
+              "test_extra_columns_pass_through"),
+    TableCase("duplicate SKU ids", "kept; each row computed on its own",
+              "test_duplicate_skus_are_kept"),
+    TableCase("column names in other case, with blanks or dashes, or aliases",
+              "recognised (`Demand Mean`, `LEAD-TIME`, `rop`, `Q`)",
+              "test_column_spellings"),
+    TableCase("two columns for one input (`demand_mean` twice, or `Lead Time` beside "
+              "`lead_time`)", "`InputError` naming both; an alias beside the canonical name "
+              "(`mu` beside `demand_mean`) is not ambiguous: the canonical name is used",
+              "test_ambiguous_columns"),
+    TableCase("`columns=` names a column that is not there", "`InputError` naming it",
+              "test_columns_mapping_to_absent_column"),
+    TableCase("not a DataFrame", "`InputError`", "test_not_a_dataframe"),
+    TableCase("no rows", "an empty result with every output column",
+              "test_no_rows"),
+    TableCase("output column names already in the input (`beta`, `status`)",
+              "replaced by the results", "test_output_columns_in_the_input_are_replaced"),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# the page
+# --------------------------------------------------------------------------------------------
+
+BEGIN = "<!-- begin generated table: edit tests/test_bad_input.py, then run it -->"
+END = "<!-- end generated table -->"
+
+
+def _show(value) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render() -> str:
+    lines = [
+        "| input | example | call | status | message |",
+        "|---|---|---|---|---|",
+    ]
+    for case in ROW_CASES:
+        example = ", ".join([f"{k} = {_show(v)}" for k, v in case.cells.items()]
+                            + [f"{k}={_show(v)}" for k, v in case.options.items()])
+        lines.append(
+            f"| {_cell(case.what)} | `{_cell(example)}` | {case.call} | `{case.status}` | "
+            f"{_cell(case.message) or '-'} |"
+        )
+    lines += ["", "| table | what invsl does | test |", "|---|---|---|"]
+    for case in TABLE_CASES:
+        lines.append(f"| {case.what} | {case.answer} | `{case.test}` |")
+    return "\n".join(lines)
+
+
+def _replace_table(text: str) -> str:
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{render()}\n{END}{tail}"
+
+
+def test_doc_table_is_generated_from_the_cases():
+    text = DOC.read_text()
+    assert text == _replace_table(text), (
+        "docs/bad-input.md is out of date: run PYTHONPATH=. python tests/test_bad_input.py"
+    )
+
+
+def test_troubleshooting_lists_exactly_the_status_codes():
+    text = TROUBLESHOOTING.read_text().split("## Status codes", 1)[1].split("\n## ", 1)[0]
+    documented = dict(
+        (name, int(code)) for name, code in re.findall(r"^\| `([a-z_]+)` \| (\d+) \|", text,
+                                                       flags=re.M)
+    )
+    assert documented == {name: code for code, (name, _) in STATUS.items()}
+
+
+def test_every_status_code_has_a_case():
+    covered = {case.status for case in ROW_CASES}
+    # no input is known to make the solver fail; the fuzz tests accept it as a known code
+    assert {name for name, _ in STATUS.values()} - covered == {"no_convergence"}
+
+
+def test_table_cases_name_real_tests():
+    for case in TABLE_CASES:
+        assert callable(globals().get(case.test)), case.test
+
+
+# --------------------------------------------------------------------------------------------
+# row cases
+# --------------------------------------------------------------------------------------------
+
+def _frame(case: RowCase) -> pd.DataFrame:
+    rows = [dict(GOOD[0]), {**BAD, **case.cells}, dict(GOOD[1])]
+    for name, value in OPTIONAL_GOOD.items():
+        if name in case.cells:
+            rows[0][name] = rows[2][name] = value
+    if case.call == "optimize":
+        for row in rows:
+            row.pop("reorder_point")
+    df = pd.DataFrame(rows, index=[30, 10, 20])
+    for name, value in case.cells.items():
+        if isinstance(value, (str, bool)) or value is None:
+            df[name] = pd.Series([row.get(name) for row in rows], index=df.index,
+                                 dtype=object)
+    return df
+
+
+def _call(case: RowCase, df: pd.DataFrame) -> pd.DataFrame:
+    function = invsl.optimize if case.call == "optimize" else invsl.evaluate
+    return function(df, **case.options)
+
+
+def _value(row, name, default):
+    value = row.get(name, default)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return value
+
+
+def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
+    """An ok row: finite metrics in range, equal to the scipy reference, target met."""
+    values = {name: float(row[name]) for name in RESULTS}
+    assert all(math.isfinite(v) for v in values.values()), values
+    for name in ("alpha", "beta", "ready_rate"):
+        assert 0.0 <= values[name] <= 1.0, (name, values)
+    assert values["gamma"] <= 1.0 and values["expected_backorders"] >= 0.0
+    assert values["expected_on_hand"] >= -1e-9 * max(1.0, abs(values["reorder_point"]))
+
+    distribution = str(_value(row, "distribution", options.get("distribution", "normal")))
+    distribution = distribution.strip().lower()
+    mu = float(row["demand_mean"])
+    sigma = float(_value(row, "demand_std", 0.0)) if distribution != "poisson" else 0.0
+    lead_time = float(row["lead_time"])
+    lt_std = float(_value(row, "lead_time_std", 0.0))
+    q = float(row["order_quantity"])
+    s = values["reorder_point"]
+    ref = ref_metrics(distribution, s, q, mu, sigma, lead_time, lt_std)
+    for name in METRICS:
+        assert values[name] == pytest.approx(ref[name], rel=1e-7, abs=1e-9), (name, values, ref)
+    assert values["safety_stock"] == pytest.approx(ref["safety_stock"], rel=1e-12, abs=1e-9)
+
+    if call != "optimize":
+        return
+    target = float(_value(row, "target", options.get("target", 0.95)))
+    metric = str(_value(row, "metric", options.get("metric", "beta"))).strip().lower()
+    metric = {"fill_rate": "beta", "cycle_service_level": "alpha", "csl": "alpha",
+              "gamma_service_level": "gamma"}.get(metric, metric)
+    if distribution in INTEGER:
+        assert s == math.floor(s)
+        assert ref[metric] >= target
+        below = ref_metrics(distribution, s - 1, q, mu, sigma, lead_time, lt_std)[metric]
+        assert below < target, (s, below, target)
+    elif lead_time * sigma**2 + mu**2 * lt_std**2 == 0.0:
+        # deterministic lead-time demand X = mu L: alpha is a step (the smallest s reaching
+        # any target is mu L), beta and gamma are continuous and piecewise polynomial
+        if metric == "alpha":
+            assert s == pytest.approx(mu * lead_time, rel=1e-12, abs=1e-12)
+        else:
+            assert ref[metric] == pytest.approx(target, abs=1e-9)
+    else:
+        assert ref[metric] == pytest.approx(target, abs=1e-9)
+
+
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.what for c in ROW_CASES])
+def test_row_case(case: RowCase):
+    df = _frame(case)
+    before = df.copy(deep=True)
+    out = _call(case, df)
+    pd.testing.assert_frame_equal(df, before)  # input not mutated
+
+    # rows, order, index, input columns kept (values and dtypes)
+    assert list(out.index) == [30, 10, 20]
+    assert out["sku"].tolist() == ["G-1", "BAD", "G-2"]
+    input_columns = [c for c in df.columns if c not in OUTPUT_COLUMNS]
+    pd.testing.assert_frame_equal(out[input_columns], df[input_columns])
+    assert list(out.columns[: len(input_columns)]) == input_columns
+
+    assert out["status"].astype(str).tolist() == ["ok", case.status, "ok"]
+    assert out["message"].tolist() == ["", case.message, ""]
+
+    bad = out.iloc[1]
+    if case.status == "ok":
+        check_ok_row(bad, case.call, case.options)
+    else:
+        assert pd.isna(bad["lead_time_distribution"])
+        for name in RESULTS:
+            if name == "reorder_point" and case.call == "evaluate":
+                assert _show(bad[name]) == _show(df["reorder_point"].iloc[1])
+            elif case.status == "zero_demand" and name in ("reorder_point", "safety_stock"):
+                assert bad[name] == 0.0
+            else:
+                assert math.isnan(bad[name]), (name, bad[name])
+
+    # the good rows: ok, correct, and the same as when computed alone
+    for position in (0, 2):
+        row = out.iloc[position]
+        check_ok_row(row, case.call, case.options)
+        alone = _call(case, df.iloc[[position]])
+        for name in RESULTS:
+            assert row[name] == alone[name].iloc[0]
+
+
+def test_command_line(tmp_path):
+    """The same bad rows on the command line: exit code 1, the same statuses and messages."""
+    from click.testing import CliRunner
+
+    from invsl.cli import main
+
+    for call in ("optimize", "evaluate"):
+        cases = [c for c in ROW_CASES if c.call == call and c.cli and not c.options]
+        frames = []
+        for number, case in enumerate(cases):
+            df = _frame(case)
+            df["sku"] = [f"{number}-{sku}" for sku in df["sku"]]
+            frames.append(df)
+        table = pd.concat(frames, ignore_index=True)
+        src, dst = tmp_path / f"{call}.csv", tmp_path / f"{call}-out.csv"
+        table.to_csv(src, index=False)
+        result = CliRunner().invoke(main, [call, str(src), "-o", str(dst), "-q"])
+        assert result.exit_code == 1, result.output
+        out = pd.read_csv(dst, dtype={"sku": str, "message": str}, keep_default_na=False)
+        assert out["sku"].tolist() == table["sku"].tolist()
+        expected_status = [s for c in cases for s in ("ok", c.status, "ok")]
+        expected_message = [m for c in cases for m in ("", c.message, "")]
+        assert out["status"].tolist() == expected_status
+        # in one CSV column with text in some rows every cell is text: 'inf' is then quoted
+        assert out["message"].str.replace("'", "").tolist() == [
+            m.replace("'", "") for m in expected_message]
+
+
+# --------------------------------------------------------------------------------------------
+# table cases
+# --------------------------------------------------------------------------------------------
+
+def _good_frame(call="optimize") -> pd.DataFrame:
+    df = pd.DataFrame(GOOD, index=[7, 3])
+    return df.drop(columns="reorder_point") if call == "optimize" else df
+
+
+def test_missing_required_columns():
+    df = _good_frame().drop(columns=["demand_std", "order_quantity"])
+    with pytest.raises(invsl.InputError) as info:
+        invsl.optimize(df)
+    message = str(info.value)
+    assert message.startswith("missing required columns: demand_std (also accepted: "
+                              "std_demand, sigma, demand_sd, sd_demand); order_quantity "
+                              "(also accepted: q, lot_size, order_qty, eoq).")
+    assert "The table has: sku, demand_mean, lead_time, distribution." in message
+    assert "columns={'demand_std': 'your_name'}" in message
+    # evaluate also needs reorder_point
+    with pytest.raises(invsl.InputError, match=r"column: reorder_point \(also accepted: s, "):
+        invsl.evaluate(_good_frame())
+
+
+def test_missing_optional_columns_take_defaults():
+    df = _good_frame()[["demand_mean", "demand_std", "lead_time", "order_quantity"]]
+    out = invsl.optimize(df)
+    assert out["status"].astype(str).tolist() == ["ok", "ok"]
+    # normal (the second row has demand_std 0: normal with sd 0 is deterministic)
+    assert out["lead_time_distribution"].astype(str).tolist() == ["normal", "deterministic"]
+    for _, row in out.iterrows():
+        check_ok_row(row, "optimize", {})
+    # the arguments are the defaults of missing columns
+    gamma = invsl.optimize(df, metric="alpha", target=0.9, distribution="gamma",
+                           lead_time_std=0.5)
+    for _, row in gamma.iterrows():
+        check_ok_row(pd.concat([row, pd.Series({"lead_time_std": 0.5})]), "optimize",
+                     {"metric": "alpha", "target": 0.9, "distribution": "gamma"})
+
+
+def test_extra_columns_pass_through():
+    df = _good_frame().assign(
+        note=pd.Series(["x", None], index=[7, 3], dtype=object),
+        flag=[True, False],
+        when=pd.to_datetime(["2024-01-31", "2025-06-30"]),
+        group=pd.Categorical(["a", "b"]),
+        count=pd.array([1, None], dtype="Int64"),
+        price=[1.5, np.nan],
+    )
+    df[42] = ["int-named", "column"]
+    before = df.copy(deep=True)
+    out = invsl.optimize(df)
+    pd.testing.assert_frame_equal(df, before)
+    pd.testing.assert_frame_equal(out[list(df.columns)], df)
+    assert list(out.columns) == list(df.columns) + list(OUTPUT_COLUMNS)
+
+
+def test_duplicate_skus_are_kept():
+    df = pd.concat([_good_frame()] * 3, ignore_index=True)
+    df["sku"] = "SAME"
+    out = invsl.optimize(df)
+    assert len(out) == 6 and out["sku"].tolist() == ["SAME"] * 6
+    assert out["status"].astype(str).tolist() == ["ok"] * 6
+    assert out["reorder_point"].iloc[0] == out["reorder_point"].iloc[2]
+    assert out["reorder_point"].iloc[1] == out["reorder_point"].iloc[5]
+
+
+def test_column_spellings():
+    df = _good_frame("evaluate").rename(columns={
+        "demand_mean": "Demand Mean", "demand_std": " SIGMA ", "lead_time": "LEAD-TIME",
+        "order_quantity": "Q", "reorder_point": "rop",
+    })
+    out = invsl.evaluate(df)
+    reference = invsl.evaluate(_good_frame("evaluate"))
+    for name in METRICS:
+        assert out[name].tolist() == reference[name].tolist()
+
+
+def test_ambiguous_columns():
+    df = _good_frame()
+    twice = pd.concat([df, df[["demand_mean"]]], axis=1)
+    with pytest.raises(invsl.InputError,
+                       match="2 columns could be demand_mean: 'demand_mean', 'demand_mean'"):
+        invsl.optimize(twice)
+    spelled = df.assign(**{"Lead Time": 99.0})
+    with pytest.raises(invsl.InputError,
+                       match="2 columns could be lead_time: 'lead_time', 'Lead Time'"):
+        invsl.optimize(spelled)
+    # choosing one with columns= resolves it
+    chosen = invsl.optimize(spelled, columns={"lead_time": "lead_time"})
+    assert chosen["reorder_point"].tolist() == invsl.optimize(df)["reorder_point"].tolist()
+    # an alias beside the canonical name: the canonical column is used
+    alias = invsl.optimize(df.assign(mu=1000.0))
+    assert alias["reorder_point"].tolist() == invsl.optimize(df)["reorder_point"].tolist()
+
+
+def test_columns_mapping_to_absent_column():
+    with pytest.raises(invsl.InputError, match="'avg_sales' .*not in the input"):
+        invsl.optimize(_good_frame(), columns={"demand_mean": "avg_sales"})
+
+
+def test_not_a_dataframe():
+    with pytest.raises(invsl.InputError, match="expected a pandas DataFrame, got dict"):
+        invsl.optimize(GOOD[0])
+
+
+def test_no_rows():
+    out = invsl.optimize(_good_frame().iloc[:0])
+    assert len(out) == 0
+    assert list(out.columns)[-len(OUTPUT_COLUMNS):] == list(OUTPUT_COLUMNS)
+
+
+def test_output_columns_in_the_input_are_replaced():
+    df = _good_frame().assign(beta=["old", "old"], status=["x", "y"])
+    out = invsl.optimize(df)
+    assert out["status"].astype(str).tolist() == ["ok", "ok"]
+    assert out["beta"].tolist() == pytest.approx([0.95, 0.95], abs=0.05)
+    assert out["beta"].iloc[0] == pytest.approx(0.95, abs=1e-9)
+    assert df["beta"].tolist() == ["old", "old"]
+
+
+if __name__ == "__main__":
+    DOC.write_text(_replace_table(DOC.read_text()))
+    print(f"wrote {DOC}")
