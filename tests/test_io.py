@@ -582,3 +582,53 @@ def test_read_and_write_table_helpers(tmp_path):
 def test_unknown_extension(tmp_path):
     with pytest.raises(TableError, match="unknown file type"):
         io.table_format(Path("a.json"))
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/cli.md stays true
+# ---------------------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+
+
+def test_docs_hostile_table_names_existing_tests():
+    import re
+
+    text = DOCS.read_text()
+    table = text[text.index("## Hostile files"):text.index("## Input columns")]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "test_" in line]
+    assert len(rows) >= 25
+    here = Path(__file__).read_text()
+    cli_tests = (Path(__file__).parent / "test_cli.py").read_text()
+    for row in rows:
+        name = re.findall(r"`(test_\w+)`", row)[-1]
+        source = cli_tests if "*cli*" in row else here
+        assert f"def {name}(" in source, row
+
+
+def test_docs_european_recipe_runs(tmp_path):
+    import re
+    import shlex
+
+    text = DOCS.read_text()
+    recipe = text[text.index("### Recipe"):text.index("## Hostile files")]
+    blocks = re.findall(r"```(?:toml)?\n(.*?)```", recipe + text[text.index("## Column mapping"):],
+                        re.S)
+    export, command, mapping = blocks[0], blocks[1], blocks[2]
+    (tmp_path / "export.csv").write_bytes(export.encode("cp1252"))
+    (tmp_path / "sap.toml").write_text(mapping, encoding="utf-8")
+    args = shlex.split(command.replace("\\\n", " "))
+    assert args[:2] == ["invsl", "optimize"]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = run(*args[1:])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(tmp_path / "plan.csv", sep=";", dtype=str, encoding="utf-8")
+    assert df["Material"].tolist() == ["000123", "000124"]
+    assert df["Bezeichnung"].tolist() == ["Schraube M8", "Mutter"]
+    assert "Meldebestand" in df.columns and "Sicherheitsbestand" in df.columns
+    s = float(df["Meldebestand"][0].replace(",", "."))
+    assert s == pytest.approx(_beta_reorder_point(1234.5, 300, 2000), abs=1e-6)
