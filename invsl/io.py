@@ -291,6 +291,21 @@ def _is_index_column(name: str) -> bool:
     return re.fullmatch(r"__index_level_\d+__", name) is not None
 
 
+def _rechunk(batches, rows: int, schema: pa.Schema) -> Iterator[pa.Table]:
+    """Tables of exactly ``rows`` rows (the last one shorter) from batches of any size."""
+    pending, count = [], 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(pending, schema=schema)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending, schema=schema)
+
+
 class _ParquetReader(_Reader):
     unit = "rows"
 
@@ -307,11 +322,27 @@ class _ParquetReader(_Reader):
         self.total = self._file.metadata.num_rows
         self._done = 0
 
+    def _batches(self, rows):
+        # one reader per row group: a reader over the whole file keeps the pre-buffered
+        # column chunks of every row group read so far (memory grows with the file); row
+        # groups larger than a few chunks are read without pre-buffering
+        metadata = self._file.metadata
+        largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)),
+                      default=0)
+        file = self._file if largest <= 4 * rows else pq.ParquetFile(self.path, pre_buffer=False)
+        try:
+            for group in range(metadata.num_row_groups):
+                for batch in file.iter_batches(batch_size=rows, row_groups=[group],
+                                               columns=self.names):
+                    self._done += batch.num_rows
+                    yield batch
+        finally:
+            if file is not self._file:
+                file.close()
+
     def chunks(self, rows):
         try:
-            for batch in self._file.iter_batches(batch_size=rows, columns=self.names):
-                self._done += batch.num_rows
-                yield pa.Table.from_batches([batch])
+            yield from _rechunk(self._batches(rows), rows, self.schema)
         except (pa.ArrowException, OSError) as exc:
             raise TableError(f"{self.path}: cannot read the table: {_first_line(exc)}") from None
 
@@ -325,8 +356,9 @@ class _ParquetReader(_Reader):
 class _CsvReader(_Reader):
     unit = "bytes"
 
-    def __init__(self, path: Path, text: TextFormat, encoding: str):
+    def __init__(self, path: Path, text: TextFormat, encoding: str, detected: bool = False):
         self.path, self.text, self.encoding = path, text, encoding
+        self.detected = detected  # the encoding was detected, not given: may fall back
         self.total = path.stat().st_size
         # first pass over the first block only: the column names (types are not inferred:
         # every column is read as text)
@@ -360,32 +392,25 @@ class _CsvReader(_Reader):
         message = _first_line(exc)
         if "Empty CSV file" in message:
             return TableError(f"{self.path}: the file is empty (not even a header line)")
-        if "UTF8" in message and self.encoding in ("utf-8", "utf8"):
+        if "UTF8" in message and self.detected and self.encoding == "utf-8":
             return _NotUtf8(message)
         if "UTF8" in message:
             message += f" (decoding as {self.encoding}; try another --encoding)"
         return TableError(f"{self.path}: cannot read the table: {message}")
 
+    def _batches(self, reader):
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as exc:
+                raise self._error(exc) from None
+
     def chunks(self, rows):
         reader, self._file = self._open(self.names)
-        pending, count = [], 0
         try:
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                except pa.ArrowInvalid as exc:
-                    raise self._error(exc) from None
-                pending.append(batch)
-                count += batch.num_rows
-                while count >= rows:  # blocks hold any number of rows: cut chunks of `rows`
-                    table = pa.Table.from_batches(pending, schema=self.schema)
-                    yield table.slice(0, rows)
-                    rest = table.slice(rows)
-                    pending, count = rest.to_batches(), rest.num_rows
-            if count:
-                yield pa.Table.from_batches(pending, schema=self.schema)
+            yield from _rechunk(self._batches(reader), rows, self.schema)
         finally:
             self._file.close()
 
@@ -463,7 +488,9 @@ def open_table(path: str | os.PathLike, text: TextFormat = TextFormat(),
         return _ExcelReader(path, text)
     if path.stat().st_size == 0:
         raise TableError(f"{path}: the file is empty (not even a header line)")
-    return _CsvReader(path, text, encoding or text.encoding or detect_encoding(path))
+    if encoding or text.encoding:
+        return _CsvReader(path, text, encoding or text.encoding)
+    return _CsvReader(path, text, detect_encoding(path), detected=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -632,3 +632,22 @@ def test_docs_european_recipe_runs(tmp_path):
     assert "Meldebestand" in df.columns and "Sicherheitsbestand" in df.columns
     s = float(df["Meldebestand"][0].replace(",", "."))
     assert s == pytest.approx(_beta_reorder_point(1234.5, 300, 2000), abs=1e-6)
+
+
+def test_hostile_not_utf8_with_explicit_utf8_is_an_error(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(GOOD.replace("007", "M\u00fcller").encode("latin-1"))
+    result = run("optimize", src, "-o", tmp_path / "out.csv", "--encoding", "utf-8")
+    assert result.exit_code == 2
+    assert "invalid UTF8 data (decoding as utf-8; try another --encoding)" in result.output
+    only(tmp_path, "in.csv")
+
+
+def test_hostile_utf16_excel_unicode_text(tmp_path):
+    # Excel's "Unicode text" export: UTF-16 with a byte-order mark, tab-separated
+    src = tmp_path / "in.txt"
+    src.write_bytes(GOOD.replace(",", "\t").replace("007", "\u00c5-7").encode("utf-16"))
+    out = tmp_path / "out.csv"
+    result = run("optimize", src, "-o", out, "--sep", "tab")
+    assert result.exit_code == 0, result.output
+    assert read_csv_text(out, sep="\t")["sku"].tolist() == ["\u00c5-7", "0042"]
