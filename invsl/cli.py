@@ -100,9 +100,9 @@ def _with_common(function):
 def main() -> None:
     """Service levels and reorder points for inventory, one row per SKU.
 
-    IN is a CSV or Parquet table with the columns demand_mean and demand_std (per period),
-    lead_time (periods), order_quantity, and optionally sku, lead_time_std, distribution
-    (normal, gamma, poisson, negbin). OUT gets the same rows plus reorder_point,
+    IN is a CSV, Parquet or .xlsx table with the columns demand_mean and demand_std (per
+    period), lead_time (periods), order_quantity, and optionally sku, lead_time_std,
+    distribution (normal, gamma, poisson, negbin); files are streamed in chunks. OUT gets the same rows plus reorder_point,
     safety_stock, alpha (cycle service level), beta (fill rate), gamma, ready_rate,
     expected_backorders, expected_on_hand, status and message.
 
