@@ -782,18 +782,23 @@ def run_file(kind: str, input_path, output_path, *, options: Mapping | None = No
             encoding = "latin-1"  # the documented fall-back: start over
 
 
-def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows, progress,
-              encoding):
-    from invsl import frame
-    from invsl._status import NAMES, NOT_A_NUMBER, STATUS
+class _Plan:
+    """What happens to each column, decided once from the input's header and options.
 
-    solve = kind == "optimize"
-    function = frame.optimize if solve else frame.evaluate
-    reader = open_table(input_path, text, encoding)
-    bar = None
-    try:
-        names = reader.names
-        required = [n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if solve else ev)]
+    ``schema`` is the output schema (fixed before any row is read); :meth:`compute` turns an
+    input chunk into an output chunk of that schema and the status code of each row.
+    """
+
+    def __init__(self, kind: str, schema: pa.Schema, mapping: Mapping[str, str],
+                 options: Mapping, text: TextFormat):
+        from invsl import frame
+
+        self.solve = kind == "optimize"
+        self.function = frame.optimize if self.solve else frame.evaluate
+        self.options, self.text = dict(options), text
+        self.names = names = list(schema.names)
+        required = [n for n, (ev, op, _) in frame.INPUT_COLUMNS.items()
+                    if (op if self.solve else ev)]
         frame_map = {k: v for k, v in mapping.items()
                      if k in frame.INPUT_COLUMNS and (v in names or k in required)}
         try:
@@ -802,112 +807,125 @@ def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows,
             message = re.sub(r"or from Python map it with columns=\{'(\w+)': 'your_name'\}",
                              r'or map it in a --columns file: \1 = "YOUR_NAME"', str(exc))
             raise frame.InputError(message) from None
-        numeric = [n for n in (*NUMERIC_INPUTS, "target" if solve else "reorder_point")
-                   if n in found]
-        numeric_cols = {found[n]: n for n in numeric}
-        text_inputs = [found[n] for n in ("distribution", "metric") if n in found]
-        targets, order = _output_plan(kind, names, found, mapping)
-        frame_found = {k: v for k, v in found.items() if v in numeric_cols or v in text_inputs}
+        #: canonical names of the numeric inputs, in invsl.frame's order, and column -> name
+        self.numeric = [n for n in (*NUMERIC_INPUTS, "target" if self.solve else "reorder_point")
+                        if n in found]
+        self.numeric_cols = {found[n]: n for n in self.numeric}
+        self.text_inputs = [found[n] for n in ("distribution", "metric") if n in found]
+        #: what invsl.frame gets: only the columns it reads (ids and the rest stay in arrow)
+        self.frame_columns = {k: v for k, v in found.items()
+                              if v in self.numeric_cols or v in self.text_inputs}
+        self.targets, self.order = _output_plan(kind, names, found, mapping)
 
-        # the output schema, fixed before any row is read
-        out_fields, categories = _output_fields()
+        out_fields, self.categories = _output_fields()
         fields = {}
-        for field in reader.schema:
-            if field.name in numeric_cols and not (pa.types.is_integer(field.type)
-                                                   or pa.types.is_floating(field.type)):
-                field = pa.field(field.name, pa.float64())
+        for field in schema:
+            if field.name in self.numeric_cols and not _is_number(field.type):
+                field = pa.field(field.name, pa.float64())  # numbers held as text
             fields[field.name] = field
         for field in out_fields:
-            if field.name in targets:
-                fields[targets[field.name]] = pa.field(targets[field.name], field.type)
-        schema = pa.schema([fields[name] for name in order])
+            if field.name in self.targets:
+                target = self.targets[field.name]
+                fields[target] = pa.field(target, field.type)
+        self.schema = pa.schema([fields[name] for name in self.order])
 
+    def compute(self, chunk: pa.Table) -> tuple[pa.Table, np.ndarray]:
+        """The output chunk and the status code of each row."""
+        from invsl._status import NOT_A_NUMBER, STATUS
+
+        n = chunk.num_rows
+        columns, frame_input, not_a_number = {}, {}, {}
+        for name in self.names:
+            column = chunk.column(name)
+            if name in self.numeric_cols:
+                if _is_number(column.type):
+                    values = pc.cast(column, pa.float64()).to_numpy()
+                else:
+                    values, bad = parse_numbers(column, self.text)
+                    if bad is not None:
+                        not_a_number[self.numeric_cols[name]] = (bad, column)
+                    column = pa.array(values, type=pa.float64(), from_pandas=True)
+                frame_input[name] = values
+            elif name in self.text_inputs:
+                frame_input[name] = _as_text(column).to_numpy(zero_copy_only=False)
+            columns[name] = column
+        result = self.function(pd.DataFrame(frame_input, copy=False),
+                               columns=self.frame_columns, **self.options)
+        status = result["status"].cat.codes.to_numpy().copy()
+        message = None
+        text_rows = np.zeros(n, dtype=bool)
+        if not_a_number:
+            # cells holding text, not numbers: reported as invsl.frame reports them (the
+            # first numeric column in frame's order wins), with nothing computed for the row
+            message = result["message"].to_numpy(dtype=object).copy()
+            for name in self.numeric:
+                if name in not_a_number:
+                    bad, raw = not_a_number[name]
+                    new = bad & ~text_rows
+                    cells = _as_text(raw).to_numpy(zero_copy_only=False)[new]
+                    message[new] = [f"{name} = {v!r}: {STATUS[NOT_A_NUMBER][1]}" for v in cells]
+                    text_rows |= bad
+            status[text_rows] = NOT_A_NUMBER
+        for name, target in self.targets.items():
+            if name == "status":
+                array = pa.DictionaryArray.from_arrays(pa.array(status, pa.int8()),
+                                                       self.categories[name])
+            elif name == "lead_time_distribution":
+                codes = np.where(text_rows, -1, result[name].cat.codes.to_numpy())
+                array = pa.DictionaryArray.from_arrays(
+                    pa.array(codes, pa.int8(), mask=codes < 0), self.categories[name])
+            elif name == "message":
+                if message is None and not status.any():
+                    array = pa.repeat("", n).cast(pa.string())
+                else:
+                    if message is None:
+                        message = result["message"].to_numpy(dtype=object)
+                    array = pa.array(message, type=pa.string())
+            else:
+                values = result[name].to_numpy(dtype=np.float64)
+                if not_a_number and (self.solve or name != "reorder_point"):
+                    values = np.where(text_rows, np.nan, values)
+                array = pa.array(values, type=pa.float64(), from_pandas=True)
+            columns[target] = array
+        return pa.table([columns[name] for name in self.order], schema=self.schema), status
+
+
+def _is_number(dtype: pa.DataType) -> bool:
+    return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
+
+
+def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows, progress,
+              encoding):
+    from invsl._status import NAMES
+
+    reader = open_table(input_path, text, encoding)
+    bar = None
+    try:
+        plan = _Plan(kind, reader.schema, mapping, options, text)
         counts = np.zeros(len(NAMES), dtype=np.int64)
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=reader.total, unit="B" if reader.unit == "bytes" else " rows",
                        unit_scale=True, file=sys.stderr, desc=kind, dynamic_ncols=True)
-        # one chunk is written (in a thread: pyarrow releases the GIL) while the next is
-        # computed; at most two chunks are in memory
+        # one chunk is written (in a thread: pyarrow releases the GIL) while the next one is
+        # computed, so at most two chunks are in memory. The pool is left first: a failed
+        # run waits for the write in flight, then the writer deletes its temporary file.
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        pending = None
-        # (the pool is left first: a failed run waits for the write in flight, then the
-        # writer deletes its temporary file)
-        with AtomicWriter(output_path, schema, text) as writer, pool:
+        pending, done = None, 0
+        with AtomicWriter(output_path, plan.schema, text) as writer, pool:
             for chunk in reader.chunks(chunk_rows):
-                n = chunk.num_rows
-                columns = {}
-                frame_input = {}
-                not_a_number = {}
-                for name in names:
-                    column = chunk.column(name)
-                    if name in numeric_cols:
-                        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-                            values = pc.cast(column, pa.float64()).to_numpy()
-                        else:
-                            values, bad = parse_numbers(column, text)
-                            if bad is not None:
-                                not_a_number[numeric_cols[name]] = (bad, column)
-                            column = pa.array(values, type=pa.float64(), from_pandas=True)
-                        frame_input[name] = values
-                    elif name in text_inputs:
-                        frame_input[name] = _as_text(column).to_numpy(zero_copy_only=False)
-                    columns[name] = column
-                result = function(pd.DataFrame(frame_input, copy=False), columns=frame_found,
-                                  **options)
-                status = result["status"].cat.codes.to_numpy().copy()
-                message = None
-                if not_a_number:
-                    # cells that are text, not numbers: as invsl.frame reports them (the
-                    # first numeric column in frame's order wins), with nothing computed
-                    mask = np.zeros(n, dtype=bool)
-                    message = result["message"].to_numpy(dtype=object).copy()
-                    for name in numeric:
-                        if name not in not_a_number:
-                            continue
-                        bad, raw = not_a_number[name]
-                        new = bad & ~mask
-                        raw_cells = _as_text(raw).to_numpy(zero_copy_only=False)
-                        message[new] = [f"{name} = {v!r}: {STATUS[NOT_A_NUMBER][1]}"
-                                        for v in raw_cells[new]]
-                        mask |= bad
-                    status[mask] = NOT_A_NUMBER
-                for name, target in targets.items():
-                    if name == "status":
-                        array = pa.DictionaryArray.from_arrays(
-                            pa.array(status, pa.int8()), categories["status"])
-                    elif name == "lead_time_distribution":
-                        codes = result[name].cat.codes.to_numpy().copy()
-                        if not_a_number:
-                            codes[mask] = -1
-                        array = pa.DictionaryArray.from_arrays(
-                            pa.array(codes, pa.int8(), mask=codes < 0),
-                            categories["lead_time_distribution"])
-                    elif name == "message":
-                        if message is None and not (status != 0).any():
-                            array = pa.repeat("", n).cast(pa.string())
-                        else:
-                            if message is None:
-                                message = result["message"].to_numpy(dtype=object)
-                            array = pa.array(message, type=pa.string())
-                    else:
-                        values = result[name].to_numpy(dtype=np.float64)
-                        if not_a_number and not (name == "reorder_point" and not solve):
-                            values = np.where(mask, np.nan, values)
-                        array = pa.array(values, type=pa.float64(), from_pandas=True)
-                    columns[target] = array
+                table, status = plan.compute(chunk)
+                done += table.num_rows
                 counts += np.bincount(status, minlength=len(NAMES))
                 if pending is not None:
                     pending.result()
-                pending = pool.submit(writer.write,
-                                      pa.table([columns[name] for name in order], schema=schema))
+                pending = pool.submit(writer.write, table)
                 if bar is not None:
                     bar.update(reader.position() - bar.n)
                     if reader.unit == "bytes":
-                        rate = writer.rows / max(bar.format_dict["elapsed"], 1e-9)
-                        bar.set_postfix_str(f"{writer.rows:,} rows, {rate:,.0f} rows/s",
-                                            refresh=False)
+                        rate = done / max(bar.format_dict["elapsed"], 1e-9)
+                        bar.set_postfix_str(f"{done:,} rows, {rate:,.0f} rows/s", refresh=False)
             if pending is not None:
                 pending.result()
             writer.commit()
