@@ -138,6 +138,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _os_reason(exc: OSError) -> str:
+    """The system's words for an OSError, also for pyarrow's ("... Detail: [errno 28] ...")."""
+    found = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
+    if found:
+        return os.strerror(int(found[1]))
     return exc.strerror or _first_line(exc)
 
 

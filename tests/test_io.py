@@ -651,3 +651,37 @@ def test_hostile_utf16_excel_unicode_text(tmp_path):
     result = run("optimize", src, "-o", out, "--sep", "tab")
     assert result.exit_code == 0, result.output
     assert read_csv_text(out, sep="\t")["sku"].tolist() == ["\u00c5-7", "0042"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 256 KiB tmpfs (needs root and mount rights; skipped elsewhere)."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mount = shutil.which("mount")
+    if os.geteuid() != 0 or mount is None or subprocess.run(
+            [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+            capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_hostile_disk_really_full(tmp_path, tiny_disk, suffix):
+    src = tmp_path / "in.csv"
+    rng = np.random.default_rng(0)
+    src.write_text(HEADER + "".join(f"{i},{m},{m / 3},2,{3 * m}\n"
+                                    for i, m in enumerate(rng.uniform(1, 100, 20_000))))
+    out = tiny_disk / f"out{suffix}"
+    out.write_text("good")
+    result = run("optimize", src, "-o", out, "--chunk-rows", "2000")
+    assert result.exit_code == 2
+    assert result.output == f"invsl: error: {out}: cannot write the output: No space left on device\n"
+    assert out.read_text() == "good"
+    assert [p.name for p in tiny_disk.iterdir()] == [out.name]
