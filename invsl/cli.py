@@ -2,7 +2,7 @@
 
 Exit codes: 0 every row ok; 1 the output was written but some rows are flagged (a summary
 line on stderr); 2 usage or structural error (missing column, unreadable file): one line on
-stderr, no output file.
+stderr, no output file; 130 interrupted (Ctrl-C), no output file.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from invsl import frame
 from invsl.io import CHUNK_ROWS, TableError, TextFormat, read_column_map, run_file
 
 EXIT_OK, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 def _fail(message: str) -> None:
@@ -46,6 +47,9 @@ def _run(kind: str, input_path: str, output_path: str, quiet: bool, *, sep: str 
                            progress=sys.stderr.isatty() and not quiet)
     except (frame.InputError, TableError) as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo(f"invsl: interrupted; {output_path} was not written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if summary.flagged:
         detail = ", ".join(f"{name}: {count}" for name, count in summary.status_counts.items()
                            if name != "ok")

@@ -601,9 +601,9 @@ def test_docs_hostile_table_names_existing_tests():
     here = Path(__file__).read_text()
     cli_tests = (Path(__file__).parent / "test_cli.py").read_text()
     for row in rows:
-        name = re.findall(r"`(test_\w+)`", row)[-1]
         source = cli_tests if "*cli*" in row else here
-        assert f"def {name}(" in source, row
+        for name in re.findall(r"`(test_\w+)`", row):
+            assert f"def {name}(" in source, row
 
 
 def test_docs_european_recipe_runs(tmp_path):
@@ -685,3 +685,24 @@ def test_hostile_disk_really_full(tmp_path, tiny_disk, suffix):
     assert result.output == f"invsl: error: {out}: cannot write the output: No space left on device\n"
     assert out.read_text() == "good"
     assert [p.name for p in tiny_disk.iterdir()] == [out.name]
+
+
+def test_interrupted_run_writes_nothing(tmp_path, monkeypatch):
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "".join(f"{i},100,30,1,200\n" for i in range(10)))
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"good")
+    real, calls = invsl.frame.optimize, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(invsl.frame, "optimize", interrupted)
+    result = run("optimize", src, "-o", out, "--chunk-rows", "2")
+    assert result.exit_code == 130
+    assert result.output == f"invsl: interrupted; {out} was not written\n"
+    assert out.read_bytes() == b"good"
+    only(tmp_path, "in.csv", "out.parquet")
