@@ -138,6 +138,18 @@ def test_hostile_header_only_gives_empty_output_with_columns(tmp_path, suffix):
         assert df["beta"].dtype == np.float64 and df["status"].dtype == "category"
 
 
+def test_hostile_parquet_without_rows(tmp_path):
+    src = tmp_path / "in.parquet"
+    schema = pa.schema([("sku", pa.string())] + [(n, pa.float64()) for n in HEADER.strip()
+                                                    .split(",")[1:]])
+    pq.write_table(schema.empty_table(), src)
+    out = tmp_path / "out.parquet"
+    assert run("optimize", src, "-o", out).exit_code == 0
+    got = pq.read_table(out)
+    assert got.num_rows == 0 and got.schema.names[:5] == schema.names
+    assert got.schema.field("status").type == pa.dictionary(pa.int8(), pa.string())
+
+
 def test_hostile_utf8_with_bom(tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("007", "caf\u00e9").encode("utf-8"))
