@@ -43,10 +43,13 @@ import pyarrow.parquet as pq
 
 #: file extension -> format (``.csv.gz`` and the like count as CSV)
 FORMATS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".csv": "csv", ".txt": "csv",
     ".parquet": "parquet", ".pq": "parquet",
     ".xlsx": "xlsx",
 }
+
+#: compressed CSV files, by their last extension: pyarrow codec
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 
 #: default rows per chunk (chosen from the measurement in benchmarks/streaming.py)
 CHUNK_ROWS = 500_000
@@ -132,6 +135,11 @@ def table_format(path: str | os.PathLike) -> str:
     raise TableError(f"{path}: unknown file type; use a .csv, .parquet or .xlsx file name")
 
 
+def _compression(path) -> str | None:
+    """The pyarrow codec of a compressed CSV file name (``plan.csv.gz``), else None."""
+    return COMPRESSION.get(Path(path).suffix.lower())
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -171,8 +179,11 @@ def detect_encoding(path: str | os.PathLike) -> str:
     :func:`run_file` also switches to ``latin-1`` (and starts over) when a later part of a
     file read as UTF-8 turns out not to be UTF-8.
     """
-    with open(path, "rb") as f:
-        head = f.read(_SNIFF_BYTES)
+    try:
+        with pa.input_stream(str(path), compression=_compression(path)) as f:
+            head = f.read(_SNIFF_BYTES)
+    except (pa.ArrowException, OSError) as exc:
+        raise TableError(f"{path}: cannot read the file: {_first_line(exc)}") from None
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -371,6 +382,7 @@ class _CsvReader(_Reader):
             self.names = list(reader.schema.names)
         finally:
             f.close()
+            self._raw.close()
         if len(set(self.names)) != len(self.names):
             dup = sorted({n for n in self.names if self.names.count(n) > 1})
             raise TableError(f"{path}: the header names a column twice: {', '.join(dup)}")
@@ -378,7 +390,11 @@ class _CsvReader(_Reader):
         self._file = None
 
     def _open(self, names):
-        f = pa.OSFile(str(self.path), "rb")
+        # self._raw: the file itself (its position is the progress), f: what the parser reads
+        self._raw = f = pa.OSFile(str(self.path), "rb")
+        codec = _compression(self.path)
+        if codec:
+            f = pa.CompressedInputStream(f, codec)
         read = pcsv.ReadOptions(encoding=self.encoding, block_size=_BLOCK_BYTES)
         parse = pcsv.ParseOptions(delimiter=self.text.sep, newlines_in_values=True)
         convert = pcsv.ConvertOptions(
@@ -388,8 +404,9 @@ class _CsvReader(_Reader):
         try:
             return pcsv.open_csv(f, read_options=read, parse_options=parse,
                                  convert_options=convert), f
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, OSError) as exc:
             f.close()
+            self._raw.close()
             raise self._error(exc) from None
 
     def _error(self, exc):
@@ -408,15 +425,17 @@ class _CsvReader(_Reader):
                 yield reader.read_next_batch()
             except StopIteration:
                 return
-            except pa.ArrowInvalid as exc:
+            except (pa.ArrowInvalid, OSError) as exc:
                 raise self._error(exc) from None
 
     def chunks(self, rows):
-        reader, self._file = self._open(self.names)
+        reader, stream = self._open(self.names)
+        self._file = self._raw
         try:
             yield from _rechunk(self._batches(reader), rows, self.schema)
         finally:
-            self._file.close()
+            stream.close()
+            self._raw.close()
 
     def position(self):
         try:
@@ -537,6 +556,7 @@ class AtomicWriter:
         self.rows = 0
         self._parts: list[pa.Table] = []
         self._writer = None
+        self._sink = None  # the compressing stream under a CSVWriter of a .csv.gz file
         try:
             if self.format == "parquet":
                 # dictionary pages only for text columns: trying them on float columns of
@@ -546,8 +566,12 @@ class AtomicWriter:
                 self._writer = pq.ParquetWriter(self.tmp, schema, compression="snappy",
                                                 use_dictionary=text)
             elif self.format == "csv":
+                codec = _compression(self.path)
+                sink = pa.output_stream(str(self.tmp), compression=codec) if codec \
+                    else str(self.tmp)
+                self._sink = sink if codec else None
                 self._writer = pcsv.CSVWriter(
-                    self.tmp, self._csv_schema(schema),
+                    sink, self._csv_schema(schema),
                     write_options=pcsv.WriteOptions(delimiter=text.sep, quoting_style="needed"))
         except BaseException as exc:
             self.abort()
@@ -599,6 +623,9 @@ class AtomicWriter:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+            if self._sink is not None:
+                self._sink.close()
+                self._sink = None
             if self.format == "xlsx":
                 table = pa.concat_tables(self._parts) if self._parts else self.schema.empty_table()
                 table.to_pandas().to_excel(self.tmp, index=False, engine="openpyxl")
@@ -613,12 +640,13 @@ class AtomicWriter:
 
     def abort(self) -> None:
         """Delete the temporary file; the target is left as it was."""
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except Exception:
-                pass
-            self._writer = None
+        for closing in (self._writer, self._sink):
+            if closing is not None:
+                try:
+                    closing.close()
+                except Exception:
+                    pass
+        self._writer = self._sink = None
         try:
             os.unlink(self.tmp)
         except OSError:

@@ -718,3 +718,24 @@ def test_interrupted_run_writes_nothing(tmp_path, monkeypatch):
     assert result.output == f"invsl: interrupted; {out} was not written\n"
     assert out.read_bytes() == b"good"
     only(tmp_path, "in.csv", "out.parquet")
+
+
+def test_compressed_csv_in_and_out(tmp_path):
+    import gzip
+
+    src = tmp_path / "in.csv.gz"
+    src.write_bytes(gzip.compress(GOOD.encode()))
+    out = tmp_path / "out.csv.gz"
+    assert run("optimize", src, "-o", out).exit_code == 0
+    df = pd.read_csv(out, dtype={"sku": str})  # pandas decompresses by the extension
+    assert df["sku"].tolist() == ["007", "0042"]
+    assert df["reorder_point"].iloc[0] == pytest.approx(S_FIRST, abs=1e-6)
+
+
+def test_hostile_corrupt_gzip(tmp_path):
+    src = tmp_path / "in.csv.gz"
+    src.write_text(GOOD)  # not compressed at all
+    result = run("optimize", src, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"invsl: error: {src}: cannot read the file: ")
+    only(tmp_path, "in.csv.gz")
