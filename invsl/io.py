@@ -843,10 +843,12 @@ class _Plan:
         self.numeric = [n for n in (*NUMERIC_INPUTS, "target" if self.solve else "reorder_point")
                         if n in found]
         self.numeric_cols = {found[n]: n for n in self.numeric}
-        self.text_inputs = [found[n] for n in ("distribution", "metric") if n in found]
+        #: the other input columns invsl.frame reads (distribution, metric, and any column a
+        #: later version adds to frame.INPUT_COLUMNS): handed over as text or numbers, for
+        #: invsl.frame to parse and validate
+        self.other_inputs = [v for v in found.values() if v not in self.numeric_cols]
         #: what invsl.frame gets: only the columns it reads (ids and the rest stay in arrow)
-        self.frame_columns = {k: v for k, v in found.items()
-                              if v in self.numeric_cols or v in self.text_inputs}
+        self.frame_columns = dict(found)
         self.targets, self.order = _output_plan(kind, names, found, mapping)
 
         out_fields, self.categories = _output_fields()
@@ -878,8 +880,10 @@ class _Plan:
                         not_a_number[self.numeric_cols[name]] = (bad, column)
                     column = pa.array(values, type=pa.float64(), from_pandas=True)
                 frame_input[name] = values
-            elif name in self.text_inputs:
-                frame_input[name] = _as_text(column).to_numpy(zero_copy_only=False)
+            elif name in self.other_inputs:
+                frame_input[name] = (pc.cast(column, pa.float64()).to_numpy()
+                                     if _is_number(column.type)
+                                     else _as_text(column).to_numpy(zero_copy_only=False))
             columns[name] = column
         result = self.function(pd.DataFrame(frame_input, copy=False),
                                columns=self.frame_columns, **self.options)

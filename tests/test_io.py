@@ -739,3 +739,22 @@ def test_hostile_corrupt_gzip(tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith(f"invsl: error: {src}: cannot read the file: ")
     only(tmp_path, "in.csv.gz")
+
+
+def test_every_frame_input_column_reaches_the_dataframe_layer(tmp_path, monkeypatch):
+    # a column that a later invsl.frame reads (here a made-up "unit_cost") must be handed
+    # over by the streaming pipeline, not dropped with the pass-through columns
+    monkeypatch.setitem(invsl.frame.INPUT_COLUMNS, "unit_cost", (False, False, None))
+    seen = []
+    real = invsl.frame.optimize
+
+    def spy(df, *args, **kwargs):
+        seen.append(df.copy())
+        return real(df, *args, **kwargs)
+
+    monkeypatch.setattr(invsl.frame, "optimize", spy)
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER.strip() + ",unit_cost,note\n007,100,30,1,200,2.5,x\n")
+    assert run("optimize", src, "-o", tmp_path / "out.csv").exit_code == 0
+    assert "unit_cost" in seen[0].columns and seen[0]["unit_cost"].tolist() == ["2.5"]
+    assert "note" not in seen[0].columns and "sku" not in seen[0].columns
