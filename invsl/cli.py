@@ -106,12 +106,12 @@ def main() -> None:
 
     IN is a CSV, Parquet or .xlsx table with the columns demand_mean and demand_std (per
     period), lead_time (periods), order_quantity, and optionally sku, lead_time_std,
-    distribution (normal, gamma, poisson, negbin); files are streamed in chunks. OUT gets the same rows plus reorder_point,
-    safety_stock, alpha (cycle service level), beta (fill rate), gamma, ready_rate,
-    expected_backorders, expected_on_hand, status and message.
+    distribution (normal, gamma, poisson, negbin); files are streamed in chunks. OUT gets
+    the same rows plus reorder_point, safety_stock, alpha (cycle service level), beta (fill
+    rate), gamma, ready_rate, expected_backorders, expected_on_hand, status and message.
 
     Exit codes: 0 all rows ok, 1 output written but some rows flagged (see their status
-    and message), 2 usage error or unusable input (nothing written).
+    and message), 2 usage error or unusable input (nothing written), 130 interrupted.
     """
 
 

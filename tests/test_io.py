@@ -317,7 +317,8 @@ def test_hostile_disk_fills_mid_write(tmp_path, monkeypatch, suffix):
         monkeypatch.setattr(io.pq, "ParquetWriter", lambda *a, **k: _FillsUp(real, *a, **k))
     result = run("optimize", src, "-o", out, "--chunk-rows", "3")
     assert result.exit_code == 2
-    assert result.output == f"invsl: error: {out}: cannot write the output: No space left on device\n"
+    assert result.output == (f"invsl: error: {out}: cannot write the output: "
+                             "No space left on device\n")
     assert out.read_bytes() == b"the good output of yesterday"
     only(tmp_path, "in.csv", f"out{suffix}")
 
@@ -351,7 +352,8 @@ def test_hostile_text_in_numeric_columns(tmp_path):
     assert result.exit_code == 1
     df = read_csv_text(out)
     assert df["status"].tolist() == ["ok", "missing", "not_a_number", "not_a_number", "ok"]
-    assert df["message"][2] == "demand_mean = 'lots': a numeric column holds text; give a plain number"
+    assert df["message"][2] == ("demand_mean = 'lots': a numeric column holds text; "
+                                "give a plain number")
     assert df["message"][3].startswith("lead_time = 'one': ")
     assert (df.loc[2:3, ["reorder_point", "beta", "lead_time_distribution"]] == "").all().all()
     assert float(df["order_quantity"][4]) == 1.5  # '.' is the decimal mark by default
@@ -694,7 +696,8 @@ def test_hostile_disk_really_full(tmp_path, tiny_disk, suffix):
     out.write_text("good")
     result = run("optimize", src, "-o", out, "--chunk-rows", "2000")
     assert result.exit_code == 2
-    assert result.output == f"invsl: error: {out}: cannot write the output: No space left on device\n"
+    assert result.output == (f"invsl: error: {out}: cannot write the output: "
+                             "No space left on device\n")
     assert out.read_text() == "good"
     assert [p.name for p in tiny_disk.iterdir()] == [out.name]
 
