@@ -2,7 +2,7 @@
 
 Exit codes: 0 every row ok; 1 the output was written but some rows are flagged (a summary
 line on stderr); 2 usage or structural error (missing column, unreadable file): one line on
-stderr, no output file.
+stderr, no output file; 130 interrupted (Ctrl-C), no output file.
 """
 
 from __future__ import annotations
@@ -10,16 +10,12 @@ from __future__ import annotations
 import sys
 
 import click
-import numpy as np
-import pandas as pd
 
 from invsl import frame
-from invsl.io import TableError, read_table, write_table
-
-#: rows per chunk for the progress bar on large tables
-CHUNK_ROWS = 250_000
+from invsl.io import CHUNK_ROWS, TableError, TextFormat, read_column_map, read_table, run_file
 
 EXIT_OK, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 def _fail(message: str) -> None:
@@ -27,46 +23,49 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-def _run(kind: str, input_path: str, output_path: str, quiet: bool, **options) -> None:
+def _text_format(sep: str, decimal: str, thousands: str | None, encoding: str | None):
+    """The TextFormat of the --sep/--decimal/--thousands/--encoding options (exit 2 if bad)."""
+    named = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "space": " ",
+             "apostrophe": "'", "dot": ".", "none": None, "": None}
     try:
-        df = read_table(input_path)
-        if options.get("history") is not None:
-            options["history"] = read_table(options["history"])
-        function = frame.optimize if kind == "optimize" else frame.evaluate
-        # structural checks run once on the whole table (cheap: no rows are computed)
-        frame._resolve_columns(df, None, [
-            n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if kind == "optimize" else ev)
-        ])
-        n = len(df)
-        show = sys.stderr.isatty() and not quiet and n > CHUNK_ROWS
-        if n <= CHUNK_ROWS:
-            result = function(df, **options)
-        else:
-            from tqdm import tqdm
+        return TextFormat(sep=named.get(sep, sep), decimal=named.get(decimal, decimal),
+                          thousands=named.get(thousands, thousands) if thousands else None,
+                          encoding=encoding if encoding not in (None, "auto") else None)
+    except ValueError as exc:
+        _fail(str(exc))
 
-            parts = []
-            with tqdm(total=n, unit="rows", unit_scale=True, disable=not show,
-                      file=sys.stderr, desc=kind) as bar:
-                for start in range(0, n, CHUNK_ROWS):
-                    parts.append(function(df.iloc[start:start + CHUNK_ROWS], **options))
-                    bar.update(len(parts[-1]))
-            result = pd.concat(parts)
-        write_table(result, output_path)
+
+def _run(kind: str, input_path: str, output_path: str, quiet: bool, *, sep: str = ",",
+         decimal: str = ".", thousands: str | None = None, encoding: str | None = None,
+         columns_file: str | None = None, chunk_rows: int = CHUNK_ROWS, **options) -> None:
+    """Stream IN through frame.optimize/evaluate into OUT; exit with the documented code."""
+    text = _text_format(sep, decimal, thousands, encoding)
+    try:
+        history_path = options.pop("history_path", None)
+        if history_path is not None:
+            # the demand history is read whole (one row per SKU and period) and handed to
+            # every chunk; only the rows with distribution empirical use it
+            options["history"] = read_table(history_path)
+        mapping = read_column_map(columns_file) if columns_file else {}
+        summary = run_file(kind, input_path, output_path, options=options, text=text,
+                           columns=mapping, chunk_rows=chunk_rows,
+                           progress=sys.stderr.isatty() and not quiet)
     except (frame.InputError, TableError) as exc:
         _fail(str(exc))
-    flagged = (result["status"] != "ok").to_numpy()
-    n_flagged = int(np.count_nonzero(flagged))
-    if n_flagged:
-        counts = result.loc[flagged, "status"].astype(str).value_counts()
-        detail = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+    except KeyboardInterrupt:
+        click.echo(f"invsl: interrupted; {output_path} was not written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if summary.flagged:
+        detail = ", ".join(f"{name}: {count}" for name, count in summary.status_counts.items()
+                           if name != "ok")
         click.echo(
-            f"invsl: {n_flagged} of {len(result)} rows flagged ({detail}); "
+            f"invsl: {summary.flagged} of {summary.rows} rows flagged ({detail}); "
             f"see the status and message columns of {output_path}",
             err=True,
         )
         sys.exit(EXIT_FLAGGED)
     if not quiet:
-        click.echo(f"invsl: wrote {len(result)} rows to {output_path}, all ok", err=True)
+        click.echo(f"invsl: wrote {summary.rows} rows to {output_path}, all ok", err=True)
     sys.exit(EXIT_OK)
 
 
@@ -75,7 +74,7 @@ _DIST = click.Choice(["normal", "gamma", "poisson", "negbin", "empirical", "comp
 _common = [
     click.argument("input_path", metavar="IN", type=click.Path(dir_okay=True)),
     click.option("-o", "--output", "output_path", required=True, metavar="OUT",
-                 help="Output table, .csv or .parquet (written only if the run succeeds)."),
+                 help="Output table, .csv, .parquet or .xlsx (written only if the run succeeds)."),
     click.option("--distribution", type=_DIST, default="normal", show_default=True,
                  help="Lead-time demand model for rows without a 'distribution' value."),
     click.option("--lead-time-std", type=float, default=0.0, show_default=True,
@@ -85,6 +84,22 @@ _common = [
                  type=click.Path(dir_okay=True),
                  help="Demand history (.csv or .parquet; columns sku, period, demand) for "
                       "rows with distribution empirical; absent periods count as zero demand."),
+    click.option("--sep", default=",", show_default=True, metavar="CHAR",
+                 help="Field separator of CSV files (input and output): ',', ';', 'tab', ..."),
+    click.option("--decimal", default=".", show_default=True, type=click.Choice([".", ","]),
+                 help="Decimal mark of numbers in CSV files (input and output)."),
+    click.option("--thousands", default=None, metavar="CHAR",
+                 help="Thousands separator in input numbers: '.', ',', 'space', \"'\" "
+                      "(default: none; a number holding one is flagged not_a_number)."),
+    click.option("--encoding", default=None, metavar="NAME",
+                 help="Encoding of CSV input, e.g. utf-8, latin-1, cp1252 (default: UTF-8 with "
+                      "or without BOM, else Latin-1). Output is UTF-8."),
+    click.option("--columns", "columns_file", default=None, metavar="MAP.toml",
+                 type=click.Path(dir_okay=True),
+                 help="TOML file mapping invsl column names to the file's names "
+                      "([columns] demand_mean = \"AVG_SALES\"), for input and output."),
+    click.option("--chunk-rows", type=click.IntRange(min=1), default=CHUNK_ROWS,
+                 show_default=True, help="Rows read, computed and written at a time."),
 ]
 
 
@@ -99,14 +114,15 @@ def _with_common(function):
 def main() -> None:
     """Service levels and reorder points for inventory, one row per SKU.
 
-    IN is a CSV or Parquet table with the columns demand_mean and demand_std (per period),
-    lead_time (periods), order_quantity, and optionally sku, lead_time_std, distribution
-    (normal, gamma, poisson, negbin). OUT gets the same rows plus reorder_point,
-    safety_stock, alpha (cycle service level), beta (fill rate), gamma, ready_rate,
-    expected_backorders, expected_on_hand, status and message.
+    IN is a CSV, Parquet or .xlsx table with the columns demand_mean and demand_std (per
+    period), lead_time (periods), order_quantity, and optionally sku, lead_time_std,
+    distribution (normal, gamma, poisson, negbin, empirical, compound_poisson); files are
+    streamed in chunks. OUT gets
+    the same rows plus reorder_point, safety_stock, alpha (cycle service level), beta (fill
+    rate), gamma, ready_rate, expected_backorders, expected_on_hand, status and message.
 
     Exit codes: 0 all rows ok, 1 output written but some rows flagged (see their status
-    and message), 2 usage error or unusable input (nothing written).
+    and message), 2 usage error or unusable input (nothing written), 130 interrupted.
     """
 
 
@@ -121,25 +137,25 @@ def main() -> None:
                    "from stock), gamma = 1 - mean waiting time per unit in periods.")
 @click.option("--target", type=float, default=0.95, show_default=True,
               help="Target between 0 and 1 (a per-row 'target' column overrides it).")
-def optimize(input_path, output_path, distribution, lead_time_std, quiet, history_path, metric,
-             target):
+def optimize(input_path, output_path, distribution, lead_time_std, quiet, metric, target,
+             **io_options):
     """Find the reorder point of every SKU that reaches the service target.
 
     Example: invsl optimize skus.csv -o plan.csv --metric beta --target 0.95
     """
     _run("optimize", input_path, output_path, quiet, metric=metric, target=target,
-         distribution=distribution, lead_time_std=lead_time_std, history=history_path)
+         distribution=distribution, lead_time_std=lead_time_std, **io_options)
 
 
 @main.command()
 @_with_common
-def evaluate(input_path, output_path, distribution, lead_time_std, quiet, history_path):
+def evaluate(input_path, output_path, distribution, lead_time_std, quiet, **io_options):
     """Compute every service level at each SKU's current reorder_point.
 
     Example: invsl evaluate current_policy.parquet -o levels.parquet
     """
     _run("evaluate", input_path, output_path, quiet, distribution=distribution,
-         lead_time_std=lead_time_std, history=history_path)
+         lead_time_std=lead_time_std, **io_options)
 
 
 if __name__ == "__main__":  # pragma: no cover

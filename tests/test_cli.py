@@ -119,3 +119,37 @@ def test_console_script_is_installed(tmp_path):
                            str(tmp_path / "o.csv"), "-q"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("options,words", [
+    (["--sep", ",", "--decimal", ","], "European exports use --sep ';' --decimal ','"),
+    (["--sep", ";", "--decimal", ",", "--thousands", ","], "thousands separator and the decimal"),
+    (["--thousands", "5"], "thousands separator must be one character"),
+    (["--encoding", "klingon"], "unknown encoding 'klingon'"),
+    (["--sep", ";;"], "separator must be one character"),
+])
+def test_bad_text_options_exit_2_in_one_line(tmp_path, options, words):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    result = run("optimize", src, "-o", tmp_path / "o.csv", *options)
+    assert result.exit_code == 2
+    assert result.output.startswith("invsl: error: ") and words in result.output
+    assert len(result.output.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_option_value_errors_from_click_exit_2(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    assert run("optimize", src, "-o", tmp_path / "o.csv", "--decimal", ":").exit_code == 2
+    assert run("optimize", src, "-o", tmp_path / "o.csv", "--chunk-rows", "0").exit_code == 2
+
+
+def test_named_separators_and_chunk_rows(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD.replace(",", "\t"))
+    out = tmp_path / "o.csv"
+    result = run("optimize", src, "-o", out, "--sep", "tab", "--chunk-rows", "1", "-q")
+    assert result.exit_code == 0 and result.output == ""
+    df = pd.read_csv(out, sep="\t", dtype={"sku": str})
+    assert df["sku"].tolist() == ["007", "008"] and (df["status"] == "ok").all()
