@@ -1,0 +1,121 @@
+"""The fused solve-and-report paths against the generic solver and evaluator.
+
+``normal_sq`` (Halley's method) and ``integer_sq`` (exact downward recurrences) replace, for
+beta and gamma targets, the generic pair ``solvers.solve`` + ``metrics.sq_metrics``. The
+generic pair is an independent route to the same numbers (a different iteration, loss
+functions evaluated afresh at the answer) and is itself checked against mpmath in
+test_reference.py. Here the two routes must agree:
+
+- continuous: reorder points within the contract's tolerance 1e-9 * max(1, sd) wherever the
+  problem is well conditioned (the metric changes by more than rounding over that tolerance);
+- integer: identical reorder points (the smallest integer that reaches the target);
+- every reported metric equal to ``metrics.sq_metrics`` at the reported reorder point.
+
+And the batch kernel must really take the fused path (bit-identical to calling it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from invsl import batch, distributions as dist, integer_sq, metrics, normal_sq, solvers
+
+RNG = np.random.default_rng(20261123)
+
+
+def _close(got, want, rel=1e-11, abs_=1e-13):
+    return abs(got - want) <= rel * abs(want) + abs_
+
+
+def _normal_rows(n):
+    mean = 10 ** RNG.uniform(-2, 6, n)
+    sd = mean * 10 ** RNG.uniform(-1.5, 0.7, n)
+    q = sd * 10 ** RNG.uniform(-1.5, 2.0, n)
+    mu = mean / 10 ** RNG.uniform(-0.5, 1.5, n)
+    return mean, sd, q, mu
+
+
+@pytest.mark.parametrize("metric,target", [(metrics.BETA, 0.95), (metrics.BETA, 0.5),
+                                           (metrics.BETA, 0.999999), (metrics.GAMMA, 0.9),
+                                           (metrics.GAMMA, 0.99999)])
+def test_normal_fused_matches_generic(metric, target):
+    bad = []
+    for mean, sd, q, mu in zip(*_normal_rows(150)):
+        s, *levels = normal_sq.solve(metric, mean, sd, q, mu, target)
+        s_ref = solvers.solve(metric, dist.NORMAL, mean, sd, mean, sd, q, mu, target)
+        tol = 1e-9 * max(1.0, sd)
+        # conditioning: the metric's change over the tolerance must exceed its rounding
+        value, _, slope = metrics.metric_and_slope(metric, dist.NORMAL, mean, sd, mean, s_ref,
+                                                   q, mu)
+        if slope * tol > 1e-13 and not abs(s - s_ref) <= tol:
+            bad.append(("s", mean, sd, q, mu, s, s_ref))
+        want = metrics.sq_metrics(dist.NORMAL, mean, sd, mean, s, q, mu)
+        for name, g, w in zip(batch.OUTPUTS[2:], levels, want):
+            if not _close(g, w):
+                bad.append((name, mean, sd, q, mu, s, g, w))
+    assert not bad, bad[:10]
+
+
+def _integer_rows(n, kind):
+    mean = 10 ** RNG.uniform(-1.5, 4, n)
+    q = np.maximum(1.0, np.round(10 ** RNG.uniform(0, 3, n)))
+    mu = mean / 10 ** RNG.uniform(0, 1.5, n)
+    if kind == dist.POISSON:
+        return [(mean[i], 0.0, mean[i], math.sqrt(mean[i]), q[i], mu[i]) for i in range(n)]
+    var = mean * (1.0 + 10 ** RNG.uniform(-1, 1.5, n))
+    p = mean / var
+    r = mean * mean / (var - mean)
+    return [(r[i], p[i], mean[i], math.sqrt(var[i]), q[i], mu[i]) for i in range(n)]
+
+
+@pytest.mark.parametrize("kind", [dist.POISSON, dist.NEGBIN])
+@pytest.mark.parametrize("metric,target", [(metrics.BETA, 0.95), (metrics.BETA, 0.3),
+                                           (metrics.BETA, 0.999999), (metrics.GAMMA, 0.9),
+                                           (metrics.GAMMA, 0.999)])
+def test_integer_fused_matches_generic(kind, metric, target):
+    bad = []
+    for p1, p2, mean, sd, q, mu in _integer_rows(120, kind):
+        s, *levels = integer_sq.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
+        s_ref = solvers.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
+        if s != s_ref:
+            bad.append(("s", p1, p2, q, mu, s, s_ref))
+            continue
+        want = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+        for name, g, w in zip(batch.OUTPUTS[2:], levels, want):
+            if not _close(g, w, rel=1e-10):
+                bad.append((name, p1, p2, q, mu, s, g, w))
+        # minimality, from the generic evaluator: s reaches the target, s - 1 does not
+        short = {metrics.BETA: 1.0 - want[1], metrics.GAMMA: 1.0 - want[2]}[metric]
+        prev = metrics.sq_metrics(kind, p1, p2, mean, s - 1.0, q, mu)
+        if not (short <= 1.0 - target and prev[1 if metric == metrics.BETA else 2] < target):
+            bad.append(("minimal", p1, p2, q, mu, s))
+    assert not bad, bad[:10]
+
+
+def test_batch_kernel_takes_the_fused_paths():
+    n = 4
+    mean = np.array([120.0, 120.0, 8.0, 8.0])
+    sd = np.array([30.0, 30.0, math.sqrt(8.0), 4.0])
+    demand_mean, lead_time = mean / 2.0, np.full(n, 2.0)
+    demand_std = sd / math.sqrt(2.0)
+    distribution = np.array([dist.NORMAL, dist.NORMAL, dist.POISSON, dist.NEGBIN], np.int8)
+    metric = np.array([metrics.BETA, metrics.GAMMA, metrics.BETA, metrics.GAMMA], np.int8)
+    target = np.array([0.98, 0.97, 0.95, 0.9])
+    q = np.array([200.0, 50.0, 10.0, 7.0])
+    status = np.zeros(n, np.uint8)
+    out, kind = batch.sq(True, distribution, metric, target, demand_mean, demand_std, lead_time,
+                         np.zeros(n), q, np.full(n, np.nan), status)
+    assert (status == 0).all()
+    for i in range(n):
+        k, p1, p2, m, s_d = dist.fit(distribution[i], demand_mean[i], demand_std[i],
+                                     lead_time[i], 0.0)
+        if k == dist.NORMAL:
+            want = normal_sq.solve(metric[i], m, s_d, q[i], demand_mean[i], target[i])
+        else:
+            want = integer_sq.solve(metric[i], k, p1, p2, m, s_d, q[i], demand_mean[i],
+                                    target[i])
+        got = (out[0, i], *out[2:, i])
+        assert got == tuple(want), (i, got, want)  # bit-identical: the fused path ran
