@@ -20,6 +20,7 @@ ZERO_DEMAND = 10
 NO_CONVERGENCE = 11
 CANNOT_FIT = 12
 NOT_A_NUMBER = 13
+PRECISION_LIMIT = 14
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -59,6 +60,13 @@ STATUS = {
         "lead_time_std > 0); gamma/poisson/negbin cannot represent it: use normal",
     ),
     NOT_A_NUMBER: ("not_a_number", "a numeric column holds text; give a plain number"),
+    PRECISION_LIMIT: (
+        "precision_limit",
+        "the service levels of this row cannot be computed to full accuracy in double "
+        "precision (for example an order_quantity below 1e-6 of the lead-time demand or "
+        "reorder point, or a reorder point hundreds of standard deviations from the mean); "
+        "check the units or rescale the row (see docs/extremes.md)",
+    ),
 }
 
 NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))
