@@ -244,6 +244,30 @@ def negbin_pmf(x, r, p):
         return 0.0
     if x == 0.0:
         return math.exp(r * math.log(p))
+    if r > 1e6 and x < 1e-3 * r:
+        # near the Poisson limit x + r is not exact: P = Poisson(x; m) exp(A + B + x log p),
+        # m = r q / p, A = log Gamma(x + r) - log Gamma(r) - x log r, B = r log p + m,
+        # each a short series in x / r or q (all terms small, no cancellation)
+        q = 1.0 - p
+        u = x / r
+        phi = 0.0  # (1 + u) log1p(u) - u = sum_k>=2 (-1)^k u^k / (k (k - 1))
+        t = u
+        for k in range(2, 40):
+            t *= -u if k > 2 else u
+            term = t / (k * (k - 1.0))
+            phi += term
+            if abs(term) <= 1e-17 * abs(phi):
+                break
+        a = r * phi - 0.5 * math.log1p(u) - x / (12.0 * r * (r + x))
+        psi = 0.0  # q / (1 - q) + log1p(-q) = sum_k>=2 (k - 1) / k q^k
+        t = q
+        for k in range(2, 200):
+            t *= q
+            term = (k - 1.0) / k * t
+            psi += term
+            if term <= 1e-17 * psi:
+                break
+        return poisson_pmf(x, r * q / p) * math.exp(a + r * psi + x * math.log1p(-q))
     return r / (r + x) * _binom_raw(r, x + r, p, 1.0 - p)
 
 
