@@ -427,6 +427,8 @@ def _gamma_tail(k, theta, x, exact):
     y = x / theta
     q = gamma_q(k, y)
     pref = _gamma_pref(k, y)
+    if q == 0.0 and pref == 0.0:
+        return 0.0, 0.0, 0.0  # beyond the smallest double (the continued fraction overflows)
     dd = y - k
     if exact and dd > 1.0 and dd > 2.0 * math.sqrt(k):
         # Q / pref = 1 / (dd + 1 - T), T = (1 - k) / (dd + 3 - V), V from the continued fraction.

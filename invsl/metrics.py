@@ -69,7 +69,7 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     """
     alpha = dist.cdf(kind, p1, p2, s)
     integer = dist.is_integer_kind(kind)
-    sa, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
+    _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
     sb, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
     net = s + 0.5 * (q + 1.0) - mean if integer else s + 0.5 * q - mean
     if net < 0.0:
@@ -104,7 +104,8 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
         on_hand = net + backorders
     on_hand = max(on_hand, 0.0)
     # s + Q is rounded (normal, gamma; integers are exact and a point mass has no density):
-    # an error of |s + Q| eps / 2 in the argument
+    # an error of |s + Q| eps / 2 in the argument of the loss functions at s + Q, whose
+    # slopes there are -S(s + Q), F(s + Q) (first order) and -G1, H1 (second order)
     rounding = abs(s) + q if kind == dist.NORMAL or kind == dist.GAMMA else 0.0
     if net < 0.0:
         # 1 - (G1(s) - G1(s + Q)) / Q = (H1(s + Q) - H1(s)) / Q, accurate when beta is small
@@ -114,9 +115,9 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
             lost = lost or _lost(h2a + h2b + rounding * h1b, h2b - h2a, q, mu)
     else:
         beta = 1.0 - (g1a - g1b) / q
-        lost = _lost(g1a + g1b + rounding * sa, g1a - g1b, q, 1.0)
+        lost = _lost(g1a + g1b + rounding * sb, g1a - g1b, q, 1.0)
         if not (integer and q <= _SMALL_Q):
-            lost = lost or _lost(g2a + g2b + rounding * g1a, g2a - g2b, q, mu)
+            lost = lost or _lost(g2a + g2b + rounding * g1b, g2a - g2b, q, mu)
     if lost:
         # fewer than ~9 correct digits: NaN, flagged as a precision limit by the caller
         nan = math.nan
