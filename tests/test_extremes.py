@@ -177,7 +177,8 @@ def test_solve_then_evaluate(data):
         else:
             assert below["status"] in FLAGS
     else:
-        tol = 1e-9 * max(1.0, c["sd"])
+        # the contract's tolerance, or a few ulps of s where that is below float64 resolution
+        tol = max(1e-9 * max(1.0, c["sd"]), 8 * EPS * abs(s))
         both = invsl.evaluate(_frame(c, reorder_point=np.array([s - tol, s + tol])))
         if (both["status"] == "ok").all():
             lo, hi = both[metric].to_numpy()
