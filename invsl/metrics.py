@@ -157,10 +157,24 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
         sa, g1a, _ = dist.tail(kind, p1, p2, mean, s, False)
         sb, g1b, _ = dist.tail(kind, p1, p2, mean, s + q, False)
         short = (g1a - g1b) / q
-        return 1.0 - short, short, (sa - sb) / q
+        value = 1.0 - short
+        if s + 0.5 * q - mean < 0.0:
+            # below the mean beta is small: take it from the lower tail, as sq_metrics does,
+            # so that a target of 1e-9 is met to relative, not absolute, precision
+            h1a, _ = dist.lower(kind, p1, p2, mean, s)
+            h1b, _ = dist.lower(kind, p1, p2, mean, s + q)
+            value = (h1b - h1a) / q
+        return value, short, (sa - sb) / q
     # gamma
     shift = 1.0 if integer else 0.0
     _, g1a, g2a = dist.tail(kind, p1, p2, mean, s + shift, False)
     _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q + shift, False)
     short = (g2a - g2b) / (q * mu)
+    net = s + 0.5 * (q + shift) - mean
+    if net < 0.0:
+        # below the mean the G2 difference cancels (|s| >> Q): E[B] = on hand - E[IN], a sum
+        # of two terms >= 0, with on hand from the lower tail, as in sq_metrics
+        _, h2a = dist.lower(kind, p1, p2, mean, s)
+        _, h2b = dist.lower(kind, p1, p2, mean, s + q)
+        short = (max((h2b - h2a) / q, 0.0) - net) / mu
     return 1.0 - short, short, (g1a - g1b) / (q * mu)
