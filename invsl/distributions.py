@@ -22,9 +22,12 @@ the contract (docs/service-levels.md). The loss functions follow the contract:
 
 Tails are computed without cancellation: the normal upper tail through the Laplace continued
 fraction of the Mills ratio, the gamma upper tail through the continued fraction of the upper
-incomplete gamma function, and the Poisson and negative binomial upper tails by summing the
-probability mass function forward (it decays geometrically there). Lower tails and the bulk use
-the closed forms with the incomplete gamma and beta functions of ``scipy.special``.
+incomplete gamma function, and the Poisson and negative binomial loss functions through centred
+closed forms (``_panjer``), with the probability mass function summed outward from the point
+in far tails where even those cancel (it decays geometrically there). The bulk uses the
+incomplete gamma and beta functions of ``scipy.special``; ``gamma_pq`` replaces scipy's
+incomplete gamma function where scipy truncates its series (large shapes and means). Numeric
+extremes, and the rows reported as NaN (precision limit), are described in docs/extremes.md.
 """
 
 from __future__ import annotations
