@@ -27,6 +27,8 @@ FRACTIONAL_LEAD_TIME = 16
 COMPOUND_POISSON_VARIANCE = 17
 PMF_TOO_LARGE = 18
 RANDOM_LEAD_TIME = 19
+# numeric extremes (docs/extremes.md)
+PRECISION_LIMIT = 20
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -97,6 +99,13 @@ STATUS = {
         "random_lead_time",
         "empirical and compound_poisson need a fixed lead time: set lead_time_std to 0 or "
         "use normal, gamma, poisson or negbin",
+    ),
+    PRECISION_LIMIT: (
+        "precision_limit",
+        "the service levels of this row cannot be computed to full accuracy in double "
+        "precision (for example an order_quantity below 1e-6 of the lead-time demand or "
+        "reorder point, or a reorder point hundreds of standard deviations from the mean); "
+        "check the units or rescale the row (see docs/extremes.md)",
     ),
 }
 

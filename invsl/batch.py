@@ -15,7 +15,7 @@ import numpy as np
 from invsl import distributions as dist
 from invsl import integer_sq, metrics, normal_sq, solvers
 from invsl._jit import parallel_kernel, prange, tiny
-from invsl._status import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK
+from invsl._status import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
 
 #: output columns of the kernels, in order
 OUTPUTS = (
@@ -100,6 +100,10 @@ def sq_kernel(
             else:
                 s = reorder_point[i]
             a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+        if math.isnan(a + b + g + eb + oh):
+            # the metrics could not be computed accurately (docs/extremes.md)
+            status[i] = PRECISION_LIMIT
+            continue
         out[0, i] = s
         out[1, i] = s - mean
         out[2, i] = a

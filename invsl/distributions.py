@@ -22,9 +22,12 @@ the contract (docs/service-levels.md). The loss functions follow the contract:
 
 Tails are computed without cancellation: the normal upper tail through the Laplace continued
 fraction of the Mills ratio, the gamma upper tail through the continued fraction of the upper
-incomplete gamma function, and the Poisson and negative binomial upper tails by summing the
-probability mass function forward (it decays geometrically there). Lower tails and the bulk use
-the closed forms with the incomplete gamma and beta functions of ``scipy.special``.
+incomplete gamma function, and the Poisson and negative binomial loss functions through centred
+closed forms (``_panjer``), with the probability mass function summed outward from the point
+in far tails where even those cancel (it decays geometrically there). The bulk uses the
+incomplete gamma and beta functions of ``scipy.special``; ``gamma_pq`` replaces scipy's
+incomplete gamma function where scipy truncates its series (large shapes and means). Numeric
+extremes, and the rows reported as NaN (precision limit), are described in docs/extremes.md.
 """
 
 from __future__ import annotations
@@ -49,6 +52,18 @@ _TINY = 1e-300
 _CF_EPS = 1e-16
 _CF_MAX = 100_000
 _TAIL_SUM_MAX = 2_000_000
+#: negbin with Var/E[X] - 1 below this is computed as Poisson (see ``fit``)
+_NEGBIN_POISSON_Q = 1e-13
+#: scipy's gammainc(a, x) is used except for a >= this and x below a - _GAMMA_BAND sqrt(a),
+#: where its series stops after a fixed number of terms (relative errors up to 1e-1 at
+#: a = 1e8, 6e-7 at a = 1e6); there the series is summed here until it converges
+_GAMMA_BIG = 1e5
+_GAMMA_BAND = 4.0
+#: closed-form loss functions that lose more than this share of their digits to cancellation
+#: fall back to a pmf sum (integer kinds) or are reported as NaN (precision limit)
+_CANCEL = 100.0
+_CANCEL_MAX = 1e5
+_UNDERFLOW = 1e-280
 _LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -91,7 +106,14 @@ def fit(distribution, demand_mean, demand_std, lead_time, lead_time_std):
     if var <= mean:
         return -1, math.nan, math.nan, mean, sd
     p = mean / var
-    return NEGBIN, mean * mean / (var - mean), p, mean, sd
+    q = 1.0 - p  # exact for p >= 1/2 (Sterbenz); for p < 1/2 q is not small
+    if q <= _NEGBIN_POISSON_Q:
+        # Var/E[X] - 1 <= 1e-13: the negative binomial equals the Poisson to within that
+        # relative difference in every moment; its size r would be astronomically large
+        return POISSON, mean, 0.0, mean, math.sqrt(mean)
+    # size from the rounded p, so that the fitted distribution has exactly mean r q / p = E[X]
+    # (r = E[X]^2 / (Var - E[X]) would put the rounding error of p into the mean)
+    return NEGBIN, mean * p / q, p, mean, sd
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,6 +179,50 @@ def _gamma_pref(k, y):
 
 
 @scalar
+def gamma_pq(a, x):
+    """(P(a, x), Q(a, x)): regularized lower and upper incomplete gamma functions.
+
+    scipy's ``gammainc`` / ``gammaincc`` (Temme's uniform expansion near x = a, a continued
+    fraction above) except for large a and x more than ``_GAMMA_BAND`` standard deviations
+    below a: there scipy truncates its power series, so P is summed here,
+
+        P(a, x) = x^a e^-x / Gamma(a + 1) * sum_n x^n / ((a + 1) ... (a + n)),
+
+    until the terms fall below 1e-17 of the sum: about 5 sqrt(a) terms at most (the terms
+    decay like exp(-n (a - x) / a - n^2 / 2a)), so O(sqrt(a)) work. NaN if it does not
+    converge within 100 sqrt(a) terms (never seen).
+    """
+    if x <= 0.0:
+        return 0.0, 1.0
+    if a < _GAMMA_BIG or x >= a - _GAMMA_BAND * math.sqrt(a):
+        return sp.gammainc(a, x), sp.gammaincc(a, x)
+    term = 1.0
+    total = 1.0
+    n = 1.0
+    cap = 100.0 * math.sqrt(a)
+    while n < cap:
+        term *= x / (a + n)
+        total += term
+        if term < 1e-17 * total:
+            p = _gamma_pref(a, x) / a * total
+            return p, 1.0 - p
+        n += 1.0
+    return math.nan, math.nan
+
+
+@tiny
+def gamma_p(a, x):
+    """Regularized lower incomplete gamma function P(a, x) (see ``gamma_pq``)."""
+    return gamma_pq(a, x)[0]
+
+
+@tiny
+def gamma_q(a, x):
+    """Regularized upper incomplete gamma function Q(a, x) (see ``gamma_pq``)."""
+    return gamma_pq(a, x)[1]
+
+
+@scalar
 def _binom_raw(x, n, p, q):
     """Binomial density for real x and n (Loader), used by the negative binomial pmf."""
     if x == 0.0:
@@ -181,6 +247,30 @@ def negbin_pmf(x, r, p):
         return 0.0
     if x == 0.0:
         return math.exp(r * math.log(p))
+    if r > 1e6 and x < 1e-3 * r:
+        # near the Poisson limit x + r is not exact: P = Poisson(x; m) exp(A + B + x log p),
+        # m = r q / p, A = log Gamma(x + r) - log Gamma(r) - x log r, B = r log p + m,
+        # each a short series in x / r or q (all terms small, no cancellation)
+        q = 1.0 - p
+        u = x / r
+        phi = 0.0  # (1 + u) log1p(u) - u = sum_k>=2 (-1)^k u^k / (k (k - 1))
+        t = u
+        for k in range(2, 40):
+            t *= -u if k > 2 else u
+            term = t / (k * (k - 1.0))
+            phi += term
+            if abs(term) <= 1e-17 * abs(phi):
+                break
+        a = r * phi - 0.5 * math.log1p(u) - x / (12.0 * r * (r + x))
+        psi = 0.0  # q / (1 - q) + log1p(-q) = sum_k>=2 (k - 1) / k q^k
+        t = q
+        for k in range(2, 200):
+            t *= q
+            term = (k - 1.0) / k * t
+            psi += term
+            if term <= 1e-17 * psi:
+                break
+        return poisson_pmf(x, r * q / p) * math.exp(a + r * psi + x * math.log1p(-q))
     return r / (r + x) * _binom_raw(r, x + r, p, 1.0 - p)
 
 
@@ -196,14 +286,14 @@ def cdf(kind, p1, p2, x):
     if kind == GAMMA:
         if x <= 0.0:
             return 0.0
-        return sp.gammainc(p1, x / p2)
+        return gamma_p(p1, x / p2)
     if kind == POINT or kind == POINT_INT:
         return 1.0 if x >= p1 else 0.0
     n = math.floor(x)
     if n < 0.0:
         return 0.0
     if kind == POISSON:
-        return sp.gammaincc(n + 1.0, p1)
+        return gamma_q(n + 1.0, p1)
     return sp.betainc(p1, n + 1.0, p2)
 
 
@@ -215,14 +305,14 @@ def sf(kind, p1, p2, x):
     if kind == GAMMA:
         if x <= 0.0:
             return 1.0
-        return sp.gammaincc(p1, x / p2)
+        return gamma_q(p1, x / p2)
     if kind == POINT or kind == POINT_INT:
         return 0.0 if x >= p1 else 1.0
     n = math.floor(x)
     if n < 0.0:
         return 1.0
     if kind == POISSON:
-        return sp.gammainc(n + 1.0, p1)
+        return gamma_p(n + 1.0, p1)
     return sp.betaincc(p1, n + 1.0, p2)
 
 
@@ -251,7 +341,17 @@ def quantile(kind, p1, p2, t):
     if kind == NORMAL:
         return p1 + p2 * sp.ndtri(t)
     if kind == GAMMA:
-        return p2 * sp.gammaincinv(p1, t)
+        y = sp.gammaincinv(p1, t)
+        if p1 >= _GAMMA_BIG and y > 0.0 and y < p1 - _GAMMA_BAND * math.sqrt(p1):
+            # scipy's inverse relies on its own P(a, x), inaccurate here (see gamma_pq):
+            # polish with Newton steps on the accurate P (quadratic convergence)
+            for _ in range(4):
+                f = _gamma_pref(p1, y) / y
+                step = (gamma_p(p1, y) - t) / f
+                y -= step
+                if abs(step) <= 1e-15 * y:
+                    break
+        return p2 * y
     return p1
 
 
@@ -328,8 +428,10 @@ def _gamma_tail(k, theta, x, exact):
         d = mean - x
         return 1.0, d, 0.5 * (d * d + var)
     y = x / theta
-    q = sp.gammaincc(k, y)
+    q = gamma_q(k, y)
     pref = _gamma_pref(k, y)
+    if q == 0.0 and pref == 0.0:
+        return 0.0, 0.0, 0.0  # beyond the smallest double (the continued fraction overflows)
     dd = y - k
     if exact and dd > 1.0 and dd > 2.0 * math.sqrt(k):
         # Q / pref = 1 / (dd + 1 - T), T = (1 - k) / (dd + 3 - V), V from the continued fraction.
@@ -347,7 +449,10 @@ def _gamma_tail(k, theta, x, exact):
 
 @scalar
 def _integer_tail_sum(kind, p1, p2, n):
-    """(G1, G2) at integer n by summing the pmf forward from n + 1 (upper tail only)."""
+    """(G1, G2) at integer n by summing the pmf forward from n + 1 (upper tail only).
+
+    NaN if the terms have not become negligible after ``_TAIL_SUM_MAX`` terms.
+    """
     j = n + 1.0
     if kind == POISSON:
         pj = poisson_pmf(j, p1)
@@ -367,45 +472,65 @@ def _integer_tail_sum(kind, p1, p2, n):
         if pj == 0.0 or (
             ratio < 1.0 and 0.5 * (m + 1.0) * (m + 2.0) * pj * ratio < 1e-17 * g2 * (1.0 - ratio) ** 3
         ):
-            break
+            return g1, g2
         pj *= ratio
         j += 1.0
-    return g1, g2
+    return math.nan, math.nan
+
+
+@scalar
+def _panjer(kind, p1, p2, mean, n):
+    """(pn, var, c, c1) for the centred loss-function formulas at integer n >= 0.
+
+    Poisson and negative binomial pmfs satisfy (x + 1) P(x + 1) = (alpha + beta x) P(x)
+    (Panjer class; Poisson: alpha = lambda, beta = 0; negbin: alpha = r q, beta = q). With
+    c1 = 1 / (1 - beta), E[X] = alpha c1, Var[X] = E[X] c1 and c = E[X] + beta c1 n, summing
+    the recursion over x >= n gives, with d = n - E[X], S = P(X > n), F = P(X <= n) and
+    pn = P(X = n):
+
+        G1 = -d S + c pn                      H1 = d F + c pn
+        2 G2 = (d^2 - d + Var) S + c (c1 + 1 - d) pn
+        2 H2 = (d^2 + d + Var) F + c (d + 1 - c1) pn
+
+    Every term is of the size of the result times a factor (d / sd)^2 at most, unlike the
+    moment form E[X; X > n] - n S, which cancels to E[X] / sd digits at large means.
+    """
+    if kind == POISSON:
+        return poisson_pmf(n, p1), p1, p1, 1.0
+    c1 = 1.0 / p2
+    return negbin_pmf(n, p1, p2), mean * c1, mean + (1.0 - p2) * c1 * n, c1
 
 
 @scalar
 def _integer_tail(kind, p1, p2, mean, n):
-    """(S, G1, G2) of a Poisson or negative binomial X at integer n."""
-    if kind == POISSON:
-        var = p1
-    else:
-        var = mean / p2
+    """(S, G1, G2) of a Poisson or negative binomial X at integer n (see ``_panjer``)."""
     if n < 0.0:
+        var = p1 if kind == POISSON else mean / p2
         d = mean - n
         return 1.0, d, 0.5 * (var + d * d + d)
-    # A0 = P(X > n), A1 = E[X; X > n], A2 = E[X (X - 1); X > n]
     if kind == POISSON:
-        a0 = sp.gammainc(n + 1.0, p1)
-        pn = poisson_pmf(n, p1)
-        pn1 = pn * n / p1  # P(X = n - 1)
-        a1 = p1 * (a0 + pn)
-        a2 = p1 * p1 * (a0 + pn + pn1)
+        a0 = gamma_p(n + 1.0, p1)
     else:
-        r = p1
-        p = p2
-        a0 = sp.betaincc(r, n + 1.0, p)
-        m2 = (r + 1.0) * (1.0 - p) / p
-        a1 = mean if n < 1.0 else mean * sp.betaincc(r + 1.0, n, p)
-        a2 = mean * m2 if n < 2.0 else mean * m2 * sp.betaincc(r + 2.0, n - 1.0, p)
-    g1 = a1 - n * a0
-    c2 = 2.0 * (1.0 - n) * a1
-    c3 = n * (n - 1.0) * a0
-    g2 = 0.5 * (a2 + c2 + c3)
-    # Far in the upper tail the closed forms cancel; the pmf then decays fast, so sum it.
-    big1 = n * a0
-    big2 = max(a2, abs(c2), c3)
-    if n > mean and (big1 > 100.0 * g1 or big2 > 1000.0 * g2 or g2 <= 0.0):
-        g1, g2 = _integer_tail_sum(kind, p1, p2, n)
+        a0 = sp.betaincc(p1, n + 1.0, p2)
+    pn, var, c, c1 = _panjer(kind, p1, p2, mean, n)
+    d = n - mean
+    t1 = d * a0
+    t2 = (d * d - d + var) * a0
+    g1 = c * pn - t1
+    g2 = 0.5 * (t2 + c * (c1 + 1.0 - d) * pn)
+    # Far in the upper tail the two terms cancel; the pmf decays fast there: sum it when the
+    # sum is short (about 40 decay lengths G1 / S), else keep the closed form if it still
+    # holds enough digits, else NaN (precision limit).
+    if a0 < _UNDERFLOW:
+        # beyond ~1e-280 nothing reported depends on the value (G2 >= G1 >= S hold)
+        return a0, a0, a0
+    if d > 0.0 and (t1 > _CANCEL * g1 or t2 > _CANCEL * 2.0 * g2 or g2 <= 0.0):
+        if a0 > 0.0 and 50.0 * abs(g1) / a0 < _TAIL_SUM_MAX:
+            g1, g2 = _integer_tail_sum(kind, p1, p2, n)
+        elif t1 > _CANCEL_MAX * g1 or t2 > _CANCEL_MAX * 2.0 * g2 or g2 <= 0.0:
+            if a0 > 0.0:
+                return a0, math.nan, math.nan
+            return 0.0, 0.0, 0.0
     return a0, g1, g2
 
 
@@ -452,25 +577,67 @@ def lower(kind, p1, p2, mean, x):
         return d, (0.5 * d * d if kind == POINT else 0.5 * d * (d + 1.0))
     if x <= 0.0 and kind == GAMMA:
         return 0.0, 0.0
-    if x < 0.0:
+    if x < 0.0 or (x == 0.0 and kind != GAMMA):
         return 0.0, 0.0
+    d = x - mean
     if kind == GAMMA:
-        k = p1
-        y = x / p2
-        b0 = sp.gammainc(k, y)
-        b1 = mean * sp.gammainc(k + 1.0, y)
-        b2 = mean * (k + 1.0) * p2 * sp.gammainc(k + 2.0, y)  # E[X^2; X <= x]
-        return x * b0 - b1, 0.5 * (x * x * b0 - 2.0 * x * b1 + b2)
-    # B0 = P(X <= x), B1 = E[X; X <= x], B2 = E[X (X - 1); X <= x]
+        # mirror of the upper tail: H1 = d P + theta pref, 2 H2 = (d^2 + Var) P + theta pref (d - theta)
+        theta = p2
+        y = x / theta
+        b0 = gamma_p(p1, y)
+        pref = _gamma_pref(p1, y)
+        h1 = d * b0 + theta * pref
+        h2 = 0.5 * ((d * d + mean * theta) * b0 + theta * pref * (d - theta))
+        return max(h1, 0.0), max(h2, 0.0)
     if kind == POISSON:
-        b0 = sp.gammaincc(x + 1.0, p1)
-        b1 = p1 * sp.gammaincc(x, p1) if x >= 1.0 else 0.0
-        b2 = p1 * p1 * sp.gammaincc(x - 1.0, p1) if x >= 2.0 else 0.0
+        b0 = gamma_q(x + 1.0, p1)
     else:
-        r = p1
-        p = p2
-        m2 = (r + 1.0) * (1.0 - p) / p
-        b0 = sp.betainc(r, x + 1.0, p)
-        b1 = mean * sp.betainc(r + 1.0, x, p) if x >= 1.0 else 0.0
-        b2 = mean * m2 * sp.betainc(r + 2.0, x - 1.0, p) if x >= 2.0 else 0.0
-    return x * b0 - b1, 0.5 * (x * (x + 1.0) * b0 - 2.0 * x * b1 + b2)
+        b0 = sp.betainc(p1, x + 1.0, p2)
+    pn, var, c, c1 = _panjer(kind, p1, p2, mean, x)
+    t1 = -d * b0
+    t2 = (d * d + d + var) * b0
+    h1 = d * b0 + c * pn
+    h2 = 0.5 * (t2 + c * (d + 1.0 - c1) * pn)
+    if b0 < _UNDERFLOW:
+        return b0, b0
+    if d < 0.0 and (t1 > _CANCEL * h1 or t2 > _CANCEL * 2.0 * h2 or h2 <= 0.0):
+        # far in the lower tail the two terms cancel; the pmf decays fast below x: sum it
+        if b0 > 0.0 and 50.0 * abs(h1) / b0 < _TAIL_SUM_MAX:
+            return _integer_lower_sum(kind, p1, p2, mean, x)
+        if t1 > _CANCEL_MAX * h1 or t2 > _CANCEL_MAX * 2.0 * h2 or h2 <= 0.0:
+            if b0 > 0.0:
+                return math.nan, math.nan
+            return 0.0, 0.0
+    return h1, h2
+
+
+@scalar
+def _integer_lower_sum(kind, p1, p2, mean, x):
+    """(H1, H2) at integer x >= 0 by summing the pmf downward from x - 1 (lower tail).
+
+    P(j - 1) = j P(j) / (alpha + beta (j - 1)) (see ``_panjer``); NaN if the terms have not
+    become negligible after ``_TAIL_SUM_MAX`` terms.
+    """
+    if kind == POISSON:
+        alpha = p1
+        beta = 0.0
+    else:
+        beta = 1.0 - p2
+        alpha = p1 * beta
+    j = x
+    pj = poisson_pmf(j, p1) if kind == POISSON else negbin_pmf(j, p1, p2)
+    h1 = 0.0
+    h2 = 0.0
+    for _ in range(_TAIL_SUM_MAX):
+        if j <= 0.0 or pj == 0.0:
+            return h1, h2
+        pj = pj * j / (alpha + beta * (j - 1.0))  # P(j - 1)
+        j -= 1.0
+        m = x - j
+        h1 += m * pj
+        h2 += 0.5 * m * (m + 1.0) * pj
+        if j > 0.0:
+            ratio = j / (alpha + beta * (j - 1.0))
+            if ratio < 1.0 and 0.5 * (m + 1.0) * (m + 2.0) * pj * ratio < 1e-17 * h2 * (1.0 - ratio) ** 3:
+                return h1, h2
+    return math.nan, math.nan

@@ -41,6 +41,20 @@ METRIC_ALIASES = {
 _SMALL_Q = 8.0
 
 
+#: relative accuracy a difference of loss values must keep (else: precision limit)
+_DIGITS = 1e-9
+
+
+@scalar
+def _lost(big, diff, q, scale):
+    """True if diff / q, a difference of terms of total size big, is not accurate to _DIGITS.
+
+    Rounding leaves an absolute error of about eps * big in diff (big includes the rounding
+    of s + Q); errors below 1e-20 * scale per unit of Q are ignored.
+    """
+    return 2.3e-16 * big > _DIGITS * abs(diff) + 1e-20 * scale * q
+
+
 @scalar
 def sq_metrics(kind, p1, p2, mean, s, q, mu):
     """All service levels of (s, Q) at reorder point s.
@@ -91,7 +105,7 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
     alpha = dist.cdf(kind, p1, p2, s)
     integer = dist.is_integer_kind(kind)
     _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
-    _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
+    sb, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
     net = s + 0.5 * (q + 1.0) - mean if integer else s + 0.5 * q - mean
     if net < 0.0:
         # lower-tail loss functions at both ends of the cycle (H1 for beta, H2 for on hand)
@@ -124,11 +138,25 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         backorders = max((g2a - g2b) / q, 0.0)
         on_hand = net + backorders
     on_hand = max(on_hand, 0.0)
+    # s + Q is rounded (normal, gamma; integers are exact and a point mass has no density):
+    # an error of |s + Q| eps / 2 in the argument of the loss functions at s + Q, whose
+    # slopes there are -S(s + Q), F(s + Q) (first order) and -G1, H1 (second order)
+    rounding = abs(s) + q if kind == dist.NORMAL or kind == dist.GAMMA else 0.0
     if net < 0.0:
         # 1 - (G1(s) - G1(s + Q)) / Q = (H1(s + Q) - H1(s)) / Q, accurate when beta is small
         beta = (h1b - h1a) / q
+        lost = _lost(h1a + h1b + rounding * (1.0 - sb), h1b - h1a, q, 1.0)
+        if not (integer and q <= _SMALL_Q):
+            lost = lost or _lost(h2a + h2b + rounding * h1b, h2b - h2a, q, mu)
     else:
         beta = 1.0 - (g1a - g1b) / q
+        lost = _lost(g1a + g1b + rounding * sb, g1a - g1b, q, 1.0)
+        if not (integer and q <= _SMALL_Q):
+            lost = lost or _lost(g2a + g2b + rounding * g1b, g2a - g2b, q, mu)
+    if lost:
+        # fewer than ~9 correct digits: NaN, flagged as a precision limit by the caller
+        nan = math.nan
+        return nan, nan, nan, nan, nan, nan
     beta = min(max(beta, 0.0), 1.0)
     if kind != dist.NORMAL and s + q <= 0.0:
         beta = 0.0
@@ -164,10 +192,24 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
         sa, g1a, _ = dist.tail(kind, p1, p2, mean, s, False)
         sb, g1b, _ = dist.tail(kind, p1, p2, mean, s + q, False)
         short = (g1a - g1b) / q
-        return 1.0 - short, short, (sa - sb) / q
+        value = 1.0 - short
+        if s + 0.5 * q - mean < 0.0:
+            # below the mean beta is small: take it from the lower tail, as sq_metrics does,
+            # so that a target of 1e-9 is met to relative, not absolute, precision
+            h1a, _ = dist.lower(kind, p1, p2, mean, s)
+            h1b, _ = dist.lower(kind, p1, p2, mean, s + q)
+            value = (h1b - h1a) / q
+        return value, short, (sa - sb) / q
     # gamma
     shift = 1.0 if integer else 0.0
     _, g1a, g2a = dist.tail(kind, p1, p2, mean, s + shift, False)
     _, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q + shift, False)
     short = (g2a - g2b) / (q * mu)
+    net = s + 0.5 * (q + shift) - mean
+    if net < 0.0:
+        # below the mean the G2 difference cancels (|s| >> Q): E[B] = on hand - E[IN], a sum
+        # of two terms >= 0, with on hand from the lower tail, as in sq_metrics
+        _, h2a = dist.lower(kind, p1, p2, mean, s)
+        _, h2b = dist.lower(kind, p1, p2, mean, s + q)
+        short = (max((h2b - h2a) / q, 0.0) - net) / mu
     return 1.0 - short, short, (g1a - g1b) / (q * mu)

@@ -22,6 +22,7 @@ from invsl._jit import scalar, tiny
 #: relative tolerance used internally; tighter than the contract's 1e-9 for a safety margin
 _REL_TOL = 1e-10
 _MAX_ITER = 400
+_ULP = 2.220446049250313e-16
 
 
 @scalar
@@ -64,10 +65,13 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
             lo = s
         else:
             hi = s
-        if hi - lo <= tol:
+        # a root beyond 1e6 sd(X) cannot be held to the contract's tolerance in float64: a
+        # few units in the last place of s is then the best there is
+        tol_s = max(tol, 8.0 * _ULP * abs(s))
+        if hi - lo <= tol_s:
             return 0.5 * (lo + hi)
         nxt = s + _log_newton(value, short, slope, target)
-        if abs(nxt - s) <= 0.1 * tol:
+        if abs(nxt - s) <= 0.1 * tol_s:
             # converged: the Newton correction is far below the tolerance
             return nxt
         if not (nxt > lo and nxt < hi):
@@ -105,6 +109,9 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
             if newton < 0.0:
                 jump = max(1.0, math.floor(-newton))
             nxt = s - jump
+            if math.isnan(newton) and math.isfinite(lo):
+                # metric(s) rounds to 1 (no Newton step): halve the bracket, do not walk
+                nxt = math.floor(0.5 * (lo + hi))
         else:
             nxt = math.nan
             if newton > 0.0:

@@ -181,10 +181,11 @@ def test_docs_list_every_status_code():
     flagged_by_tests = {status for _, status, _ in BAD_ROWS}
     untested = {name for name, _ in STATUS.values()} - flagged_by_tests
     # ok is the default, no_convergence has no known trigger, cannot_fit is tested below
-    # the codes of demand from history are tested in tests/test_pmf.py
+    # the codes of demand from history are tested in tests/test_pmf.py and test_bad_input.py,
+    # precision_limit in test_extremes.py
     history = {"no_history", "bad_history", "fractional_lead_time", "compound_poisson_variance",
                "pmf_too_large", "random_lead_time"}
-    assert untested - history == {"ok", "no_convergence", "cannot_fit"}
+    assert untested - history == {"ok", "no_convergence", "cannot_fit", "precision_limit"}
 
 
 def test_cannot_fit_row():
