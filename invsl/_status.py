@@ -51,8 +51,8 @@ STATUS = {
     ),
     NOT_INTEGER: (
         "not_integer",
-        "poisson and negbin demand come in whole units: order_quantity and reorder_point "
-        "must be whole numbers",
+        "poisson, negbin, empirical and compound_poisson demand come in whole units: "
+        "order_quantity and reorder_point must be whole numbers",
     ),
     ZERO_DEMAND: (
         "zero_demand",

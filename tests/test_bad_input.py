@@ -13,15 +13,16 @@ What every row case checks (``test_row_case``):
   status and the message of the table; its results are NaN (``zero_demand``: reorder point 0;
   ``evaluate`` keeps the input ``reorder_point``);
 - the good rows are ``ok`` and bit-for-bit what they are when computed alone;
-- rows, order, index and every input column (values and dtypes) are kept, the input frame is
-  not mutated;
+- rows, order, index and every input column (values and dtypes) are kept, the input frame
+  (and the ``history=`` table of the cases that pass one) is not mutated;
 - every ``ok`` row (good rows and accepted inputs alike) has finite metrics in range, metrics
   equal to the scipy.stats reference of tests/_sim.py, and with ``optimize`` a reorder point
   that meets its target: the root for continuous demand, the smallest such integer for
   integer demand, both judged by the reference.
 
 ``test_command_line`` runs the same rows through ``invsl optimize`` / ``invsl evaluate`` on a
-CSV file and checks the same statuses.
+CSV file (with ``--history`` for the cases that have one) and checks the same statuses.
+Cases of ``KNOWN_BUGS`` are strict xfails: their status is right, something else is not.
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ T_INT = STATUS[9][1]
 T_ZERO = STATUS[10][1]
 T_FIT = STATUS[12][1]
 T_TEXT = STATUS[13][1]
+T_NO_HISTORY = STATUS[14][1]
+T_BAD_HISTORY = STATUS[15][1]
+T_LEAD_INT = STATUS[16][1]
+T_CP_VAR = STATUS[17][1]
+T_TOO_LARGE = STATUS[18][1]
+T_RANDOM_LT = STATUS[19][1]
+HISTORY_COLUMNS = ["sku", "period", "demand"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class RowCase:
     call: str = "optimize"
     options: dict = field(default_factory=dict)  # keyword arguments of the call
     cli: bool = True  # also run through the command line (value survives a CSV file)
+    history: tuple = ()  # rows (sku, period, demand) of history=; () for no history= argument
 
 
 ROW_CASES = [
@@ -192,6 +201,58 @@ ROW_CASES = [
             {"lead_time": 0.0, "lead_time_std": 1.0}, "ok"),
     RowCase("empty lead_time_std (falls back to lead_time_std=)",
             {"lead_time_std": np.nan}, "ok"),
+    # --- demand from history (empirical) and compound_poisson
+    RowCase("empirical, no history rows for this sku",
+            {"distribution": "empirical"}, "no_history", T_NO_HISTORY,
+            history=(("OTHER", 1, 2), ("OTHER", 2, 3))),
+    RowCase("empirical, a negative demand in the history",
+            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
+            history=(("BAD", 1, 2), ("BAD", 2, -1), ("BAD", 3, 4))),
+    RowCase("empirical, a fractional demand in the history",
+            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
+            history=(("BAD", 1, 2.0), ("BAD", 2, 1.5), ("BAD", 3, 4.0))),
+    RowCase("empirical, a missing demand in the history",
+            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
+            history=(("BAD", 1, 2.0), ("BAD", 2, np.nan), ("BAD", 3, 4.0))),
+    RowCase("empirical, a period listed twice in the history",
+            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
+            history=(("BAD", 1, 2), ("BAD", 1, 3), ("BAD", 2, 4))),
+    RowCase("empirical, a history of one period",
+            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
+            history=(("BAD", 1, 2),)),
+    RowCase("empirical with a fractional lead_time",
+            {"distribution": "empirical", "lead_time": 1.5}, "fractional_lead_time",
+            f"lead_time = 1.5: {T_LEAD_INT}",
+            history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4))),
+    RowCase("empirical with lead_time_std > 0",
+            {"distribution": "empirical", "lead_time_std": 0.5}, "random_lead_time",
+            f"lead_time_std = 0.5: {T_RANDOM_LT}",
+            history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4))),
+    RowCase("empirical with a fractional order_quantity",
+            {"distribution": "empirical", "order_quantity": 2.5}, "not_integer",
+            f"order_quantity = 2.5: {T_INT}",
+            history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4))),
+    RowCase("empirical, one period's demand above 16.7 million",
+            {"distribution": "empirical"}, "pmf_too_large", T_TOO_LARGE,
+            history=(("BAD", 1, 0), ("BAD", 2, 20_000_000))),
+    RowCase("empirical, lead time so long the pmf exceeds 16.7 million values",
+            {"distribution": "empirical", "lead_time": 2_000_000.0}, "pmf_too_large",
+            T_TOO_LARGE, history=(("BAD", 1, 0), ("BAD", 2, 10))),
+    RowCase("compound_poisson with variance < mean",
+            {"distribution": "compound_poisson", "demand_std": 5.0},
+            "compound_poisson_variance", f"demand_std = 5.0: {T_CP_VAR}"),
+    RowCase("compound_poisson with lead_time_std > 0",
+            {"distribution": "compound_poisson", "lead_time_std": 0.5}, "random_lead_time",
+            f"lead_time_std = 0.5: {T_RANDOM_LT}"),
+    RowCase("compound_poisson with a fractional reorder point (evaluate)",
+            {"distribution": "compound_poisson", "reorder_point": 99.5}, "not_integer",
+            f"reorder_point = 99.5: {T_INT}", call="evaluate"),
+    RowCase("compound_poisson, lead-time demand mean above 16.7 million",
+            {"distribution": "compound_poisson", "demand_mean": 1e7, "demand_std": 1e4,
+             "lead_time": 2.0}, "pmf_too_large", T_TOO_LARGE),
+    RowCase("compound_poisson, variance a million times the mean (huge orders)",
+            {"distribution": "compound_poisson", "demand_mean": 1.0, "demand_std": 1000.0},
+            "pmf_too_large", T_TOO_LARGE),
     # --- other types in numeric columns
     RowCase("True in a numeric column (read as 1)", {"lead_time": True}, "ok", cli=False),
 ]
@@ -268,6 +329,9 @@ def render() -> str:
     for case in ROW_CASES:
         example = ", ".join([f"{k} = {_show(v)}" for k, v in case.cells.items()]
                             + [f"{k}={_show(v)}" for k, v in case.options.items()])
+        if case.history:
+            rows = ", ".join(f"({', '.join(_show(v) for v in row)})" for row in case.history)
+            example += f"; history (sku, period, demand): {rows}"
         lines.append(
             f"| {_cell(case.what)} | `{_cell(example)}` | {case.call} | `{case.status}` | "
             f"{_cell(case.message) or '-'} |"
@@ -331,9 +395,16 @@ def _frame(case: RowCase) -> pd.DataFrame:
     return df
 
 
-def _call(case: RowCase, df: pd.DataFrame) -> pd.DataFrame:
+def _history(case: RowCase) -> pd.DataFrame | None:
+    return pd.DataFrame(list(case.history), columns=HISTORY_COLUMNS) if case.history else None
+
+
+def _call(case: RowCase, df: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
     function = invsl.optimize if case.call == "optimize" else invsl.evaluate
-    return function(df, **case.options)
+    options = dict(case.options)
+    if case.history:
+        options["history"] = _history(case) if history is None else history
+    return function(df, **options)
 
 
 def _value(row, name, default):
@@ -387,12 +458,34 @@ def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
         assert ref[metric] == pytest.approx(target, abs=1e-9)
 
 
-@pytest.mark.parametrize("case", ROW_CASES, ids=[c.what for c in ROW_CASES])
+# row cases that show a bug not fixed yet: strict xfail, so that the fix is noticed
+KNOWN_BUGS = {
+    "empirical, a period listed twice in the history": (
+        RuntimeWarning,
+        "invsl/_pmf_frame.py prepare takes np.sqrt of the negative variance of a history with "
+        "a duplicate period before np.where discards it: RuntimeWarning (status is right)"),
+    "compound_poisson, variance a million times the mean (huge orders)": (
+        AssertionError,
+        "invsl/_pmf_frame.py compute sets lead_time_distribution from the status before "
+        "pmf_sq_kernel, which flags this row pmf_too_large (undershoot support too long): "
+        "the flagged row keeps lead_time_distribution 'compound_poisson' (status is right)"),
+}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, raises=KNOWN_BUGS[c.what][0],
+                                            reason=KNOWN_BUGS[c.what][1]))
+    if c.what in KNOWN_BUGS else c for c in ROW_CASES
+], ids=[c.what for c in ROW_CASES])
 def test_row_case(case: RowCase):
     df = _frame(case)
     before = df.copy(deep=True)
-    out = _call(case, df)
+    history = _history(case)
+    history_before = None if history is None else history.copy(deep=True)
+    out = _call(case, df, history)
     pd.testing.assert_frame_equal(df, before)  # input not mutated
+    if history is not None:
+        pd.testing.assert_frame_equal(history, history_before)  # history not mutated
 
     # rows, order, index, input columns kept (values and dtypes)
     assert list(out.index) == [30, 10, 20]
@@ -427,31 +520,44 @@ def test_row_case(case: RowCase):
 
 
 def test_command_line(tmp_path):
-    """The same bad rows on the command line: exit code 1, the same statuses and messages."""
+    """The same bad rows on the command line: exit code 1, the same statuses and messages.
+
+    The cases without a history run as one table; each case with a history runs on its own
+    with ``--history`` (absent periods of a SKU read as zero demand, so the histories of
+    different cases cannot share one file).
+    """
     from click.testing import CliRunner
 
     from invsl.cli import main
 
     for call in ("optimize", "evaluate"):
-        cases = [c for c in ROW_CASES if c.call == call and c.cli and not c.options]
-        frames = []
-        for number, case in enumerate(cases):
-            df = _frame(case)
-            df["sku"] = [f"{number}-{sku}" for sku in df["sku"]]
-            frames.append(df)
-        table = pd.concat(frames, ignore_index=True)
-        src, dst = tmp_path / f"{call}.csv", tmp_path / f"{call}-out.csv"
-        table.to_csv(src, index=False)
-        result = CliRunner().invoke(main, [call, str(src), "-o", str(dst), "-q"])
-        assert result.exit_code == 1, result.output
-        out = pd.read_csv(dst, dtype={"sku": str, "message": str}, keep_default_na=False)
-        assert out["sku"].tolist() == table["sku"].tolist()
-        expected_status = [s for c in cases for s in ("ok", c.status, "ok")]
-        expected_message = [m for c in cases for m in ("", c.message, "")]
-        assert out["status"].tolist() == expected_status
-        # in one CSV column with text in some rows every cell is text: 'inf' is then quoted
-        assert out["message"].str.replace("'", "").tolist() == [
-            m.replace("'", "") for m in expected_message]
+        cases = [c for c in ROW_CASES if c.call == call and c.cli and not c.options
+                 and c.what not in KNOWN_BUGS]
+        runs = [[c for c in cases if not c.history]] + [[c] for c in cases if c.history]
+        for run, group in enumerate(runs):
+            frames = []
+            for number, case in enumerate(group):
+                df = _frame(case)
+                df["sku"] = [f"{number}-{sku}" for sku in df["sku"]]
+                frames.append(df)
+            table = pd.concat(frames, ignore_index=True)
+            src, dst = tmp_path / f"{call}{run}.csv", tmp_path / f"{call}{run}-out.csv"
+            table.to_csv(src, index=False)
+            args = [call, str(src), "-o", str(dst), "-q"]
+            if group[0].history:
+                history = _history(group[0]).assign(sku=lambda h: "0-" + h["sku"])
+                history.to_csv(tmp_path / "history.csv", index=False)
+                args += ["--history", str(tmp_path / "history.csv")]
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 1, result.output
+            out = pd.read_csv(dst, dtype={"sku": str, "message": str}, keep_default_na=False)
+            assert out["sku"].tolist() == table["sku"].tolist()
+            expected_status = [s for c in group for s in ("ok", c.status, "ok")]
+            expected_message = [m for c in group for m in ("", c.message, "")]
+            assert out["status"].tolist() == expected_status
+            # in one CSV column with text in some rows every cell is text: 'inf' is quoted
+            assert out["message"].str.replace("'", "").tolist() == [
+                m.replace("'", "") for m in expected_message]
 
 
 # --------------------------------------------------------------------------------------------
