@@ -15,6 +15,7 @@ The definitions are in docs/service-levels.md.
 
 from invsl._version import __version__
 from invsl.frame import InputError, evaluate, optimize
+from invsl.simulate import simulate
 from invsl.arrays import (
     alpha,
     beta,
@@ -38,6 +39,7 @@ __all__ = [
     "InputError",
     "evaluate",
     "optimize",
+    "simulate",
     "alpha",
     "beta",
     "cycle_service_level",

@@ -20,6 +20,14 @@ ZERO_DEMAND = 10
 NO_CONVERGENCE = 11
 CANNOT_FIT = 12
 NOT_A_NUMBER = 13
+# simulator (invsl.simulate)
+UNKNOWN_POLICY = 14
+BAD_REVIEW_PERIOD = 15
+BAD_ORDER_UP_TO = 16
+PERIODIC_LEAD_TIME = 17
+RANDOM_LEAD_TIME = 18
+NO_ORDER_CYCLES = 19
+SIM_CAPACITY = 20
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -59,6 +67,35 @@ STATUS = {
         "lead_time_std > 0); gamma/poisson/negbin cannot represent it: use normal",
     ),
     NOT_A_NUMBER: ("not_a_number", "a numeric column holds text; give a plain number"),
+    UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
+    BAD_REVIEW_PERIOD: (
+        "bad_review_period",
+        "review_period must be a whole number of periods, at least 1",
+    ),
+    BAD_ORDER_UP_TO: (
+        "bad_order_up_to",
+        "order_up_to must be above reorder_point for RsS (min/max)",
+    ),
+    PERIODIC_LEAD_TIME: (
+        "periodic_lead_time",
+        "periodic review (RS, RsS, RsQ) needs lead_time in whole periods; round it, or "
+        "give demand and lead time in a shorter period",
+    ),
+    RANDOM_LEAD_TIME: (
+        "random_lead_time",
+        "the simulator uses a fixed lead time; lead_time_std > 0 is not simulated: set it "
+        "to 0 (or leave it empty) to simulate the fixed lead time",
+    ),
+    NO_ORDER_CYCLES: (
+        "no_order_cycles",
+        "no order arrived in the simulated periods, so alpha is undefined (the other "
+        "metrics are given); simulate more periods",
+    ),
+    SIM_CAPACITY: (
+        "sim_capacity",
+        "too many orders outstanding at once for the simulator (order_quantity tiny "
+        "against lead-time demand); please report this row",
+    ),
 }
 
 NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))
