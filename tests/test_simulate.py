@@ -81,7 +81,7 @@ def _demand(dist, mu, sigma, n):
         var = sigma**2
         return stats.nbinom(n * mu * mu / (var - mu), mu / var)
     if dist == "gamma":
-        return stats.gamma(mu * mu / sigma**2, scale=sigma**2 / mu)
+        return stats.gamma(n * mu * mu / sigma**2, scale=sigma**2 / mu)
     raise ValueError(dist)
 
 
@@ -93,6 +93,11 @@ def _g1(rv, x, dist):
         m, sd = rv.mean(), rv.std()
         z = (x - m) / sd
         return sd * (stats.norm.pdf(z) - z * stats.norm.sf(z))
+    if dist == "gamma":  # E[X 1{X > x}] = k theta P(Gamma(k + 1) > x)
+        k, theta = rv.args[0], rv.kwds["scale"]
+        if x <= 0:
+            return k * theta - x
+        return k * theta * special.gammaincc(k + 1, x / theta) - x * special.gammaincc(k, x / theta)
     # integer: sum of P(D > j) for j >= x, plus the part below the support
     x = int(x)
     top = int(rv.mean() + 40 * rv.std() + 50)
@@ -107,7 +112,7 @@ def rs_reference(dist, mu, sigma, lead, review, big_s):
     g1_l = _g1(_demand(dist, mu, sigma, lead), big_s, dist)
     eb = np.mean([_g1(_demand(dist, mu, sigma, lead + j), big_s, dist)
                   for j in range(1, review + 1)])
-    if dist == "normal":
+    if dist in ("normal", "gamma"):
         ready = np.mean([_demand(dist, mu, sigma, lead + j).cdf(big_s)
                          for j in range(1, review + 1)])
     else:  # P(D < S)
@@ -225,6 +230,7 @@ SQ_CONTINUOUS = [  # (distribution, s, Q, mu, sigma, L)
     ("normal", 35.0, 60.0, 100.0, 25.0, 0.5),
     ("gamma", 180.0, 100.0, 100.0, 40.0, 1.5),
     ("gamma", 12.0, 20.0, 5.0, 4.0, 3.0),
+    ("gamma", 5.0, 6.0, 2.0, 3.0, 2.0),  # gamma shape 0.44 a period
     ("negbin", 10.0, 6.0, 3.0, 2.5, 2.0),
     ("negbin", 1.0, 4.0, 1.0, 1.5, 1.0),
 ]
@@ -292,6 +298,9 @@ RS_CASES = [  # (distribution, mu, sigma, L, R, S)
     ("poisson", 3.0, 0.0, 1, 2, 12.0),
     ("poisson", 0.7, 0.0, 3, 1, 3.0),
     ("poisson", 6.0, 0.0, 0, 3, 17.0),
+    ("gamma", 2.0, 3.0, 1, 2, 10.0),  # gamma shape 0.44 a period
+    ("gamma", 50.0, 20.0, 3, 1, 240.0),
+    ("negbin", 2.0, 2.0, 1, 2, 9.0),
 ]
 
 
@@ -318,7 +327,7 @@ def test_rss_and_rsq_reduce_to_rs(policy):
     """With integer demand, RsS at s = S - 1 and RsQ with Q = 1 and s = S - 1 order up to S
     at every review where IP < S: the RS closed forms hold for every metric but alpha (alpha
     counts only reviews that order)."""
-    cases = [c for c in RS_CASES if c[0] == "poisson"]
+    cases = [c for c in RS_CASES if c[0] in ("poisson", "negbin")]
     dist, mu, sigma, lead, review, big_s = map(list, zip(*cases))
     df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, review_period=review,
                 order_up_to=big_s, reorder_point=[b - 1 for b in big_s], order_quantity=1,
@@ -584,3 +593,105 @@ def test_wrong_formulas_are_rejected():
     shortcut = 1.0 - _g1(stats.poisson(mu * lead), s, "poisson") / q
     assert _failures(sim.iloc[0], {"beta": shortcut}, ("beta",))
     assert not _failures(sim.iloc[0], invsl.evaluate(df.iloc[[0]]).iloc[0], ("beta",))
+
+
+# ---------------------------------------------------------------------------------------------
+# the random streams and samplers themselves
+
+
+def test_xoshiro_matches_plain_python():
+    """The compiled generator is xoshiro256** (Blackman and Vigna), step for step."""
+    import numba
+
+    from invsl import _rng
+
+    @numba.njit
+    def run(seed, row, n):
+        state = np.empty(4, np.uint64)
+        _rng.seed_state(state, seed, row)
+        first = state.copy()
+        out = np.empty(n, np.uint64)
+        for j in range(n):
+            out[j] = _rng.next_u64(state)
+        return first, out
+
+    mask = (1 << 64) - 1
+
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & mask
+
+    first, out = run(7, 3, 50)
+    s = [int(x) for x in first]
+    for value in out:
+        result = (rotl((s[1] * 5) & mask, 7) * 9) & mask
+        t = (s[1] << 17) & mask
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        assert int(value) == result
+    other, _ = run(7, 4, 1)
+    assert not np.array_equal(first, other)
+
+
+@pytest.fixture(scope="module")
+def sampler():
+    import numba
+
+    from invsl import _rng
+    from invsl.simulate import _draw as draw
+    from invsl.simulate import _fit_step as fit_step
+
+    @numba.njit
+    def sample(dist, mean, sd, n, seed):
+        state = np.empty(4, np.uint64)
+        _rng.seed_state(state, seed, 0)
+        p1, p2 = fit_step(dist, mean, sd)
+        out = np.empty(n)
+        for j in range(n):
+            if dist < 0:
+                out[j] = _rng.logseries(state, mean)
+            else:
+                out[j] = draw(state, dist, mean, sd, p1, p2)
+        return out
+
+    return sample
+
+
+def _chi2_pvalue(x, pmf):
+    values, counts = np.unique(x, return_counts=True)
+    expected = pmf(values) * x.size
+    keep = expected >= 20
+    observed = np.append(counts[keep], counts[~keep].sum())
+    expected = np.append(expected[keep], x.size - expected[keep].sum())
+    return stats.chisquare(observed, expected).pvalue
+
+
+@pytest.mark.parametrize("mean", [0.3, 4.0, 9.9, 10.0, 37.5, 400.0])
+def test_poisson_sampler(sampler, mean):
+    x = sampler(2, mean, 0.0, 1_000_000, 1)
+    assert _chi2_pvalue(x, stats.poisson(mean).pmf) > 1e-4
+    assert abs(x.mean() - mean) < 4.5 * math.sqrt(mean / x.size)
+
+
+@pytest.mark.parametrize("mean,sd", [(2.0, 3.0), (5.0, 2.5), (40.0, 12.0)])
+def test_negbin_sampler(sampler, mean, sd):
+    x = sampler(3, mean, sd, 500_000, 2)
+    var = sd * sd
+    assert _chi2_pvalue(x, stats.nbinom(mean * mean / (var - mean), mean / var).pmf) > 1e-4
+
+
+@pytest.mark.parametrize("q", [0.1, 0.6, 0.95])
+def test_logseries_sampler(sampler, q):
+    x = sampler(-1, q, 0.0, 500_000, 3)
+    assert _chi2_pvalue(x, stats.logser(q).pmf) > 1e-4
+
+
+@pytest.mark.parametrize("dist,mean,sd", [(0, 10.0, 3.0), (1, 2.0, 3.0), (1, 0.5, 1.0),
+                                          (1, 50.0, 20.0)])
+def test_continuous_samplers(sampler, dist, mean, sd):
+    x = sampler(dist, mean, sd, 500_000, 4)
+    rv = stats.norm(mean, sd) if dist == 0 else stats.gamma((mean / sd) ** 2, scale=sd * sd / mean)
+    assert stats.kstest(x, rv.cdf).pvalue > 1e-4
