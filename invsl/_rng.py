@@ -5,10 +5,12 @@ filled by splitmix64 [2] from ``(seed, row position)``. Streams therefore depend
 seed and on where the row is in the table, never on the thread that runs it, so
 ``invsl.simulate`` gives bit-identical results for any number of numba threads.
 
-The state is a ``uint64`` array of length 4, updated in place. Samplers:
+The state is a ``uint64`` array of length 4, updated in place (plus ``spare``, float64[2],
+for the normal and gamma samplers). Samplers:
 
 - ``uniform``: (0, 1), 53 random bits, never exactly 0 or 1.
-- ``normal``: Marsaglia's polar method (the second variate is discarded).
+- ``normal``: Marsaglia's polar method (the second variate of each pair is kept for the
+  next call in a small float64 array ``spare``).
 - ``exponential``: inversion.
 - ``gamma``: Marsaglia and Tsang [3] (shape < 1 by the boost ``G(a+1) U^(1/a)``).
 - ``poisson``: multiplication method for a mean below 10, Hoermann's PTRS [4] above.
@@ -111,14 +113,24 @@ def uniform(state):
 
 
 @scalar
-def normal(state):
-    """Standard normal variate (Marsaglia's polar method)."""
+def normal(state, spare):
+    """Standard normal variate (Marsaglia's polar method).
+
+    The method makes two independent variates; the second is kept in ``spare`` (float64[2]:
+    value, 1.0 when held) and returned by the next call.
+    """
+    if spare[1] != 0.0:
+        spare[1] = 0.0
+        return spare[0]
     while True:
         u = 2.0 * uniform(state) - 1.0
         v = 2.0 * uniform(state) - 1.0
         r = u * u + v * v
         if 0.0 < r < 1.0:
-            return u * math.sqrt(-2.0 * math.log(r) / r)
+            f = math.sqrt(-2.0 * math.log(r) / r)
+            spare[0] = v * f
+            spare[1] = 1.0
+            return u * f
 
 
 @scalar
@@ -128,7 +140,7 @@ def exponential(state):
 
 
 @scalar
-def gamma(state, shape, scale):
+def gamma(state, spare, shape, scale):
     """Gamma variate with the given shape (> 0) and scale (Marsaglia and Tsang)."""
     boost = 1.0
     a = shape
@@ -139,7 +151,7 @@ def gamma(state, shape, scale):
     d = a - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
-        x = normal(state)
+        x = normal(state, spare)
         v = 1.0 + c * x
         if v <= 0.0:
             continue
@@ -184,10 +196,10 @@ def poisson(state, lam):
 
 
 @scalar
-def negbin(state, size, prob):
+def negbin(state, spare, size, prob):
     """Negative binomial variate (failures before ``size`` successes of probability ``prob``),
     as a Poisson variate with a gamma-distributed mean."""
-    return poisson(state, gamma(state, size, (1.0 - prob) / prob))
+    return poisson(state, gamma(state, spare, size, (1.0 - prob) / prob))
 
 
 @scalar

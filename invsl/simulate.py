@@ -79,16 +79,16 @@ MAX_AUTO_SUBSTEPS = 16
 
 
 @scalar
-def _draw(state, dist, mean, sd, p1, p2):
+def _draw(state, spare, dist, mean, sd, p1, p2):
     """One demand amount of a period or step with the given mean and sd (p1, p2: fitted)."""
     if dist == NORMAL:
-        return mean + sd * _rng.normal(state)
+        return mean + sd * _rng.normal(state, spare)
     if dist == GAMMA:
-        return _rng.gamma(state, p1, p2)
+        return _rng.gamma(state, spare, p1, p2)
     if dist == POISSON:
         return _rng.poisson(state, mean)
     if dist == NEGBIN:
-        return _rng.negbin(state, p1, p2)
+        return _rng.negbin(state, spare, p1, p2)
     return mean
 
 
@@ -106,7 +106,20 @@ def _fit_step(dist, mean, sd):
 
 
 @scalar
-def _periodic_row(state, policy, dist, mu, sigma, lead, review, s, q, big_s, clip,
+def _flush(acc, b, cycles, good, demand, short, back, onhand, ready, samples):
+    """Write the sums of batch b."""
+    acc[b, _CYCLES] = cycles
+    acc[b, _GOOD] = good
+    acc[b, _DEMAND] = demand
+    acc[b, _SHORT] = short
+    acc[b, _BACK] = back
+    acc[b, _ONHAND] = onhand
+    acc[b, _READY] = ready
+    acc[b, _SAMPLES] = samples
+
+
+@scalar
+def _periodic_row(state, spare, policy, dist, mu, sigma, lead, review, s, q, big_s, clip,
                   warmup, periods, acc):
     """Periodic review (RS, RsS, RsQ), period by period. Returns a status code.
 
@@ -124,19 +137,32 @@ def _periodic_row(state, policy, dist, mu, sigma, lead, review, s, q, big_s, cli
     pipe = np.zeros(lead + 1)
     due = np.zeros(lead + 1, dtype=np.bool_)
     total = warmup + periods
+    # counters instead of divisions in the loop: slot = t % (L + 1), countdown to the next
+    # review; batch b covers the measured periods [b P / B, (b + 1) P / B). The sums of the
+    # current batch are kept in local variables and written to acc when the batch ends.
+    slot = 0
+    countdown = 0
+    b = -1
+    cut = warmup
+    t_start = warmup
+    cycles = good = demand = short = back = onhand = ready = 0.0
     for t in range(total):
-        measured = t >= warmup
-        b = (t - warmup) * n_batches // periods if measured else 0
-        slot = t % (lead + 1)
+        if t == cut:
+            if b >= 0:
+                _flush(acc, b, cycles, good, demand, short, back, onhand, ready, cut - t_start)
+            cycles = good = demand = short = back = onhand = ready = 0.0
+            b += 1
+            t_start = t
+            cut = warmup + (b + 1) * periods // n_batches
         if lead > 0 and due[slot]:
-            if measured:
-                acc[b, _CYCLES] += 1.0
-                if net >= 0.0:
-                    acc[b, _GOOD] += 1.0
+            cycles += 1.0
+            if net >= 0.0:
+                good += 1.0
             net += pipe[slot]
             pipe[slot] = 0.0
             due[slot] = False
-        if t % review == 0:
+        if countdown == 0:
+            countdown = review
             order = 0.0
             if policy == RS:
                 order = max(big_s - ip, 0.0)
@@ -148,32 +174,31 @@ def _periodic_row(state, policy, dist, mu, sigma, lead, review, s, q, big_s, cli
             if order > 0.0 or policy == RS:
                 ip += order
                 if lead == 0:
-                    if measured:
-                        acc[b, _CYCLES] += 1.0
-                        if net >= 0.0:
-                            acc[b, _GOOD] += 1.0
+                    cycles += 1.0
+                    if net >= 0.0:
+                        good += 1.0
                     net += order
                 else:
-                    arrive = (t + lead) % (lead + 1)
+                    arrive = slot - 1 if slot > 0 else lead  # (t + L) % (L + 1)
                     pipe[arrive] = order
                     due[arrive] = True
-        d = _draw(state, dist, mu, sigma, p1, p2)
+        d = _draw(state, spare, dist, mu, sigma, p1, p2)
         if clip and d < 0.0:
             d = 0.0
-        if measured:
-            acc[b, _DEMAND] += d
-            if d > 0.0:
-                acc[b, _SHORT] += d - min(d, max(net, 0.0))
+        demand += d
+        if d > 0.0:
+            short += d - min(d, max(net, 0.0))
         net -= d
         ip -= d
-        if measured:
-            if net < 0.0:
-                acc[b, _BACK] -= net
-            else:
-                acc[b, _ONHAND] += net
-                if net > 0.0:
-                    acc[b, _READY] += 1.0
-            acc[b, _SAMPLES] += 1.0
+        if net < 0.0:
+            back -= net
+        else:
+            onhand += net
+            if net > 0.0:
+                ready += 1.0
+        countdown -= 1
+        slot = slot + 1 if slot < lead else 0
+    _flush(acc, b, cycles, good, demand, short, back, onhand, ready, total - t_start)
     return OK
 
 
@@ -189,7 +214,7 @@ def _capacity(mu, lead, q):
 
 
 @scalar
-def _sq_fluid_row(state, dist, mu, sigma, lead, s, q, clip, warmup, periods, substeps, acc):
+def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, periods, substeps, acc):
     """Continuous review (s, Q), continuous demand, in steps of 1/substeps period.
 
     Each step's demand is drawn from the step distribution (mean mu h, variance sigma^2 h)
@@ -212,12 +237,18 @@ def _sq_fluid_row(state, dist, mu, sigma, lead, s, q, clip, warmup, periods, sub
     n_steps = periods * substeps
     total = (warmup + periods) * substeps
     first = warmup * substeps
+    measured = False
+    b = 0
+    cut = first + n_steps // n_batches
     for k in range(total):
-        measured = k >= first
-        b = (k - first) * n_batches // n_steps if measured else 0
+        if k == first:
+            measured = True
+        elif measured and k == cut:
+            b += 1
+            cut = first + (b + 1) * n_steps // n_batches
         t1 = (k + 1) * h
         cur = k * h
-        d = _draw(state, dist, mean, sd, p1, p2)
+        d = _draw(state, spare, dist, mean, sd, p1, p2)
         if clip and d < 0.0:
             d = 0.0
         rate = d / h
@@ -301,9 +332,15 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
     total = (warmup + periods) * substeps
     first = warmup * substeps
     next_customer = _rng.exponential(state) / rate
+    measured = False
+    b = 0
+    cut = first + n_steps // n_batches
     for k in range(total):
-        measured = k >= first
-        b = (k - first) * n_batches // n_steps if measured else 0
+        if k == first:
+            measured = True
+        elif measured and k == cut:
+            b += 1
+            cut = first + (b + 1) * n_steps // n_batches
         t1 = (k + 1) * h
         while True:
             ta = times[head] if count > 0 else np.inf
@@ -383,6 +420,7 @@ def simulate_kernel(policy, dist, demand_mean, demand_std, lead_time, review_per
             continue
         state = np.empty(4, dtype=np.uint64)
         _rng.seed_state(state, seed, i)
+        spare = np.zeros(2)
         acc = np.zeros((n_batches, _N_ACC))
         mu = demand_mean[i]
         pol = policy[i]
@@ -392,11 +430,11 @@ def simulate_kernel(policy, dist, demand_mean, demand_std, lead_time, review_per
                                      reorder_point[i], order_quantity[i], warmup[i], periods,
                                      substeps[i], acc)
             else:
-                code = _sq_fluid_row(state, dist[i], mu, demand_std[i], lead_time[i],
+                code = _sq_fluid_row(state, spare, dist[i], mu, demand_std[i], lead_time[i],
                                      reorder_point[i], order_quantity[i], clip, warmup[i],
                                      periods, substeps[i], acc)
         else:
-            code = _periodic_row(state, pol, dist[i], mu, demand_std[i],
+            code = _periodic_row(state, spare, pol, dist[i], mu, demand_std[i],
                                  int(lead_time[i]), review_period[i], reorder_point[i],
                                  order_quantity[i], order_up_to[i], clip, warmup[i], periods,
                                  acc)

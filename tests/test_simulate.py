@@ -14,7 +14,7 @@ References, none taken from invsl's own output:
 - deterministic demand, checked by hand.
 
 A metric passes when |simulated - reference| <= 4.5 standard errors, the standard error being
-the reported 95% half-width divided by t(0.975, n_batches - 1) (plus a tiny slack for values
+the reported 95% half-width divided by t(0.975, n_batches - 1), with 50 batches (plus a tiny slack for values
 that are exactly 0 or 1). Seeds are fixed, so every run gives the same numbers. The
 deliberately wrong formulas at the end show that the same comparison rejects plausible
 mistakes by a wide margin.
@@ -39,7 +39,7 @@ import invsl
 from invsl.cli import main
 
 N_SE = 4.5
-N_BATCHES = 20
+N_BATCHES = 50  # more batches than the default 20: a better se estimate, lighter t tails
 T975 = float(stats.t.ppf(0.975, N_BATCHES - 1))
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 TIME_METRICS = ("gamma", "ready_rate", "expected_backorders", "expected_on_hand")
@@ -211,7 +211,7 @@ def _sq_poisson_sim():
     s, q, mu, lead = map(list, zip(*SQ_POISSON))
     df = _frame(demand_mean=mu, demand_std=0.0, lead_time=lead, order_quantity=q,
                 reorder_point=s, distribution="poisson")
-    return df, invsl.simulate(df, periods=150_000, seed=11)
+    return df, invsl.simulate(df, periods=150_000, seed=11, n_batches=N_BATCHES)
 
 
 @pytest.mark.parametrize("i", range(len(SQ_POISSON)), ids=[str(c) for c in SQ_POISSON])
@@ -241,7 +241,7 @@ def _sq_continuous_sim():
     dist, s, q, mu, sigma, lead = map(list, zip(*SQ_CONTINUOUS))
     df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, order_quantity=q,
                 reorder_point=s, distribution=dist)
-    return df, invsl.simulate(df, periods=100_000, seed=5)
+    return df, invsl.simulate(df, periods=100_000, seed=5, n_batches=N_BATCHES)
 
 
 @pytest.mark.parametrize("i", range(len(SQ_CONTINUOUS)), ids=[str(c) for c in SQ_CONTINUOUS])
@@ -270,7 +270,7 @@ def _fluid_sim():
     dist, s, q, mu, sigma = map(list, zip(*FLUID))
     df = _frame(demand_mean=mu, demand_std=sigma, lead_time=1.0, order_quantity=q,
                 reorder_point=s, distribution=dist)
-    return df, invsl.simulate(df, periods=200_000, seed=21, substeps=1)
+    return df, invsl.simulate(df, periods=200_000, seed=21, substeps=1, n_batches=N_BATCHES)
 
 
 @pytest.mark.parametrize("i", range(len(FLUID)), ids=[str(c) for c in FLUID])
@@ -309,7 +309,7 @@ def _rs_sim():
     dist, mu, sigma, lead, review, big_s = map(list, zip(*RS_CASES))
     df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, review_period=review,
                 order_up_to=big_s, distribution=dist, policy="RS")
-    return df, invsl.simulate(df, periods=200_000, seed=3)
+    return df, invsl.simulate(df, periods=200_000, seed=3, n_batches=N_BATCHES)
 
 
 @pytest.mark.parametrize("i", range(len(RS_CASES)), ids=[str(c) for c in RS_CASES])
@@ -332,7 +332,7 @@ def test_rss_and_rsq_reduce_to_rs(policy):
     df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, review_period=review,
                 order_up_to=big_s, reorder_point=[b - 1 for b in big_s], order_quantity=1,
                 distribution=dist, policy=policy)
-    sim = invsl.simulate(df, periods=200_000, seed=8)
+    sim = invsl.simulate(df, periods=200_000, seed=8, n_batches=N_BATCHES)
     for j, case in enumerate(cases):
         row = sim.iloc[j]
         assert row["status"] == "ok"
@@ -345,7 +345,7 @@ def test_published_daily_review_rsq():
     beta(113.79) is about 0.7476 and beta(190) about 0.9475 (4 decimals published)."""
     df = _frame(demand_mean=100.0, demand_std=40.0, lead_time=1, order_quantity=200.0,
                 reorder_point=[113.79, 190.0], policy="RsQ", review_period=1)
-    sim = invsl.simulate(df, periods=400_000, seed=2)
+    sim = invsl.simulate(df, periods=400_000, seed=2, n_batches=N_BATCHES)
     for j, published in enumerate((0.7476, 0.9475)):
         row = sim.iloc[j]
         se = row["beta_ci"] / T975
@@ -648,13 +648,14 @@ def sampler():
     def sample(dist, mean, sd, n, seed):
         state = np.empty(4, np.uint64)
         _rng.seed_state(state, seed, 0)
+        spare = np.zeros(2)
         p1, p2 = fit_step(dist, mean, sd)
         out = np.empty(n)
         for j in range(n):
             if dist < 0:
                 out[j] = _rng.logseries(state, mean)
             else:
-                out[j] = draw(state, dist, mean, sd, p1, p2)
+                out[j] = draw(state, spare, dist, mean, sd, p1, p2)
         return out
 
     return sample
