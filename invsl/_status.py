@@ -20,14 +20,6 @@ ZERO_DEMAND = 10
 NO_CONVERGENCE = 11
 CANNOT_FIT = 12
 NOT_A_NUMBER = 13
-# simulator (invsl.simulate)
-UNKNOWN_POLICY = 14
-BAD_REVIEW_PERIOD = 15
-BAD_ORDER_UP_TO = 16
-PERIODIC_LEAD_TIME = 17
-RANDOM_LEAD_TIME = 18
-NO_ORDER_CYCLES = 19
-SIM_CAPACITY = 20
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -67,6 +59,23 @@ STATUS = {
         "lead_time_std > 0); gamma/poisson/negbin cannot represent it: use normal",
     ),
     NOT_A_NUMBER: ("not_a_number", "a numeric column holds text; give a plain number"),
+}
+
+NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))
+
+
+# Codes of the simulator (invsl.simulate) only, numbered from 100 so that codes added to
+# STATUS for evaluate/optimize never collide with them; listed in docs/simulate.md.
+UNKNOWN_POLICY = 100
+BAD_REVIEW_PERIOD = 101
+BAD_ORDER_UP_TO = 102
+PERIODIC_LEAD_TIME = 103
+RANDOM_LEAD_TIME = 104
+NO_ORDER_CYCLES = 105
+SIM_CAPACITY = 106
+
+#: simulator status code -> (name, what it means and how to fix it)
+SIMULATE_STATUS = {
     UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
     BAD_REVIEW_PERIOD: (
         "bad_review_period",
@@ -93,9 +102,7 @@ STATUS = {
     ),
     SIM_CAPACITY: (
         "sim_capacity",
-        "too many orders outstanding at once for the simulator (order_quantity tiny "
-        "against lead-time demand); please report this row",
+        "too many orders at once for the simulator (order_quantity tiny against the "
+        "demand of a period or a lead time); simulate it with a larger order_quantity",
     ),
 }
-
-NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))

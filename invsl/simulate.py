@@ -27,7 +27,6 @@ from invsl._status import (
     BAD_ORDER_UP_TO,
     BAD_REVIEW_PERIOD,
     MISSING,
-    NAMES,
     NEGBIN_VARIANCE,
     NOT_A_NUMBER,
     NOT_FINITE,
@@ -37,7 +36,10 @@ from invsl._status import (
     PERIODIC_LEAD_TIME,
     RANDOM_LEAD_TIME,
     SIM_CAPACITY,
+    SIMULATE_STATUS,
+    STATUS,
     UNKNOWN_POLICY,
+    ZERO_DEMAND,
 )
 from invsl._validate import _codes, validate
 
@@ -66,9 +68,20 @@ METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expec
 #: output columns added to the input, in order
 OUTPUT_COLUMNS = (*METRICS, *(f"{m}_ci" for m in METRICS), "status", "message")
 
+#: every status the simulator reports (evaluate's, then its own) and the categories of the
+#: ``status`` column; code -> category position
+_ALL_STATUS = {**STATUS, **SIMULATE_STATUS}
+STATUS_NAMES = list(dict.fromkeys(_ALL_STATUS[code][0] for code in sorted(_ALL_STATUS)))
+_CATEGORY = np.full(256, -1, dtype=np.int16)
+for _code, (_name, _) in _ALL_STATUS.items():
+    _CATEGORY[_code] = STATUS_NAMES.index(_name)
+
 #: accumulator columns per batch
 _CYCLES, _GOOD, _DEMAND, _SHORT, _BACK, _ONHAND, _READY, _SAMPLES = range(8)
 _N_ACC = 8
+
+#: continuous review: more events (orders, arrivals) than this in one step flag the row
+_MAX_EVENTS_PER_STEP = 100_000
 
 #: largest number of sub-period steps chosen automatically for continuous review
 MAX_AUTO_SUBSTEPS = 16
@@ -252,7 +265,11 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
         if clip and d < 0.0:
             d = 0.0
         rate = d / h
+        events = 0
         while True:
+            events += 1
+            if events > _MAX_EVENTS_PER_STEP:
+                return SIM_CAPACITY
             ta = times[head] if count > 0 else np.inf
             tc = cur + (ip - s) / rate if rate > 0.0 else np.inf
             te = t1
@@ -742,7 +759,25 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
         result[name] = out[j]
     for j, name in enumerate(METRICS):
         result[f"{name}_ci"] = out[len(METRICS) + j]
-    result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
-    result["message"] = pd.Series(_frame._messages(status, field, raw), index=df.index,
-                                  dtype=object)
+    result["status"] = pd.Categorical.from_codes(_CATEGORY[status], categories=STATUS_NAMES)
+    result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
     return result
+
+
+def _messages(status: np.ndarray, field: np.ndarray, raw: dict) -> np.ndarray:
+    """'column = value: what to fix' for each flagged row, '' for ok rows (as evaluate)."""
+    message = np.full(status.shape[0], "", dtype=object)
+    bad = np.flatnonzero(status != OK)
+    if bad.size == 0:
+        return message
+    frame = pd.DataFrame({"status": status[bad], "field": field[bad]})
+    for (code, name), group in frame.groupby(["status", "field"], sort=False):
+        rows = bad[group.index.to_numpy()]
+        text = _ALL_STATUS[int(code)][1]
+        if name and name in raw and code not in (ZERO_DEMAND, NO_ORDER_CYCLES, SIM_CAPACITY):
+            cells = pd.Series(raw[name].iloc[rows].to_numpy(dtype=object))
+            values = cells.map(_frame._show).to_numpy(dtype=object)
+            message[rows] = name + " = " + values + ": " + text
+        else:
+            message[rows] = text
+    return message

@@ -696,3 +696,11 @@ def test_continuous_samplers(sampler, dist, mean, sd):
     x = sampler(dist, mean, sd, 500_000, 4)
     rv = stats.norm(mean, sd) if dist == 0 else stats.gamma((mean / sd) ** 2, scale=sd * sd / mean)
     assert stats.kstest(x, rv.cdf).pvalue > 1e-4
+
+
+def test_tiny_order_quantity_is_flagged_not_hung():
+    df = _frame(demand_mean=[100.0, 100.0], demand_std=20.0, lead_time=0.0,
+                order_quantity=[1e-7, 50.0], reorder_point=10.0)
+    out = invsl.simulate(df, periods=200)
+    assert out["status"].astype(str).tolist() == ["sim_capacity", "ok"]
+    assert "order_quantity" in out["message"].iloc[0]
