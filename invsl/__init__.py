@@ -22,6 +22,7 @@ from invsl._version import __version__
 from invsl.frame import InputError, evaluate, optimize
 from invsl.sensitivity import sensitivity
 from invsl.history import fit_demand
+from invsl.simulate import simulate
 from invsl.arrays import (
     alpha,
     beta,
@@ -47,6 +48,7 @@ __all__ = [
     "optimize",
     "sensitivity",
     "fit_demand",
+    "simulate",
     "alpha",
     "beta",
     "cycle_service_level",

@@ -110,3 +110,47 @@ STATUS = {
 }
 
 NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))
+
+
+# Codes of the simulator (invsl.simulate) only, numbered from 100 so that codes added to
+# STATUS for evaluate/optimize never collide with them; listed in docs/simulate.md.
+UNKNOWN_POLICY = 100
+BAD_REVIEW_PERIOD = 101
+BAD_ORDER_UP_TO = 102
+PERIODIC_LEAD_TIME = 103
+RANDOM_LEAD_TIME = 104
+NO_ORDER_CYCLES = 105
+SIM_CAPACITY = 106
+
+#: simulator status code -> (name, what it means and how to fix it)
+SIMULATE_STATUS = {
+    UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
+    BAD_REVIEW_PERIOD: (
+        "bad_review_period",
+        "review_period must be a whole number of periods, at least 1",
+    ),
+    BAD_ORDER_UP_TO: (
+        "bad_order_up_to",
+        "order_up_to must be above reorder_point for RsS (min/max)",
+    ),
+    PERIODIC_LEAD_TIME: (
+        "periodic_lead_time",
+        "periodic review (RS, RsS, RsQ) needs lead_time in whole periods; round it, or "
+        "give demand and lead time in a shorter period",
+    ),
+    RANDOM_LEAD_TIME: (
+        "random_lead_time",
+        "the simulator uses a fixed lead time; lead_time_std > 0 is not simulated: set it "
+        "to 0 (or leave it empty) to simulate the fixed lead time",
+    ),
+    NO_ORDER_CYCLES: (
+        "no_order_cycles",
+        "no order arrived in the simulated periods, so alpha is undefined (the other "
+        "metrics are given); simulate more periods",
+    ),
+    SIM_CAPACITY: (
+        "sim_capacity",
+        "too many orders at once for the simulator (order_quantity tiny against the "
+        "demand of a period or a lead time); simulate it with a larger order_quantity",
+    ),
+}

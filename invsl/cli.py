@@ -158,5 +158,50 @@ def evaluate(input_path, output_path, distribution, lead_time_std, quiet, **io_o
          lead_time_std=lead_time_std, **io_options)
 
 
+@main.command()
+@_with_common
+@click.option("--periods", type=click.IntRange(min=2), default=20_000, show_default=True,
+              help="Periods simulated per SKU after the warm-up.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed; the same seed and rows give the same output.")
+@click.option("--policy", type=click.Choice(["sQ", "RS", "RsS", "RsQ"], case_sensitive=False),
+              default="sQ", show_default=True,
+              help="Policy for rows without a 'policy' value.")
+@click.option("--review-period", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Review period [periods] for rows without a 'review_period' value.")
+def simulate(input_path, output_path, distribution, lead_time_std, quiet, periods, seed, policy,
+             review_period, sep, decimal, thousands, encoding, columns_file, chunk_rows,
+             history_path):
+    """Simulate every SKU's policy and report the measured service levels.
+
+    Each metric gets a 95% confidence half-width column (alpha_ci, ...).
+    See docs/simulate.md. Example: invsl simulate plan.csv -o check.csv --periods 50000
+    """
+    from invsl.simulate import simulate as run_simulation
+
+    if columns_file is not None or history_path is not None:
+        _fail("simulate does not take --columns or --history yet; rename the columns of IN")
+    text = _text_format(sep, decimal, thousands, encoding)
+    try:
+        df = read_table(input_path, text)  # whole table: every row's random stream is its own
+        result = run_simulation(df, periods=periods, seed=seed, policy=policy,
+                                review_period=review_period, distribution=distribution,
+                                lead_time_std=lead_time_std)
+        write_table(result, output_path)
+    except (frame.InputError, TableError) as exc:
+        _fail(str(exc))
+    flagged = (result["status"] != "ok").to_numpy()
+    n_flagged = int(np.count_nonzero(flagged))
+    if n_flagged:
+        counts = result.loc[flagged, "status"].astype(str).value_counts()
+        detail = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+        click.echo(f"invsl: {n_flagged} of {len(result)} rows flagged ({detail}); see the "
+                   f"status and message columns of {output_path}", err=True)
+        sys.exit(EXIT_FLAGGED)
+    if not quiet:
+        click.echo(f"invsl: simulated {len(result)} rows into {output_path}, all ok", err=True)
+    sys.exit(EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
