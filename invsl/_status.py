@@ -20,6 +20,9 @@ ZERO_DEMAND = 10
 NO_CONVERGENCE = 11
 CANNOT_FIT = 12
 NOT_A_NUMBER = 13
+UNKNOWN_POLICY = 14
+BAD_REVIEW_PERIOD = 15
+BAD_ORDER_UP_TO = 16
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -59,6 +62,16 @@ STATUS = {
         "lead_time_std > 0); gamma/poisson/negbin cannot represent it: use normal",
     ),
     NOT_A_NUMBER: ("not_a_number", "a numeric column holds text; give a plain number"),
+    UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
+    BAD_REVIEW_PERIOD: (
+        "bad_review_period",
+        "review_period must be a whole number of periods >= 1 (1 = review every period)",
+    ),
+    BAD_ORDER_UP_TO: (
+        "bad_order_up_to",
+        "order_up_to must be above reorder_point (min/max: max > min); for poisson and "
+        "negbin it must be a whole number",
+    ),
 }
 
 NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))

@@ -1,0 +1,221 @@
+"""Periodic review with integer demand (poisson, negbin, deterministic): exact sums.
+
+Every metric of a periodic policy is an expectation over the inventory position Y just after
+a review (docs/periodic.md). With integer demand Y takes integer values and the expectations
+are finite sums, computed here without approximation:
+
+- ``stationary``: the stationary distribution of Y under (R, s, S) on s+1 .. S, in its
+  renewal form. Write Y = S - W, W the demand since the last order. The expected number of
+  reviews a cycle spends at W = k is the renewal mass u(k) of the R-period demand D_R, with
+  u(0) = 1 / P(D_R > 0) and u(k) P(D_R > 0) = sum_{j=1..k} P(D_R = j) u(k - j); so
+  P(Y = S - k) = u(k) / sum_{i < S - s} u(i). This is the stationary distribution of the
+  Markov chain on s+1 .. S (tests check it against the chain solved by dense linear algebra).
+- ``weighted_levels``: sum_k P(Y = top - k) G1_n(top - k) and sum_k P(Y = top - k) P(D_n <
+  top - k) for consecutive positions, by one walk down from ``top``: G1 and the survival
+  function at ``top`` come from ``distributions.tail``, and each step down adds the pmf
+  (G1(y - 1) = G1(y) + P(D > y - 1)), which accumulates positive terms only.
+- ``undershoot``: the weight of each undershoot U = s - (position before the review) among
+  reviews that trigger an order, for alpha = P(D_L <= s - U | order).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl import distributions as dist
+from invsl._jit import scalar
+
+#: probability mass treated as negligible when sums over the support are truncated
+_EPS_MASS = 1e-17
+
+
+@scalar
+def pmf_up(kind, p1, p2, mean, x, px):
+    """P(D = x + 1) from P(D = x) by the ratio of consecutive probabilities."""
+    y = x + 1.0
+    if y < 0.0:
+        return 0.0
+    if kind == dist.POINT_INT:
+        return 1.0 if y == p1 else 0.0
+    if px == 0.0 or x < 0.0:
+        # below the support, or underflow in the lower tail: ask the pmf directly while the
+        # mean is still ahead (the mass there is not negligible)
+        if y <= mean + 1.0 or x < 0.0:
+            return dist.density(kind, p1, p2, y)
+        return 0.0
+    if kind == dist.POISSON:
+        return px * p1 / y
+    return px * (x + p1) * (1.0 - p2) / y
+
+
+@scalar
+def pmf_down(kind, p1, p2, mean, y, py):
+    """P(D = y - 1) from P(D = y)."""
+    x = y - 1.0
+    if x < 0.0:
+        return 0.0
+    if kind == dist.POINT_INT:
+        return 1.0 if x == p1 else 0.0
+    if py == 0.0:
+        # underflow far above the mean: ask the pmf directly until it is representable
+        if x >= mean:
+            return dist.density(kind, p1, p2, x)
+        return 0.0
+    if kind == dist.POISSON:
+        return py * y / p1
+    return py * y / ((x + p1) * (1.0 - p2))
+
+
+@scalar
+def support(kind, p1, p2, mean, sd):
+    """Integers (lo, hi) outside which the mass of D is negligible (< 1e-17 on each side)."""
+    if kind == dist.POINT_INT:
+        return p1, p1
+    lo = max(0.0, math.floor(mean - 12.0 * sd - 2.0))
+    while lo > 0.0 and dist.cdf(kind, p1, p2, lo - 1.0) > _EPS_MASS:
+        lo = max(0.0, lo - max(1.0, math.floor(sd)))
+    hi = math.ceil(mean + 12.0 * sd + 4.0)
+    while dist.sf(kind, p1, p2, hi) > _EPS_MASS:
+        hi = math.ceil(hi + max(4.0, 2.0 * sd))
+    return lo, hi
+
+
+@scalar
+def pmf_range(kind, p1, p2, mean, lo, out):
+    """out[i] = P(D = lo + i) for i < len(out), by recurrence from P(D = lo)."""
+    p = dist.density(kind, p1, p2, lo)
+    x = lo
+    for i in range(out.shape[0]):
+        out[i] = p
+        p = pmf_up(kind, p1, p2, mean, x, p)
+        x += 1.0
+
+
+@scalar
+def weighted_levels(kind, p1, p2, mean, top, weights):
+    """(sum_k w_k G1(top - k), sum_k w_k P(D < top - k)) over k < len(weights)."""
+    sfv, g1, _ = dist.tail(kind, p1, p2, mean, top)
+    p = dist.density(kind, p1, p2, top)
+    acc_g1 = 0.0
+    acc_lt = 0.0
+    y = top
+    for k in range(weights.shape[0]):
+        w = weights[k]
+        acc_g1 += w * g1
+        acc_lt += w * max(1.0 - sfv - p, 0.0)  # P(D < y) = 1 - P(D >= y)
+        sfv = sfv + p  # P(D > y - 1)
+        g1 = g1 + sfv  # G1(y - 1) = G1(y) + P(D > y - 1)
+        p = pmf_down(kind, p1, p2, mean, y, p)
+        y -= 1.0
+    return acc_g1, acc_lt
+
+
+@scalar
+def stationary(kind, p1, p2, mean, sd, pi):
+    """Fill pi[k] = P(Y = S - k), k < len(pi) = S - s, for (R, s, S) with R-period demand D.
+
+    Renewal form (module docstring); the recursion is cut where P(D = j) is negligible.
+    """
+    n = pi.shape[0]
+    positive = dist.sf(kind, p1, p2, 0.0)  # P(D > 0)
+    if not positive > 0.0:
+        pi[:] = 0.0
+        pi[0] = 1.0
+        return
+    _, hi = support(kind, p1, p2, mean, sd)
+    jmax = int(min(float(n - 1), hi))
+    q = np.zeros(jmax + 1)
+    if jmax >= 1:
+        pmf_range(kind, p1, p2, mean, 1.0, q[1:])
+    for j in range(1, jmax + 1):
+        q[j] /= positive
+    pi[0] = 1.0
+    total = 1.0
+    for k in range(1, n):
+        acc = 0.0
+        top = min(k, jmax)
+        for j in range(1, top + 1):
+            acc += q[j] * pi[k - j]
+        pi[k] = acc
+        total += acc
+    for k in range(n):
+        pi[k] /= total
+
+
+@scalar
+def undershoot_rss(kind, p1, p2, mean, sd, pi):
+    """Undershoot weights of (R, s, S) among ordering reviews: (u0, w).
+
+    w[i] = P(order, U = u0 + i) = sum_k pi_k P(D = delta - k + u0 + i), delta = len(pi);
+    the weights sum to P(order at a review) = pi_0 up to the truncated mass.
+    """
+    delta = pi.shape[0]
+    lo, hi = support(kind, p1, p2, mean, sd)
+    # D = delta - k + u ranges over [1, ...]; U >= max(0, lo - delta)
+    u0 = max(0.0, lo - delta)
+    u1 = max(u0, hi)
+    nu = int(u1 - u0) + 1
+    w = np.zeros(nu)
+    mlo = max(lo, 1.0)
+    nm = int(hi - mlo) + 1
+    pm = np.empty(nm)
+    pmf_range(kind, p1, p2, mean, mlo, pm)
+    for i in range(nu):
+        u = u0 + i
+        acc = 0.0
+        # m = delta - k + u in [mlo, hi]  <=>  k in [delta + u - hi, delta + u - mlo]
+        k_lo = int(max(0.0, delta + u - hi))
+        k_hi = int(min(delta - 1.0, delta + u - mlo))
+        for k in range(k_lo, k_hi + 1):
+            acc += pi[k] * pm[int(delta - k + u - mlo)]
+        w[i] = acc
+    return u0, w
+
+
+@scalar
+def undershoot_rsq(kind, p1, p2, mean, sd, q):
+    """Undershoot weights of (R, s, nQ) with Y uniform on s+1 .. s+Q: (u0, w).
+
+    w[i] = P(u < D <= u + Q) for u = u0 + i, proportional to P(order, U = u).
+    """
+    lo, hi = support(kind, p1, p2, mean, sd)
+    u0 = max(0.0, lo - q - 1.0)
+    nu = int(hi - u0) + 1
+    nm = int(hi - lo) + 1
+    pm = np.empty(nm)
+    pmf_range(kind, p1, p2, mean, lo, pm)
+    # upper cumulative T[m - lo] = P(D >= m) over the window
+    cum = np.zeros(nm + 1)
+    for i in range(nm - 1, -1, -1):
+        cum[i] = cum[i + 1] + pm[i]
+    w = np.zeros(nu)
+    for i in range(nu):
+        u = u0 + i
+        a = u + 1.0 - lo  # P(D >= u + 1)
+        b = u + q + 1.0 - lo  # P(D >= u + Q + 1)
+        ta = cum[0] if a <= 0.0 else (cum[int(a)] if a <= nm else 0.0)
+        tb = cum[0] if b <= 0.0 else (cum[int(b)] if b <= nm else 0.0)
+        w[i] = max(ta - tb, 0.0)
+    return u0, w
+
+
+@scalar
+def alpha_from_undershoot(kind_l, p1_l, p2_l, mean_l, s, u0, w):
+    """sum_i w_i P(D_L <= s - u0 - i) / sum_i w_i: the share of orders arriving without
+    backorders. P(D_L <= x) is walked down from x = s - u0 by subtracting the pmf."""
+    x = s - u0
+    f = dist.cdf(kind_l, p1_l, p2_l, x)
+    p = dist.density(kind_l, p1_l, p2_l, x)
+    num = 0.0
+    den = 0.0
+    for i in range(w.shape[0]):
+        num += w[i] * f
+        den += w[i]
+        f = max(f - p, 0.0)  # P(D <= x - 1)
+        p = pmf_down(kind_l, p1_l, p2_l, mean_l, x, p)
+        x -= 1.0
+    if den <= 0.0:
+        return math.nan
+    return min(num / den, 1.0)
