@@ -9,6 +9,8 @@ The public API:
   :func:`ready_rate`, :func:`expected_backorders`, :func:`expected_on_hand`,
   :func:`safety_stock`, :func:`reorder_point`, :func:`lead_time_demand`,
   :func:`loss_first_order`, :func:`loss_second_order`.
+- Periodic review (R, S), (R, s, S), (R, s, nQ): :func:`periodic_service_levels`,
+  :func:`periodic_policy`, and the ``policy`` column of :func:`evaluate`/:func:`optimize`.
 
 The definitions are in docs/service-levels.md.
 """
@@ -32,6 +34,7 @@ from invsl.arrays import (
     safety_stock,
     service_levels,
 )
+from invsl.periodic_arrays import periodic_policy, periodic_service_levels
 
 __all__ = [
     "__version__",
@@ -53,4 +56,6 @@ __all__ = [
     "reorder_point",
     "safety_stock",
     "service_levels",
+    "periodic_policy",
+    "periodic_service_levels",
 ]

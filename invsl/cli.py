@@ -13,7 +13,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from invsl import frame
+from invsl import frame, periodic_frame
 from invsl.io import TableError, read_table, write_table
 
 #: rows per chunk for the progress bar on large tables
@@ -32,9 +32,13 @@ def _run(kind: str, input_path: str, output_path: str, quiet: bool, **options) -
         df = read_table(input_path)
         function = frame.optimize if kind == "optimize" else frame.evaluate
         # structural checks run once on the whole table (cheap: no rows are computed)
-        frame._resolve_columns(df, None, [
-            n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if kind == "optimize" else ev)
-        ])
+        if periodic_frame.is_periodic(df, options.get("policy", "sQ"), None):
+            periodic_frame.required_columns(df, kind == "optimize", options["policy"])
+        else:
+            frame._resolve_columns(df, None, [
+                n for n, (ev, op, _) in frame.INPUT_COLUMNS.items()
+                if (op if kind == "optimize" else ev)
+            ])
         n = len(df)
         show = sys.stderr.isatty() and not quiet and n > CHUNK_ROWS
         if n <= CHUNK_ROWS:
@@ -77,6 +81,12 @@ _common = [
                  help="Lead-time demand model for rows without a 'distribution' value."),
     click.option("--lead-time-std", type=float, default=0.0, show_default=True,
                  help="Lead-time standard deviation [periods] for rows without one."),
+    click.option("--policy", type=click.Choice(["sQ", "RS", "RsS", "RsQ"], case_sensitive=False),
+                 default="sQ", show_default=True,
+                 help="Policy for rows without a 'policy' value: sQ continuous review, RS "
+                      "order-up-to, RsS min/max, RsQ (R,s,nQ); see docs/periodic.md."),
+    click.option("--review-period", type=int, default=1, show_default=True,
+                 help="Review period [whole periods >= 1] for periodic rows without one."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar, no success line."),
 ]
 
@@ -114,24 +124,26 @@ def main() -> None:
                    "from stock), gamma = 1 - mean waiting time per unit in periods.")
 @click.option("--target", type=float, default=0.95, show_default=True,
               help="Target between 0 and 1 (a per-row 'target' column overrides it).")
-def optimize(input_path, output_path, distribution, lead_time_std, quiet, metric, target):
+def optimize(input_path, output_path, distribution, lead_time_std, policy, review_period, quiet,
+             metric, target):
     """Find the reorder point of every SKU that reaches the service target.
 
     Example: invsl optimize skus.csv -o plan.csv --metric beta --target 0.95
     """
     _run("optimize", input_path, output_path, quiet, metric=metric, target=target,
-         distribution=distribution, lead_time_std=lead_time_std)
+         distribution=distribution, lead_time_std=lead_time_std, policy=policy,
+         review_period=review_period)
 
 
 @main.command()
 @_with_common
-def evaluate(input_path, output_path, distribution, lead_time_std, quiet):
+def evaluate(input_path, output_path, distribution, lead_time_std, policy, review_period, quiet):
     """Compute every service level at each SKU's current reorder_point.
 
     Example: invsl evaluate current_policy.parquet -o levels.parquet
     """
     _run("evaluate", input_path, output_path, quiet, distribution=distribution,
-         lead_time_std=lead_time_std)
+         lead_time_std=lead_time_std, policy=policy, review_period=review_period)
 
 
 if __name__ == "__main__":  # pragma: no cover

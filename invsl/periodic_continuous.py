@@ -7,7 +7,7 @@ uniform on (s, s + Q], and every metric is a closed form in the loss functions (
 
 - ``stationary_lattice``: the stationary distribution of W = S - Y (Y the inventory
   position after a review) under (R, s, S). The R-period demand D_R is put on a fine lattice
-  of step h = (S - s) / N (N >= 256, h <= min(E[D_R], sd(D_R)) / 8 where N <= 4096 allows),
+  of step h = (S - s) / (N - 1/2) (N >= 256, h <= min(E[D_R], sd(D_R)) / 8 where N <= 4096 allows),
   each lattice point j h carrying P((j - 1/2) h < D_R <= (j + 1/2) h) (P(D_R <= h/2) at 0, so
   negative normal demand counts as none), and the renewal form of the integer chain (module
   ``periodic_integer``) gives W on the lattice exactly. The lattice distribution is then
@@ -96,7 +96,9 @@ def stationary_lattice(kind, p1, p2, mean, sd, delta):
     n = _LATTICE_MIN
     if scale > 0.0:
         n = int(min(float(_LATTICE_MAX), max(float(_LATTICE_MIN), math.ceil(8.0 * delta / scale))))
-    h = delta / n
+    # Lattice demand j h stands for D in ((j - 1/2) h, (j + 1/2) h], so a lattice position
+    # k h < n h stands for W < (n - 1/2) h: h is chosen to put that boundary at delta.
+    h = delta / (n - 0.5)
     positive = dist.sf(kind, p1, p2, 0.5 * h)  # P(lattice demand > 0)
     offsets = np.zeros(BINS + 1)
     probs = np.zeros(BINS + 1)

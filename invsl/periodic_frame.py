@@ -134,6 +134,34 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
         mcodes = metric_codes(raw["metric"] if "metric" in raw else metric, default=metric)
         mcodes = np.broadcast_to(mcodes, (n,)).astype(np.int8)
 
+    status, field, out, kind = compute(
+        solve, pcodes, dcodes, mcodes, numbers, text_mask=text_mask, text_field=text_field)
+
+    result = df.copy(deep=False)
+    columns_out = {"reorder_point": out[0], "order_up_to": out[8]}
+    for i, name in enumerate(periodic.OUTPUTS[1:8], start=1):
+        columns_out[name] = out[i]
+    for name in OUTPUT_COLUMNS[:-3]:
+        values = columns_out[name]
+        if not solve and name in ("reorder_point", "order_up_to") and name in found:
+            if found[name] == name:
+                continue  # evaluate keeps the input column untouched, bad rows included
+            values = numbers[name]
+        result[name] = values
+    kind_codes = np.where(kind < 0, -1, frame._KIND_CODE[np.maximum(kind, 0)])
+    result["lead_time_distribution"] = pd.Categorical.from_codes(
+        kind_codes, categories=frame._KIND_CATEGORIES)
+    result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
+    result["message"] = pd.Series(frame._messages(status, field, raw), index=df.index,
+                                  dtype=object)
+    return result
+
+
+def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=None):
+    """Validate and compute rows of any policy. ``numbers``: float arrays by input name
+    (order_quantity, reorder_point, order_up_to, review_period may hold NaN where unused).
+    Returns ``(status, field, out, kind)`` with ``out`` in the rows of ``periodic.OUTPUTS``."""
+    n = pcodes.shape[0]
     # Each policy reads its own inputs; the others get a harmless stand-in so that the shared
     # checks (missing, finite, > 0, whole numbers) only see values that are used.
     is_rs = pcodes == _RS
@@ -177,8 +205,9 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
         flag((pcodes == _RSS) & ~(big_s > numbers["reorder_point"]), BAD_ORDER_UP_TO,
              "order_up_to")
     status[zero & (status == OK)] = ZERO_DEMAND
-    status[text_mask] = NOT_A_NUMBER
-    field[text_mask] = text_field[text_mask]
+    if text_mask is not None:
+        status[text_mask] = NOT_A_NUMBER
+        field[text_mask] = text_field[text_mask]
 
     out, kind = periodic.allocate(n)  # rows: periodic.OUTPUTS
     sq_rows = pcodes == _SQ
@@ -210,21 +239,4 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
         out[8, zero & is_rs] = 0.0
         out[8, zero & (pcodes == _RSS)] = q_eff[zero & (pcodes == _RSS)]
 
-    result = df.copy(deep=False)
-    columns_out = {"reorder_point": out[0], "order_up_to": out[8]}
-    for i, name in enumerate(periodic.OUTPUTS[1:8], start=1):
-        columns_out[name] = out[i]
-    for name in OUTPUT_COLUMNS[:-3]:
-        values = columns_out[name]
-        if not solve and name in ("reorder_point", "order_up_to") and name in found:
-            if found[name] == name:
-                continue  # evaluate keeps the input column untouched, bad rows included
-            values = numbers[name]
-        result[name] = values
-    kind_codes = np.where(kind < 0, -1, frame._KIND_CODE[np.maximum(kind, 0)])
-    result["lead_time_distribution"] = pd.Categorical.from_codes(
-        kind_codes, categories=frame._KIND_CATEGORIES)
-    result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
-    result["message"] = pd.Series(frame._messages(status, field, raw), index=df.index,
-                                  dtype=object)
-    return result
+    return status, field, out, kind
