@@ -79,7 +79,7 @@ def fit_n(dcode, mu, sigma, lt_std, n):
 
 
 @scalar
-def level_sums(policy, integer, kind, p1, p2, mean, x, gap, pos_w, pos_p):
+def level_sums(policy, integer, kind, p1, p2, mean, sd, x, gap, pos_w, pos_p, exact=True):
     """(E[G1_n(Y)], E[P(D_n < Y)]) for D_n = (kind, p1, p2, mean).
 
     x is S for (R, S) and s otherwise; gap is Q for (R, s, nQ) and S - s for (R, s, S).
@@ -87,9 +87,11 @@ def level_sums(policy, integer, kind, p1, p2, mean, x, gap, pos_w, pos_p):
     ``pos_w``/``pos_p`` the summarised offsets and probabilities of continuous (R, s, S).
     """
     if policy == RS:
-        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         if integer:
-            return g1, dist.cdf(kind, p1, p2, x - 1.0)
+            _, g1, _ = pi_.int_tail(kind, p1, p2, mean, sd, x)
+            _, _, below = pi_.int_tail(kind, p1, p2, mean, sd, x - 1.0)
+            return g1, below
+        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         return g1, pc.less_than(kind, p1, p2, x, sfv)
     if policy == RSQ and not (integer and gap <= _SMALL_Q):
         q = gap
@@ -101,19 +103,21 @@ def level_sums(policy, integer, kind, p1, p2, mean, x, gap, pos_w, pos_p):
             _, _, g2b = dist.tail(kind, p1, p2, mean, x + q + 1.0)
         return max((g2a - g2b) / q, 0.0), lt
     if integer:
-        return pi_.weighted_levels(kind, p1, p2, mean, x + gap, pos_p)
-    return pc.weighted_points(kind, p1, p2, mean, x + gap, pos_w, pos_p)
+        return pi_.weighted_levels(kind, p1, p2, mean, sd, x + gap, pos_p)
+    return pc.weighted_points(kind, p1, p2, mean, x + gap, pos_w, pos_p, exact)
 
 
 @scalar
 def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw):
     """alpha = P(net stock just before an order arrives >= 0)."""
     if policy == RS:
-        k, p1, p2, m, _ = fit_n(dcode, mu, sigma, lt_std, lt + r)
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
+        if integer:
+            return pi_.int_tail(k, p1, p2, m, sd, x)[2]
         return dist.cdf(k, p1, p2, x)
     kl, l1, l2, ml, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
     if integer:
-        return pi_.alpha_from_undershoot(kl, l1, l2, ml, x, u0, uw)
+        return pi_.alpha_from_undershoot(kl, l1, l2, ml, sdl, x, u0, uw)
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
     if policy == RSQ:
         _, g0, _ = dist.tail(kr, r1, r2, mr, 0.0)
@@ -127,13 +131,17 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
         # deterministic D_R: the undershoot is the same at every order
         m = pos_w.shape[0]
         return dist.cdf(kl, l1, l2, x - (m * r1 - gap))
+    # the integral over the undershoot varies with the position on the scale of sd(D_R):
+    # bins are merged up to a width of sd(D_R) / 4
+    group = int(max(1.0, min(8.0, math.floor(0.25 * sdr * pc.BINS / gap))))
+    offsets, probs = pc.merge(pos_w, pos_p, group)
     num = 0.0
     den = 0.0
-    for k in range(pos_w.shape[0]):
-        a = gap - pos_w[k]
-        den += pos_p[k] * dist.sf(kr, r1, r2, a)
-        num += pos_p[k] * pc.alpha_integral(0, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl,
-                                            top - pos_w[k], a, 0.0)
+    for k in range(offsets.shape[0]):
+        a = gap - offsets[k]
+        den += probs[k] * dist.sf(kr, r1, r2, a)
+        num += probs[k] * pc.alpha_integral(0, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl,
+                                            top - offsets[k], a, 0.0)
     return min(max(num / den, 0.0), 1.0)
 
 
@@ -146,15 +154,15 @@ def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_
                       u0, uw)
     nr = int(r)
     if metric == BETA:
-        k, p1, p2, m, _ = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        g_top, _ = level_sums(policy, integer, k, p1, p2, m, x, gap, pos_w, pos_p)
-        k, p1, p2, m, _ = fit_n(dcode, mu, sigma, lt_std, lt)
-        g_low, _ = level_sums(policy, integer, k, p1, p2, m, x, gap, pos_w, pos_p)
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
+        g_top, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p, False)
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
+        g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p, False)
         return 1.0 - max(g_top - g_low, 0.0) / (r * mu)
     total = 0.0
     for j in range(1, nr + 1):
-        k, p1, p2, m, _ = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, _ = level_sums(policy, integer, k, p1, p2, m, x, gap, pos_w, pos_p)
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
+        g, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p, False)
         total += g
     return 1.0 - total / (r * mu)
 
@@ -168,15 +176,15 @@ def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
     ready = 0.0
     g_top = 0.0
     for j in range(1, nr + 1):
-        k, p1, p2, m, _ = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, lt_ = level_sums(policy, integer, k, p1, p2, m, x, gap, pos_w, pos_p)
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
+        g, lt_ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p)
         backorders += g
         ready += lt_
         g_top = g
     backorders /= r
     ready /= r
-    k, p1, p2, m, _ = fit_n(dcode, mu, sigma, lt_std, lt)
-    g_low, _ = level_sums(policy, integer, k, p1, p2, m, x, gap, pos_w, pos_p)
+    k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
+    g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p)
     beta = min(max(1.0 - max(g_top - g_low, 0.0) / (r * mu), 0.0), 1.0)
     if policy == RS:
         mean_y = x

@@ -65,13 +65,14 @@ def less_than(kind, p1, p2, y, sfv):
 
 
 @scalar
-def weighted_points(kind, p1, p2, mean, top, offsets, weights):
-    """(sum_k w_k G1(top - o_k), sum_k w_k P(D < top - o_k))."""
+def weighted_points(kind, p1, p2, mean, top, offsets, weights, exact):
+    """(sum_k w_k G1(top - o_k), sum_k w_k P(D < top - o_k)); ``exact`` as for
+    ``distributions.tail`` (the solvers use the faster closed forms)."""
     acc_g1 = 0.0
     acc_lt = 0.0
     for k in range(weights.shape[0]):
         y = top - offsets[k]
-        sfv, g1, _ = dist.tail(kind, p1, p2, mean, y)
+        sfv, g1, _ = dist.tail(kind, p1, p2, mean, y, exact)
         acc_g1 += weights[k] * g1
         acc_lt += weights[k] * less_than(kind, p1, p2, y, sfv)
     return acc_g1, acc_lt
@@ -144,6 +145,30 @@ def stationary_lattice(kind, p1, p2, mean, sd, delta):
 
 
 @scalar
+def merge(offsets, probs, group):
+    """Coarser summary for alpha: the atom kept, then ``group`` bins merged at their mean."""
+    n = offsets.shape[0]
+    if n <= 2 or group <= 1:
+        return offsets, probs
+    m = 1 + (n - 1 + group - 1) // group
+    out_o = np.zeros(m)
+    out_p = np.zeros(m)
+    out_o[0] = offsets[0]
+    out_p[0] = probs[0]
+    j = 1
+    for start in range(1, n, group):
+        mass = 0.0
+        first = 0.0
+        for i in range(start, min(n, start + group)):
+            mass += probs[i]
+            first += probs[i] * offsets[i]
+        out_p[j] = mass
+        out_o[j] = first / mass if mass > 0.0 else offsets[start]
+        j += 1
+    return out_o, out_p
+
+
+@scalar
 def _weight_integral(mode, kr, r1, r2, mr, a, b, q):
     """Closed-form integral over [a, b] of the undershoot weight.
 
@@ -190,7 +215,7 @@ def alpha_integral(mode, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
     scale = sdl
     if kr != dist.POINT and sdr > 0.0:
         scale = min(scale, sdr)
-    panels = int(min(64.0, max(1.0, math.ceil((x2 - x1) / (2.0 * scale)))))
+    panels = int(min(48.0, max(1.0, math.ceil((x2 - x1) / (3.0 * scale)))))
     width = (x2 - x1) / panels
     for p in range(panels):
         mid = x1 + (p + 0.5) * width

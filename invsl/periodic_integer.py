@@ -70,16 +70,93 @@ def pmf_down(kind, p1, p2, mean, y, py):
 
 @scalar
 def support(kind, p1, p2, mean, sd):
-    """Integers (lo, hi) outside which the mass of D is negligible (< 1e-17 on each side)."""
+    """Integers (lo, hi) outside which the mass of D is negligible (< 1e-17 on each side).
+
+    Found by walking the pmf away from the mean until it is negligible and decreasing (the
+    pmf is unimodal); no incomplete beta or gamma function is needed.
+    """
     if kind == dist.POINT_INT:
         return p1, p1
-    lo = max(0.0, math.floor(mean - 12.0 * sd - 2.0))
-    while lo > 0.0 and dist.cdf(kind, p1, p2, lo - 1.0) > _EPS_MASS:
-        lo = max(0.0, lo - max(1.0, math.floor(sd)))
-    hi = math.ceil(mean + 12.0 * sd + 4.0)
-    while dist.sf(kind, p1, p2, hi) > _EPS_MASS:
-        hi = math.ceil(hi + max(4.0, 2.0 * sd))
+    start = math.floor(mean)
+    p0 = dist.density(kind, p1, p2, start)
+    hi = start
+    p = p0
+    while True:
+        pn = pmf_up(kind, p1, p2, mean, hi, p)
+        hi += 1.0
+        if pn <= p and pn < _EPS_MASS * 1e-2:
+            break
+        p = pn
+    lo = start
+    p = p0
+    while lo > 0.0:
+        pn = pmf_down(kind, p1, p2, mean, lo, p)
+        lo -= 1.0
+        if pn <= p and pn < _EPS_MASS * 1e-2:
+            break
+        p = pn
     return lo, hi
+
+
+@scalar
+def positive_probability(kind, p1, p2):
+    """P(D > 0) without cancellation for small means."""
+    if kind == dist.POISSON:
+        return -math.expm1(-p1)
+    if kind == dist.NEGBIN:
+        return -math.expm1(p1 * math.log(p2))
+    return 1.0 if p1 > 0.0 else 0.0
+
+
+@scalar
+def int_tail(kind, p1, p2, mean, sd, x):
+    """(P(D > x), G1(x), P(D <= x)) at integer x.
+
+    Poisson, and negbin with sd > 200, use ``distributions.tail`` (closed forms). Otherwise
+    the pmf is summed from x away from the mean (upward for x >= mean, giving the tail sums
+    directly; downward for x < mean, giving P(D <= x) and H1(x) = E[(x - D)^+], and G1 = E[D]
+    - x + H1 without cancellation), which is exact to rounding and avoids the incomplete beta
+    function, the slow part of the negbin closed forms.
+    """
+    if kind == dist.POINT_INT:
+        d = p1 - x
+        if d > 0.0:
+            return 1.0, d, 0.0
+        return 0.0, 0.0, 1.0
+    if kind == dist.POISSON or sd > 200.0:
+        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
+        return sfv, g1, dist.cdf(kind, p1, p2, x)
+    if x >= mean:
+        y = x + 1.0
+        p = dist.density(kind, p1, p2, y)
+        sfv = 0.0
+        g1 = 0.0
+        for _ in range(10_000_000):
+            sfv += p
+            g1 += (y - x) * p
+            pn = pmf_up(kind, p1, p2, mean, y, p)
+            y += 1.0
+            if pn <= p and pn * (y - x) < 1e-17 * g1:
+                break
+            if pn == 0.0:
+                break
+            p = pn
+        return sfv, g1, 1.0 - sfv
+    if x < 0.0:
+        return 1.0, mean - x, 0.0
+    y = x
+    p = dist.density(kind, p1, p2, y)
+    cdfv = 0.0
+    h1 = 0.0
+    while y >= 0.0:
+        cdfv += p
+        h1 += (x - y) * p
+        pn = pmf_down(kind, p1, p2, mean, y, p)
+        y -= 1.0
+        if pn <= p and pn < 1e-17 * cdfv:
+            break
+        p = pn
+    return 1.0 - cdfv, mean - x + h1, cdfv
 
 
 @scalar
@@ -94,9 +171,9 @@ def pmf_range(kind, p1, p2, mean, lo, out):
 
 
 @scalar
-def weighted_levels(kind, p1, p2, mean, top, weights):
+def weighted_levels(kind, p1, p2, mean, sd, top, weights):
     """(sum_k w_k G1(top - k), sum_k w_k P(D < top - k)) over k < len(weights)."""
-    sfv, g1, _ = dist.tail(kind, p1, p2, mean, top)
+    sfv, g1, _ = int_tail(kind, p1, p2, mean, sd, top)
     p = dist.density(kind, p1, p2, top)
     acc_g1 = 0.0
     acc_lt = 0.0
@@ -119,7 +196,7 @@ def stationary(kind, p1, p2, mean, sd, pi):
     Renewal form (module docstring); the recursion is cut where P(D = j) is negligible.
     """
     n = pi.shape[0]
-    positive = dist.sf(kind, p1, p2, 0.0)  # P(D > 0)
+    positive = positive_probability(kind, p1, p2)
     if not positive > 0.0:
         pi[:] = 0.0
         pi[0] = 1.0
@@ -202,11 +279,11 @@ def undershoot_rsq(kind, p1, p2, mean, sd, q):
 
 
 @scalar
-def alpha_from_undershoot(kind_l, p1_l, p2_l, mean_l, s, u0, w):
+def alpha_from_undershoot(kind_l, p1_l, p2_l, mean_l, sd_l, s, u0, w):
     """sum_i w_i P(D_L <= s - u0 - i) / sum_i w_i: the share of orders arriving without
     backorders. P(D_L <= x) is walked down from x = s - u0 by subtracting the pmf."""
     x = s - u0
-    f = dist.cdf(kind_l, p1_l, p2_l, x)
+    _, _, f = int_tail(kind_l, p1_l, p2_l, mean_l, sd_l, x)
     p = dist.density(kind_l, p1_l, p2_l, x)
     num = 0.0
     den = 0.0
