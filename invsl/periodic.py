@@ -88,9 +88,8 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, x, gap, pos_w, pos_p, ex
     """
     if policy == RS:
         if integer:
-            _, g1, _ = pi_.int_tail(kind, p1, p2, mean, sd, x)
-            _, _, below = pi_.int_tail(kind, p1, p2, mean, sd, x - 1.0)
-            return g1, below
+            _, g1, at_or_below, px = pi_.int_tail(kind, p1, p2, mean, sd, x)
+            return g1, max(at_or_below - px, 0.0)
         sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         return g1, pc.less_than(kind, p1, p2, x, sfv)
     if policy == RSQ and not (integer and gap <= _SMALL_Q):
@@ -229,13 +228,12 @@ def context(policy, integer, dcode, mu, sigma, r, gap):
 def _start(metric, policy, mean, sd, gap, target):
     """A first guess from the normal approximation of D(L + R)."""
     z = ndtri(target)
-    if metric == ALPHA:
-        guess = mean + sd * z
-    else:
-        guess = mean + sd * max(z, 0.0) * 0.5
-    if policy != RS:
-        guess -= 0.5 * gap
-    return guess
+    quant = mean + sd * z
+    if metric == ALPHA or policy == RS:
+        return quant
+    # as for continuous review (solvers._start): the larger of the small-gap and the
+    # large-gap answers
+    return max(quant - 0.5 * gap, mean - (1.0 - target) * gap)
 
 
 @scalar

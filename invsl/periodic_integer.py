@@ -110,7 +110,7 @@ def positive_probability(kind, p1, p2):
 
 @scalar
 def int_tail(kind, p1, p2, mean, sd, x):
-    """(P(D > x), G1(x), P(D <= x)) at integer x.
+    """(P(D > x), G1(x), P(D <= x), P(D = x)) at integer x.
 
     Poisson, and negbin with sd > 200, use ``distributions.tail`` (closed forms). Otherwise
     the pmf is summed from x away from the mean (upward for x >= mean, giving the tail sums
@@ -120,15 +120,19 @@ def int_tail(kind, p1, p2, mean, sd, x):
     """
     if kind == dist.POINT_INT:
         d = p1 - x
+        pm = 1.0 if d == 0.0 else 0.0
         if d > 0.0:
-            return 1.0, d, 0.0
-        return 0.0, 0.0, 1.0
+            return 1.0, d, 0.0, pm
+        return 0.0, 0.0, 1.0, pm
     if kind == dist.POISSON or sd > 200.0:
         sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
-        return sfv, g1, dist.cdf(kind, p1, p2, x)
+        # P(D <= x) directly only where 1 - P(D > x) would lose its relative precision
+        cdfv = dist.cdf(kind, p1, p2, x) if sfv > 0.5 else 1.0 - sfv
+        return sfv, g1, cdfv, dist.density(kind, p1, p2, x)
     if x >= mean:
         y = x + 1.0
         p = dist.density(kind, p1, p2, y)
+        px = pmf_down(kind, p1, p2, mean, y, p)
         sfv = 0.0
         g1 = 0.0
         for _ in range(10_000_000):
@@ -141,11 +145,12 @@ def int_tail(kind, p1, p2, mean, sd, x):
             if pn == 0.0:
                 break
             p = pn
-        return sfv, g1, 1.0 - sfv
+        return sfv, g1, 1.0 - sfv, px
     if x < 0.0:
-        return 1.0, mean - x, 0.0
+        return 1.0, mean - x, 0.0, 0.0
     y = x
     p = dist.density(kind, p1, p2, y)
+    px = p
     cdfv = 0.0
     h1 = 0.0
     while y >= 0.0:
@@ -156,7 +161,7 @@ def int_tail(kind, p1, p2, mean, sd, x):
         if pn <= p and pn < 1e-17 * cdfv:
             break
         p = pn
-    return 1.0 - cdfv, mean - x + h1, cdfv
+    return 1.0 - cdfv, mean - x + h1, cdfv, px
 
 
 @scalar
@@ -173,8 +178,7 @@ def pmf_range(kind, p1, p2, mean, lo, out):
 @scalar
 def weighted_levels(kind, p1, p2, mean, sd, top, weights):
     """(sum_k w_k G1(top - k), sum_k w_k P(D < top - k)) over k < len(weights)."""
-    sfv, g1, _ = int_tail(kind, p1, p2, mean, sd, top)
-    p = dist.density(kind, p1, p2, top)
+    sfv, g1, _, p = int_tail(kind, p1, p2, mean, sd, top)
     acc_g1 = 0.0
     acc_lt = 0.0
     y = top
@@ -283,8 +287,7 @@ def alpha_from_undershoot(kind_l, p1_l, p2_l, mean_l, sd_l, s, u0, w):
     """sum_i w_i P(D_L <= s - u0 - i) / sum_i w_i: the share of orders arriving without
     backorders. P(D_L <= x) is walked down from x = s - u0 by subtracting the pmf."""
     x = s - u0
-    _, _, f = int_tail(kind_l, p1_l, p2_l, mean_l, sd_l, x)
-    p = dist.density(kind_l, p1_l, p2_l, x)
+    _, _, f, p = int_tail(kind_l, p1_l, p2_l, mean_l, sd_l, x)
     num = 0.0
     den = 0.0
     for i in range(w.shape[0]):
