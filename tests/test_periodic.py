@@ -519,3 +519,41 @@ def test_cli_policy_and_review_period(tmp_path):
 def test_fast_path_is_the_compiled_kernel():
     assert hasattr(periodic.periodic_kernel, "parallel_options") or hasattr(
         periodic.periodic_kernel, "py_func")
+
+
+def test_random_sweep_every_row_solves_and_evaluates_back():
+    """150 random rows over every policy, distribution, metric, lead time and review period
+    (fractional and random lead times included): all solved, targets met, evaluate agrees."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for _ in range(150):
+        name = str(rng.choice(["normal", "gamma", "poisson", "negbin"]))
+        mu = float(rng.lognormal(0, 2))
+        sd = mu * float(rng.uniform(0.0 if name == "normal" else 0.1, 2.0))
+        if name == "negbin":
+            sd = math.sqrt(mu * rng.uniform(1.05, 6))
+        integer = name in ("poisson", "negbin")
+        L = float(rng.choice([0, 1, 3, 10] if integer else [0, 0.5, 1, 3, 10]))
+        R = int(rng.choice([1, 2, 7]))
+        gap = mu * R * rng.uniform(0.2, 5)
+        rows.append(dict(
+            demand_mean=mu, demand_std=sd, lead_time=L,
+            lead_time_std=float(rng.choice([0, 0, 0.5])) if L > 0 else 0.0,
+            review_period=R, order_quantity=max(1.0, round(gap)) if integer else gap,
+            policy=str(rng.choice(["RS", "RsS", "RsQ"])), distribution=name,
+            metric=str(rng.choice(["alpha", "beta", "gamma"])),
+            target=float(rng.choice([0.5, 0.9, 0.99]))))
+    df = pd.DataFrame(rows)
+    out = invsl.optimize(df)
+    assert (out["status"] == "ok").all(), out.loc[out["status"] != "ok"].to_string()
+    reached = np.array([out[m].iloc[i] for i, m in enumerate(out["metric"])])
+    integer = out["distribution"].isin(["poisson", "negbin"]).to_numpy()
+    target = out["target"].to_numpy()
+    assert np.all(np.abs(reached[~integer] - target[~integer]) < 1e-8)
+    assert np.all(reached[integer] >= target[integer])
+    back = invsl.evaluate(out[list(df.columns) + ["reorder_point", "order_up_to"]]
+                          .drop(columns=["metric", "target"]))
+    assert (back["status"] == "ok").all()
+    for k in METRICS:
+        np.testing.assert_allclose(back[k].to_numpy(float), out[k].to_numpy(float),
+                                   rtol=1e-12, atol=1e-12)
