@@ -79,14 +79,20 @@ def fit_n(dcode, mu, sigma, lt_std, n):
 
 
 @scalar
-def level_sums(policy, integer, kind, p1, p2, mean, sd, x, gap, pos_w, pos_p, exact=True):
+def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p, exact=True):
     """(E[G1_n(Y)], E[P(D_n < Y)]) for D_n = (kind, p1, p2, mean).
 
     x is S for (R, S) and s otherwise; gap is Q for (R, s, nQ) and S - s for (R, s, S).
     ``pos_p`` holds P(Y = S - k) for integer (R, s, S) (and 1/Q for small integer Q);
     ``pos_w``/``pos_p`` the summarised offsets and probabilities of continuous (R, s, S).
+    Integer demand: ``pos_w`` holds the tables of D(L + j) (``periodic_integer``) when they
+    fit, and ``j`` says which one D_n is.
     """
+    tables = integer and pos_w.shape[0] > 0
     if policy == RS:
+        if tables:
+            _, g1, at_or_below, px = pi_.table_at(pos_w, j, mean, x)
+            return g1, max(at_or_below - px, 0.0)
         if integer:
             _, g1, at_or_below, px = pi_.int_tail(kind, p1, p2, mean, sd, x)
             return g1, max(at_or_below - px, 0.0)
@@ -101,6 +107,8 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, x, gap, pos_w, pos_p, ex
             _, _, g2a = dist.tail(kind, p1, p2, mean, x + 1.0)
             _, _, g2b = dist.tail(kind, p1, p2, mean, x + q + 1.0)
         return max((g2a - g2b) / q, 0.0), lt
+    if tables:
+        return pi_.weighted_table(pos_w, j, mean, x + gap, pos_p)
     if integer:
         return pi_.weighted_levels(kind, p1, p2, mean, sd, x + gap, pos_p)
     return pc.weighted_points(kind, p1, p2, mean, x + gap, pos_w, pos_p, exact)
@@ -111,11 +119,15 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
     """alpha = P(net stock just before an order arrives >= 0)."""
     if policy == RS:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
+        if integer and pos_w.shape[0] > 0:
+            return pi_.table_at(pos_w, int(r), m, x)[2]
         if integer:
             return pi_.int_tail(k, p1, p2, m, sd, x)[2]
         return dist.cdf(k, p1, p2, x)
     kl, l1, l2, ml, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
     if integer:
+        if pos_w.shape[0] > 0:
+            return pi_.alpha_table(pos_w, 0, ml, x, u0, uw)
         return pi_.alpha_from_undershoot(kl, l1, l2, ml, sdl, x, u0, uw)
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
     if policy == RSQ:
@@ -154,14 +166,15 @@ def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_
     nr = int(r)
     if metric == BETA:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        g_top, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p, False)
+        g_top, _ = level_sums(policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p,
+                              False)
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
-        g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p, False)
+        g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False)
         return 1.0 - max(g_top - g_low, 0.0) / (r * mu)
     total = 0.0
     for j in range(1, nr + 1):
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p, False)
+        g, _ = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
         total += g
     return 1.0 - total / (r * mu)
 
@@ -176,14 +189,14 @@ def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
     g_top = 0.0
     for j in range(1, nr + 1):
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, lt_ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p)
+        g, lt_ = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p)
         backorders += g
         ready += lt_
         g_top = g
     backorders /= r
     ready /= r
     k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
-    g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, x, gap, pos_w, pos_p)
+    g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p)
     beta = min(max(1.0 - max(g_top - g_low, 0.0) / (r * mu), 0.0), 1.0)
     if policy == RS:
         mean_y = x
@@ -200,24 +213,53 @@ def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
 
 
 @scalar
-def context(policy, integer, dcode, mu, sigma, r, gap):
+def tables(dcode, mu, sigma, lt, lt_std, r):
+    """Tables of D(L + j), j = 0 .. R, for integer demand (empty if they would be too big)."""
+    nr = int(r)
+    width = 1.0
+    los = np.empty(nr + 1)
+    for j in range(nr + 1):
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
+        lo, hi = pi_.support(k, p1, p2, m, sd)
+        los[j] = lo
+        width = max(width, hi - lo + 1.0)
+    size = 2.0 + (nr + 1) * (1.0 + 4.0 * width)
+    if size > pi_.TABLE_MAX:
+        return np.zeros(0)
+    w = int(width)
+    tab = np.zeros(2 + (nr + 1) + (nr + 1) * 4 * w)
+    tab[0] = nr + 1
+    tab[1] = w
+    base = 2 + nr + 1
+    for j in range(nr + 1):
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
+        lo = los[j]
+        tab[2 + j] = lo
+        pi_.fill_table(k, p1, p2, m, lo, tab[base + j * 4 * w:base + (j + 1) * 4 * w], w)
+    return tab
+
+
+@scalar
+def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
     """Per-row arrays that depend on the gap but not on s: (pos_w, pos_p, u0, uw)."""
     empty = np.zeros(0)
+    tab = tables(dcode, mu, sigma, lt, lt_std, r) if integer else empty
     if policy == RS:
-        return empty, empty, 0.0, empty
+        return tab, empty, 0.0, empty
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
     if integer:
         if policy == RSS:
             n = int(gap)
             probs = np.empty(n)
-            pi_.stationary(kr, r1, r2, mr, sdr, probs)
-            u0, uw = pi_.undershoot_rss(kr, r1, r2, mr, sdr, probs)
-            return empty, probs, u0, uw
+            lo, hi = pi_.support(kr, r1, r2, mr, sdr)
+            pi_.stationary(kr, r1, r2, mr, sdr, probs, hi)
+            u0, uw = pi_.undershoot_rss(kr, r1, r2, mr, sdr, probs, lo, hi)
+            return tab, probs, u0, uw
         u0, uw = pi_.undershoot_rsq(kr, r1, r2, mr, sdr, gap)
         probs = empty
         if gap <= _SMALL_Q:
             probs = np.full(int(gap), 1.0 / gap)
-        return empty, probs, u0, uw
+        return tab, probs, u0, uw
     if policy == RSS:
         offsets, probs = pc.stationary_lattice(kr, r1, r2, mr, sdr, gap)
         return offsets, probs, 0.0, empty
@@ -406,7 +448,7 @@ def periodic_kernel(solve_, policy, distribution, metric, target, demand_mean, d
             if not gap > 0.0:
                 status[i] = BAD_ORDER_UP_TO
                 continue
-        pos_w, pos_p, u0, uw = context(pol, integer, dcode, mu, sigma, r, gap)
+        pos_w, pos_p, u0, uw = context(pol, integer, dcode, mu, sigma, lt, lt_std, r, gap)
         if solve_:
             x = solve(metric[i], target[i], pol, integer, dcode, mu, sigma, lt, lt_std, r, gap,
                       pos_w, pos_p, u0, uw)

@@ -194,7 +194,7 @@ def weighted_levels(kind, p1, p2, mean, sd, top, weights):
 
 
 @scalar
-def stationary(kind, p1, p2, mean, sd, pi):
+def stationary(kind, p1, p2, mean, sd, pi, hi=-1.0):
     """Fill pi[k] = P(Y = S - k), k < len(pi) = S - s, for (R, s, S) with R-period demand D.
 
     Renewal form (module docstring); the recursion is cut where P(D = j) is negligible.
@@ -205,7 +205,8 @@ def stationary(kind, p1, p2, mean, sd, pi):
         pi[:] = 0.0
         pi[0] = 1.0
         return
-    _, hi = support(kind, p1, p2, mean, sd)
+    if hi < 0.0:
+        _, hi = support(kind, p1, p2, mean, sd)
     jmax = int(min(float(n - 1), hi))
     q = np.zeros(jmax + 1)
     if jmax >= 1:
@@ -226,14 +227,15 @@ def stationary(kind, p1, p2, mean, sd, pi):
 
 
 @scalar
-def undershoot_rss(kind, p1, p2, mean, sd, pi):
+def undershoot_rss(kind, p1, p2, mean, sd, pi, lo=-1.0, hi=-1.0):
     """Undershoot weights of (R, s, S) among ordering reviews: (u0, w).
 
     w[i] = P(order, U = u0 + i) = sum_k pi_k P(D = delta - k + u0 + i), delta = len(pi);
     the weights sum to P(order at a review) = pi_0 up to the truncated mass.
     """
     delta = pi.shape[0]
-    lo, hi = support(kind, p1, p2, mean, sd)
+    if hi < 0.0:
+        lo, hi = support(kind, p1, p2, mean, sd)
     # D = delta - k + u ranges over [1, ...]; U >= max(0, lo - delta)
     u0 = max(0.0, lo - delta)
     u1 = max(u0, hi)
@@ -296,6 +298,78 @@ def alpha_from_undershoot(kind_l, p1_l, p2_l, mean_l, sd_l, s, u0, w):
         f = max(f - p, 0.0)  # P(D <= x - 1)
         p = pmf_down(kind_l, p1_l, p2_l, mean_l, x, p)
         x -= 1.0
+    if den <= 0.0:
+        return math.nan
+    return min(num / den, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# per-SKU tables of D(L + j), j = 0 .. R: every lookup of the solver becomes an array read
+#
+# Layout of the flat array: [count, W, lo_0 .. lo_{count-1}, then per table 4 W numbers:
+# P(D = y), P(D > y), G1(y), P(D <= y) for y = lo_j .. lo_j + W - 1]. Below lo_j the mass is
+# negligible (P(D > y) = 1, G1 = E[D] - y), above the window it is 0.
+
+#: largest table (numbers) kept per SKU; wider supports fall back to ``int_tail``
+TABLE_MAX = 400_000
+
+
+@scalar
+def fill_table(kind, p1, p2, mean, lo, block, width):
+    """Fill one table block (4 * width numbers) of D from y = lo upward."""
+    pmf_range(kind, p1, p2, mean, lo, block[0:width])
+    sf = block[width:2 * width]
+    g1 = block[2 * width:3 * width]
+    cdf = block[3 * width:4 * width]
+    sf[width - 1] = 0.0
+    g1[width - 1] = 0.0
+    for i in range(width - 2, -1, -1):
+        sf[i] = sf[i + 1] + block[i + 1]  # P(D > y) summed from the top: accurate tails
+        g1[i] = g1[i + 1] + sf[i]  # G1(y) = G1(y + 1) + P(D > y)
+    acc = 0.0
+    for i in range(width):
+        acc += block[i]
+        cdf[i] = acc  # P(D <= y) summed from the bottom: accurate lower tail
+
+
+@scalar
+def table_at(tab, j, mean, y):
+    """(P(D > y), G1(y), P(D <= y), P(D = y)) of table j at integer y."""
+    count = int(tab[0])
+    width = int(tab[1])
+    i = y - tab[2 + j]
+    if i < 0.0:
+        return 1.0, mean - y, 0.0, 0.0
+    if i >= width:
+        return 0.0, 0.0, 1.0, 0.0
+    base = 2 + count + j * 4 * width
+    ii = int(i)
+    return tab[base + width + ii], tab[base + 2 * width + ii], tab[base + 3 * width + ii], tab[
+        base + ii]
+
+
+@scalar
+def weighted_table(tab, j, mean, top, weights):
+    """``weighted_levels`` from table j."""
+    acc_g1 = 0.0
+    acc_lt = 0.0
+    for k in range(weights.shape[0]):
+        y = top - k
+        _, g1, cdfv, p = table_at(tab, j, mean, y)
+        acc_g1 += weights[k] * g1
+        acc_lt += weights[k] * max(cdfv - p, 0.0)  # P(D < y)
+    return acc_g1, acc_lt
+
+
+@scalar
+def alpha_table(tab, j, mean, s, u0, w):
+    """``alpha_from_undershoot`` from table j (the lead-time demand D(L))."""
+    num = 0.0
+    den = 0.0
+    for i in range(w.shape[0]):
+        _, _, f, _ = table_at(tab, j, mean, s - u0 - i)
+        num += w[i] * f
+        den += w[i]
     if den <= 0.0:
         return math.nan
     return min(num / den, 1.0)
