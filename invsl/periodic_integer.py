@@ -14,6 +14,9 @@ are finite sums, computed here without approximation:
   top - k) for consecutive positions, by one walk down from ``top``: G1 and the survival
   function at ``top`` come from ``distributions.tail``, and each step down adds the pmf
   (G1(y - 1) = G1(y) + P(D > y - 1)), which accumulates positive terms only.
+- ``fill_table`` / ``table_at``: the same quantities read from per-SKU tables of D(L + j)
+  (built once, used by every solver step); ``weighted_levels`` is the fallback for supports
+  too wide to tabulate.
 - ``undershoot``: the weight of each undershoot U = s - (position before the review) among
   reviews that trigger an order, for alpha = P(D_L <= s - U | order).
 """

@@ -557,3 +557,33 @@ def test_random_sweep_every_row_solves_and_evaluates_back():
     for k in METRICS:
         np.testing.assert_allclose(back[k].to_numpy(float), out[k].to_numpy(float),
                                    rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dcode,mu,sd,L,sl", [(2, 3.0, 0.0, 1.0, 0.0), (3, 2.0, 2.5, 2.0, 0.0),
+                                               (2, 1.5, 0.0, 1.0, 0.5), (3, 40.0, 9.0, 3.0, 0.2)])
+def test_table_path_equals_walk_path(dcode, mu, sd, L, sl):
+    """Supports too wide for a table use tail evaluations and pmf walks instead: both routes
+    give the same sums (the twins above only see the table route)."""
+    from invsl import distributions as dist
+
+    R = 2
+    tab = periodic.tables(dcode, mu, sd, L, sl, float(R))
+    assert tab.shape[0] > 0
+    weights = np.linspace(1.0, 2.0, 17)
+    weights /= weights.sum()
+    for j in range(R + 1):
+        kind, p1, p2, mean, sdn = dist.fit(dcode, mu, sd, L + j, sl)
+        for top in (-5.0, 0.0, 3.0, math.floor(mean), math.floor(mean + 3 * sdn), 400.0):
+            a = periodic_integer.weighted_levels(kind, p1, p2, mean, sdn, top, weights)
+            b = periodic_integer.weighted_table(tab, j, mean, top, weights)
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+            got = periodic_integer.int_tail(kind, p1, p2, mean, sdn, top)
+            want = periodic_integer.table_at(tab, j, mean, top)
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-15)
+    kind, p1, p2, mean, sdn = dist.fit(dcode, mu, sd, L, sl)
+    u0, uw = periodic_integer.undershoot_rsq(*dist.fit(dcode, mu, sd, R, 0.0)[:3],
+                                             mu * R, math.sqrt(mu * R), 5.0)
+    for s in (-3.0, 2.0, 10.0, 60.0):
+        a = periodic_integer.alpha_from_undershoot(kind, p1, p2, mean, sdn, s, u0, uw)
+        b = periodic_integer.alpha_table(tab, 0, mean, s, u0, uw)
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15)
