@@ -14,6 +14,8 @@ The public API:
   :func:`loss_first_order`, :func:`loss_second_order`.
 - Demand from history: :func:`fit_demand` (per-SKU moments, Syntetos-Boylan class, suggested
   distribution); ``distribution="empirical"`` / ``"compound_poisson"`` in the DataFrame layer.
+- Periodic review (R, S), (R, s, S), (R, s, nQ): :func:`periodic_service_levels`,
+  :func:`periodic_policy`, and the ``policy`` column of :func:`evaluate`/:func:`optimize`.
 
 The definitions are in docs/service-levels.md.
 """
@@ -40,6 +42,7 @@ from invsl.arrays import (
     safety_stock,
     service_levels,
 )
+from invsl.periodic_arrays import periodic_policy, periodic_service_levels
 
 __all__ = [
     "__version__",
@@ -64,4 +67,6 @@ __all__ = [
     "reorder_point",
     "safety_stock",
     "service_levels",
+    "periodic_policy",
+    "periodic_service_levels",
 ]

@@ -29,6 +29,10 @@ PMF_TOO_LARGE = 18
 RANDOM_LEAD_TIME = 19
 # numeric extremes (docs/extremes.md)
 PRECISION_LIMIT = 20
+# periodic review (invsl.periodic_frame)
+UNKNOWN_POLICY = 21
+BAD_REVIEW_PERIOD = 22
+BAD_ORDER_UP_TO = 23
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -106,6 +110,16 @@ STATUS = {
         "precision (for example an order_quantity below 1e-6 of the lead-time demand or "
         "reorder point, or a reorder point hundreds of standard deviations from the mean); "
         "check the units or rescale the row (see docs/extremes.md)",
+    ),
+    UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
+    BAD_REVIEW_PERIOD: (
+        "bad_review_period",
+        "review_period must be a whole number of periods >= 1 (1 = review every period)",
+    ),
+    BAD_ORDER_UP_TO: (
+        "bad_order_up_to",
+        "order_up_to must be above reorder_point (min/max: max > min); for poisson and "
+        "negbin it must be a whole number",
     ),
 }
 

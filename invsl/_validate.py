@@ -59,6 +59,13 @@ def metric_codes(values, default: str = "beta") -> np.ndarray:
     return _codes(values, metrics.METRIC_ALIASES, default)
 
 
+def policy_codes(values, default: str = "sQ") -> np.ndarray:
+    """Policy names (sQ, RS, RsS, RsQ, any case) -> codes (``invsl.periodic``), -1 if unknown."""
+    from invsl.periodic import POLICY_ALIASES
+
+    return _codes(values, POLICY_ALIASES, default)
+
+
 def validate(
     *,
     demand_mean,

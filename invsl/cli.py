@@ -11,8 +11,11 @@ import sys
 
 import click
 
+import numpy as np
+
 from invsl import frame
-from invsl.io import CHUNK_ROWS, TableError, TextFormat, read_column_map, read_table, run_file
+from invsl.io import (CHUNK_ROWS, TableError, TextFormat, open_table, read_column_map,
+                      read_table, run_file, write_table)
 
 EXIT_OK, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
@@ -47,9 +50,12 @@ def _run(kind: str, input_path: str, output_path: str, quiet: bool, *, sep: str 
             # every chunk; only the rows with distribution empirical use it
             options["history"] = read_table(history_path)
         mapping = read_column_map(columns_file) if columns_file else {}
-        summary = run_file(kind, input_path, output_path, options=options, text=text,
-                           columns=mapping, chunk_rows=chunk_rows,
-                           progress=sys.stderr.isatty() and not quiet)
+        if _periodic(input_path, text, options):
+            summary = _run_whole(kind, input_path, output_path, options, text, mapping)
+        else:
+            summary = run_file(kind, input_path, output_path, options=options, text=text,
+                               columns=mapping, chunk_rows=chunk_rows,
+                               progress=sys.stderr.isatty() and not quiet)
     except (frame.InputError, TableError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -69,6 +75,34 @@ def _run(kind: str, input_path: str, output_path: str, quiet: bool, *, sep: str 
     sys.exit(EXIT_OK)
 
 
+def _periodic(input_path, text: TextFormat, options) -> bool:
+    """True when periodic-review rows can occur: --policy other than sQ, or a policy column."""
+    if str(options.get("policy", "sQ")).lower() != "sq":
+        return True
+    reader = open_table(input_path, text)
+    try:
+        return any(name.strip().lower() == "policy" for name in reader.names)
+    finally:
+        reader.close()
+
+
+def _run_whole(kind, input_path, output_path, options, text, mapping):
+    """Periodic-review tables: read whole, computed in one call, written atomically.
+
+    (Their output has the extra order_up_to column; the chunked streaming path of run_file
+    is for continuous review.)
+    """
+    from invsl.io import Summary
+
+    df = read_table(input_path, text)
+    columns = {k: v for k, v in mapping.items() if k in frame.INPUT_COLUMNS}
+    function = frame.optimize if kind == "optimize" else frame.evaluate
+    result = function(df, columns=columns or None, **options)
+    write_table(result, output_path, text)
+    counts = result["status"].astype(str).value_counts()
+    return Summary(rows=len(result), status_counts={str(k): int(v) for k, v in counts.items()})
+
+
 _DIST = click.Choice(["normal", "gamma", "poisson", "negbin", "empirical", "compound_poisson"],
                      case_sensitive=False)
 _common = [
@@ -79,6 +113,12 @@ _common = [
                  help="Lead-time demand model for rows without a 'distribution' value."),
     click.option("--lead-time-std", type=float, default=0.0, show_default=True,
                  help="Lead-time standard deviation [periods] for rows without one."),
+    click.option("--policy", type=click.Choice(["sQ", "RS", "RsS", "RsQ"], case_sensitive=False),
+                 default="sQ", show_default=True,
+                 help="Policy for rows without a 'policy' value: sQ continuous review, RS "
+                      "order-up-to, RsS min/max, RsQ (R,s,nQ); see docs/periodic.md."),
+    click.option("--review-period", type=int, default=1, show_default=True,
+                 help="Review period [whole periods >= 1] for periodic rows without one."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar, no success line."),
     click.option("--history", "history_path", default=None, metavar="FILE",
                  type=click.Path(dir_okay=True),
@@ -137,25 +177,28 @@ def main() -> None:
                    "from stock), gamma = 1 - mean waiting time per unit in periods.")
 @click.option("--target", type=float, default=0.95, show_default=True,
               help="Target between 0 and 1 (a per-row 'target' column overrides it).")
-def optimize(input_path, output_path, distribution, lead_time_std, quiet, metric, target,
-             **io_options):
+def optimize(input_path, output_path, distribution, lead_time_std, policy, review_period, quiet,
+             metric, target, **io_options):
     """Find the reorder point of every SKU that reaches the service target.
 
     Example: invsl optimize skus.csv -o plan.csv --metric beta --target 0.95
     """
     _run("optimize", input_path, output_path, quiet, metric=metric, target=target,
-         distribution=distribution, lead_time_std=lead_time_std, **io_options)
+         distribution=distribution, lead_time_std=lead_time_std, policy=policy,
+         review_period=review_period, **io_options)
 
 
 @main.command()
 @_with_common
-def evaluate(input_path, output_path, distribution, lead_time_std, quiet, **io_options):
+def evaluate(input_path, output_path, distribution, lead_time_std, policy, review_period, quiet,
+             **io_options):
     """Compute every service level at each SKU's current reorder_point.
 
     Example: invsl evaluate current_policy.parquet -o levels.parquet
     """
     _run("evaluate", input_path, output_path, quiet, distribution=distribution,
-         lead_time_std=lead_time_std, **io_options)
+         lead_time_std=lead_time_std, policy=policy, review_period=review_period,
+         **io_options)
 
 
 @main.command()
@@ -164,11 +207,6 @@ def evaluate(input_path, output_path, distribution, lead_time_std, quiet, **io_o
               help="Periods simulated per SKU after the warm-up.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed; the same seed and rows give the same output.")
-@click.option("--policy", type=click.Choice(["sQ", "RS", "RsS", "RsQ"], case_sensitive=False),
-              default="sQ", show_default=True,
-              help="Policy for rows without a 'policy' value.")
-@click.option("--review-period", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Review period [periods] for rows without a 'review_period' value.")
 def simulate(input_path, output_path, distribution, lead_time_std, quiet, periods, seed, policy,
              review_period, sep, decimal, thousands, encoding, columns_file, chunk_rows,
              history_path):

@@ -29,6 +29,9 @@ INPUT_COLUMNS = {
     "reorder_point": (True, False, None),
     "metric": (False, False, None),
     "target": (False, False, None),
+    "policy": (False, False, None),
+    "review_period": (False, False, None),
+    "order_up_to": (False, False, None),
 }
 
 #: output columns added to the input, in order
@@ -42,6 +45,8 @@ ALIASES = {
     "lead_time_std": ("leadtime_std", "lead_time_sd", "sigma_l"),
     "order_quantity": ("q", "lot_size", "order_qty", "eoq"),
     "reorder_point": ("s", "rop", "reorder_level"),
+    "review_period": ("review_interval",),
+    "order_up_to": ("order_up_to_level", "max_level"),
 }
 
 
@@ -165,9 +170,15 @@ def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series],
 
 
 def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, history=None,
-         history_options=None):
+         history_options=None, policy="sQ", review_period=1.0):
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    from invsl import periodic_frame
+
+    if periodic_frame.is_periodic(df, policy, columns):
+        return periodic_frame.run(df, solve, metric=metric, target=target,
+                                  distribution=distribution, lead_time_std=lead_time_std,
+                                  policy=policy, review_period=review_period, columns=columns)
     required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]
     found = _resolve_columns(df, columns, required)
     n = len(df)
@@ -281,8 +292,9 @@ def _assemble(df: pd.DataFrame, added: dict) -> pd.DataFrame:
 
 def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: float = 0.0,
              columns: Mapping[str, str] | None = None, history: pd.DataFrame | None = None,
-             history_options: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Every service level of each SKU's (s, Q) policy at its given reorder point.
+             history_options: Mapping[str, str] | None = None, policy: str = "sQ",
+             review_period: float = 1.0) -> pd.DataFrame:
+    """Every service level of each SKU's inventory policy at its given reorder point.
 
     Parameters
     ----------
@@ -308,11 +320,23 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
         Column names and reading of ``history``: keys ``sku``, ``period``, ``demand``
         (defaults the same names) and ``missing`` (``"zero"`` or ``"skip"``, as in
         :func:`invsl.fit_demand`).
+    policy : {"sQ", "RS", "RsS", "RsQ"}, optional
+        Policy for rows without a ``policy`` value (case-insensitive, default ``sQ``:
+        continuous review). ``RS`` periodic order-up-to (reads ``order_up_to`` [units]),
+        ``RsS`` min/max (reads ``reorder_point`` and ``order_up_to``), ``RsQ`` (R, s, nQ)
+        (reads ``reorder_point`` and ``order_quantity``). See docs/periodic.md.
+    review_period : int, optional
+        Review period R [periods] for periodic rows without a ``review_period`` value,
+        a whole number >= 1 (default 1: review every period).
 
     Returns
     -------
     pandas.DataFrame
-        The input columns, then ``reorder_point``, ``safety_stock``, ``alpha``, ``beta``,
+        With a ``policy`` column or a periodic ``policy``: the input columns, then
+        ``reorder_point``, ``order_up_to`` (NaN for sQ and RsQ; RS rows have no reorder
+        point), the metrics below, ``lead_time_distribution`` (the fit of D(L + R) for
+        periodic rows), ``status`` and ``message``. Otherwise: the input columns, then
+        ``reorder_point``, ``safety_stock``, ``alpha``, ``beta``,
         ``gamma``, ``ready_rate``, ``expected_backorders``, ``expected_on_hand``,
         ``lead_time_distribution``, ``status`` (``ok`` or a code) and ``message`` (empty
         when ok). Same rows, order and index as ``df``.
@@ -333,13 +357,14 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
     """
     return _run(df, False, metric=None, target=None, distribution=distribution,
                 lead_time_std=lead_time_std, columns=columns, history=history,
-                history_options=history_options)
+                history_options=history_options, policy=policy, review_period=review_period)
 
 
 def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95, *,
              distribution: str = "normal", lead_time_std: float = 0.0,
              columns: Mapping[str, str] | None = None, history: pd.DataFrame | None = None,
-             history_options: Mapping[str, str] | None = None) -> pd.DataFrame:
+             history_options: Mapping[str, str] | None = None, policy: str = "sQ",
+             review_period: float = 1.0) -> pd.DataFrame:
     """Reorder point of each SKU for a service target, and every service level at it.
 
     Parameters
@@ -352,8 +377,11 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
         names ``fill_rate``, ``cycle_service_level`` and ``gamma_service_level`` work too.
     target : float, optional
         Target strictly between 0 and 1, default 0.95.
-    distribution, lead_time_std, columns, history, history_options
-        As for :func:`evaluate`.
+    distribution, lead_time_std, columns, history, history_options, policy, review_period
+        As for :func:`evaluate`. ``RS`` rows get the solved ``order_up_to``; ``RsS`` rows
+        take ``order_quantity`` as the gap S - s and get the solved ``reorder_point`` and
+        ``order_up_to`` = reorder_point + gap; ``RsQ`` rows get the solved
+        ``reorder_point``.
 
     Returns
     -------
@@ -373,4 +401,4 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
     """
     return _run(df, True, metric=metric, target=target, distribution=distribution,
                 lead_time_std=lead_time_std, columns=columns, history=history,
-                history_options=history_options)
+                history_options=history_options, policy=policy, review_period=review_period)

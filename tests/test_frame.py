@@ -106,6 +106,8 @@ BAD_ROWS = [
     ({"distribution": "poisson", "order_quantity": 2.5}, "not_integer", "whole"),
     ({"demand_mean": 0.0}, "zero_demand", "demand_mean is 0"),
     ({"demand_mean": "ten"}, "not_a_number", "'ten'"),
+    ({"policy": "weekly"}, "unknown_policy", "'weekly'"),
+    ({"policy": "RsQ", "review_period": 0.5}, "bad_review_period", "review_period"),
 ]
 
 
@@ -180,12 +182,13 @@ def test_docs_list_every_status_code():
     assert documented == {name for name, _ in STATUS.values()}
     flagged_by_tests = {status for _, status, _ in BAD_ROWS}
     untested = {name for name, _ in STATUS.values()} - flagged_by_tests
-    # ok is the default, no_convergence has no known trigger, cannot_fit is tested below
+    # ok is the default, no_convergence has no known trigger, cannot_fit is tested below;
     # the codes of demand from history are tested in tests/test_pmf.py and test_bad_input.py,
-    # precision_limit in test_extremes.py
+    # precision_limit in test_extremes.py, bad_order_up_to (evaluate only) in test_periodic.py
     history = {"no_history", "bad_history", "fractional_lead_time", "compound_poisson_variance",
                "pmf_too_large", "random_lead_time"}
-    assert untested - history == {"ok", "no_convergence", "cannot_fit", "precision_limit"}
+    assert untested - history == {"ok", "no_convergence", "cannot_fit", "precision_limit",
+                                  "bad_order_up_to"}
 
 
 def test_cannot_fit_row():

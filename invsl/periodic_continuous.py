@@ -1,0 +1,229 @@
+"""Periodic review with continuous demand (normal, gamma, deterministic).
+
+(R, S) and (R, s, nQ) need no approximation: the inventory position after a review is S, or
+uniform on (s, s + Q], and every metric is a closed form in the loss functions (module
+``periodic``). This module holds what continuous (R, s, S) and the alpha of (R, s, S) and
+(R, s, nQ) need:
+
+- ``stationary_lattice``: the stationary distribution of W = S - Y (Y the inventory
+  position after a review) under (R, s, S). The R-period demand D_R is put on a fine lattice
+  of step h = (S - s) / (N - 1/2) (N >= 256, h <= min(E[D_R], sd(D_R)) / 8 where N <= 4096 allows),
+  each lattice point j h carrying P((j - 1/2) h < D_R <= (j + 1/2) h) (P(D_R <= h/2) at 0, so
+  negative normal demand counts as none), and the renewal form of the integer chain (module
+  ``periodic_integer``) gives W on the lattice exactly. The lattice distribution is then
+  summarised on at most 65 points: the atom W = 0 (order-up-to level S, reached after every
+  order) and 64 bins, each at its conditional mean. Both steps are second-order accurate;
+  tests/test_periodic.py checks the result against a long simulation (within 0.002 on every
+  metric) and against a 4096-point lattice without binning.
+- ``alpha_integral``: alpha = E[P(D_L <= s - U) | order] by Gauss-Legendre quadrature over
+  the undershoot U, with the regions where P(D_L <= .) is 0 or 1 integrated in closed form.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl import distributions as dist
+from invsl._jit import scalar
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+#: bins of the summarised (R, s, S) position distribution (besides the atom at S)
+BINS = 64
+_LATTICE_MIN = 256
+_LATTICE_MAX = 4096
+_EPS_TAIL = 1e-15
+
+
+@scalar
+def lower_bound(kind, p1, p2, mean, sd):
+    """A point below which the mass of D is negligible (< about 1e-15)."""
+    if kind == dist.NORMAL:
+        return mean - 8.5 * sd
+    if kind == dist.GAMMA:
+        return dist.quantile(kind, p1, p2, _EPS_TAIL)
+    return p1
+
+
+@scalar
+def upper_bound(kind, p1, p2, mean, sd):
+    """A point above which the mass of D is negligible (< about 1e-15)."""
+    if kind == dist.NORMAL:
+        return mean + 8.5 * sd
+    if kind == dist.GAMMA:
+        return max(dist.quantile(kind, p1, p2, 1.0 - _EPS_TAIL), mean + 8.5 * sd)
+    return p1
+
+
+@scalar
+def less_than(kind, p1, p2, y, sfv):
+    """P(D < y) given sfv = P(D > y)."""
+    if kind == dist.POINT or kind == dist.POINT_INT:
+        return 1.0 if y > p1 else 0.0
+    return 1.0 - sfv
+
+
+@scalar
+def weighted_points(kind, p1, p2, mean, top, offsets, weights, exact):
+    """(sum_k w_k G1(top - o_k), sum_k w_k P(D < top - o_k)); ``exact`` as for
+    ``distributions.tail`` (the solvers use the faster closed forms)."""
+    acc_g1 = 0.0
+    acc_lt = 0.0
+    for k in range(weights.shape[0]):
+        y = top - offsets[k]
+        sfv, g1, _ = dist.tail(kind, p1, p2, mean, y, exact)
+        acc_g1 += weights[k] * g1
+        acc_lt += weights[k] * less_than(kind, p1, p2, y, sfv)
+    return acc_g1, acc_lt
+
+
+@scalar
+def stationary_lattice(kind, p1, p2, mean, sd, delta):
+    """Position distribution of continuous (R, s, S): (offsets W, probabilities).
+
+    ``kind``.. ``sd`` describe the R-period demand D_R, ``delta`` = S - s > 0. Deterministic
+    D_R = d gives the exact answer: W = 0, d, 2d, .. below delta, equally likely.
+    """
+    if kind == dist.POINT:
+        d = p1
+        m = max(1, int(math.ceil(delta / d)))
+        offsets = np.empty(m)
+        probs = np.full(m, 1.0 / m)
+        for k in range(m):
+            offsets[k] = k * d
+        return offsets, probs
+    scale = min(mean, sd)
+    n = _LATTICE_MIN
+    if scale > 0.0:
+        n = int(min(float(_LATTICE_MAX), max(float(_LATTICE_MIN), math.ceil(8.0 * delta / scale))))
+    # Lattice demand j h stands for D in ((j - 1/2) h, (j + 1/2) h], so a lattice position
+    # k h < n h stands for W < (n - 1/2) h: h is chosen to put that boundary at delta.
+    h = delta / (n - 0.5)
+    positive = dist.sf(kind, p1, p2, 0.5 * h)  # P(lattice demand > 0)
+    offsets = np.zeros(BINS + 1)
+    probs = np.zeros(BINS + 1)
+    if not positive > 0.0:
+        probs[0] = 1.0
+        return offsets[:1], probs[:1]
+    hi = upper_bound(kind, p1, p2, mean, sd)
+    jmax = int(min(float(n - 1), math.ceil(hi / h) + 1.0))
+    q = np.zeros(jmax + 1)
+    below = dist.cdf(kind, p1, p2, 0.5 * h)
+    for j in range(1, jmax + 1):
+        above = dist.cdf(kind, p1, p2, (j + 0.5) * h)
+        q[j] = (above - below) / positive
+        below = above
+    v = np.empty(n)
+    v[0] = 1.0
+    total = 1.0
+    for k in range(1, n):
+        acc = 0.0
+        top = min(k, jmax)
+        for j in range(1, top + 1):
+            acc += q[j] * v[k - j]
+        v[k] = acc
+        total += acc
+    # summarise: the atom at W = 0, then BINS bins of cells 1 .. n-1 at their means
+    probs[0] = v[0] / total
+    per_bin = (n - 1 + BINS - 1) // BINS
+    nb = 1
+    k = 1
+    while k < n:
+        end = min(n, k + per_bin)
+        mass = 0.0
+        first = 0.0
+        for i in range(k, end):
+            mass += v[i]
+            first += v[i] * i
+        if mass > 0.0:
+            probs[nb] = mass / total
+            offsets[nb] = first / mass * h
+            nb += 1
+        k = end
+    return offsets[:nb], probs[:nb]
+
+
+@scalar
+def merge(offsets, probs, group):
+    """Coarser summary for alpha: the atom kept, then ``group`` bins merged at their mean."""
+    n = offsets.shape[0]
+    if n <= 2 or group <= 1:
+        return offsets, probs
+    m = 1 + (n - 1 + group - 1) // group
+    out_o = np.zeros(m)
+    out_p = np.zeros(m)
+    out_o[0] = offsets[0]
+    out_p[0] = probs[0]
+    j = 1
+    for start in range(1, n, group):
+        mass = 0.0
+        first = 0.0
+        for i in range(start, min(n, start + group)):
+            mass += probs[i]
+            first += probs[i] * offsets[i]
+        out_p[j] = mass
+        out_o[j] = first / mass if mass > 0.0 else offsets[start]
+        j += 1
+    return out_o, out_p
+
+
+@scalar
+def _weight_integral(mode, kr, r1, r2, mr, a, b, q):
+    """Closed-form integral over [a, b] of the undershoot weight.
+
+    mode 0: f_R(x) (density of D_R); mode 1: P(x < D_R <= x + q).
+    """
+    if b <= a:
+        return 0.0
+    if mode == 0:
+        return dist.sf(kr, r1, r2, a) - dist.sf(kr, r1, r2, b)
+    _, ga, _ = dist.tail(kr, r1, r2, mr, a)
+    _, gb, _ = dist.tail(kr, r1, r2, mr, b)
+    _, gaq, _ = dist.tail(kr, r1, r2, mr, a + q)
+    _, gbq, _ = dist.tail(kr, r1, r2, mr, b + q)
+    return max((ga - gb) - (gaq - gbq), 0.0)
+
+
+@scalar
+def _h1(kind, p1, p2, mean, z):
+    """H1(z) = E[(z - D)^+] = z - E[D] + G1(z)."""
+    _, g1, _ = dist.tail(kind, p1, p2, mean, z)
+    return max(z - mean + g1, 0.0)
+
+
+@scalar
+def alpha_integral(mode, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
+    """Integral over x >= a of weight(x) * P(D_L <= c - x).
+
+    mode 0 (R, s, S): weight f_R(x); mode 1 (R, s, nQ): weight P(x < D_R <= x + q).
+    """
+    if kl == dist.POINT:
+        return _weight_integral(mode, kr, r1, r2, mr, a, max(a, c - l1), q)
+    if mode == 1 and kr == dist.POINT:
+        # weight 1 on [d - q, d): integral of P(D_L <= c - x) dx = H1_L(c - lo) - H1_L(c - hi)
+        lo = max(a, r1 - q)
+        hi = max(lo, r1)
+        return _h1(kl, l1, l2, ml, c - lo) - _h1(kl, l1, l2, ml, c - hi)
+    lo_l = lower_bound(kl, l1, l2, ml, sdl)
+    hi_l = upper_bound(kl, l1, l2, ml, sdl)
+    x1 = max(a, c - hi_l)  # below x1: P(D_L <= c - x) = 1
+    total = _weight_integral(mode, kr, r1, r2, mr, a, x1, q)
+    x2 = min(c - lo_l, upper_bound(kr, r1, r2, mr, sdr))  # above x2 the integrand is 0
+    if x2 <= x1:
+        return total
+    scale = sdl
+    if kr != dist.POINT and sdr > 0.0:
+        scale = min(scale, sdr)
+    panels = int(min(48.0, max(1.0, math.ceil((x2 - x1) / (3.0 * scale)))))
+    width = (x2 - x1) / panels
+    for p in range(panels):
+        mid = x1 + (p + 0.5) * width
+        for i in range(_GL_X.shape[0]):
+            x = mid + 0.5 * width * _GL_X[i]
+            if mode == 0:
+                wgt = dist.density(kr, r1, r2, x)
+            else:
+                wgt = dist.sf(kr, r1, r2, x) - dist.sf(kr, r1, r2, x + q)
+            total += 0.5 * width * _GL_W[i] * wgt * dist.cdf(kl, l1, l2, c - x)
+    return total
