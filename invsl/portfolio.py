@@ -70,6 +70,8 @@ _SLACK_REL_TOL = 1e-10
 #: ... or when all but one SKU's step between the two bracketing solutions is below this
 #: share (the greedy completion then handles the rest)
 _JUMP_REL_TOL = 1e-6
+#: ... or when the steps between them all have the same ratio to this relative precision
+_TIE_REL_TOL = 1e-9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,8 +391,8 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
     rho >= lam); both are compared. ``warm`` holds the last r and is updated.
 
     ``dcost_out``: d K(r) / d log(lam) of continuous SKUs at their r (0 elsewhere), for the
-    Newton steps of the outer search. Integer SKUs keep in ``cache`` (4, n) the multipliers [lam_min, lam_max) for which their
-    last r stays the answer, and its score and cost: later passes of the outer bisection
+    Newton steps of the outer search. Integer SKUs keep in ``cache`` (5, n) the multipliers [lam_min, lam_max) for which their
+    last r stays the answer, its score and cost, and r: later passes of the outer bisection
     then cost nothing for SKUs whose r does not move.
     """
     n = active.shape[0]
@@ -412,7 +414,7 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
             mu = par[4, i]
             if dist.is_integer_kind(k):
                 if lam >= cache[0, i] and lam < cache[1, i]:
-                    r = warm[i]
+                    r = cache[4, i]
                     score = cache[2, i]
                     cost = cache[3, i]
                 else:
@@ -434,6 +436,7 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
                     cache[1, i] = lam_max
                     cache[2, i] = score
                     cache[3, i] = cost
+                    cache[4, i] = r
             else:
                 r = _root_cont(obj, inv, k, p1, p2, mean, par[3, i], q[i], mu, w[i], c[i],
                                lam, bounds[2, i], bounds[1, i], warm[i])
@@ -675,7 +678,7 @@ class _Prepared:
                         numbers["demand_std"], numbers["lead_time"], numbers["lead_time_std"],
                         self.q, self.floor, self.ceiling, min_s, status, kind, par, bounds)
         self.status = status
-        self.cache = np.empty((4, n))
+        self.cache = np.empty((5, n))
         self.cache[0] = math.inf
         self.cache[1] = -math.inf
         self.kind = kind
@@ -846,6 +849,16 @@ def _solve(prep: _Prepared, budget=None, target=None):
         d = (small["cost"] - big["cost"]) if budget_mode else (small["score"] - big["score"])
         if d.sum() - d.max() <= _JUMP_REL_TOL * scale:
             break
+        # only ties left (SKUs whose steps have the same benefit per unit of money, e.g.
+        # identical SKUs): no multiplier separates them, the greedy step takes over
+        moved = small["s"] != big["s"]
+        if moved.any():
+            dc = small["cost"][moved] - big["cost"][moved]
+            ds = small["score"][moved] - big["score"][moved]
+            if (dc > 0).all():
+                ratio = ds / dc
+                if ratio.max() <= ratio.min() * (1.0 + _TIE_REL_TOL):
+                    break
         a, b = math.log(small["lam"]), math.log(big["lam"])
         width = b - a
         # Newton from the last solution (continuous SKUs give the slope of the slack),
