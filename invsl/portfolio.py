@@ -69,7 +69,7 @@ _MAX_OUTER = 200
 _SLACK_REL_TOL = 1e-10
 #: ... or when all but one SKU's step between the two bracketing solutions is below this
 #: share (the greedy completion then handles the rest)
-_JUMP_REL_TOL = 1e-6
+_JUMP_REL_TOL = 1e-7
 #: ... or when the steps between them all have the same ratio to this relative precision
 _TIE_REL_TOL = 1e-9
 
@@ -135,9 +135,15 @@ def _rho_cont(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     negative backorders 1 - beta; K' is c (safety stock) or c * beta (on hand).
     rho is +inf where K' = 0 (stock that costs nothing at the margin).
     """
-    b, short = _beta_short(kind, p1, p2, mean, s, q)
     db = _window(kind, p1, p2, mean, s, q) / q
     d2b = (dist.density(kind, p1, p2, s + q) - dist.density(kind, p1, p2, s)) / q
+    if obj == FILL_RATE and inv == SAFETY_STOCK:
+        # the common case: rho = w (F(s+Q) - F(s)) / (Q c), no fill rate needed
+        rho = w * db / c
+        if db > 0.0:
+            return rho, d2b / db
+        return rho, math.nan
+    b, short = _beta_short(kind, p1, p2, mean, s, q)
     if obj == FILL_RATE:
         m1 = db
         m2 = d2b
@@ -221,13 +227,16 @@ def _mode(kind, p1, p2, mean, q):
 
 @scalar
 def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start):
-    """The s in [lo, hi] with rho(s) = lam on the decreasing branch (rho(lo) > lam)."""
+    """The s in [lo, hi] with rho(s) = lam on the decreasing branch (rho(lo) > lam).
+
+    Returns ``(s, d log rho / ds)``, the slope at the last point evaluated (NaN at hi).
+    """
     if lo >= hi:
-        return hi
+        return hi, math.nan
     if math.isfinite(hi):
         rh, _ = _rho_cont(obj, inv, kind, p1, p2, mean, hi, q, mu, w, c)
         if rh > lam:
-            return hi
+            return hi, math.nan
     tol = _ROOT_TOL * max(1.0, sd)
     step = max(sd, 0.5 * q, 1e-6 * max(1.0, abs(mean)))
     log_lam = math.log(lam)
@@ -245,12 +254,12 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
         else:
             hi = s
         if hi - lo <= tol:
-            return 0.5 * (lo + hi)
+            return 0.5 * (lo + hi), dlog
         nxt = math.nan
         if math.isfinite(g) and dlog < 0.0:
             nxt = s - g / dlog
             if abs(nxt - s) <= 0.1 * tol and nxt >= lo and nxt <= hi:
-                return nxt
+                return nxt, dlog
         if not (nxt > lo and nxt < hi):
             if math.isfinite(hi):
                 nxt = 0.5 * (lo + hi)
@@ -258,7 +267,7 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
                 nxt = lo + step
                 step *= 2.0
         s = nxt
-    return 0.5 * (lo + hi) if math.isfinite(hi) else math.nan
+    return (0.5 * (lo + hi) if math.isfinite(hi) else math.nan), math.nan
 
 
 @scalar
@@ -391,9 +400,9 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
     rho >= lam); both are compared. ``warm`` holds the last r and is updated.
 
     ``dcost_out``: d K(r) / d log(lam) of continuous SKUs at their r (0 elsewhere), for the
-    Newton steps of the outer search. Integer SKUs keep in ``cache`` (5, n) the multipliers [lam_min, lam_max) for which their
-    last r stays the answer, its score and cost, and r: later passes of the outer bisection
-    then cost nothing for SKUs whose r does not move.
+    Newton steps of the outer search. Integer SKUs keep in ``cache`` (5, n) the multipliers
+    [lam_min, lam_max) for which their last r stays the answer, its score and cost, and r:
+    later passes of the outer search then cost nothing for SKUs whose r does not move.
     """
     n = active.shape[0]
     for i in prange(n):
@@ -438,8 +447,8 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
                     cache[3, i] = cost
                     cache[4, i] = r
             else:
-                r = _root_cont(obj, inv, k, p1, p2, mean, par[3, i], q[i], mu, w[i], c[i],
-                               lam, bounds[2, i], bounds[1, i], warm[i])
+                r, dlog = _root_cont(obj, inv, k, p1, p2, mean, par[3, i], q[i], mu, w[i],
+                                     c[i], lam, bounds[2, i], bounds[1, i], warm[i])
                 score = math.nan
                 cost = math.nan
                 if math.isfinite(r):
@@ -452,7 +461,6 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
                 best_cost = cost
                 if not dist.is_integer_kind(k) and r < bounds[1, i]:
                     # rho(r) = lam: dr/dlog(lam) = 1 / (dlog rho / ds), dK = K'(r) dr
-                    _, dlog = _rho_cont(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
                     kp = c[i]
                     if inv == ON_HAND:
                         kp = c[i] * _beta_short(k, p1, p2, mean, r, q[i])[0]
@@ -674,7 +682,8 @@ class _Prepared:
         kind = np.full(n, -1, dtype=np.int8)
         par = np.full((5, n), np.nan)
         bounds = np.full((6, n), np.nan)
-        _pick(n, _prepare_serial, _prepare_parallel)(self.obj, self.inv, self.service, dcodes, numbers["demand_mean"],
+        _pick(n, _prepare_serial, _prepare_parallel)(
+            self.obj, self.inv, self.service, dcodes, numbers["demand_mean"],
                         numbers["demand_std"], numbers["lead_time"], numbers["lead_time_std"],
                         self.q, self.floor, self.ceiling, min_s, status, kind, par, bounds)
         self.status = status
@@ -719,7 +728,8 @@ class _Prepared:
     def evaluate_at(self, s):
         score = np.zeros(self.n)
         cost = np.zeros(self.n)
-        _pick(self.n, _fixed_serial, _fixed_parallel)(self.obj, self.inv, self.active, self.kind, self.par, self.q, self.w,
+        _pick(self.n, _fixed_serial, _fixed_parallel)(
+            self.obj, self.inv, self.active, self.kind, self.par, self.q, self.w,
                       self.c, s, score, cost)
         return score, cost
 
@@ -837,7 +847,10 @@ def _solve(prep: _Prepared, budget=None, target=None):
     f_big, f_small = slack(big), slack(small)
     side = 0
     sol = None
+    prev = None
     prev_width = math.inf
+    integer = np.isin(prep.kind, (dist.POISSON, dist.NEGBIN, dist.POINT_INT))
+    s_floor = prep.bounds[0]
     for _ in range(_MAX_OUTER):
         if big["lam"] / small["lam"] - 1.0 <= _LAMBDA_REL_TOL:
             break
@@ -847,12 +860,18 @@ def _solve(prep: _Prepared, budget=None, target=None):
         # one SKU's jump (integer step or the leap over the convex stretch of beta) left
         # between the two solutions: no multiplier can split it, the greedy step takes over
         d = (small["cost"] - big["cost"]) if budget_mode else (small["score"] - big["score"])
-        if d.sum() - d.max() <= _JUMP_REL_TOL * scale:
+        # a jump: an integer step, or a leap between s_lo and the concave branch
+        jump = integer | ((big["s"] == s_floor) != (small["s"] == s_floor))
+        rest = float(d[~jump].sum())
+        if jump.any():
+            rest += float(d[jump].sum() - d[jump].max())
+        if rest <= _JUMP_REL_TOL * scale:
             break
-        # only ties left (SKUs whose steps have the same benefit per unit of money, e.g.
-        # identical SKUs): no multiplier separates them, the greedy step takes over
+        # only tied jumps left (SKUs whose steps have the same benefit per unit of money,
+        # e.g. identical SKUs): no multiplier separates them, the greedy step takes over.
+        # (Continuous SKUs are left out: their chords all have nearly the same ratio.)
         moved = small["s"] != big["s"]
-        if moved.any():
+        if moved.any() and jump[moved].all():
             dc = small["cost"][moved] - big["cost"][moved]
             ds = small["score"][moved] - big["score"][moved]
             if (dc > 0).all():
@@ -865,9 +884,17 @@ def _solve(prep: _Prepared, budget=None, target=None):
         # else Illinois, else bisection
         x = math.nan
         last = sol if sol is not None else big
-        slope = -last["dcost"] if budget_mode else last["lam"] * last["dcost"]
-        if slope != 0.0 and math.isfinite(slope):
-            x = math.log(last["lam"]) - slack(last) / slope
+        # aim at half the stopping tolerance inside the feasible side, so that a step
+        # landing on the root stops the search instead of overshooting by a rounding
+        aim = 0.5 * _SLACK_REL_TOL * scale
+        if prev is not None and slack(prev) != slack(last):
+            # secant through the last two passes (sees the jumps, which Newton does not)
+            xl, xp = math.log(last["lam"]), math.log(prev["lam"])
+            x = xl - (slack(last) - aim) * (xl - xp) / (slack(last) - slack(prev))
+        else:
+            slope = -last["dcost"] if budget_mode else last["lam"] * last["dcost"]
+            if slope != 0.0 and math.isfinite(slope):
+                x = math.log(last["lam"]) - (slack(last) - aim) / slope
         if not (a < x < b):
             x = math.nan
             if f_big != f_small:
@@ -877,6 +904,7 @@ def _solve(prep: _Prepared, budget=None, target=None):
         if width > 0.5 * prev_width:
             x = 0.5 * (a + b)  # the last step did not halve the bracket: bisect
         prev_width = width
+        prev = last
         sol = run(math.exp(x))
         value = slack(sol)
         if budget_mode == feasible(sol):
@@ -1148,5 +1176,6 @@ def optimize_portfolio(df: pd.DataFrame, budget: float | None = None, *,
     """
     prep = _Prepared(df, objective=objective, investment=investment, unit_cost=unit_cost,
                      floor=service_floor, ceiling=service_ceiling, weight=weight,
-                     min_reorder_point=min_reorder_point, distribution=distribution, lead_time_std=lead_time_std, columns=columns)
+                     min_reorder_point=min_reorder_point, distribution=distribution,
+                     lead_time_std=lead_time_std, columns=columns)
     return _run(prep, budget=budget, aggregate_target=aggregate_target)

@@ -8,7 +8,6 @@ grid. The optimiser must be feasible and within its stated ``gap_bound`` of that
 
 from __future__ import annotations
 
-import itertools
 
 import numpy as np
 import pandas as pd
