@@ -70,6 +70,10 @@ _SLACK_REL_TOL = 1e-10
 #: ... or when all but one SKU's step between the two bracketing solutions is below this
 #: share (the greedy completion then handles the rest)
 _JUMP_REL_TOL = 1e-7
+#: rounds of the repair step (fix the SKU whose step did not fit, re-solve the others)
+_REPAIR_ROUNDS = 2
+#: ... run only while the gap bound exceeds this share of the objective
+_REPAIR_GAP = 1e-7
 #: ... or when the steps between them all have the same ratio to this relative precision
 _TIE_REL_TOL = 1e-9
 
@@ -757,7 +761,7 @@ def _lambda_scale(prep):
     return 1.0
 
 
-def _solve(prep: _Prepared, budget=None, target=None):
+def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
     """Outer search on the multiplier, then the greedy completion. Returns a dict."""
     budget_mode = budget is not None
     active = prep.active
@@ -796,7 +800,7 @@ def _solve(prep: _Prepared, budget=None, target=None):
         info.update(binding=False, message="the floors alone reach the target")
         return base, None, None, info, passes
 
-    lam = _lambda_scale(prep)
+    lam = _lambda_scale(prep) if lam0 is None else lam0
     first = run(lam)
     big = small = None  # big lambda: less stock; small lambda: more stock
     if budget_mode == feasible(first):
@@ -973,7 +977,54 @@ def _finish(prep, big, small, run, budget, target, info):
         else:
             gap = max(total_cost - max(bounds), 0.0)
     info["blocking_step"] = blocking
+    info["edge_sku"] = int(diff[edge]) if small is not None and edge >= 0 else -1
+    info["score"] = score
+    info["cost"] = cost
     return s, total_score, total_cost, gap, big["lam"]
+
+
+def _repair(prep, s, total_score, total_cost, gap, budget, info, passes, lam):
+    """Spend what the greedy step left: fix the SKU whose step did not fit, re-solve the rest.
+
+    Up to ``_REPAIR_ROUNDS`` rounds, each kept only if it improves the objective. The
+    duality bound of the first solve stays valid for the whole problem, so the gap is
+    recomputed against it.
+    """
+    upper = total_score + gap
+    score, cost = info["score"].copy(), info["cost"].copy()
+    active = prep.active
+    fixed = np.zeros(prep.n, dtype=bool)
+    try:
+        for _ in range(_REPAIR_ROUNDS):
+            j = info.get("edge_sku", -1)
+            if j < 0 or budget - total_cost <= _SLACK_REL_TOL * (abs(budget) + 1.0):
+                break
+            if upper - total_score <= _REPAIR_GAP * (abs(total_score) + 1.0):
+                break
+            fixed[j] = True
+            prep.active = active & ~fixed
+            if not prep.active.any():
+                break
+            fixed_cost = float(cost[fixed].sum())
+            fixed_score = float(score[fixed].sum())
+            big, small, run, info2, p2 = _solve(prep, budget - fixed_cost, None, lam0=lam)
+            passes += p2
+            if not info2["feasible"]:
+                break
+            s2, sc2, co2, _, _ = _finish(prep, big, small, run, budget - fixed_cost, None, info2)
+            if sc2 + fixed_score <= total_score or co2 + fixed_cost > budget:
+                break
+            s2[fixed] = s[fixed]
+            s = s2
+            info2["score"][fixed] = score[fixed]
+            info2["cost"][fixed] = cost[fixed]
+            score, cost = info2["score"], info2["cost"]
+            total_score, total_cost = sc2 + fixed_score, co2 + fixed_cost
+            info["blocking_step"] = info2["blocking_step"]
+            info["edge_sku"] = info2["edge_sku"]
+    finally:
+        prep.active = active
+    return s, total_score, total_cost, max(upper - total_score, 0.0), passes
 
 
 def _aggregates(prep, out):
@@ -1038,6 +1089,9 @@ def _run(prep, budget=None, aggregate_target=None):
     big, small, run, info, passes = _solve(prep, budget, target_score)
     s, total_score, total_cost, gap, lam = _finish(prep, big, small, run, budget, target_score,
                                                    info)
+    if budget is not None and small is not None:
+        s, total_score, total_cost, gap, passes = _repair(prep, s, total_score, total_cost, gap,
+                                                          budget, info, passes, lam)
     result, out = _frame(prep, s)
     fill, gamma, backorder_value, ss_value, oh_value = _aggregates(prep, out)
     aggregate = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
