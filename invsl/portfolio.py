@@ -69,11 +69,11 @@ _MAX_OUTER = 200
 _SLACK_REL_TOL = 1e-10
 #: ... or when all but one SKU's step between the two bracketing solutions is below this
 #: share (the greedy completion then handles the rest)
-_JUMP_REL_TOL = 1e-7
+_JUMP_REL_TOL = 1e-5
 #: rounds of the repair step (fix the SKU whose step did not fit, re-solve the others)
-_REPAIR_ROUNDS = 2
+_REPAIR_ROUNDS = 1
 #: ... run only while the gap bound exceeds this share of the objective
-_REPAIR_GAP = 1e-7
+_REPAIR_GAP = 1e-6
 #: ... or when the steps between them all have the same ratio to this relative precision
 _TIE_REL_TOL = 1e-9
 
@@ -807,25 +807,24 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         big = first
     else:
         small = first
-    for _ in range(60):
+    # expand by factors of 1000, or, from a hint, by factors growing from 1.05 (squared
+    # each time) so that the first passes stay near the answer
+    factor = 1e3 if lam0 is None else 1.05
+    for _ in range(200):
         if big is None:
-            lam *= 1e3
-            sol = run(lam)
-            if budget_mode == feasible(sol):
-                big = sol
-            else:
-                small = sol
+            lam *= factor
         elif small is None:
-            lam /= 1e3
-            sol = run(lam)
-            if budget_mode == feasible(sol):
-                big = sol
-            else:
-                small = sol
-            if small is None and lam < 1e-280:
+            lam /= factor
+            if lam < 1e-280:
                 break
         else:
             break
+        factor = min(factor * factor, 1e3)
+        sol = run(lam)
+        if budget_mode == feasible(sol):
+            big = sol
+        else:
+            small = sol
     if big is None:  # budget mode only: every lambda over budget (cannot happen after base)
         info.update(feasible=False, message="no multiplier meets the budget")
         return base, None, None, info, passes
@@ -922,6 +921,48 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
                 f_big *= 0.5
             side = -1
     return big, small, run, info, passes
+
+
+#: portfolios above this size start the outer search from a multiplier solved on a sample
+_HINT_ABOVE = 100_000
+_HINT_SAMPLE = 20_000
+
+
+def _hint(prep, budget, target):
+    """Multiplier of the same problem on a seeded sample of SKUs (a starting point only).
+
+    The sample keeps the weights and costs; its budget (or target) is the sample's floor
+    total plus its share of what the full problem has above its floor.
+    """
+    import copy
+
+    idx = np.flatnonzero(prep.active)
+    if idx.size <= _HINT_ABOVE:
+        return None
+    idx = np.sort(np.random.default_rng(0).choice(idx, _HINT_SAMPLE, replace=False))
+    share = _HINT_SAMPLE / np.count_nonzero(prep.active)
+    sub = copy.copy(prep)
+    sub.n = idx.size
+    sub.active = np.ones(idx.size, dtype=bool)
+    sub.kind = prep.kind[idx]
+    sub.par = prep.par[:, idx].copy()
+    sub.q = prep.q[idx]
+    sub.w = prep.w[idx]
+    sub.c = prep.c[idx]
+    sub.bounds = prep.bounds[:, idx].copy()
+    sub.cache = prep.cache[:, idx].copy()
+    if budget is not None:
+        floor_full = float((prep.c * prep.bounds[5])[prep.active].sum())
+        floor_sub = float((sub.c * sub.bounds[5]).sum())
+        sub_budget, sub_target = floor_sub + (budget - floor_full) * share, None
+    else:
+        floor_full = float((prep.w * prep.bounds[4])[prep.active].sum())
+        floor_sub = float((sub.w * sub.bounds[4]).sum())
+        sub_budget, sub_target = None, floor_sub + (target - floor_full) * share
+    big, small, _, info, passes = _solve(sub, sub_budget, sub_target)
+    if small is None or not math.isfinite(big["lam"]):
+        return None, passes
+    return math.sqrt(big["lam"] * small["lam"]), passes
 
 
 def _finish(prep, big, small, run, budget, target, info):
@@ -1086,7 +1127,9 @@ def _run(prep, budget=None, aggregate_target=None):
         budget = float(budget)
         if not math.isfinite(budget):
             raise frame.InputError("budget must be a finite number [currency]")
-    big, small, run, info, passes = _solve(prep, budget, target_score)
+    hint = _hint(prep, budget, target_score)
+    lam0, hint_passes = hint if hint is not None else (None, 0)
+    big, small, run, info, passes = _solve(prep, budget, target_score, lam0=lam0)
     s, total_score, total_cost, gap, lam = _finish(prep, big, small, run, budget, target_score,
                                                    info)
     if budget is not None and small is not None:

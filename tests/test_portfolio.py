@@ -369,3 +369,29 @@ def test_deterministic_demand():
     assert res.summary["investment_used"] == pytest.approx(-60.0)
     assert res.summary["aggregate_fill_rate"] == pytest.approx(0.5)
     assert res.summary["gap_bound"] == pytest.approx(1 / 6, rel=1e-6)
+
+
+def test_sample_hint_gives_the_same_answer(monkeypatch):
+    """Large portfolios start the outer search from a multiplier solved on a sample."""
+    from invsl import portfolio
+
+    df = _large(5_000, "normal", seed=12)
+    budget = 20_000.0
+    plain = optimize_portfolio(df, budget=budget)
+    monkeypatch.setattr(portfolio, "_HINT_ABOVE", 1_000)
+    monkeypatch.setattr(portfolio, "_HINT_SAMPLE", 800)
+    assert portfolio._hint(portfolio._Prepared(
+        df, objective="fill_rate", investment="safety_stock", unit_cost="unit_cost",
+        floor="service_floor", ceiling="service_ceiling", weight=None, min_reorder_point=0.0,
+        distribution="normal", lead_time_std=0.0, columns=None), budget, None)[0] > 0
+    hinted = optimize_portfolio(df, budget=budget)
+    for res in (plain, hinted):
+        assert res.summary["investment_used"] <= budget
+    a, b = plain.summary, hinted.summary
+    assert abs(a["aggregate_fill_rate"] - b["aggregate_fill_rate"]) <= max(
+        a["gap_bound"], b["gap_bound"]) + 1e-12
+    # inverse mode through the hint too
+    target = a["aggregate_fill_rate"]
+    inv = optimize_portfolio(df, aggregate_target=target)
+    assert inv.summary["aggregate_fill_rate"] >= target - 1e-12
+    assert inv.summary["investment_used"] <= budget + inv.summary["gap_bound"] + 1e-6
