@@ -71,7 +71,7 @@ _SLACK_REL_TOL = 1e-10
 #: share (the greedy completion then handles the rest)
 _JUMP_REL_TOL = 1e-5
 #: rounds of the repair step (fix the SKU whose step did not fit, re-solve the others)
-_REPAIR_ROUNDS = 1
+_REPAIR_ROUNDS = 2
 #: ... run only while the gap bound exceeds this share of the objective
 _REPAIR_GAP = 1e-6
 #: ... or when the steps between them all have the same ratio to this relative precision
