@@ -70,3 +70,9 @@ __all__ = [
     "periodic_policy",
     "periodic_service_levels",
 ]
+
+from invsl.portfolio import PortfolioResult, optimize_portfolio  # noqa: E402
+from invsl.curves import exchange_curve  # noqa: E402
+from invsl.plot import plot_exchange_curve  # noqa: E402
+
+__all__ += ["PortfolioResult", "optimize_portfolio", "exchange_curve", "plot_exchange_curve"]

@@ -241,5 +241,47 @@ def simulate(input_path, output_path, distribution, lead_time_std, quiet, period
     sys.exit(EXIT_OK)
 
 
+@main.group()
+def plot() -> None:
+    """Draw plots (needs the optional extra: pip install 'invsl[plot]')."""
+
+
+@plot.command("exchange-curve")
+@click.argument("input_path", metavar="IN", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", "output_path", required=True, metavar="OUT",
+              help="Image file, .png or .svg (the suffix picks the format).")
+@click.option("--table", "table_path", default=None, metavar="CSV",
+              help="Also write the curve's numbers to this table (.csv or .parquet).")
+@click.option("--objective", type=click.Choice(["fill_rate", "gamma", "backorder_value"]),
+              default="fill_rate", show_default=True, help="Aggregate service on the y axis.")
+@click.option("--investment", type=click.Choice(["safety_stock", "on_hand"]),
+              default="safety_stock", show_default=True, help="What the x axis counts.")
+@click.option("--unit-cost", type=float, default=None,
+              help="One unit cost for every SKU when IN has no unit_cost column.")
+@click.option("--distribution", type=_DIST, default="normal", show_default=True,
+              help="Lead-time demand model for rows without a 'distribution' value.")
+def exchange_curve_command(input_path, output_path, table_path, objective, investment,
+                           unit_cost, distribution):
+    """Aggregate service against investment: uniform targets against the optimised allocation.
+
+    Example: invsl plot exchange-curve skus.csv -o curve.png --unit-cost 1
+    """
+    from invsl.curves import exchange_curve
+    from invsl.plot import plot_exchange_curve
+
+    try:
+        df = read_table(input_path)
+        curve = exchange_curve(df, objective=objective, investment=investment,
+                               unit_cost="unit_cost" if unit_cost is None else unit_cost,
+                               distribution=distribution)
+        plot_exchange_curve(curve, output_path, objective=objective)
+        if table_path:
+            write_table(curve, table_path)
+    except (frame.InputError, TableError, ImportError) as exc:
+        _fail(str(exc))
+    click.echo(f"invsl: wrote the exchange curve to {output_path}", err=True)
+    sys.exit(EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

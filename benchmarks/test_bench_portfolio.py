@@ -1,0 +1,53 @@
+"""Portfolio optimisation time: 1,000,000 SKUs under a budget (``--short``: 100,000).
+
+The SKU table is the seeded synthetic normal assortment of ``_skus.py`` with a lognormal
+unit cost. The budget is the safety-stock value of a uniform fill-rate target of 0.95
+(solved once, outside the timing), so the optimiser solves a realistic, binding problem.
+The baseline in the same run is that uniform allocation itself (``invsl.optimize`` on the
+same table): the portfolio optimisation costs a number of such passes.
+
+A first call on a slice loads the numba cache, so compilation is not in the figures.
+Nothing about speed is asserted; the optimised allocation must not be worse than the
+uniform one and must stay within the budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import invsl
+
+TARGET = 0.95
+
+
+@pytest.fixture(scope="module")
+def portfolio(normal_skus):
+    df = normal_skus.copy()
+    rng = np.random.default_rng(7)
+    df["unit_cost"] = rng.lognormal(2.0, 1.0, len(df))
+    invsl.optimize_portfolio(df.iloc[:2000], budget=0.0)  # load / compile
+    uniform = invsl.optimize(df, metric="beta", target=TARGET)
+    w = df["demand_mean"] / df["demand_mean"].sum()
+    fill = float((w * uniform["beta"]).sum())
+    budget = float((df["unit_cost"] * uniform["safety_stock"]).sum())
+    return df, budget, fill
+
+
+def test_portfolio_budget(benchmark, portfolio, sizes):
+    df, budget, fill = portfolio
+    result = benchmark.pedantic(invsl.optimize_portfolio, args=(df,),
+                                kwargs=dict(budget=budget, min_reorder_point=None),
+                                rounds=1 if not sizes.short else 2, iterations=1)
+    summary = result.summary
+    benchmark.extra_info.update(
+        skus=len(df), passes=summary["passes"], uniform_fill_rate=fill,
+        optimised_fill_rate=summary["aggregate_fill_rate"], gap_bound=summary["gap_bound"])
+    assert summary["investment_used"] <= budget
+    assert summary["aggregate_fill_rate"] >= fill
+
+
+def test_uniform_baseline(benchmark, portfolio, sizes):
+    df, _, _ = portfolio
+    benchmark.pedantic(invsl.optimize, args=(df,), kwargs=dict(metric="beta", target=TARGET),
+                       rounds=1 if not sizes.short else 2, iterations=1)
