@@ -213,12 +213,11 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
     sq_rows = pcodes == _SQ
     if sq_rows.any():
         sq_status = np.where(sq_rows, status, np.uint8(255)).astype(np.uint8)
-        sq_out, sq_kind = batch.allocate(n)
-        batch.sq_kernel(
+        sq_out, sq_kind = batch.sq(
             solve, dcodes, mcodes, numbers["target"] if solve else np.full(n, np.nan),
             numbers["demand_mean"], numbers["demand_std"], numbers["lead_time"],
             numbers["lead_time_std"], q_eff,
-            np.full(n, np.nan) if solve else s_eff, sq_status, sq_out, sq_kind,
+            np.full(n, np.nan) if solve else s_eff, sq_status,
         )
         out[:8, sq_rows] = sq_out[:, sq_rows]
         kind[sq_rows] = sq_kind[sq_rows]
