@@ -127,16 +127,15 @@ NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))
 
 
 # Codes of the simulator (invsl.simulate) only, numbered from 100 so that codes added to
-# STATUS for evaluate/optimize never collide with them; listed in docs/simulate.md.
-UNKNOWN_POLICY = 100
-BAD_REVIEW_PERIOD = 101
-BAD_ORDER_UP_TO = 102
-PERIODIC_LEAD_TIME = 103
-RANDOM_LEAD_TIME = 104
-NO_ORDER_CYCLES = 105
-SIM_CAPACITY = 106
+# STATUS for evaluate/optimize never collide with them; listed in docs/simulate.md. The
+# simulator shares unknown_policy, bad_review_period, bad_order_up_to and random_lead_time
+# with STATUS (same codes), with messages of its own below.
+PERIODIC_LEAD_TIME = 100
+NO_ORDER_CYCLES = 101
+SIM_CAPACITY = 102
 
-#: simulator status code -> (name, what it means and how to fix it)
+#: simulator status code -> (name, what it means and how to fix it); overrides STATUS's
+#: messages for the shared codes
 SIMULATE_STATUS = {
     UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
     BAD_REVIEW_PERIOD: (
