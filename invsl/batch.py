@@ -103,6 +103,7 @@ def sq_kernel(
         if math.isnan(a + b + g + eb + oh):
             # the metrics could not be computed accurately (docs/extremes.md)
             status[i] = PRECISION_LIMIT
+            kind_out[i] = -1  # flagged rows show no fitted distribution, like every other
             continue
         out[0, i] = s
         out[1, i] = s - mean

@@ -126,7 +126,9 @@ def frames(draw):
     clean = draw(st.integers(0, 3)) == 0  # a quarter of the frames hold plausible values only
     data = {}
     present = set()
-    for name in INPUT_COLUMNS:
+    # the continuous-review columns (the periodic ones, policy/review_period/order_up_to,
+    # are not fuzzed yet: tests/test_periodic.py covers their bad rows)
+    for name in ALIASES:
         required = name in REQUIRED[call]
         if not draw(st.booleans()) and not required:
             continue
