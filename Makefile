@@ -6,14 +6,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # the public API that mypy checks (it follows what these import)
-TYPED  := invsl/__init__.py invsl/arrays.py invsl/frame.py invsl/io.py invsl/cli.py
+TYPED  := invsl/__init__.py invsl/arrays.py invsl/frame.py
 
 .PHONY: demo test lint format-check typecheck docs docs-serve fuzz bench venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,docs,dask]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs,dask,plot]"
 	touch $(STAMP)
 
 venv: $(STAMP)
