@@ -85,12 +85,18 @@ def validate(
     """
     n = demand_mean.shape[0]
     status = np.zeros(n, dtype=np.uint8)
-    field = np.full(n, "", dtype=object)
+    field = np.array([""], dtype=object).repeat(n)
+    flagged = [False]  # whether any row has a status yet (most tables: none at all)
 
     def flag(mask, code, name):
-        mask = mask & (status == OK)
+        # the first problem found in a row wins; clean tables skip every write
+        if not np.any(mask):
+            return
+        if flagged[0]:
+            mask = mask & (status == OK)
         status[mask] = code
         field[mask] = name
+        flagged[0] = True
 
     poisson = distribution == dist.POISSON
     numeric = [

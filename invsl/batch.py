@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from invsl import distributions as dist
-from invsl import integer_sq, metrics, normal_sq, solvers
+from invsl import _normal_start, integer_sq, metrics, normal_sq, solvers
+from invsl import _special as sp
 from invsl._jit import parallel_kernel, prange, tiny
 from invsl._status import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
 
@@ -28,6 +29,10 @@ OUTPUTS = (
     "expected_backorders",
     "expected_on_hand",
 )
+
+
+#: rows per block of the parallel loop
+_BLOCK = 512
 
 
 def allocate(n: int):
@@ -50,69 +55,80 @@ def _skip(out, kind_out, i):
 @parallel_kernel
 def sq_kernel(
     solve, distribution, metric, target, demand_mean, demand_std, lead_time, lead_time_std,
-    order_quantity, reorder_point, status, out, kind_out,
+    order_quantity, reorder_point, status, out, kind_out, normal_start,
 ):
     """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
 
     Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
     solving and ``reorder_point`` only when evaluating. ``status`` (uint8) is read and
     updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
-    (NaN and -1 for rows that are not computed).
+    (NaN and -1 for rows that are not computed). ``normal_start`` is the start table of
+    ``_normal_start`` (read-only).
     """
     n = status.shape[0]
-    for i in prange(n):
-        _skip(out, kind_out, i)
-        if status[i] != OK:
-            continue
-        mu = demand_mean[i]
-        kind, p1, p2, mean, sd = dist.fit(
-            distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
-        )
-        if kind < 0:
-            if distribution[i] == dist.NEGBIN or distribution[i] == dist.POISSON:
-                status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
-            else:
-                status[i] = CANNOT_FIT
-            continue
-        kind_out[i] = kind
-        q = order_quantity[i]
-        fused = solve and metric[i] != metrics.ALPHA
-        if fused and (kind == dist.POISSON or kind == dist.NEGBIN):
-            # solve by exact recurrences and report the metrics from the same state
-            s, a, b, g, rr, eb, oh = integer_sq.solve(
-                metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
+    # rows in blocks: each block keeps the last target's normal quantile (most tables share
+    # one target, and the quantile is the dearest part of the normal solver's start)
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        last_target = math.nan
+        quantile = math.nan
+        for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+            _skip(out, kind_out, i)
+            if status[i] != OK:
+                continue
+            mu = demand_mean[i]
+            kind, p1, p2, mean, sd = dist.fit(
+                distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
             )
-            if math.isnan(s):
-                status[i] = NO_CONVERGENCE
+            if kind < 0:
+                if distribution[i] == dist.NEGBIN or distribution[i] == dist.POISSON:
+                    status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
+                else:
+                    status[i] = CANNOT_FIT
                 continue
-        elif fused and kind == dist.NORMAL:
-            # Halley's method; the metrics come from its last evaluation
-            s, a, b, g, rr, eb, oh = normal_sq.solve(metric[i], mean, sd, q, mu, target[i])
-            if math.isnan(s):
-                status[i] = NO_CONVERGENCE
-                continue
-        else:
-            if solve:
-                s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
+            kind_out[i] = kind
+            q = order_quantity[i]
+            fused = solve and metric[i] != metrics.ALPHA
+            if fused and (kind == dist.POISSON or kind == dist.NEGBIN):
+                # solve by exact recurrences and report the metrics from the same state
+                s, a, b, g, rr, eb, oh = integer_sq.solve(
+                    metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
+                )
+                if math.isnan(s):
+                    status[i] = NO_CONVERGENCE
+                    continue
+            elif fused and kind == dist.NORMAL:
+                # Halley's method; the metrics come from its last evaluation
+                if target[i] != last_target:
+                    last_target = target[i]
+                    quantile = sp.ndtri(last_target)
+                s, a, b, g, rr, eb, oh = normal_sq.solve(metric[i], mean, sd, q, mu, target[i],
+                                                         normal_start, quantile)
                 if math.isnan(s):
                     status[i] = NO_CONVERGENCE
                     continue
             else:
-                s = reorder_point[i]
-            a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
-        if math.isnan(a + b + g + eb + oh):
-            # the metrics could not be computed accurately (docs/extremes.md)
-            status[i] = PRECISION_LIMIT
-            kind_out[i] = -1  # flagged rows show no fitted distribution, like every other
-            continue
-        out[0, i] = s
-        out[1, i] = s - mean
-        out[2, i] = a
-        out[3, i] = b
-        out[4, i] = g
-        out[5, i] = rr
-        out[6, i] = eb
-        out[7, i] = oh
+                if solve:
+                    s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
+                    if math.isnan(s):
+                        status[i] = NO_CONVERGENCE
+                        continue
+                else:
+                    s = reorder_point[i]
+                a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+            if math.isnan(a + b + g + eb + oh):
+                # the metrics could not be computed accurately (docs/extremes.md)
+                status[i] = PRECISION_LIMIT
+                kind_out[i] = -1  # flagged rows show no fitted distribution, like every other
+                continue
+            out[0, i] = s
+            out[1, i] = s - mean
+            out[2, i] = a
+            out[3, i] = b
+            out[4, i] = g
+            out[5, i] = rr
+            out[6, i] = eb
+            out[7, i] = oh
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -135,5 +151,5 @@ def sq(solve, distribution, metric, target, demand_mean, demand_std, lead_time, 
         for a in (distribution, metric, target, demand_mean, demand_std, lead_time,
                   lead_time_std, order_quantity, reorder_point)
     ]
-    sq_kernel(bool(solve), *inputs, status, out, kind)
+    sq_kernel(bool(solve), *inputs, status, out, kind, _readonly(_normal_start.table()))
     return out, kind

@@ -186,7 +186,7 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, his
 
     numbers = {}
     text_mask = np.zeros(n, dtype=bool)
-    text_field = np.full(n, "", dtype=object)
+    text_field = np.array([""], dtype=object).repeat(n)
     numeric_names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
     numeric_names.append("target" if solve else "reorder_point")
     for name in numeric_names:

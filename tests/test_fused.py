@@ -20,10 +20,12 @@ import math
 
 import numpy as np
 import pytest
+from scipy import special
 
-from invsl import batch, distributions as dist, integer_sq, metrics, normal_sq, solvers
+from invsl import _normal_start, batch, distributions as dist, integer_sq, metrics, normal_sq, solvers
 
 RNG = np.random.default_rng(20261123)
+TABLE = _normal_start.table()
 
 
 def _close(got, want, rel=1e-11, abs_=1e-13):
@@ -44,7 +46,7 @@ def _normal_rows(n):
 def test_normal_fused_matches_generic(metric, target):
     bad = []
     for mean, sd, q, mu in zip(*_normal_rows(150)):
-        s, *levels = normal_sq.solve(metric, mean, sd, q, mu, target)
+        s, *levels = normal_sq.solve(metric, mean, sd, q, mu, target, TABLE, special.ndtri(target))
         s_ref = solvers.solve(metric, dist.NORMAL, mean, sd, mean, sd, q, mu, target)
         tol = 1e-9 * max(1.0, sd)
         # conditioning: the metric's change over the tolerance must exceed its rounding
@@ -113,9 +115,32 @@ def test_batch_kernel_takes_the_fused_paths():
         k, p1, p2, m, s_d = dist.fit(distribution[i], demand_mean[i], demand_std[i],
                                      lead_time[i], 0.0)
         if k == dist.NORMAL:
-            want = normal_sq.solve(metric[i], m, s_d, q[i], demand_mean[i], target[i])
+            want = normal_sq.solve(metric[i], m, s_d, q[i], demand_mean[i], target[i], TABLE,
+                                   special.ndtri(target[i]))
         else:
             want = integer_sq.solve(metric[i], k, p1, p2, m, s_d, q[i], demand_mean[i],
                                     target[i])
         got = (out[0, i], *out[2:, i])
         assert got == tuple(want), (i, got, want)  # bit-identical: the fused path ran
+
+
+def test_start_table_is_close_and_only_a_start():
+    """The stored start table lands within 1e-3 (in sd) of the root found from the analytic
+    start, over its whole domain; and a useless table (zeros) changes nothing but speed."""
+    xs, ys = _normal_start.grid()
+    rng = np.random.default_rng(7)
+    x = rng.uniform(xs[1], xs[-3], 400)
+    y = rng.uniform(ys[1], ys[-3], 400)
+    zeros = np.zeros_like(TABLE)
+    worst = 0.0
+    for xi, yi in zip(x, y):
+        q, t = math.exp(xi), 0.5 * math.erfc(-yi / math.sqrt(2.0))
+        z = normal_sq.solve_plain(metrics.BETA, 0.0, 1.0, q, 1.0, t)
+        z0 = _normal_start.start(TABLE, q, yi)
+        # the table holds f = (z + q/2)/sqrt(1 + q^2/12): its error scales with that sqrt
+        worst = max(worst, abs(z0 - z) / math.sqrt(1.0 + q * q / 12.0))
+        a = normal_sq.solve(metrics.BETA, 0.0, 1.0, q, 1.0, t, TABLE, yi)
+        b = normal_sq.solve(metrics.BETA, 0.0, 1.0, q, 1.0, t, zeros, yi)
+        assert abs(a[0] - z) <= 1e-9 and abs(b[0] - z) <= 1e-9, (q, t, a[0], b[0], z)
+    assert worst <= 1e-3, worst
+    assert math.isnan(_normal_start.start(TABLE, 1e6, 0.0))  # outside: the analytic start
