@@ -97,7 +97,8 @@ def prepare(df: pd.DataFrame, dcodes: np.ndarray, numbers: dict, history,
     numbers["demand_mean"] = np.where(
         empirical, np.where(usable, mean[take], 1.0), numbers["demand_mean"])
     numbers["demand_std"] = np.where(
-        empirical, np.where(usable, np.sqrt(var[take]), 1.0), numbers["demand_std"])
+        empirical, np.where(usable, np.sqrt(np.maximum(var[take], 0.0)), 1.0),
+        numbers["demand_std"])
     return ctx
 
 
@@ -165,10 +166,10 @@ def compute(ctx: Context, solve: bool, mcodes, numbers: dict, status: np.ndarray
         else:
             values, start, length, ratio = pmf.compound_poisson_lead_time(
                 mean[idx], np.sqrt(np.maximum(var[idx], mean[idx])), lead[idx], sub)
-        fitted = sub == OK
         sub_out = np.full((out.shape[0], idx.size), np.nan)
         pmf.pmf_sq_kernel(solve, metric[idx], target[idx], values, start, length, ratio,
                           mean[idx], q[idx], reorder[idx], sub, sub_out)
+        fitted = sub == OK  # after the kernel: rows it flags show no fitted distribution
         out[:, idx] = sub_out
         changed = sub != status[idx]
         status[idx] = sub

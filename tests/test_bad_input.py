@@ -466,17 +466,7 @@ def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
 
 
 # row cases that show a bug not fixed yet: strict xfail, so that the fix is noticed
-KNOWN_BUGS = {
-    "empirical, a period listed twice in the history": (
-        RuntimeWarning,
-        "invsl/_pmf_frame.py prepare takes np.sqrt of the negative variance of a history with "
-        "a duplicate period before np.where discards it: RuntimeWarning (status is right)"),
-    "compound_poisson, variance a million times the mean (huge orders)": (
-        AssertionError,
-        "invsl/_pmf_frame.py compute sets lead_time_distribution from the status before "
-        "pmf_sq_kernel, which flags this row pmf_too_large (undershoot support too long): "
-        "the flagged row keeps lead_time_distribution 'compound_poisson' (status is right)"),
-}
+KNOWN_BUGS: dict = {}  # none known (the last two were fixed in _pmf_frame.py)
 
 
 @pytest.mark.parametrize("case", [
