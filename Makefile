@@ -23,14 +23,14 @@ demo: $(STAMP)
 
 # the tests (tests/ and the docstring examples of invsl/, see pyproject.toml), the wheel
 # install test (tests/test_packaging.py), lint, types, the docs site, a short benchmark run
-test: $(STAMP) lint typecheck docs
+test: $(STAMP) lint format-check typecheck docs
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q benchmarks --benchmark-only --short --benchmark-json=benchmark-results.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check invsl tests benchmarks datasets
 
-# not yet part of `test`: add it to test's prerequisites after the one formatting pass
+# part of `test` (the code base was formatted once, in session 2)
 format-check: $(STAMP)
 	$(BIN)/ruff format --check invsl tests benchmarks datasets
 

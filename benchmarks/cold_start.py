@@ -109,8 +109,10 @@ def main(argv=None) -> int:
         finally:
             shutil.rmtree(cache_dir, ignore_errors=True)
 
-    print(f"invsl cold start: {args.n_skus} normal + {args.n_skus} Poisson SKUs, beta = 0.95, "
-          f"{runs['cached'][0]['numba_threads']} numba threads, {args.repeat} process(es) per case")
+    print(
+        f"invsl cold start: {args.n_skus} normal + {args.n_skus} Poisson SKUs, beta = 0.95, "
+        f"{runs['cached'][0]['numba_threads']} numba threads, {args.repeat} process(es) per case"
+    )
     print(f"{'seconds (best of runs)':44s} {'uncached':>10s} {'cached':>10s}")
     for key, label in STEPS:
         best = {case: min(r[key] for r in rs) for case, rs in runs.items()}

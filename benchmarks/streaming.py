@@ -74,13 +74,27 @@ def generate(path: Path, rows: int) -> float:
 
 
 def _env():
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
 
 
 def command(src: Path, out: Path, chunk_rows: int | None) -> list[str]:
-    cmd = [sys.executable, "-m", "invsl.cli", "optimize", str(src), "-o", str(out), "-q",
-           "--metric", "beta", "--target", str(TARGET)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "invsl.cli",
+        "optimize",
+        str(src),
+        "-o",
+        str(out),
+        "-q",
+        "--metric",
+        "beta",
+        "--target",
+        str(TARGET),
+    ]
     if chunk_rows:
         cmd += ["--chunk-rows", str(chunk_rows)]
     return cmd
@@ -103,14 +117,20 @@ def measure(src: Path, out: Path, chunk_rows: int | None) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"invsl exited with {proc.returncode}:\n{proc.stderr}")
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
-    elapsed = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)",
-                        proc.stderr)[1]
+    elapsed = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", proc.stderr)[
+        1
+    ]
     parts = [float(p) for p in elapsed.split(":")]
-    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    seconds = sum(p * 60**i for i, p in enumerate(reversed(parts)))
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)[1])
     system = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)[1])
-    return {"command": " ".join(cmd), "peak_rss_bytes": peak_kb * 1024,
-            "wall_seconds": seconds, "wall_seconds_outer": wall, "cpu_seconds": user + system}
+    return {
+        "command": " ".join(cmd),
+        "peak_rss_bytes": peak_kb * 1024,
+        "wall_seconds": seconds,
+        "wall_seconds_outer": wall,
+        "cpu_seconds": user + system,
+    }
 
 
 def check(src: Path, out: Path, sample: int = 20_000, seed: int = 1) -> dict:
@@ -138,8 +158,13 @@ def check(src: Path, out: Path, sample: int = 20_000, seed: int = 1) -> dict:
     return {"rows_checked": int(idx.size), "max_abs_diff_over_max1sd": float(err.max())}
 
 
-def run(rows: int, chunk_rows: int | None, folder: Path | None = None, verify: bool = True,
-        warm: bool = True) -> dict:
+def run(
+    rows: int,
+    chunk_rows: int | None,
+    folder: Path | None = None,
+    verify: bool = True,
+    warm: bool = True,
+) -> dict:
     """Generate, measure and check; return the figures."""
     with tempfile.TemporaryDirectory(prefix="invsl-streaming-", dir=folder) as tmp:
         tmp = Path(tmp)
@@ -148,9 +173,14 @@ def run(rows: int, chunk_rows: int | None, folder: Path | None = None, verify: b
         src, out = tmp / "skus.parquet", tmp / "plan.parquet"
         gen_seconds = generate(src, rows)
         result = measure(src, out, chunk_rows)
-        result.update(rows=rows, chunk_rows=chunk_rows, generate_seconds=gen_seconds,
-                      input_bytes=src.stat().st_size, output_bytes=out.stat().st_size,
-                      rows_per_second=rows / result["wall_seconds"])
+        result.update(
+            rows=rows,
+            chunk_rows=chunk_rows,
+            generate_seconds=gen_seconds,
+            input_bytes=src.stat().st_size,
+            output_bytes=out.stat().st_size,
+            rows_per_second=rows / result["wall_seconds"],
+        )
         if verify:
             result.update(check(src, out))
     result["meets_memory_target"] = result["peak_rss_bytes"] < TARGET_PEAK_BYTES
@@ -159,22 +189,29 @@ def run(rows: int, chunk_rows: int | None, folder: Path | None = None, verify: b
 
 
 def _report(r: dict) -> str:
-    return (f"{r['rows']:,} rows, chunk {r['chunk_rows'] or 'default'}: "
-            f"peak RSS {r['peak_rss_bytes'] / 1e9:.3f} GB "
-            f"({'<' if r['meets_memory_target'] else '>='} 1.5 GB), "
-            f"{r['wall_seconds']:.1f} s wall, {r['rows_per_second']:,.0f} rows/s "
-            f"({'>=' if r['meets_speed_target'] else '<'} 1,000,000), "
-            f"{r['cpu_seconds']:.1f} s CPU")
+    return (
+        f"{r['rows']:,} rows, chunk {r['chunk_rows'] or 'default'}: "
+        f"peak RSS {r['peak_rss_bytes'] / 1e9:.3f} GB "
+        f"({'<' if r['meets_memory_target'] else '>='} 1.5 GB), "
+        f"{r['wall_seconds']:.1f} s wall, {r['rows_per_second']:,.0f} rows/s "
+        f"({'>=' if r['meets_speed_target'] else '<'} 1,000,000), "
+        f"{r['cpu_seconds']:.1f} s CPU"
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--short", action="store_true", help=f"{SHORT_ROWS:,} rows")
     parser.add_argument("--rows", type=int, default=None, help=f"rows (default {FULL_ROWS:,})")
-    parser.add_argument("--chunk-rows", type=int, default=None,
-                        help="--chunk-rows of invsl (default: invsl's default)")
-    parser.add_argument("--sweep", default=None,
-                        help="comma-separated chunk sizes to measure one after the other")
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=None,
+        help="--chunk-rows of invsl (default: invsl's default)",
+    )
+    parser.add_argument(
+        "--sweep", default=None, help="comma-separated chunk sizes to measure one after the other"
+    )
     parser.add_argument("--dir", type=Path, default=None, help="folder for the temporary files")
     parser.add_argument("--no-check", action="store_true", help="skip the output checks")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")

@@ -39,8 +39,9 @@ def test_reorder_point_at_huge_means(benchmark, sizes, shared, distribution, mea
 
     def run(k=None):
         sl = slice(None) if k is None else slice(0, k)
-        return invsl.reorder_point(0.95, q[sl], mu[sl], sigma[sl], 1.0,
-                                   distribution=distribution, metric="beta")
+        return invsl.reorder_point(
+            0.95, q[sl], mu[sl], sigma[sl], 1.0, distribution=distribution, metric="beta"
+        )
 
     run(10)  # compile / load the cache outside the timing
     s = benchmark.pedantic(run, rounds=sizes.rounds_invsl, iterations=1)

@@ -54,11 +54,18 @@ def make_table(n: int, demand: str, policy: str, seed: int = SEED) -> pd.DataFra
         review = rng.integers(1, 5, size=n).astype(float)
         gap = mean * review * rng.uniform(1.0, 4.0, size=n)
         distribution = "gamma"
-    return pd.DataFrame({
-        "sku": np.arange(n), "demand_mean": mean, "demand_std": std, "lead_time": lead_time,
-        "review_period": review, "order_quantity": gap, "policy": policy,
-        "distribution": distribution,
-    })
+    return pd.DataFrame(
+        {
+            "sku": np.arange(n),
+            "demand_mean": mean,
+            "demand_std": std,
+            "lead_time": lead_time,
+            "review_period": review,
+            "order_quantity": gap,
+            "policy": policy,
+            "distribution": distribution,
+        }
+    )
 
 
 def _optimize(df, cpu=None):
@@ -69,8 +76,9 @@ def _optimize(df, cpu=None):
     return out
 
 
-CASES = [(policy, demand) for demand in ("integer", "continuous")
-         for policy in ("RsS", "RsQ", "RS")]
+CASES = [
+    (policy, demand) for demand in ("integer", "continuous") for policy in ("RsS", "RsQ", "RS")
+]
 
 
 @pytest.mark.benchmark(group="periodic-beta")
@@ -90,10 +98,17 @@ def test_periodic_optimize(benchmark, request, policy, demand):
         # CPU seconds of all threads: SKUs per CPU-second does not depend on how busy the
         # machine is (wall-clock figures do, on a shared box)
         per_cpu = n / min(cpu)
-        benchmark.extra_info.update(n_skus=n, policy=policy, demand=demand,
-                                    skus_per_second=rate, skus_per_cpu_second=per_cpu)
-        print(f"\n{policy} {demand}: {n} SKUs in {best:.2f} s = {rate:,.0f} SKUs/s "
-              f"({per_cpu:,.0f} SKUs per CPU-second)")
+        benchmark.extra_info.update(
+            n_skus=n,
+            policy=policy,
+            demand=demand,
+            skus_per_second=rate,
+            skus_per_cpu_second=per_cpu,
+        )
+        print(
+            f"\n{policy} {demand}: {n} SKUs in {best:.2f} s = {rate:,.0f} SKUs/s "
+            f"({per_cpu:,.0f} SKUs per CPU-second)"
+        )
 
 
 @pytest.mark.benchmark(group="periodic-twin")
@@ -109,13 +124,24 @@ def test_dense_chain_baseline_agrees(benchmark, request):
     per_sku_invsl = (time.perf_counter() - start) / len(df)
 
     def run():
-        return [twin_integer("RsS", "negbin", r.demand_mean, r.demand_std, int(r.lead_time),
-                             1, int(r.reorder_point), int(r.order_quantity))["beta"]
-                for r in out.itertuples()]
+        return [
+            twin_integer(
+                "RsS",
+                "negbin",
+                r.demand_mean,
+                r.demand_std,
+                int(r.lead_time),
+                1,
+                int(r.reorder_point),
+                int(r.order_quantity),
+            )["beta"]
+            for r in out.itertuples()
+        ]
 
     betas = benchmark.pedantic(run, rounds=1, iterations=1)
     np.testing.assert_allclose(betas, out["beta"].to_numpy(), atol=1e-10)
     best = benchmark.stats.stats.min if getattr(benchmark, "stats", None) else None
     if best:
         benchmark.extra_info["ratio_per_sku_twin_over_invsl_optimize"] = (
-            best / len(df) / per_sku_invsl)
+            best / len(df) / per_sku_invsl
+        )

@@ -43,13 +43,15 @@ def skus(sizes):
     rng = np.random.default_rng(20240602)
     mean = np.exp(rng.uniform(np.log(0.05), np.log(5.0), n))
     ratio = rng.uniform(1.0, 6.0, n)
-    return pd.DataFrame({
-        "sku": np.arange(n).astype(str),
-        "demand_mean": mean,
-        "demand_std": np.sqrt(ratio * mean),
-        "lead_time": rng.integers(1, 7, n).astype(float),
-        "order_quantity": np.maximum(1.0, np.floor(3.0 * mean + 0.5)),
-    })
+    return pd.DataFrame(
+        {
+            "sku": np.arange(n).astype(str),
+            "demand_mean": mean,
+            "demand_std": np.sqrt(ratio * mean),
+            "lead_time": rng.integers(1, 7, n).astype(float),
+            "order_quantity": np.maximum(1.0, np.floor(3.0 * mean + 0.5)),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +65,13 @@ def history(skus):
     orders = rng.poisson(mean / m)
     # the sum of k geometric sizes on {1, 2, ...} is k + NegBin(k, 1/m) failures
     demand = np.where(orders > 0, orders + rng.negative_binomial(np.maximum(orders, 1), 1 / m), 0)
-    return pd.DataFrame({"sku": np.repeat(skus["sku"].to_numpy(), PERIODS),
-                         "period": np.tile(np.arange(PERIODS), n), "demand": demand})
+    return pd.DataFrame(
+        {
+            "sku": np.repeat(skus["sku"].to_numpy(), PERIODS),
+            "period": np.tile(np.arange(PERIODS), n),
+            "demand": demand,
+        }
+    )
 
 
 def _loss(p):
@@ -103,8 +110,9 @@ def _compound_loop(df):
         n = np.arange(size)[:, None]
         k = np.arange(1, size)[None, :]
         with np.errstate(all="ignore"):
-            terms = np.where(n >= k, stats.poisson.pmf(k, lam) * stats.nbinom.pmf(n - k, k, 1 - q),
-                             0.0)
+            terms = np.where(
+                n >= k, stats.poisson.pmf(k, lam) * stats.nbinom.pmf(n - k, k, 1 - q), 0.0
+            )
         p = terms.sum(axis=1)
         p[0] = np.exp(-lam)
         pmfs.append(p)
@@ -140,8 +148,11 @@ def _record(benchmark, n, t_loop, n_loop):
     t = benchmark.stats.stats.min if getattr(benchmark, "stats", None) else None
     if t:
         benchmark.extra_info.update(
-            n_skus=n, skus_per_second=n / t, loop_seconds_per_sku=t_loop / n_loop,
-            ratio_per_sku_loop_over_invsl=(t_loop / n_loop) / (t / n))
+            n_skus=n,
+            skus_per_second=n / t,
+            loop_seconds_per_sku=t_loop / n_loop,
+            ratio_per_sku_loop_over_invsl=(t_loop / n_loop) / (t / n),
+        )
 
 
 def _time(func, *args):
@@ -155,8 +166,13 @@ def test_compound_poisson_beta_invsl(benchmark, skus, sizes):
     _, n_loop = _sizes(sizes)
     df = skus.assign(distribution="compound_poisson")
     invsl.optimize(df.iloc[:100])  # warm up
-    out = benchmark.pedantic(invsl.optimize, args=(df,), kwargs={"target": TARGET},
-                             rounds=sizes.rounds_invsl, iterations=1)
+    out = benchmark.pedantic(
+        invsl.optimize,
+        args=(df,),
+        kwargs={"target": TARGET},
+        rounds=sizes.rounds_invsl,
+        iterations=1,
+    )
     t_loop, want = _time(_compound_loop, df.iloc[:n_loop])
     _check(out, want, n_loop)
     _record(benchmark, len(df), t_loop, n_loop)

@@ -36,18 +36,31 @@ def portfolio(normal_skus):
 
 def test_portfolio_budget(benchmark, portfolio, sizes):
     df, budget, fill = portfolio
-    result = benchmark.pedantic(invsl.optimize_portfolio, args=(df,),
-                                kwargs=dict(budget=budget, min_reorder_point=None),
-                                rounds=1 if not sizes.short else 2, iterations=1)
+    result = benchmark.pedantic(
+        invsl.optimize_portfolio,
+        args=(df,),
+        kwargs=dict(budget=budget, min_reorder_point=None),
+        rounds=1 if not sizes.short else 2,
+        iterations=1,
+    )
     summary = result.summary
     benchmark.extra_info.update(
-        skus=len(df), passes=summary["passes"], uniform_fill_rate=fill,
-        optimised_fill_rate=summary["aggregate_fill_rate"], gap_bound=summary["gap_bound"])
+        skus=len(df),
+        passes=summary["passes"],
+        uniform_fill_rate=fill,
+        optimised_fill_rate=summary["aggregate_fill_rate"],
+        gap_bound=summary["gap_bound"],
+    )
     assert summary["investment_used"] <= budget
     assert summary["aggregate_fill_rate"] >= fill
 
 
 def test_uniform_baseline(benchmark, portfolio, sizes):
     df, _, _ = portfolio
-    benchmark.pedantic(invsl.optimize, args=(df,), kwargs=dict(metric="beta", target=TARGET),
-                       rounds=1 if not sizes.short else 2, iterations=1)
+    benchmark.pedantic(
+        invsl.optimize,
+        args=(df,),
+        kwargs=dict(metric="beta", target=TARGET),
+        rounds=1 if not sizes.short else 2,
+        iterations=1,
+    )

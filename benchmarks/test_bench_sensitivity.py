@@ -80,8 +80,7 @@ def _loop(df):
 @pytest.mark.benchmark(group="sensitivity")
 def test_sensitivity_optimize_loop(benchmark, skus, sizes, shared):
     _loop(skus.head(100))  # load or compile the kernels outside the timing
-    result = benchmark.pedantic(_loop, args=(skus,), rounds=sizes.rounds_baseline,
-                                iterations=1)
+    result = benchmark.pedantic(_loop, args=(skus,), rounds=sizes.rounds_baseline, iterations=1)
     shared["sensitivity_loop"] = (result, benchmark.stats.stats.min)
     benchmark.extra_info["cells"] = int(result.size)
 
@@ -103,9 +102,14 @@ def test_sensitivity_peak_memory(benchmark):
     here = pathlib.Path(__file__).parent
 
     def run():
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(MEMORY_SKUS)], cwd=here,
-                             capture_output=True, text=True, check=True,
-                             env=_env_with_path(here))
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(MEMORY_SKUS)],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_env_with_path(here),
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     info = benchmark.pedantic(run, rounds=1, iterations=1)

@@ -24,8 +24,13 @@ import invsl
 from _skus import make_sku_table
 
 WARMUP = 200
-CASES = [("sQ", "normal"), ("sQ", "poisson"), ("RS", "normal"), ("RsS", "poisson"),
-         ("RsQ", "gamma")]
+CASES = [
+    ("sQ", "normal"),
+    ("sQ", "poisson"),
+    ("RS", "normal"),
+    ("RsS", "poisson"),
+    ("RsQ", "gamma"),
+]
 
 
 def _dims(sizes):
@@ -44,8 +49,13 @@ def _table(n, policy, distribution):
     q = base["order_quantity"].to_numpy()
     if distribution == "poisson":
         s = np.round(s)
-    df = base.assign(policy=policy, distribution=distribution, review_period=review,
-                     reorder_point=s, order_up_to=s + q)
+    df = base.assign(
+        policy=policy,
+        distribution=distribution,
+        review_period=review,
+        reorder_point=s,
+        order_up_to=s + q,
+    )
     if policy == "RS":
         df["order_up_to"] = s
     return df
@@ -93,13 +103,15 @@ def test_simulate_invsl(benchmark, policy, distribution, sizes, shared):
     n, periods = _dims(sizes)
     df = _table(n, policy, distribution)
     _simulate(df.iloc[:50], 100)  # compile or load the cache
-    out = benchmark.pedantic(_simulate, args=(df, periods), rounds=2 if sizes.short else 1,
-                             iterations=1)
+    out = benchmark.pedantic(
+        _simulate, args=(df, periods), rounds=2 if sizes.short else 1, iterations=1
+    )
     ok = (out["status"] == "ok").to_numpy()
     stats = getattr(benchmark, "stats", None)
     best = stats.stats.min if stats else None
-    benchmark.extra_info.update(n_skus=n, periods=periods, rows_ok=int(ok.sum()),
-                                implementation="invsl.simulate")
+    benchmark.extra_info.update(
+        n_skus=n, periods=periods, rows_ok=int(ok.sum()), implementation="invsl.simulate"
+    )
     if best:
         benchmark.extra_info["sku_periods_per_second"] = n * (periods + WARMUP) / best
     assert ok.mean() > 0.99, out.loc[~ok, "message"].value_counts().head()

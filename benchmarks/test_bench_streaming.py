@@ -15,8 +15,10 @@ import pytest
 
 import streaming
 
-pytestmark = pytest.mark.skipif(shutil.which("time", path="/usr/bin:/bin") is None,
-                                reason="needs /usr/bin/time (GNU time) for the peak memory")
+pytestmark = pytest.mark.skipif(
+    shutil.which("time", path="/usr/bin:/bin") is None,
+    reason="needs /usr/bin/time (GNU time) for the peak memory",
+)
 
 
 def test_streaming_optimize_parquet(benchmark, sizes, tmp_path):

@@ -85,9 +85,9 @@ def summarise(result: pd.DataFrame) -> pd.DataFrame:
         ("mean gamma (ok)", _mean(ok, "gamma")),
         ("ok rows with beta above 1 - (1 - gamma) / L", _above_little_bound(ok)),
     ]
-    return pd.DataFrame(
-        {"value": pd.Series([v for _, v in rows], dtype=object)}
-    ).set_axis([k for k, _ in rows])
+    return pd.DataFrame({"value": pd.Series([v for _, v in rows], dtype=object)}).set_axis(
+        [k for k, _ in rows]
+    )
 
 
 def _above_little_bound(ok: pd.DataFrame) -> int:

@@ -31,16 +31,33 @@ DEFAULT_PLOT = Path("docs") / "img" / "exchange_curve_carparts.png"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m datasets.portfolio_demo",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--unit-cost", type=float, default=1.0,
-                        help="value of one unit of every part (default: %(default)s)")
-    parser.add_argument("--target", type=float, default=0.95,
-                        help="uniform fill-rate target to compare with (default: %(default)s)")
-    parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT,
-                        help="exchange-curve image (default: %(default)s)")
-    parser.add_argument("--table", type=Path, default=None,
-                        help="also write the exchange curve's numbers to this CSV file")
+    parser = argparse.ArgumentParser(
+        prog="python -m datasets.portfolio_demo", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--unit-cost",
+        type=float,
+        default=1.0,
+        help="value of one unit of every part (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=0.95,
+        help="uniform fill-rate target to compare with (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=DEFAULT_PLOT,
+        help="exchange-curve image (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--table",
+        type=Path,
+        default=None,
+        help="also write the exchange curve's numbers to this CSV file",
+    )
     args = parser.parse_args(argv)
 
     import invsl
@@ -73,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         ("optimised, same fill rate: on-hand stock value", f"{ss['on_hand_value']:,.1f}"),
         ("optimised, same fill rate: gap bound [value]", f"{ss['gap_bound']:.2f}"),
         ("safety stock value saved", f"{saving:,.1f}"),
-        ("on-hand stock value saved", f"{on_hand_uniform - ss['on_hand_value']:,.1f} "
-         f"({(on_hand_uniform - ss['on_hand_value']) / on_hand_uniform:.1%} of the on-hand value)"),
+        (
+            "on-hand stock value saved",
+            f"{on_hand_uniform - ss['on_hand_value']:,.1f} "
+            f"({(on_hand_uniform - ss['on_hand_value']) / on_hand_uniform:.1%} of the on-hand value)",
+        ),
         ("time for the three optimisations [s]", f"{t1 - t0:.2f}"),
     ]
     width = max(len(k) for k, _ in rows)
@@ -83,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
     curve = invsl.exchange_curve(df)
     print()
-    print(curve[["allocation", "target", "investment", "aggregate_fill_rate"]].to_string(index=False))
+    print(
+        curve[["allocation", "target", "investment", "aggregate_fill_rate"]].to_string(index=False)
+    )
     need = investment_to_match(curve, uniform_fill)
     print(f"read off the curve at fill rate {uniform_fill:.4f}: {need}")
     if args.table:
@@ -91,9 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         invsl.plot_exchange_curve(
-            curve, args.plot,
+            curve,
+            args.plot,
             title=f"Car parts ({sb['skus']} parts), unit cost {args.unit_cost:g}: "
-                  "uniform targets vs optimised")
+            "uniform targets vs optimised",
+        )
         print(f"plot: {args.plot}")
     except ImportError as exc:
         print(f"no plot: {exc}", file=sys.stderr)

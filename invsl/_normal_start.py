@@ -67,8 +67,9 @@ def table() -> np.ndarray:
 @scalar
 def _cr(p0, p1, p2, p3, u):
     """Catmull-Rom cubic through p1 (u = 0) and p2 (u = 1)."""
-    return p1 + 0.5 * u * (p2 - p0 + u * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3
-                                          + u * (3.0 * (p1 - p2) + p3 - p0)))
+    return p1 + 0.5 * u * (
+        p2 - p0 + u * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + u * (3.0 * (p1 - p2) + p3 - p0))
+    )
 
 
 @scalar

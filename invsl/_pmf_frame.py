@@ -43,8 +43,9 @@ class Context:
     groups: Any
 
 
-def prepare(df: pd.DataFrame, dcodes: np.ndarray, numbers: dict, history,
-            history_options: Mapping | None):
+def prepare(
+    df: pd.DataFrame, dcodes: np.ndarray, numbers: dict, history, history_options: Mapping | None
+):
     """Context for the pmf rows, or None when there are none; fills empirical moments.
 
     Raises InputError when empirical rows exist but ``history`` is missing or the table has
@@ -81,8 +82,13 @@ def prepare(df: pd.DataFrame, dcodes: np.ndarray, numbers: dict, history,
             f"distribution 'empirical' matches rows to the history by the column {sku!r}, "
             f"which the table does not have; name it with history_options={{'sku': ...}}"
         )
-    g = _Groups(history, sku, options.get("period", "period"), options.get("demand", "demand"),
-                options.get("missing", "zero"))
+    g = _Groups(
+        history,
+        sku,
+        options.get("period", "period"),
+        options.get("demand", "demand"),
+        options.get("missing", "zero"),
+    )
     mean, var, _, _, _ = _moments(g, 1)
     good = (g.status == FIT_OK) & g.integer & (g.periods > 1)
     index = pd.Index(g.skus).get_indexer(df[sku])
@@ -95,10 +101,11 @@ def prepare(df: pd.DataFrame, dcodes: np.ndarray, numbers: dict, history,
     ctx.sku_index[~usable] = -1
     take = np.maximum(ctx.sku_index, 0)
     numbers["demand_mean"] = np.where(
-        empirical, np.where(usable, mean[take], 1.0), numbers["demand_mean"])
+        empirical, np.where(usable, mean[take], 1.0), numbers["demand_mean"]
+    )
     numbers["demand_std"] = np.where(
-        empirical, np.where(usable, np.sqrt(np.maximum(var[take], 0.0)), 1.0),
-        numbers["demand_std"])
+        empirical, np.where(usable, np.sqrt(np.maximum(var[take], 0.0)), 1.0), numbers["demand_std"]
+    )
     return ctx
 
 
@@ -111,15 +118,24 @@ def _period_pmfs(g, needed: np.ndarray):
     length = np.where(needed, top.astype(np.int64) + 1, 0)
     start = pmf.offsets(length)
     use = needed[g.code]
-    counts = np.bincount(start[:-1][g.code[use]] + g.value[use].astype(np.int64),
-                         minlength=int(start[-1])).astype(float)
+    counts = np.bincount(
+        start[:-1][g.code[use]] + g.value[use].astype(np.int64), minlength=int(start[-1])
+    ).astype(float)
     counts[start[:-1][needed]] += (g.periods - g.rows)[needed]  # absent periods: zero demand
     counts /= np.repeat(g.periods.astype(float), length)
     return counts, start[:-1], length
 
 
-def compute(ctx: Context, solve: bool, mcodes, numbers: dict, status: np.ndarray,
-            field: np.ndarray, out: np.ndarray, kind: np.ndarray) -> None:
+def compute(
+    ctx: Context,
+    solve: bool,
+    mcodes,
+    numbers: dict,
+    status: np.ndarray,
+    field: np.ndarray,
+    out: np.ndarray,
+    kind: np.ndarray,
+) -> None:
     """Compute the pmf rows into ``out``/``kind``, setting their ``status``/``field``."""
 
     def flag(mask, code, name):
@@ -161,14 +177,28 @@ def compute(ctx: Context, solve: bool, mcodes, numbers: dict, status: np.ndarray
             sub[(sub == OK) & (pl[sku] == 0)] = PMF_TOO_LARGE
             plen = np.where(sub == OK, pl[sku], 1)
             values, start, length = pmf.empirical_lead_time(
-                pv, ps[sku], plen, np.where(sub == OK, lead[idx], 0).astype(np.int64), sub)
+                pv, ps[sku], plen, np.where(sub == OK, lead[idx], 0).astype(np.int64), sub
+            )
             ratio = np.zeros(idx.size)  # demand taken unit by unit: no undershoot
         else:
             values, start, length, ratio = pmf.compound_poisson_lead_time(
-                mean[idx], np.sqrt(np.maximum(var[idx], mean[idx])), lead[idx], sub)
+                mean[idx], np.sqrt(np.maximum(var[idx], mean[idx])), lead[idx], sub
+            )
         sub_out = np.full((out.shape[0], idx.size), np.nan)
-        pmf.pmf_sq_kernel(solve, metric[idx], target[idx], values, start, length, ratio,
-                          mean[idx], q[idx], reorder[idx], sub, sub_out)
+        pmf.pmf_sq_kernel(
+            solve,
+            metric[idx],
+            target[idx],
+            values,
+            start,
+            length,
+            ratio,
+            mean[idx],
+            q[idx],
+            reorder[idx],
+            sub,
+            sub_out,
+        )
         fitted = sub == OK  # after the kernel: rows it flags show no fitted distribution
         out[:, idx] = sub_out
         changed = sub != status[idx]

@@ -190,8 +190,9 @@ def poisson(state, lam):
             return k
         if k < 0.0 or (us < 0.013 and v > us):
             continue
-        if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
-                <= -lam + k * loglam - math.lgamma(k + 1.0)):
+        if math.log(v) + math.log(invalpha) - math.log(
+            a / (us * us) + b
+        ) <= -lam + k * loglam - math.lgamma(k + 1.0):
             return k
 
 

@@ -20,7 +20,6 @@ from invsl._jit import tiny
 _D = types.float64
 
 
-
 def _declare(cython_name: str, nargs: int):
     """Declare ``double f(double, ..., int skip_dispatch)`` from cython_special.
 
@@ -75,6 +74,7 @@ def betainc(a, b, x):
 def betaincc(a, b, x):
     """Complement 1 - I_x(a, b), accurate when I_x(a, b) is close to 1."""
     return _betaincc(a, b, x, 0)
+
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)

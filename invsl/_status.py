@@ -44,8 +44,7 @@ STATUS = {
     BAD_TARGET: ("bad_target", "target must lie strictly between 0 and 1, e.g. 0.95"),
     UNKNOWN_DISTRIBUTION: (
         "unknown_distribution",
-        "distribution must be one of normal, gamma, poisson, negbin, empirical, "
-        "compound_poisson",
+        "distribution must be one of normal, gamma, poisson, negbin, empirical, compound_poisson",
     ),
     UNKNOWN_METRIC: ("unknown_metric", "metric must be one of alpha, beta, gamma"),
     NEGBIN_VARIANCE: (
@@ -60,8 +59,7 @@ STATUS = {
     ),
     ZERO_DEMAND: (
         "zero_demand",
-        "demand_mean is 0: no service level is defined; no stock is needed "
-        "(reorder point 0)",
+        "demand_mean is 0: no service level is defined; no stock is needed (reorder point 0)",
     ),
     NO_CONVERGENCE: (
         "no_convergence",

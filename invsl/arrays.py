@@ -43,8 +43,18 @@ def _result(array: np.ndarray):
     return array[()] if array.ndim == 0 else array
 
 
-def _run_sq(solve, distribution, metric, target, demand_mean, demand_std, lead_time,
-            lead_time_std, order_quantity, reorder_point):
+def _run_sq(
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+):
     """Broadcast, validate, run the (s, Q) kernel; returns (outputs dict, shape)."""
     dist_codes = distribution_codes(distribution)
     metric_code = metric_codes(metric) if solve else np.asarray(0, dtype=np.int8)
@@ -77,8 +87,15 @@ def _run_sq(solve, distribution, metric, target, demand_mean, demand_std, lead_t
     return {name: out[i].reshape(shape) for i, name in enumerate(batch.OUTPUTS)}, shape
 
 
-def service_levels(reorder_point, order_quantity, demand_mean, demand_std, lead_time,
-                   lead_time_std=0.0, distribution="normal"):
+def service_levels(
+    reorder_point,
+    order_quantity,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std=0.0,
+    distribution="normal",
+):
     """Every service level of a continuous-review (s, Q) policy with backorders.
 
     Parameters
@@ -111,8 +128,18 @@ def service_levels(reorder_point, order_quantity, demand_mean, demand_std, lead_
     >>> round(float(levels["beta"]), 6)
     0.977332
     """
-    out, _ = _run_sq(False, distribution, None, None, demand_mean, demand_std, lead_time,
-                     lead_time_std, order_quantity, reorder_point)
+    out, _ = _run_sq(
+        False,
+        distribution,
+        None,
+        None,
+        demand_mean,
+        demand_std,
+        lead_time,
+        lead_time_std,
+        order_quantity,
+        reorder_point,
+    )
     del out["reorder_point"]
     return {name: _result(values) for name, values in out.items()}
 
@@ -121,10 +148,27 @@ service_levels.__doc__ = (service_levels.__doc__ or "").format(policy=_POLICY_DO
 
 
 def _single(name: str, title: str, formula: str, unit: str):
-    def function(reorder_point, order_quantity, demand_mean, demand_std, lead_time,
-                 lead_time_std=0.0, distribution="normal"):
-        out, _ = _run_sq(False, distribution, None, None, demand_mean, demand_std, lead_time,
-                         lead_time_std, order_quantity, reorder_point)
+    def function(
+        reorder_point,
+        order_quantity,
+        demand_mean,
+        demand_std,
+        lead_time,
+        lead_time_std=0.0,
+        distribution="normal",
+    ):
+        out, _ = _run_sq(
+            False,
+            distribution,
+            None,
+            None,
+            demand_mean,
+            demand_std,
+            lead_time,
+            lead_time_std,
+            order_quantity,
+            reorder_point,
+        )
         return _result(out[name])
 
     function.__name__ = function.__qualname__ = {
@@ -216,11 +260,22 @@ def safety_stock(reorder_point, demand_mean, lead_time):
     >>> float(invsl.safety_stock(130.0, 25.0, 4.0))
     30.0
     """
-    return _result(np.asarray(reorder_point, float) - np.asarray(demand_mean, float) * np.asarray(lead_time, float))
+    return _result(
+        np.asarray(reorder_point, float)
+        - np.asarray(demand_mean, float) * np.asarray(lead_time, float)
+    )
 
 
-def reorder_point(target, order_quantity, demand_mean, demand_std, lead_time, lead_time_std=0.0,
-                  distribution="normal", metric="beta"):
+def reorder_point(
+    target,
+    order_quantity,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std=0.0,
+    distribution="normal",
+    metric="beta",
+):
     """Reorder point that reaches a service-level target.
 
     Parameters
@@ -252,14 +307,25 @@ def reorder_point(target, order_quantity, demand_mean, demand_std, lead_time, le
     >>> float(invsl.reorder_point(0.95, 10, 8, 0, 1, distribution="poisson"))
     10.0
     """
-    out, _ = _run_sq(True, distribution, metric, target, demand_mean, demand_std, lead_time,
-                     lead_time_std, order_quantity, None)
+    out, _ = _run_sq(
+        True,
+        distribution,
+        metric,
+        target,
+        demand_mean,
+        demand_std,
+        lead_time,
+        lead_time_std,
+        order_quantity,
+        None,
+    )
     return _result(out["reorder_point"])
 
 
 # the policy parameters without reorder_point, which reorder_point solves for
 reorder_point.__doc__ = (reorder_point.__doc__ or "").format(
-    policy=_POLICY_DOC[_POLICY_DOC.index("\n    order_quantity :"):])
+    policy=_POLICY_DOC[_POLICY_DOC.index("\n    order_quantity :") :]
+)
 
 
 def lead_time_demand(demand_mean, demand_std, lead_time, lead_time_std=0.0):
@@ -308,15 +374,22 @@ def _loss_kernel(distribution, mean, std, x, status, g1, g2):
 
 def _loss(x, mean, std, distribution):
     dcode = distribution_codes(distribution)
-    arrays = np.broadcast_arrays(np.asarray(x, float), np.asarray(mean, float),
-                                 np.asarray(std, float), dcode)
+    arrays = np.broadcast_arrays(
+        np.asarray(x, float), np.asarray(mean, float), np.asarray(std, float), dcode
+    )
     shape = arrays[0].shape
     xs, mu, sigma, dc = (np.array(a).ravel() for a in arrays)
     # Validate as a policy with lead time 1 (so mean/std are those of X) and Q = 1; x takes
     # the place of the reorder point (integer kinds need an integer x). Mean 0 is fine here.
-    status, _ = validate(demand_mean=mu, demand_std=sigma, lead_time=np.ones_like(mu),
-                         lead_time_std=np.zeros_like(mu), order_quantity=np.ones_like(mu),
-                         distribution=dc, reorder_point=xs)
+    status, _ = validate(
+        demand_mean=mu,
+        demand_std=sigma,
+        lead_time=np.ones_like(mu),
+        lead_time_std=np.zeros_like(mu),
+        order_quantity=np.ones_like(mu),
+        distribution=dc,
+        reorder_point=xs,
+    )
     status[status == ZERO_DEMAND] = OK
     g1 = np.full(xs.shape, np.nan)
     g2 = np.full(xs.shape, np.nan)

@@ -54,8 +54,20 @@ def _skip(out, kind_out, i):
 
 @parallel_kernel
 def sq_kernel(
-    solve, distribution, metric, target, demand_mean, demand_std, lead_time, lead_time_std,
-    order_quantity, reorder_point, status, out, kind_out, normal_start,
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+    status,
+    out,
+    kind_out,
+    normal_start,
 ):
     """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
 
@@ -102,8 +114,9 @@ def sq_kernel(
                 if target[i] != last_target:
                     last_target = target[i]
                     quantile = sp.ndtri(last_target)
-                s, a, b, g, rr, eb, oh = normal_sq.solve(metric[i], mean, sd, q, mu, target[i],
-                                                         normal_start, quantile)
+                s, a, b, g, rr, eb, oh = normal_sq.solve(
+                    metric[i], mean, sd, q, mu, target[i], normal_start, quantile
+                )
                 if math.isnan(s):
                     status[i] = NO_CONVERGENCE
                     continue
@@ -137,8 +150,19 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return view
 
 
-def sq(solve, distribution, metric, target, demand_mean, demand_std, lead_time, lead_time_std,
-       order_quantity, reorder_point, status):
+def sq(
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+    status,
+):
     """Run ``sq_kernel`` on 1-d arrays of one length; returns ``(out, kind)`` (see allocate).
 
     The inputs are passed as read-only views, whatever their origin (pandas hands out
@@ -148,8 +172,17 @@ def sq(solve, distribution, metric, target, demand_mean, demand_std, lead_time, 
     out, kind = allocate(status.shape[0])
     inputs = [
         _readonly(np.ascontiguousarray(a))
-        for a in (distribution, metric, target, demand_mean, demand_std, lead_time,
-                  lead_time_std, order_quantity, reorder_point)
+        for a in (
+            distribution,
+            metric,
+            target,
+            demand_mean,
+            demand_std,
+            lead_time,
+            lead_time_std,
+            order_quantity,
+            reorder_point,
+        )
     ]
     sq_kernel(bool(solve), *inputs, status, out, kind, _readonly(_normal_start.table()))
     return out, kind

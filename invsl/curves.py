@@ -19,17 +19,34 @@ from invsl import portfolio
 DEFAULT_TARGETS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995)
 
 #: columns of the returned frame
-COLUMNS = ("allocation", "target", "investment", "aggregate_service", "aggregate_fill_rate",
-           "aggregate_gamma", "backorder_value", "gap_bound", "skus")
+COLUMNS = (
+    "allocation",
+    "target",
+    "investment",
+    "aggregate_service",
+    "aggregate_fill_rate",
+    "aggregate_gamma",
+    "backorder_value",
+    "gap_bound",
+    "skus",
+)
 
 
-def exchange_curve(df: pd.DataFrame, targets: Sequence[float] | None = None, *,
-                   objective: str = "fill_rate", investment: str = "safety_stock",
-                   unit_cost="unit_cost", service_floor="service_floor",
-                   service_ceiling="service_ceiling", weight=None,
-                   min_reorder_point: float | None = 0.0, distribution: str = "normal",
-                   lead_time_std: float = 0.0,
-                   columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def exchange_curve(
+    df: pd.DataFrame,
+    targets: Sequence[float] | None = None,
+    *,
+    objective: str = "fill_rate",
+    investment: str = "safety_stock",
+    unit_cost="unit_cost",
+    service_floor="service_floor",
+    service_ceiling="service_ceiling",
+    weight=None,
+    min_reorder_point: float | None = 0.0,
+    distribution: str = "normal",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Aggregate service against investment, for uniform targets and optimised allocations.
 
     For each uniform target t every SKU gets the reorder point reaching t (the fill rate, or
@@ -77,25 +94,46 @@ def exchange_curve(df: pd.DataFrame, targets: Sequence[float] | None = None, *,
     if bad:
         raise portfolio.frame.InputError(f"targets must lie strictly between 0 and 1: {bad}")
     prep = portfolio._Prepared(
-        df, objective=objective, investment=investment, unit_cost=unit_cost,
-        floor=service_floor, ceiling=service_ceiling, weight=weight,
-        min_reorder_point=min_reorder_point, distribution=distribution,
-        lead_time_std=lead_time_std, columns=columns)
+        df,
+        objective=objective,
+        investment=investment,
+        unit_cost=unit_cost,
+        floor=service_floor,
+        ceiling=service_ceiling,
+        weight=weight,
+        min_reorder_point=min_reorder_point,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        columns=columns,
+    )
     rows = []
     for t in targets:
         s, _ = prep.uniform(t)
         _, out = portfolio._frame(prep, s)
         fill, gamma, bo_value, ss_value, oh_value = portfolio._aggregates(prep, out)
         invest = ss_value if prep.inv == portfolio.SAFETY_STOCK else oh_value
-        service = {portfolio.FILL_RATE: fill, portfolio.GAMMA: gamma,
-                   portfolio.BACKORDER_VALUE: bo_value}[prep.obj]
+        service = {
+            portfolio.FILL_RATE: fill,
+            portfolio.GAMMA: gamma,
+            portfolio.BACKORDER_VALUE: bo_value,
+        }[prep.obj]
         skus = int(prep.active.sum())
         rows.append(("uniform", t, invest, service, fill, gamma, bo_value, 0.0, skus))
         res = portfolio._run(prep, budget=invest)
         sm = res.summary
-        rows.append(("optimised", t, sm["investment_used"], sm["aggregate_service"],
-                     sm["aggregate_fill_rate"], sm["aggregate_gamma"], sm["backorder_value"],
-                     sm["gap_bound"], skus))
+        rows.append(
+            (
+                "optimised",
+                t,
+                sm["investment_used"],
+                sm["aggregate_service"],
+                sm["aggregate_fill_rate"],
+                sm["aggregate_gamma"],
+                sm["backorder_value"],
+                sm["gap_bound"],
+                skus,
+            )
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -23,7 +23,7 @@ from invsl import frame
 
 _EXTRA_HINT = (
     "invsl.dask needs dask with its DataFrame part: install the extra with "
-    "pip install \"invsl[dask]\" (or pip install \"dask[dataframe]\" distributed)"
+    'pip install "invsl[dask]" (or pip install "dask[dataframe]" distributed)'
 )
 
 
@@ -61,13 +61,21 @@ def _map(ddf, solve: bool, kwargs: dict, numba_threads: int | None):
     # the pandas function on the empty input gives the exact output schema; a structural
     # problem (a required column missing) raises InputError here, before anything runs
     meta = _partition(ddf._meta, solve, kwargs, None)
-    return ddf.map_partitions(_partition, solve, kwargs, numba_threads, meta=meta,
-                              align_dataframes=False)
+    return ddf.map_partitions(
+        _partition, solve, kwargs, numba_threads, meta=meta, align_dataframes=False
+    )
 
 
-def optimize(ddf, metric: str = "beta", target: float | None = 0.95, *,
-             distribution: str = "normal", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None, numba_threads: int | None = None):
+def optimize(
+    ddf,
+    metric: str = "beta",
+    target: float | None = 0.95,
+    *,
+    distribution: str = "normal",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+    numba_threads: int | None = None,
+):
     """:func:`invsl.optimize` on every partition of a dask DataFrame.
 
     Parameters
@@ -104,13 +112,24 @@ def optimize(ddf, metric: str = "beta", target: float | None = 0.95, *,
     >>> ddf = dd.read_parquet("skus/*.parquet")                 # doctest: +SKIP
     >>> invsl.dask.optimize(ddf, metric="beta", target=0.95).to_parquet("out/")  # doctest: +SKIP
     """
-    kwargs = dict(metric=metric, target=target, distribution=distribution,
-                  lead_time_std=lead_time_std, columns=columns)
+    kwargs = dict(
+        metric=metric,
+        target=target,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        columns=columns,
+    )
     return _map(ddf, True, kwargs, numba_threads)
 
 
-def evaluate(ddf, *, distribution: str = "normal", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None, numba_threads: int | None = None):
+def evaluate(
+    ddf,
+    *,
+    distribution: str = "normal",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+    numba_threads: int | None = None,
+):
     """:func:`invsl.evaluate` on every partition of a dask DataFrame.
 
     Parameters

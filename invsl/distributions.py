@@ -81,7 +81,10 @@ def fit(distribution, demand_mean, demand_std, lead_time, lead_time_std):
     by the requested family (negbin with variance <= mean, gamma with mean 0 and variance > 0).
     """
     mean = demand_mean * lead_time
-    var = lead_time * demand_std * demand_std + demand_mean * demand_mean * lead_time_std * lead_time_std
+    var = (
+        lead_time * demand_std * demand_std
+        + demand_mean * demand_mean * lead_time_std * lead_time_std
+    )
     if distribution == POISSON:
         # demand_std is not used: per-period variance equals the mean.
         var = mean + demand_mean * demand_mean * lead_time_std * lead_time_std
@@ -438,8 +441,13 @@ def _gamma_tail(k, theta, x, exact):
         v = -_lentz(2, k, 1, dd)  # the first numerator is +2 (2 - k), the others -j (j - k)
         t = (1.0 - k) / (dd + 3.0 - v)
         g1 = theta * pref * (1.0 - t) / (dd + 1.0 - t)
-        g2 = 0.5 * theta * theta * pref * (4.0 * k + 2.0 * dd + 2.0 - v * (k + 1.0)) / (
-            (dd + 3.0 - v) * (dd + 1.0 - t)
+        g2 = (
+            0.5
+            * theta
+            * theta
+            * pref
+            * (4.0 * k + 2.0 * dd + 2.0 - v * (k + 1.0))
+            / ((dd + 3.0 - v) * (dd + 1.0 - t))
         )
         return q, g1, g2
     g1 = (mean - x) * q + theta * pref
@@ -470,7 +478,8 @@ def _integer_tail_sum(kind, p1, p2, n):
         else:
             ratio = (j + p1) * (1.0 - p2) / (j + 1.0)
         if pj == 0.0 or (
-            ratio < 1.0 and 0.5 * (m + 1.0) * (m + 2.0) * pj * ratio < 1e-17 * g2 * (1.0 - ratio) ** 3
+            ratio < 1.0
+            and 0.5 * (m + 1.0) * (m + 2.0) * pj * ratio < 1e-17 * g2 * (1.0 - ratio) ** 3
         ):
             return g1, g2
         pj *= ratio
@@ -638,6 +647,9 @@ def _integer_lower_sum(kind, p1, p2, mean, x):
         h2 += 0.5 * m * (m + 1.0) * pj
         if j > 0.0:
             ratio = j / (alpha + beta * (j - 1.0))
-            if ratio < 1.0 and 0.5 * (m + 1.0) * (m + 2.0) * pj * ratio < 1e-17 * h2 * (1.0 - ratio) ** 3:
+            if (
+                ratio < 1.0
+                and 0.5 * (m + 1.0) * (m + 2.0) * pj * ratio < 1e-17 * h2 * (1.0 - ratio) ** 3
+            ):
                 return h1, h2
     return math.nan, math.nan

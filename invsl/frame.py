@@ -143,8 +143,12 @@ def _blank(value) -> bool:
     return (isinstance(value, str) and not value.strip()) or bool(pd.isna(value))
 
 
-def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series],
-              defaults: Mapping[str, float] | None = None) -> np.ndarray:
+def _messages(
+    status: np.ndarray,
+    field: np.ndarray,
+    raw: dict[str, pd.Series],
+    defaults: Mapping[str, float] | None = None,
+) -> np.ndarray:
     """'column = value: what to fix' for each flagged row, '' for ok rows.
 
     ``defaults``: the value used for empty cells of optional columns, shown instead of 'empty'.
@@ -169,16 +173,36 @@ def _messages(status: np.ndarray, field: np.ndarray, raw: dict[str, pd.Series],
     return message
 
 
-def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, history=None,
-         history_options=None, policy="sQ", review_period=1.0):
+def _run(
+    df,
+    solve,
+    *,
+    metric,
+    target,
+    distribution,
+    lead_time_std,
+    columns,
+    history=None,
+    history_options=None,
+    policy="sQ",
+    review_period=1.0,
+):
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
     from invsl import periodic_frame
 
     if periodic_frame.is_periodic(df, policy, columns):
-        return periodic_frame.run(df, solve, metric=metric, target=target,
-                                  distribution=distribution, lead_time_std=lead_time_std,
-                                  policy=policy, review_period=review_period, columns=columns)
+        return periodic_frame.run(
+            df,
+            solve,
+            metric=metric,
+            target=target,
+            distribution=distribution,
+            lead_time_std=lead_time_std,
+            policy=policy,
+            review_period=review_period,
+            columns=columns,
+        )
     required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]
     found = _resolve_columns(df, columns, required)
     n = len(df)
@@ -202,14 +226,19 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, his
             values = np.full(n, float(target) if target is not None else np.nan)
         numbers[name] = values
     if solve and "target" in raw and target is not None:
-        numbers["target"] = np.where(np.isnan(numbers["target"]) & ~text_mask,
-                                     float(target), numbers["target"])
+        numbers["target"] = np.where(
+            np.isnan(numbers["target"]) & ~text_mask, float(target), numbers["target"]
+        )
     if "lead_time_std" in raw:
-        numbers["lead_time_std"] = np.where(np.isnan(numbers["lead_time_std"]), float(lead_time_std),
-                                            numbers["lead_time_std"])
+        numbers["lead_time_std"] = np.where(
+            np.isnan(numbers["lead_time_std"]), float(lead_time_std), numbers["lead_time_std"]
+        )
 
-    dcodes = distribution_codes(raw["distribution"] if "distribution" in raw else distribution,
-                                default=distribution, pmf=True)
+    dcodes = distribution_codes(
+        raw["distribution"] if "distribution" in raw else distribution,
+        default=distribution,
+        pmf=True,
+    )
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
     mcodes = None
     if solve:
@@ -238,11 +267,17 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, his
         pmf_status = status[pmf_ctx.rows]
         status[pmf_ctx.rows] = _pmf_frame.SKIP
     out, kind = batch.sq(
-        solve, dcodes, mcodes if solve else np.zeros(n, np.int8),
+        solve,
+        dcodes,
+        mcodes if solve else np.zeros(n, np.int8),
         numbers["target"] if solve else np.full(n, np.nan),
-        numbers["demand_mean"], numbers["demand_std"], numbers["lead_time"],
-        numbers["lead_time_std"], numbers["order_quantity"],
-        np.full(n, np.nan) if solve else numbers["reorder_point"], status,
+        numbers["demand_mean"],
+        numbers["demand_std"],
+        numbers["lead_time"],
+        numbers["lead_time_std"],
+        numbers["order_quantity"],
+        np.full(n, np.nan) if solve else numbers["reorder_point"],
+        status,
     )
     if pmf_ctx is not None:
         status[pmf_ctx.rows] = pmf_status
@@ -262,8 +297,9 @@ def _run(df, solve, *, metric, target, distribution, lead_time_std, columns, his
     # status and lead_time_distribution are categoricals with fixed categories (cheap for
     # millions of rows, the same dtype on every run); message is plain text
     kind_codes = np.where(kind < 0, -1, _KIND_CODE[np.maximum(kind, 0)])  # -1: not fitted
-    added["lead_time_distribution"] = pd.Categorical.from_codes(kind_codes,
-                                                                categories=_KIND_CATEGORIES)
+    added["lead_time_distribution"] = pd.Categorical.from_codes(
+        kind_codes, categories=_KIND_CATEGORIES
+    )
     added["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
     defaults = {"lead_time_std": float(lead_time_std)}
     if solve and target is not None:
@@ -290,10 +326,17 @@ def _assemble(df: pd.DataFrame, added: dict) -> pd.DataFrame:
     return result
 
 
-def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None, history: pd.DataFrame | None = None,
-             history_options: Mapping[str, str] | None = None, policy: str = "sQ",
-             review_period: float = 1.0) -> pd.DataFrame:
+def evaluate(
+    df: pd.DataFrame,
+    *,
+    distribution: str = "normal",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+    history: pd.DataFrame | None = None,
+    history_options: Mapping[str, str] | None = None,
+    policy: str = "sQ",
+    review_period: float = 1.0,
+) -> pd.DataFrame:
     """Every service level of each SKU's inventory policy at its given reorder point.
 
     Parameters
@@ -355,16 +398,34 @@ def evaluate(df: pd.DataFrame, *, distribution: str = "normal", lead_time_std: f
     >>> round(float(invsl.evaluate(df)["beta"].iloc[0]), 6)
     0.977332
     """
-    return _run(df, False, metric=None, target=None, distribution=distribution,
-                lead_time_std=lead_time_std, columns=columns, history=history,
-                history_options=history_options, policy=policy, review_period=review_period)
+    return _run(
+        df,
+        False,
+        metric=None,
+        target=None,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        columns=columns,
+        history=history,
+        history_options=history_options,
+        policy=policy,
+        review_period=review_period,
+    )
 
 
-def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95, *,
-             distribution: str = "normal", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None, history: pd.DataFrame | None = None,
-             history_options: Mapping[str, str] | None = None, policy: str = "sQ",
-             review_period: float = 1.0) -> pd.DataFrame:
+def optimize(
+    df: pd.DataFrame,
+    metric: str = "beta",
+    target: float | None = 0.95,
+    *,
+    distribution: str = "normal",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+    history: pd.DataFrame | None = None,
+    history_options: Mapping[str, str] | None = None,
+    policy: str = "sQ",
+    review_period: float = 1.0,
+) -> pd.DataFrame:
     """Reorder point of each SKU for a service target, and every service level at it.
 
     Parameters
@@ -399,6 +460,16 @@ def optimize(df: pd.DataFrame, metric: str = "beta", target: float | None = 0.95
     >>> float(invsl.optimize(df, metric="beta", target=0.95)["reorder_point"].iloc[0])
     10.0
     """
-    return _run(df, True, metric=metric, target=target, distribution=distribution,
-                lead_time_std=lead_time_std, columns=columns, history=history,
-                history_options=history_options, policy=policy, review_period=review_period)
+    return _run(
+        df,
+        True,
+        metric=metric,
+        target=target,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        columns=columns,
+        history=history,
+        history_options=history_options,
+        policy=policy,
+        review_period=review_period,
+    )

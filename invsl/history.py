@@ -153,9 +153,16 @@ def _moments(g: _Groups, ddof: float):
     return mean, var, k, size_mean, size_var
 
 
-def fit_demand(history: pd.DataFrame, sku: str = "sku", period: str = "period",
-               demand: str = "demand", *, missing: str = "zero", ddof: float = 1,
-               normal_from: float = NORMAL_FROM) -> pd.DataFrame:
+def fit_demand(
+    history: pd.DataFrame,
+    sku: str = "sku",
+    period: str = "period",
+    demand: str = "demand",
+    *,
+    missing: str = "zero",
+    ddof: float = 1,
+    normal_from: float = NORMAL_FROM,
+) -> pd.DataFrame:
     """Per-period demand parameters of each SKU from its demand history.
 
     Parameters
@@ -275,20 +282,23 @@ def fit_demand(history: pd.DataFrame, sku: str = "sku", period: str = "period",
     dist = np.where(bad, -1, dist)
 
     messages = np.array([FIT_STATUS[c][1] for c in sorted(FIT_STATUS)], dtype=object)
-    return pd.DataFrame({
-        sku: g.skus,
-        "demand_mean": mean,
-        "demand_std": std,
-        "zero_share": zero_share,
-        "mean_interval": adi,
-        "size_cv2": cv2,
-        "demand_class": pd.Categorical.from_codes(klass, categories=pd.Index(list(CLASSES))),
-        "periods": g.periods,
-        "integer_demand": g.integer,
-        "distribution": pd.Categorical.from_codes(dist, categories=pd.Index(list(SUGGESTIONS))),
-        "fit_status": pd.Categorical.from_codes(status, categories=pd.Index(list(FIT_NAMES))),
-        "fit_message": messages[status],
-    }, index=pd.RangeIndex(n))
+    return pd.DataFrame(
+        {
+            sku: g.skus,
+            "demand_mean": mean,
+            "demand_std": std,
+            "zero_share": zero_share,
+            "mean_interval": adi,
+            "size_cv2": cv2,
+            "demand_class": pd.Categorical.from_codes(klass, categories=pd.Index(list(CLASSES))),
+            "periods": g.periods,
+            "integer_demand": g.integer,
+            "distribution": pd.Categorical.from_codes(dist, categories=pd.Index(list(SUGGESTIONS))),
+            "fit_status": pd.Categorical.from_codes(status, categories=pd.Index(list(FIT_NAMES))),
+            "fit_message": messages[status],
+        },
+        index=pd.RangeIndex(n),
+    )
 
 
 __all__ = ["fit_demand", "ADI_CUTOFF", "CV2_CUTOFF", "CLASSES", "SUGGESTIONS"]

@@ -43,8 +43,10 @@ import pyarrow.parquet as pq
 
 #: file extension -> format (``.csv.gz`` and the like count as CSV)
 FORMATS = {
-    ".csv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
     ".xlsx": "xlsx",
 }
 
@@ -61,8 +63,27 @@ TEXT_COLUMNS = ("sku", "distribution", "metric")
 XLSX_MAX_ROWS = 1_048_575
 
 #: text read as an empty cell in a numeric column (pandas' default list)
-NA_TEXT = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-           "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+NA_TEXT = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
 
 #: a plain number once the thousands separators are removed and the decimal mark is '.'
 _FLOAT_RE = r"(?i)^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity|nan)$"
@@ -103,27 +124,35 @@ class TextFormat:
     encoding: str | None = None
 
     def __post_init__(self):
-        if len(self.sep) != 1 or self.sep in "\r\n\"":
-            raise ValueError(f"the separator must be one character other than a quote or a "
-                             f"line break, not {self.sep!r}")
+        if len(self.sep) != 1 or self.sep in '\r\n"':
+            raise ValueError(
+                f"the separator must be one character other than a quote or a "
+                f"line break, not {self.sep!r}"
+            )
         if self.decimal not in (".", ","):
             raise ValueError(f"the decimal mark must be '.' or ',', not {self.decimal!r}")
         if self.decimal == self.sep:
-            raise ValueError(f"the decimal mark and the separator are both {self.sep!r}; "
-                             "European exports use --sep ';' --decimal ','")
+            raise ValueError(
+                f"the decimal mark and the separator are both {self.sep!r}; "
+                "European exports use --sep ';' --decimal ','"
+            )
         if self.thousands is not None:
             if len(self.thousands) != 1 or self.thousands.isdigit() or self.thousands in "+-eE":
-                raise ValueError(f"the thousands separator must be one character such as "
-                                 f"'.', ',', ' ' or \"'\", not {self.thousands!r}")
+                raise ValueError(
+                    f"the thousands separator must be one character such as "
+                    f"'.', ',', ' ' or \"'\", not {self.thousands!r}"
+                )
             if self.thousands == self.decimal:
-                raise ValueError(f"the thousands separator and the decimal mark are both "
-                                 f"{self.decimal!r}")
+                raise ValueError(
+                    f"the thousands separator and the decimal mark are both {self.decimal!r}"
+                )
         if self.encoding is not None:
             try:
                 codecs.lookup(self.encoding)
             except LookupError:
-                raise ValueError(f"unknown encoding {self.encoding!r}; for example utf-8, "
-                                 "latin-1, cp1252") from None
+                raise ValueError(
+                    f"unknown encoding {self.encoding!r}; for example utf-8, latin-1, cp1252"
+                ) from None
 
 
 def table_format(path: str | os.PathLike) -> str:
@@ -169,6 +198,7 @@ def check_input(path: str | os.PathLike) -> Path:
 # ---------------------------------------------------------------------------------------------
 # encodings and numbers
 # ---------------------------------------------------------------------------------------------
+
 
 def detect_encoding(path: str | os.PathLike) -> str:
     """Encoding of a CSV file: the rule used when ``--encoding`` is not given.
@@ -245,8 +275,10 @@ def parse_numbers(array, text: TextFormat = TextFormat()) -> tuple[np.ndarray, n
         marks = [text.thousands] + (["\u00a0", "\u202f"] if text.thousands == " " else [])
         sep = "[" + "".join(re.escape(m) for m in marks) + "]"
         has = pc.match_substring_regex(s, sep)
-        grouped = (rf"^[+-]?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:{re.escape(text.decimal)}[0-9]*)?"
-                   r"(?:[eE][+-]?[0-9]+)?$")
+        grouped = (
+            rf"^[+-]?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:{re.escape(text.decimal)}[0-9]*)?"
+            r"(?:[eE][+-]?[0-9]+)?$"
+        )
         bad = pc.and_(has, pc.invert(pc.match_substring_regex(s, grouped)))
         s = pc.replace_substring_regex(s, sep, "")
     if text.decimal != ".":
@@ -274,6 +306,7 @@ def parse_numbers(array, text: TextFormat = TextFormat()) -> tuple[np.ndarray, n
 # ---------------------------------------------------------------------------------------------
 # readers
 # ---------------------------------------------------------------------------------------------
+
 
 class _NotUtf8(Exception):
     """A file read as UTF-8 has bytes that are not UTF-8 (auto-detection starts over)."""
@@ -342,13 +375,15 @@ class _ParquetReader(_Reader):
         # column chunks of every row group read so far (memory grows with the file); row
         # groups larger than a few chunks are read without pre-buffering
         metadata = self._file.metadata
-        largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)),
-                      default=0)
+        largest = max(
+            (metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)), default=0
+        )
         file = self._file if largest <= 4 * rows else pq.ParquetFile(self.path, pre_buffer=False)
         try:
             for group in range(metadata.num_row_groups):
-                for batch in file.iter_batches(batch_size=rows, row_groups=[group],
-                                               columns=self.names):
+                for batch in file.iter_batches(
+                    batch_size=rows, row_groups=[group], columns=self.names
+                ):
                     self._done += batch.num_rows
                     yield batch
         finally:
@@ -399,11 +434,14 @@ class _CsvReader(_Reader):
         parse = pcsv.ParseOptions(delimiter=self.text.sep, newlines_in_values=True)
         convert = pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names} if names else None,
-            strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
         )
         try:
-            return pcsv.open_csv(f, read_options=read, parse_options=parse,
-                                 convert_options=convert), f
+            return pcsv.open_csv(
+                f, read_options=read, parse_options=parse, convert_options=convert
+            ), f
         except (pa.ArrowInvalid, OSError) as exc:
             f.close()
             self._raw.close()
@@ -439,8 +477,11 @@ class _CsvReader(_Reader):
 
     def position(self):
         try:
-            return self._file.tell() if self._file is not None and not self._file.closed \
+            return (
+                self._file.tell()
+                if self._file is not None and not self._file.closed
                 else self.total
+            )
         except OSError:  # pragma: no cover - closed underneath
             return self.total
 
@@ -449,8 +490,10 @@ def _excel_column(values: pd.Series, text: TextFormat) -> pa.Array:
     """An Excel column as a typed array: numbers stay numbers; mixed columns become text."""
     cells = values.to_numpy(dtype=object)
     present = [v for v in cells if v is not None and not (isinstance(v, float) and np.isnan(v))]
-    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-           for v in present):
+    if all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in present
+    ):
         if present and all(isinstance(v, (int, np.integer)) for v in present):
             return pa.array(cells, type=pa.int64(), from_pandas=True)
         return pa.array(cells, type=pa.float64(), from_pandas=True)
@@ -476,8 +519,11 @@ class _ExcelReader(_Reader):
             raise TableError(f"{path}: not a readable .xlsx file: {_first_line(exc)}") from None
         df.columns = [str(c) for c in df.columns]
         self.names = list(df.columns)
-        self._table = pa.table({n: _excel_column(df[n], text) for n in self.names}) \
-            if self.names else pa.table({})
+        self._table = (
+            pa.table({n: _excel_column(df[n], text) for n in self.names})
+            if self.names
+            else pa.table({})
+        )
         self.schema = self._table.schema
         self.total = self._table.num_rows
         self._done = 0
@@ -496,12 +542,14 @@ def _need_openpyxl():
     try:
         import openpyxl  # noqa: F401
     except ImportError:
-        raise TableError(".xlsx files need the openpyxl package: pip install 'invsl[excel]'") \
-            from None
+        raise TableError(
+            ".xlsx files need the openpyxl package: pip install 'invsl[excel]'"
+        ) from None
 
 
-def open_table(path: str | os.PathLike, text: TextFormat = TextFormat(),
-               encoding: str | None = None) -> _Reader:
+def open_table(
+    path: str | os.PathLike, text: TextFormat = TextFormat(), encoding: str | None = None
+) -> _Reader:
     """A chunked reader of a CSV, Parquet or .xlsx file (TableError when it cannot be read)."""
     path = check_input(path)
     fmt = table_format(path)
@@ -519,6 +567,7 @@ def open_table(path: str | os.PathLike, text: TextFormat = TextFormat(),
 # ---------------------------------------------------------------------------------------------
 # writers
 # ---------------------------------------------------------------------------------------------
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -545,12 +594,12 @@ class AtomicWriter:
         if self.path.is_dir():
             raise TableError(f"{self.path}: is a directory; give a file name for the output")
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                       dir=directory)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
             os.close(fd)
         except OSError as exc:
-            raise TableError(f"{self.path}: cannot write in the folder {directory}: "
-                             f"{_os_reason(exc)}") from None
+            raise TableError(
+                f"{self.path}: cannot write in the folder {directory}: {_os_reason(exc)}"
+            ) from None
         self.tmp = Path(tmp)
         self.schema = schema
         self.rows = 0
@@ -561,30 +610,41 @@ class AtomicWriter:
             if self.format == "parquet":
                 # dictionary pages only for text columns: trying them on float columns of
                 # unique values costs a third of the write time for nothing
-                text = [f.name for f in schema if pa.types.is_dictionary(f.type)
-                        or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-                self._writer = pq.ParquetWriter(self.tmp, schema, compression="snappy",
-                                                use_dictionary=text)
+                text = [
+                    f.name
+                    for f in schema
+                    if pa.types.is_dictionary(f.type)
+                    or pa.types.is_string(f.type)
+                    or pa.types.is_large_string(f.type)
+                ]
+                self._writer = pq.ParquetWriter(
+                    self.tmp, schema, compression="snappy", use_dictionary=text
+                )
             elif self.format == "csv":
                 codec = _compression(self.path)
-                sink = pa.output_stream(str(self.tmp), compression=codec) if codec \
-                    else str(self.tmp)
+                sink = (
+                    pa.output_stream(str(self.tmp), compression=codec) if codec else str(self.tmp)
+                )
                 self._sink = sink if codec else None
                 self._writer = pcsv.CSVWriter(
-                    sink, self._csv_schema(schema),
-                    write_options=pcsv.WriteOptions(delimiter=text.sep, quoting_style="needed"))
+                    sink,
+                    self._csv_schema(schema),
+                    write_options=pcsv.WriteOptions(delimiter=text.sep, quoting_style="needed"),
+                )
         except BaseException as exc:
             self.abort()
             if isinstance(exc, OSError):
-                raise TableError(f"{self.path}: cannot write the output: "
-                                 f"{_os_reason(exc)}") from None
+                raise TableError(
+                    f"{self.path}: cannot write the output: {_os_reason(exc)}"
+                ) from None
             raise
 
     def _csv_schema(self, schema):
         if self.text.decimal == ".":
             return schema
-        return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_floating(f.type) else f
-                          for f in schema])
+        return pa.schema(
+            [pa.field(f.name, pa.string()) if pa.types.is_floating(f.type) else f for f in schema]
+        )
 
     def _csv_table(self, table: pa.Table) -> pa.Table:
         if self.text.decimal == ".":
@@ -606,8 +666,10 @@ class AtomicWriter:
                 self._writer.write_table(self._csv_table(table))
             else:
                 if self.rows + table.num_rows > XLSX_MAX_ROWS:
-                    raise TableError(f"{self.path}: more than {XLSX_MAX_ROWS:,} rows do not fit "
-                                     "in an .xlsx sheet; write .csv or .parquet")
+                    raise TableError(
+                        f"{self.path}: more than {XLSX_MAX_ROWS:,} rows do not fit "
+                        "in an .xlsx sheet; write .csv or .parquet"
+                    )
                 self._parts.append(table)
         except TableError:
             self.abort()
@@ -634,8 +696,9 @@ class AtomicWriter:
         except BaseException as exc:
             self.abort()
             if isinstance(exc, OSError):
-                raise TableError(f"{self.path}: cannot write the output: "
-                                 f"{_os_reason(exc)}") from None
+                raise TableError(
+                    f"{self.path}: cannot write the output: {_os_reason(exc)}"
+                ) from None
             raise
 
     def abort(self) -> None:
@@ -665,6 +728,7 @@ class AtomicWriter:
 # the chunked pipeline of the command line
 # ---------------------------------------------------------------------------------------------
 
+
 #: float64 result columns, dictionary-encoded columns (name -> categories), text column
 def _output_fields():
     from invsl import batch, frame
@@ -682,8 +746,10 @@ def _categories():
     from invsl import frame
     from invsl._status import NAMES
 
-    return {"lead_time_distribution": pa.array(frame._KIND_CATEGORIES, pa.string()),
-            "status": pa.array(list(NAMES), pa.string())}
+    return {
+        "lead_time_distribution": pa.array(frame._KIND_CATEGORIES, pa.string()),
+        "status": pa.array(list(NAMES), pa.string()),
+    }
 
 
 @dataclasses.dataclass
@@ -723,22 +789,28 @@ def read_column_map(path: str | os.PathLike) -> dict[str, str]:
     except tomllib.TOMLDecodeError as exc:
         raise TableError(f"{path}: not valid TOML: {_first_line(exc)}") from None
     except OSError as exc:
-        raise TableError(f"{path}: cannot read the column-mapping file: {_os_reason(exc)}") \
-            from None
+        raise TableError(
+            f"{path}: cannot read the column-mapping file: {_os_reason(exc)}"
+        ) from None
     table = data.get("columns")
     extra = sorted(set(data) - {"columns"})
     if not isinstance(table, dict) or extra:
-        raise TableError(f"{path}: expected one [columns] table of lines like "
-                         f'demand_mean = "AVG_SALES"' + (f"; found {extra}" if extra else ""))
+        raise TableError(
+            f"{path}: expected one [columns] table of lines like "
+            f'demand_mean = "AVG_SALES"' + (f"; found {extra}" if extra else "")
+        )
     known = ["sku", *frame.INPUT_COLUMNS, *frame.OUTPUT_COLUMNS]
     unknown = sorted(set(table) - set(known))
     if unknown:
-        raise TableError(f"{path}: unknown invsl column names {unknown}; the names are "
-                         f"{', '.join(dict.fromkeys(known))}")
+        raise TableError(
+            f"{path}: unknown invsl column names {unknown}; the names are "
+            f"{', '.join(dict.fromkeys(known))}"
+        )
     for key, value in table.items():
         if not isinstance(value, str) or not value:
-            raise TableError(f"{path}: {key} must map to a column name in quotes, "
-                             f'e.g. {key} = "YOUR_NAME"')
+            raise TableError(
+                f'{path}: {key} must map to a column name in quotes, e.g. {key} = "YOUR_NAME"'
+            )
     seen: dict[str, str] = {}
     for key, value in table.items():
         if value in seen:
@@ -756,11 +828,12 @@ def _output_plan(kind: str, names: list[str], found: dict[str, str], mapping: Ma
         target = mapping.get(name, name)
         if kind == "evaluate" and name == "reorder_point" and found.get(name) == target:
             continue  # evaluate passes the input reorder point through
-        if target in found.values() and not (name == "reorder_point"
-                                                and found.get(name) == target):
+        if target in found.values() and not (name == "reorder_point" and found.get(name) == target):
             canonical = next(k for k, v in found.items() if v == target)
-            raise TableError(f"the output column {name} would overwrite the input column "
-                             f"{target!r} ({canonical}); map it to another name")
+            raise TableError(
+                f"the output column {name} would overwrite the input column "
+                f"{target!r} ({canonical}); map it to another name"
+            )
         targets[name] = target
     order = list(names)
     for name, target in targets.items():
@@ -769,9 +842,17 @@ def _output_plan(kind: str, names: list[str], found: dict[str, str], mapping: Ma
     return targets, order
 
 
-def run_file(kind: str, input_path, output_path, *, options: Mapping | None = None,
-             text: TextFormat = TextFormat(), columns: Mapping[str, str] | None = None,
-             chunk_rows: int = CHUNK_ROWS, progress: bool = False) -> Summary:
+def run_file(
+    kind: str,
+    input_path,
+    output_path,
+    *,
+    options: Mapping | None = None,
+    text: TextFormat = TextFormat(),
+    columns: Mapping[str, str] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: bool = False,
+) -> Summary:
     """Run ``optimize`` or ``evaluate`` over a file, chunk by chunk, into an output file.
 
     Parameters
@@ -808,8 +889,17 @@ def run_file(kind: str, input_path, output_path, *, options: Mapping | None = No
     encoding = None
     while True:
         try:
-            return _run_file(kind, input_path, output_path, dict(options or {}), text,
-                             dict(columns or {}), int(chunk_rows), progress, encoding)
+            return _run_file(
+                kind,
+                input_path,
+                output_path,
+                dict(options or {}),
+                text,
+                dict(columns or {}),
+                int(chunk_rows),
+                progress,
+                encoding,
+            )
         except _NotUtf8:
             encoding = "latin-1"  # the documented fall-back: start over
 
@@ -821,27 +911,41 @@ class _Plan:
     input chunk into an output chunk of that schema and the status code of each row.
     """
 
-    def __init__(self, kind: str, schema: pa.Schema, mapping: Mapping[str, str],
-                 options: Mapping, text: TextFormat):
+    def __init__(
+        self,
+        kind: str,
+        schema: pa.Schema,
+        mapping: Mapping[str, str],
+        options: Mapping,
+        text: TextFormat,
+    ):
         from invsl import frame
 
         self.solve = kind == "optimize"
         self.function = frame.optimize if self.solve else frame.evaluate
         self.options, self.text = dict(options), text
         self.names = names = list(schema.names)
-        required = [n for n, (ev, op, _) in frame.INPUT_COLUMNS.items()
-                    if (op if self.solve else ev)]
-        frame_map = {k: v for k, v in mapping.items()
-                     if k in frame.INPUT_COLUMNS and (v in names or k in required)}
+        required = [
+            n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if self.solve else ev)
+        ]
+        frame_map = {
+            k: v
+            for k, v in mapping.items()
+            if k in frame.INPUT_COLUMNS and (v in names or k in required)
+        }
         try:
             found = frame._resolve_columns(pd.DataFrame(columns=names), frame_map, required)
         except frame.InputError as exc:
-            message = re.sub(r"or from Python map it with columns=\{'(\w+)': 'your_name'\}",
-                             r'or map it in a --columns file: \1 = "YOUR_NAME"', str(exc))
+            message = re.sub(
+                r"or from Python map it with columns=\{'(\w+)': 'your_name'\}",
+                r'or map it in a --columns file: \1 = "YOUR_NAME"',
+                str(exc),
+            )
             raise frame.InputError(message) from None
         #: canonical names of the numeric inputs, in invsl.frame's order, and column -> name
-        self.numeric = [n for n in (*NUMERIC_INPUTS, "target" if self.solve else "reorder_point")
-                        if n in found]
+        self.numeric = [
+            n for n in (*NUMERIC_INPUTS, "target" if self.solve else "reorder_point") if n in found
+        ]
         self.numeric_cols = {found[n]: n for n in self.numeric}
         #: the other input columns invsl.frame reads (distribution, metric, and any column a
         #: later version adds to frame.INPUT_COLUMNS): handed over as text or numbers, for
@@ -887,12 +991,15 @@ class _Plan:
                     column = pa.array(values, type=pa.float64(), from_pandas=True)
                 frame_input[name] = values
             elif name in self.other_inputs:
-                frame_input[name] = (pc.cast(column, pa.float64()).to_numpy()
-                                     if _is_number(column.type)
-                                     else _as_text(column).to_numpy(zero_copy_only=False))
+                frame_input[name] = (
+                    pc.cast(column, pa.float64()).to_numpy()
+                    if _is_number(column.type)
+                    else _as_text(column).to_numpy(zero_copy_only=False)
+                )
             columns[name] = column
-        result = self.function(pd.DataFrame(frame_input, copy=False),
-                               columns=self.frame_columns, **self.options)
+        result = self.function(
+            pd.DataFrame(frame_input, copy=False), columns=self.frame_columns, **self.options
+        )
         status = result["status"].cat.codes.to_numpy().copy()
         message = None
         text_rows = np.zeros(n, dtype=bool)
@@ -910,12 +1017,14 @@ class _Plan:
             status[text_rows] = NOT_A_NUMBER
         for name, target in self.targets.items():
             if name == "status":
-                array = pa.DictionaryArray.from_arrays(pa.array(status, pa.int8()),
-                                                       self.categories[name])
+                array = pa.DictionaryArray.from_arrays(
+                    pa.array(status, pa.int8()), self.categories[name]
+                )
             elif name == "lead_time_distribution":
                 codes = np.where(text_rows, -1, result[name].cat.codes.to_numpy())
                 array = pa.DictionaryArray.from_arrays(
-                    pa.array(codes, pa.int8(), mask=codes < 0), self.categories[name])
+                    pa.array(codes, pa.int8(), mask=codes < 0), self.categories[name]
+                )
             elif name == "message":
                 if message is None and not status.any():
                     array = pa.repeat("", n).cast(pa.string())
@@ -936,8 +1045,9 @@ def _is_number(dtype: pa.DataType) -> bool:
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
 
 
-def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows, progress,
-              encoding):
+def _run_file(
+    kind, input_path, output_path, options, text, mapping, chunk_rows, progress, encoding
+):
     from invsl._status import NAMES
 
     reader = open_table(input_path, text, encoding)
@@ -948,8 +1058,14 @@ def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows,
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=reader.total, unit="B" if reader.unit == "bytes" else " rows",
-                       unit_scale=True, file=sys.stderr, desc=kind, dynamic_ncols=True)
+            bar = tqdm(
+                total=reader.total,
+                unit="B" if reader.unit == "bytes" else " rows",
+                unit_scale=True,
+                file=sys.stderr,
+                desc=kind,
+                dynamic_ncols=True,
+            )
         # one chunk is written (in a thread: pyarrow releases the GIL) while the next one is
         # computed, so at most two chunks are in memory. The pool is left first: a failed
         # run waits for the write in flight, then the writer deletes its temporary file.
@@ -971,8 +1087,9 @@ def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows,
             if pending is not None:
                 pending.result()
             writer.commit()
-        return Summary(rows=writer.rows,
-                       status_counts={NAMES[i]: int(c) for i, c in enumerate(counts) if c})
+        return Summary(
+            rows=writer.rows, status_counts={NAMES[i]: int(c) for i, c in enumerate(counts) if c}
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -982,6 +1099,7 @@ def _run_file(kind, input_path, output_path, options, text, mapping, chunk_rows,
 # ---------------------------------------------------------------------------------------------
 # whole tables (small files, Python use)
 # ---------------------------------------------------------------------------------------------
+
 
 def read_table(path: str | os.PathLike, text: TextFormat = TextFormat()) -> pd.DataFrame:
     """Read a whole CSV, Parquet or .xlsx table; ``sku``, ``distribution``, ``metric`` as text.
@@ -995,12 +1113,18 @@ def read_table(path: str | os.PathLike, text: TextFormat = TextFormat()) -> pd.D
             return pd.read_parquet(path)
         if fmt == "xlsx":
             _need_openpyxl()
-            return pd.read_excel(path, dtype={name: str for name in TEXT_COLUMNS},
-                                 engine="openpyxl")
-        return pd.read_csv(path, dtype={name: str for name in TEXT_COLUMNS},
-                           sep=text.sep, decimal=text.decimal, thousands=text.thousands,
-                           encoding=text.encoding or detect_encoding(path),
-                           keep_default_na=True)
+            return pd.read_excel(
+                path, dtype={name: str for name in TEXT_COLUMNS}, engine="openpyxl"
+            )
+        return pd.read_csv(
+            path,
+            dtype={name: str for name in TEXT_COLUMNS},
+            sep=text.sep,
+            decimal=text.decimal,
+            thousands=text.thousands,
+            encoding=text.encoding or detect_encoding(path),
+            keep_default_na=True,
+        )
     except pd.errors.EmptyDataError:
         raise TableError(f"{path}: the file is empty (not even a header line)") from None
     except TableError:
@@ -1021,7 +1145,17 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, text: TextFormat = Te
 
 
 __all__ = [
-    "AtomicWriter", "CHUNK_ROWS", "Summary", "TableError", "TextFormat", "detect_encoding",
-    "open_table", "parse_numbers", "read_column_map", "read_table", "run_file", "table_format",
+    "AtomicWriter",
+    "CHUNK_ROWS",
+    "Summary",
+    "TableError",
+    "TextFormat",
+    "detect_encoding",
+    "open_table",
+    "parse_numbers",
+    "read_column_map",
+    "read_table",
+    "run_file",
+    "table_format",
     "write_table",
 ]

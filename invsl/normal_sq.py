@@ -101,8 +101,9 @@ def solve(metric, mean, sd, q, mu, target, tab, quantile):
 @scalar
 def solve_plain(metric, mean, sd, q, mu, target):
     """Only the reorder point, from the analytic start (used to build the start table)."""
-    return _solve(metric, mean, sd, q, mu, target,
-                  solvers._start(metric, mean, sd, q, mu, target))[0]
+    return _solve(metric, mean, sd, q, mu, target, solvers._start(metric, mean, sd, q, mu, target))[
+        0
+    ]
 
 
 @parallel_kernel

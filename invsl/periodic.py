@@ -151,23 +151,23 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
     for k in range(offsets.shape[0]):
         a = gap - offsets[k]
         den += probs[k] * dist.sf(kr, r1, r2, a)
-        num += probs[k] * pc.alpha_integral(0, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl,
-                                            top - offsets[k], a, 0.0)
+        num += probs[k] * pc.alpha_integral(
+            0, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, top - offsets[k], a, 0.0
+        )
     return min(max(num / den, 0.0), 1.0)
 
 
 @scalar
-def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p,
-          u0, uw):
+def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw):
     """One metric (ALPHA, BETA or GAMMA) of a periodic policy at x (S for RS, else s)."""
     if metric == ALPHA:
-        return _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p,
-                      u0, uw)
+        return _alpha(
+            policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
+        )
     nr = int(r)
     if metric == BETA:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        g_top, _ = level_sums(policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p,
-                              False)
+        g_top, _ = level_sums(policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False)
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
         g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False)
         return 1.0 - max(g_top - g_low, 0.0) / (r * mu)
@@ -180,8 +180,7 @@ def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_
 
 
 @scalar
-def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0,
-                uw):
+def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw):
     """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand) at x."""
     nr = int(r)
     backorders = 0.0
@@ -207,8 +206,7 @@ def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
         for k in range(pos_p.shape[0]):
             mean_y -= pos_p[k] * (k if integer else pos_w[k])
     on_hand = max(mean_y - mu * (lt + 0.5 * (r + 1.0)) + backorders, 0.0)
-    alpha = _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0,
-                   uw)
+    alpha = _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw)
     return alpha, beta, 1.0 - backorders / mu, min(max(ready, 0.0), 1.0), backorders, on_hand
 
 
@@ -235,7 +233,7 @@ def tables(dcode, mu, sigma, lt, lt_std, r):
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
         lo = los[j]
         tab[2 + j] = lo
-        pi_.fill_table(k, p1, p2, m, lo, tab[base + j * 4 * w:base + (j + 1) * 4 * w], w)
+        pi_.fill_table(k, p1, p2, m, lo, tab[base + j * 4 * w : base + (j + 1) * 4 * w], w)
     return tab
 
 
@@ -279,8 +277,9 @@ def _start(metric, policy, mean, sd, gap, target):
 
 
 @scalar
-def solve(metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap, pos_w,
-          pos_p, u0, uw):
+def solve(
+    metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0, uw
+):
     """x (S for RS, s otherwise) reaching the target: integer demand the smallest integer
     with metric >= target; continuous the root, to 1e-10 * max(1, sd(D(L + R))). NaN if the
     search fails."""
@@ -292,16 +291,38 @@ def solve(metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap,
     if integer:
         x = math.floor(x)
         step = math.ceil(step)
-    v = value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p,
-              u0, uw) - target
+    v = (
+        value(
+            metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
+        )
+        - target
+    )
     # bracket: lo infeasible (v < 0), hi feasible (v >= 0)
     if v >= 0.0:
         hi, fhi = x, v
         lo, flo = math.nan, math.nan
         for _ in range(80):
             x = hi - step
-            v = value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
-                      pos_p, u0, uw) - target
+            v = (
+                value(
+                    metric,
+                    policy,
+                    integer,
+                    dcode,
+                    mu,
+                    sigma,
+                    lt,
+                    lt_std,
+                    r,
+                    x,
+                    gap,
+                    pos_w,
+                    pos_p,
+                    u0,
+                    uw,
+                )
+                - target
+            )
             if v < 0.0:
                 lo, flo = x, v
                 break
@@ -312,8 +333,26 @@ def solve(metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap,
         hi, fhi = math.nan, math.nan
         for _ in range(80):
             x = lo + step
-            v = value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
-                      pos_p, u0, uw) - target
+            v = (
+                value(
+                    metric,
+                    policy,
+                    integer,
+                    dcode,
+                    mu,
+                    sigma,
+                    lt,
+                    lt_std,
+                    r,
+                    x,
+                    gap,
+                    pos_w,
+                    pos_p,
+                    u0,
+                    uw,
+                )
+                - target
+            )
             if v >= 0.0:
                 hi, fhi = x, v
                 break
@@ -333,8 +372,26 @@ def solve(metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap,
                 x = math.floor(lo + (hi - lo) * (-flo) / (fhi - flo))
                 x = min(max(x, lo + 1.0), hi - 1.0)
             width = hi - lo
-            v = value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
-                      pos_p, u0, uw) - target
+            v = (
+                value(
+                    metric,
+                    policy,
+                    integer,
+                    dcode,
+                    mu,
+                    sigma,
+                    lt,
+                    lt_std,
+                    r,
+                    x,
+                    gap,
+                    pos_w,
+                    pos_p,
+                    u0,
+                    uw,
+                )
+                - target
+            )
             if v >= 0.0:
                 hi, fhi = x, v
             else:
@@ -342,13 +399,51 @@ def solve(metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap,
             use_bisect = (hi - lo) > 0.5 * width
         return math.nan
     tol = _REL_TOL * max(1.0, sd)
-    return _brent(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p,
-                  u0, uw, lo, flo, hi, fhi, tol)
+    return _brent(
+        metric,
+        target,
+        policy,
+        dcode,
+        mu,
+        sigma,
+        lt,
+        lt_std,
+        r,
+        gap,
+        pos_w,
+        pos_p,
+        u0,
+        uw,
+        lo,
+        flo,
+        hi,
+        fhi,
+        tol,
+    )
 
 
 @scalar
-def _brent(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0,
-           uw, a, fa, b, fb, tol):
+def _brent(
+    metric,
+    target,
+    policy,
+    dcode,
+    mu,
+    sigma,
+    lt,
+    lt_std,
+    r,
+    gap,
+    pos_w,
+    pos_p,
+    u0,
+    uw,
+    a,
+    fa,
+    b,
+    fb,
+    tol,
+):
     """Brent's root finder on [a, b] with fa < 0 <= fb (continuous demand)."""
     c = a
     fc = fa
@@ -399,15 +494,34 @@ def _brent(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, 
             b += d
         else:
             b += tol1 if xm > 0.0 else -tol1
-        fb = value(metric, policy, False, dcode, mu, sigma, lt, lt_std, r, b, gap, pos_w, pos_p,
-                   u0, uw) - target
+        fb = (
+            value(
+                metric, policy, False, dcode, mu, sigma, lt, lt_std, r, b, gap, pos_w, pos_p, u0, uw
+            )
+            - target
+        )
     return math.nan
 
 
 @parallel_kernel
-def periodic_kernel(solve_, policy, distribution, metric, target, demand_mean, demand_std,
-                    lead_time, lead_time_std, review_period, order_quantity, reorder_point,
-                    order_up_to, status, out, kind_out):
+def periodic_kernel(
+    solve_,
+    policy,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    review_period,
+    order_quantity,
+    reorder_point,
+    order_up_to,
+    status,
+    out,
+    kind_out,
+):
     """Evaluate (solve_=False) or optimize (solve_=True) periodic-review rows.
 
     ``policy`` int8 (RS, RSS or RSQ; other rows are skipped), ``out`` is (9, n) float64 in
@@ -450,8 +564,23 @@ def periodic_kernel(solve_, policy, distribution, metric, target, demand_mean, d
                 continue
         pos_w, pos_p, u0, uw = context(pol, integer, dcode, mu, sigma, lt, lt_std, r, gap)
         if solve_:
-            x = solve(metric[i], target[i], pol, integer, dcode, mu, sigma, lt, lt_std, r, gap,
-                      pos_w, pos_p, u0, uw)
+            x = solve(
+                metric[i],
+                target[i],
+                pol,
+                integer,
+                dcode,
+                mu,
+                sigma,
+                lt,
+                lt_std,
+                r,
+                gap,
+                pos_w,
+                pos_p,
+                u0,
+                uw,
+            )
             if math.isnan(x):
                 status[i] = NO_CONVERGENCE
                 continue
@@ -459,8 +588,9 @@ def periodic_kernel(solve_, policy, distribution, metric, target, demand_mean, d
             x = order_up_to[i]
         else:
             x = reorder_point[i]
-        a, b, g, rr, eb, oh = all_metrics(pol, integer, dcode, mu, sigma, lt, lt_std, r, x, gap,
-                                          pos_w, pos_p, u0, uw)
+        a, b, g, rr, eb, oh = all_metrics(
+            pol, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
+        )
         if pol == RS:
             out[0, i] = math.nan
             out[1, i] = x - mean

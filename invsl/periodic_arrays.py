@@ -30,22 +30,54 @@ _COMMON_DOC = """
         n periods include a lead time)."""
 
 
-def _run(solve, policy, demand_mean, demand_std, lead_time, review_period, lead_time_std,
-         distribution, reorder_point=None, order_up_to=None, order_quantity=None, target=None,
-         metric="beta"):
+def _run(
+    solve,
+    policy,
+    demand_mean,
+    demand_std,
+    lead_time,
+    review_period,
+    lead_time_std,
+    distribution,
+    reorder_point=None,
+    order_up_to=None,
+    order_quantity=None,
+    target=None,
+    metric="beta",
+):
     arrays = np.broadcast_arrays(
         policy_codes(policy),
         distribution_codes(distribution),
         metric_codes(metric) if solve else np.asarray(0, dtype=np.int8),
-        *(np.asarray(np.nan if v is None else v, dtype=float) for v in (
-            demand_mean, demand_std, lead_time, lead_time_std, review_period, order_quantity,
-            reorder_point, order_up_to, target)),
+        *(
+            np.asarray(np.nan if v is None else v, dtype=float)
+            for v in (
+                demand_mean,
+                demand_std,
+                lead_time,
+                lead_time_std,
+                review_period,
+                order_quantity,
+                reorder_point,
+                order_up_to,
+                target,
+            )
+        ),
     )
     shape = arrays[0].shape
     flat = [np.array(a).ravel() for a in arrays]
     pcodes, dcodes, mcodes = (a.astype(np.int8) for a in flat[:3])
-    names = ("demand_mean", "demand_std", "lead_time", "lead_time_std", "review_period",
-             "order_quantity", "reorder_point", "order_up_to", "target")
+    names = (
+        "demand_mean",
+        "demand_std",
+        "lead_time",
+        "lead_time_std",
+        "review_period",
+        "order_quantity",
+        "reorder_point",
+        "order_up_to",
+        "target",
+    )
     numbers = dict(zip(names, flat[3:]))
     _, _, out, _ = periodic_frame.compute(solve, pcodes, dcodes, mcodes, numbers)
     return {name: out[i].reshape(shape) for i, name in enumerate(periodic.OUTPUTS)}
@@ -55,9 +87,18 @@ def _result(array):
     return array[()] if array.ndim == 0 else array
 
 
-def periodic_service_levels(policy, demand_mean, demand_std, lead_time, review_period=1,
-                            reorder_point=None, order_up_to=None, order_quantity=None,
-                            lead_time_std=0.0, distribution="normal"):
+def periodic_service_levels(
+    policy,
+    demand_mean,
+    demand_std,
+    lead_time,
+    review_period=1,
+    reorder_point=None,
+    order_up_to=None,
+    order_quantity=None,
+    lead_time_std=0.0,
+    distribution="normal",
+):
     """Every service level of a periodic-review policy with backorders.
 
     Parameters
@@ -102,15 +143,34 @@ def periodic_service_levels(policy, demand_mean, demand_std, lead_time, review_p
     >>> round(float(levels["beta"]), 4)
     0.7475
     """
-    out = _run(False, policy, demand_mean, demand_std, lead_time, review_period, lead_time_std,
-               distribution, reorder_point=reorder_point, order_up_to=order_up_to,
-               order_quantity=order_quantity)
+    out = _run(
+        False,
+        policy,
+        demand_mean,
+        demand_std,
+        lead_time,
+        review_period,
+        lead_time_std,
+        distribution,
+        reorder_point=reorder_point,
+        order_up_to=order_up_to,
+        order_quantity=order_quantity,
+    )
     return {name: _result(out[name]) for name in periodic.OUTPUTS[1:8]}
 
 
-def periodic_policy(target, policy, demand_mean, demand_std, lead_time, review_period=1,
-                    order_quantity=None, lead_time_std=0.0, distribution="normal",
-                    metric="beta"):
+def periodic_policy(
+    target,
+    policy,
+    demand_mean,
+    demand_std,
+    lead_time,
+    review_period=1,
+    order_quantity=None,
+    lead_time_std=0.0,
+    distribution="normal",
+    metric="beta",
+):
     """Reorder point and order-up-to level of a periodic-review policy that reach a target.
 
     Parameters
@@ -145,8 +205,19 @@ def periodic_policy(target, policy, demand_mean, demand_std, lead_time, review_p
     >>> round(float(s), 2)
     191.82
     """
-    out = _run(True, policy, demand_mean, demand_std, lead_time, review_period, lead_time_std,
-               distribution, order_quantity=order_quantity, target=target, metric=metric)
+    out = _run(
+        True,
+        policy,
+        demand_mean,
+        demand_std,
+        lead_time,
+        review_period,
+        lead_time_std,
+        distribution,
+        order_quantity=order_quantity,
+        target=target,
+        metric=metric,
+    )
     return _result(out["reorder_point"]), _result(out["order_up_to"])
 
 

@@ -87,8 +87,7 @@ def _row_policies(df, found, policy, n):
     return np.broadcast_to(policy_codes(raw, default=policy), (n,)).astype(np.int8)
 
 
-def run(df, solve, *, metric, target, distribution, lead_time_std, policy, review_period,
-        columns):
+def run(df, solve, *, metric, target, distribution, lead_time_std, policy, review_period, columns):
     """Evaluate or optimize a table with a policy per row (see the module docstring)."""
     from invsl import frame
 
@@ -101,8 +100,16 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
     numbers = {}
     text_mask = np.zeros(n, dtype=bool)
     text_field = np.full(n, "", dtype=object)
-    names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity",
-             "review_period", "target" if solve else "reorder_point", "order_up_to"]
+    names = [
+        "demand_mean",
+        "demand_std",
+        "lead_time",
+        "lead_time_std",
+        "order_quantity",
+        "review_period",
+        "target" if solve else "reorder_point",
+        "order_up_to",
+    ]
     for name in names:
         if name in raw:
             values, text = frame._numeric(raw[name])
@@ -120,14 +127,16 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
             values = np.full(n, np.nan)
         numbers[name] = values
     if solve and "target" in raw and target is not None:
-        numbers["target"] = np.where(np.isnan(numbers["target"]) & ~text_mask, float(target),
-                                     numbers["target"])
+        numbers["target"] = np.where(
+            np.isnan(numbers["target"]) & ~text_mask, float(target), numbers["target"]
+        )
     for name, default in (("lead_time_std", lead_time_std), ("review_period", review_period)):
         if name in raw:
             numbers[name] = np.where(np.isnan(numbers[name]), float(default), numbers[name])
 
-    dcodes = distribution_codes(raw["distribution"] if "distribution" in raw else distribution,
-                                default=distribution)
+    dcodes = distribution_codes(
+        raw["distribution"] if "distribution" in raw else distribution, default=distribution
+    )
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
     mcodes = np.zeros(n, np.int8)
     if solve:
@@ -135,7 +144,8 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
         mcodes = np.broadcast_to(mcodes, (n,)).astype(np.int8)
 
     status, field, out, kind = compute(
-        solve, pcodes, dcodes, mcodes, numbers, text_mask=text_mask, text_field=text_field)
+        solve, pcodes, dcodes, mcodes, numbers, text_mask=text_mask, text_field=text_field
+    )
 
     result = df.copy(deep=False)
     columns_out = {"reorder_point": out[0], "order_up_to": out[8]}
@@ -150,10 +160,10 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
         result[name] = values
     kind_codes = np.where(kind < 0, -1, frame._KIND_CODE[np.maximum(kind, 0)])
     result["lead_time_distribution"] = pd.Categorical.from_codes(
-        kind_codes, categories=frame._KIND_CATEGORIES)
+        kind_codes, categories=frame._KIND_CATEGORIES
+    )
     result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
-    result["message"] = pd.Series(frame._messages(status, field, raw), index=df.index,
-                                  dtype=object)
+    result["message"] = pd.Series(frame._messages(status, field, raw), index=df.index, dtype=object)
     return result
 
 
@@ -202,8 +212,7 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
     integer = (dcodes == dist.POISSON) | (dcodes == dist.NEGBIN)
     flag(uses_big_s & integer & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
     if not solve:
-        flag((pcodes == _RSS) & ~(big_s > numbers["reorder_point"]), BAD_ORDER_UP_TO,
-             "order_up_to")
+        flag((pcodes == _RSS) & ~(big_s > numbers["reorder_point"]), BAD_ORDER_UP_TO, "order_up_to")
     status[zero & (status == OK)] = ZERO_DEMAND
     if text_mask is not None:
         status[text_mask] = NOT_A_NUMBER
@@ -214,21 +223,39 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
     if sq_rows.any():
         sq_status = np.where(sq_rows, status, np.uint8(255)).astype(np.uint8)
         sq_out, sq_kind = batch.sq(
-            solve, dcodes, mcodes, numbers["target"] if solve else np.full(n, np.nan),
-            numbers["demand_mean"], numbers["demand_std"], numbers["lead_time"],
-            numbers["lead_time_std"], q_eff,
-            np.full(n, np.nan) if solve else s_eff, sq_status,
+            solve,
+            dcodes,
+            mcodes,
+            numbers["target"] if solve else np.full(n, np.nan),
+            numbers["demand_mean"],
+            numbers["demand_std"],
+            numbers["lead_time"],
+            numbers["lead_time_std"],
+            q_eff,
+            np.full(n, np.nan) if solve else s_eff,
+            sq_status,
         )
         out[:8, sq_rows] = sq_out[:, sq_rows]
         kind[sq_rows] = sq_kind[sq_rows]
         status[sq_rows] = sq_status[sq_rows]
     per_status = np.where(periodic_rows, status, np.uint8(255)).astype(np.uint8)
     periodic.periodic_kernel(
-        solve, pcodes, dcodes, mcodes, numbers["target"] if solve else np.full(n, np.nan),
-        numbers["demand_mean"], numbers["demand_std"], numbers["lead_time"],
-        numbers["lead_time_std"], rp, q_eff,
-        np.full(n, np.nan) if solve else s_eff, np.where(uses_big_s, big_s, np.nan),
-        per_status, out, kind,
+        solve,
+        pcodes,
+        dcodes,
+        mcodes,
+        numbers["target"] if solve else np.full(n, np.nan),
+        numbers["demand_mean"],
+        numbers["demand_std"],
+        numbers["lead_time"],
+        numbers["lead_time_std"],
+        rp,
+        q_eff,
+        np.full(n, np.nan) if solve else s_eff,
+        np.where(uses_big_s, big_s, np.nan),
+        per_status,
+        out,
+        kind,
     )
     status[periodic_rows] = per_status[periodic_rows]
     if solve:

@@ -321,9 +321,9 @@ TABLE_MAX = 400_000
 def fill_table(kind, p1, p2, mean, lo, block, width):
     """Fill one table block (4 * width numbers) of D from y = lo upward."""
     pmf_range(kind, p1, p2, mean, lo, block[0:width])
-    sf = block[width:2 * width]
-    g1 = block[2 * width:3 * width]
-    cdf = block[3 * width:4 * width]
+    sf = block[width : 2 * width]
+    g1 = block[2 * width : 3 * width]
+    cdf = block[3 * width : 4 * width]
     sf[width - 1] = 0.0
     g1[width - 1] = 0.0
     for i in range(width - 2, -1, -1):
@@ -347,8 +347,12 @@ def table_at(tab, j, mean, y):
         return 0.0, 0.0, 1.0, 0.0
     base = 2 + count + j * 4 * width
     ii = int(i)
-    return tab[base + width + ii], tab[base + 2 * width + ii], tab[base + 3 * width + ii], tab[
-        base + ii]
+    return (
+        tab[base + width + ii],
+        tab[base + 2 * width + ii],
+        tab[base + 3 * width + ii],
+        tab[base + ii],
+    )
 
 
 @scalar

@@ -29,9 +29,14 @@ def _pyplot():
     return plt
 
 
-def plot_exchange_curve(curve: pd.DataFrame, path: str | Path | None = None, *,
-                        objective: str = "fill_rate", title: str | None = None,
-                        ax=None):
+def plot_exchange_curve(
+    curve: pd.DataFrame,
+    path: str | Path | None = None,
+    *,
+    objective: str = "fill_rate",
+    title: str | None = None,
+    ax=None,
+):
     """Draw an exchange curve (from :func:`invsl.exchange_curve`) and optionally save it.
 
     Parameters
@@ -56,17 +61,28 @@ def plot_exchange_curve(curve: pd.DataFrame, path: str | Path | None = None, *,
         fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=120)
     else:
         fig = ax.figure
-    styles = {"uniform": dict(marker="o", linestyle="--", color="tab:gray"),
-              "optimised": dict(marker="s", linestyle="-", color="tab:blue")}
+    styles = {
+        "uniform": dict(marker="o", linestyle="--", color="tab:gray"),
+        "optimised": dict(marker="s", linestyle="-", color="tab:blue"),
+    }
     for name, part in curve.groupby("allocation", sort=False):
         part = part.sort_values("investment")
-        ax.plot(part["investment"], part["aggregate_service"],
-                label=f"{name} allocation", **styles.get(name, {}))
+        ax.plot(
+            part["investment"],
+            part["aggregate_service"],
+            label=f"{name} allocation",
+            **styles.get(name, {}),
+        )
         if name == "uniform":
             for _, row in part.iterrows():
-                ax.annotate(f"{row['target']:g}", (row["investment"], row["aggregate_service"]),
-                            textcoords="offset points", xytext=(4, -10), fontsize=7,
-                            color="tab:gray")
+                ax.annotate(
+                    f"{row['target']:g}",
+                    (row["investment"], row["aggregate_service"]),
+                    textcoords="offset points",
+                    xytext=(4, -10),
+                    fontsize=7,
+                    color="tab:gray",
+                )
     ax.set_xlabel("investment: value of stock [currency]")
     ax.set_ylabel(_LABELS.get(objective, "aggregate service"))
     ax.grid(True, alpha=0.3)

@@ -175,8 +175,17 @@ def empirical_length(period_length, lead_time):
 
 
 @parallel_kernel
-def empirical_kernel(period_values, period_start, period_length, lead_time, method,
-                     out_values, out_start, out_length, status):
+def empirical_kernel(
+    period_values,
+    period_start,
+    period_length,
+    lead_time,
+    method,
+    out_values,
+    out_start,
+    out_length,
+    status,
+):
     """Lead-time demand pmfs of whole-period lead times from per-period pmfs.
 
     ``lead_time`` is int64. ``method``: 0 automatic (direct up to FFT_FROM support points,
@@ -187,14 +196,14 @@ def empirical_kernel(period_values, period_start, period_length, lead_time, meth
     for i in prange(status.shape[0]):
         if status[i] != OK:
             continue
-        p = period_values[period_start[i]: period_start[i] + period_length[i]]
+        p = period_values[period_start[i] : period_start[i] + period_length[i]]
         size = empirical_length(period_length[i], lead_time[i])
         use_fft = method == 2 or (method == 0 and size > FFT_FROM)
         if use_fft and lead_time[i] > 1:
             r = convolve_power_fft(p, lead_time[i], size)
         else:
             r = convolve_power_direct(p, lead_time[i])
-        out_values[out_start[i]: out_start[i] + r.shape[0]] = r
+        out_values[out_start[i] : out_start[i] + r.shape[0]] = r
         out_length[i] = r.shape[0]
 
 
@@ -295,7 +304,7 @@ def compound_poisson_kernel(lam, q, values, start, status):
     for i in prange(status.shape[0]):
         if status[i] != OK:
             continue
-        _panjer(lam[i], q[i], values[start[i]:], True)
+        _panjer(lam[i], q[i], values[start[i] :], True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,8 +420,9 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu):
     alpha = _at(work_w, 0, size_w, mean_w, s)
     net = s + 0.5 * (q + 1.0) - mean
     if net >= 0.0:
-        backorders = max((_at(work, 2, size, mean, s + 1.0)
-                          - _at(work, 2, size, mean, s + q + 1.0)) / q, 0.0)
+        backorders = max(
+            (_at(work, 2, size, mean, s + 1.0) - _at(work, 2, size, mean, s + q + 1.0)) / q, 0.0
+        )
         on_hand = net + backorders
         ready = 1.0 - (_at(work, 1, size, mean, s) - _at(work, 1, size, mean, s + q)) / q
     else:
@@ -421,8 +431,7 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu):
         ready = (_at(work, 3, size, mean, s + q) - _at(work, 3, size, mean, s)) / q
     ready = min(max(ready, 0.0), 1.0)
     if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
-        beta = 1.0 - (_at(work_w, 1, size_w, mean_w, s)
-                      - _at(work_w, 1, size_w, mean_w, s + q)) / q
+        beta = 1.0 - (_at(work_w, 1, size_w, mean_w, s) - _at(work_w, 1, size_w, mean_w, s + q)) / q
     else:
         beta = (_at(work_w, 3, size_w, mean_w, s + q) - _at(work_w, 3, size_w, mean_w, s)) / q
     beta = min(max(beta, 0.0), 1.0)
@@ -455,8 +464,10 @@ def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
         lo = -q
     else:
         lo = math.floor(mean - 0.5 * (q + 1.0) - mu) - 1.0
-    if (_metric(work, size, work_w, size_w, metric, hi, q, mu) < target
-            or _metric(work, size, work_w, size_w, metric, lo, q, mu) >= target):
+    if (
+        _metric(work, size, work_w, size_w, metric, hi, q, mu) < target
+        or _metric(work, size, work_w, size_w, metric, lo, q, mu) >= target
+    ):
         return math.nan
     while hi - lo > 1.0:
         mid = math.floor(0.5 * (lo + hi))
@@ -468,8 +479,20 @@ def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
 
 
 @parallel_kernel
-def pmf_sq_kernel(solve, metric, target, values, start, length, size_ratio, demand_mean,
-                  order_quantity, reorder_point, status, out):
+def pmf_sq_kernel(
+    solve,
+    metric,
+    target,
+    values,
+    start,
+    length,
+    size_ratio,
+    demand_mean,
+    order_quantity,
+    reorder_point,
+    status,
+    out,
+):
     """Evaluate (solve=False) or optimize (solve=True) integer (s, Q) rows from pmfs.
 
     Row i's lead-time demand pmf is ``values[start[i] : start[i] + length[i]]``;
@@ -482,7 +505,7 @@ def pmf_sq_kernel(solve, metric, target, values, start, length, size_ratio, dema
         if status[i] != OK:
             continue
         size = length[i]
-        p = values[start[i]: start[i] + size]
+        p = values[start[i] : start[i] + size]
         work = np.empty((5, size + 1))
         _cumulative(p, work)
         work_w = work
@@ -527,8 +550,7 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
     return start
 
 
-def empirical_lead_time(period_values, period_start, period_length, lead_time, status,
-                        method=0):
+def empirical_lead_time(period_values, period_start, period_length, lead_time, status, method=0):
     """Lead-time pmfs (flat values, start, length) of whole-period lead times.
 
     ``status`` (uint8) is updated in place: rows whose exact support would exceed
@@ -542,9 +564,17 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
     start = offsets(room)
     values = np.zeros(int(start[-1]))
     length = np.zeros(len(room), dtype=np.int64)
-    empirical_kernel(np.ascontiguousarray(period_values, dtype=np.float64),
-                     np.asarray(period_start, dtype=np.int64), period_length, lead_time,
-                     int(method), values, start[:-1], length, status)
+    empirical_kernel(
+        np.ascontiguousarray(period_values, dtype=np.float64),
+        np.asarray(period_start, dtype=np.int64),
+        period_length,
+        lead_time,
+        int(method),
+        values,
+        start[:-1],
+        length,
+        status,
+    )
     return values, start[:-1], length
 
 

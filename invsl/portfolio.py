@@ -323,8 +323,22 @@ def _root_int(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
 
 
 def _prepare_kernel_py(
-    obj, inv, service, distribution, demand_mean, demand_std, lead_time, lead_time_std,
-    order_quantity, floor, ceiling, min_s, status, kind_out, par, bounds,
+    obj,
+    inv,
+    service,
+    distribution,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    floor,
+    ceiling,
+    min_s,
+    status,
+    kind_out,
+    par,
+    bounds,
 ):
     """Fit each SKU and find its search range, the mode of rho and the values at the floor.
 
@@ -395,8 +409,24 @@ def _prepare_kernel_py(
         bounds[5, i] = cost
 
 
-def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cache, s_out,
-                    score_out, cost_out, dcost_out):
+def _pass_kernel_py(
+    obj,
+    inv,
+    lam,
+    active,
+    kind,
+    par,
+    q,
+    w,
+    c,
+    bounds,
+    warm,
+    cache,
+    s_out,
+    score_out,
+    cost_out,
+    dcost_out,
+):
     """Each SKU's maximiser of w m(s) - lam K(s) over [s_lo, s_hi].
 
     rho is increasing up to s_mode and decreasing after it, so w m - lam K falls, rises,
@@ -433,32 +463,45 @@ def _pass_kernel_py(obj, inv, lam, active, kind, par, q, w, c, bounds, warm, cac
                 else:
                     lo = bounds[2, i]
                     hi = bounds[1, i]
-                    r = _root_int(obj, inv, k, p1, p2, mean, q[i], mu, w[i], c[i], lam,
-                                  lo, hi, warm[i])
-                    score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i],
-                                              c[i])
+                    r = _root_int(
+                        obj, inv, k, p1, p2, mean, q[i], mu, w[i], c[i], lam, lo, hi, warm[i]
+                    )
+                    score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
                     warm[i] = r
                     lam_min = 0.0
                     if r < hi:
                         lam_min = _rho_int(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
                     lam_max = math.inf
                     if r - 1.0 > lo:
-                        lam_max = _rho_int(obj, inv, k, p1, p2, mean, r - 1.0, q[i], mu, w[i],
-                                           c[i])
+                        lam_max = _rho_int(obj, inv, k, p1, p2, mean, r - 1.0, q[i], mu, w[i], c[i])
                     cache[0, i] = lam_min
                     cache[1, i] = lam_max
                     cache[2, i] = score
                     cache[3, i] = cost
                     cache[4, i] = r
             else:
-                r, dlog = _root_cont(obj, inv, k, p1, p2, mean, par[3, i], q[i], mu, w[i],
-                                     c[i], lam, bounds[2, i], bounds[1, i], warm[i])
+                r, dlog = _root_cont(
+                    obj,
+                    inv,
+                    k,
+                    p1,
+                    p2,
+                    mean,
+                    par[3, i],
+                    q[i],
+                    mu,
+                    w[i],
+                    c[i],
+                    lam,
+                    bounds[2, i],
+                    bounds[1, i],
+                    warm[i],
+                )
                 score = math.nan
                 cost = math.nan
                 if math.isfinite(r):
                     warm[i] = r
-                    score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i],
-                                              c[i])
+                    score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
             if math.isfinite(r) and score - lam * cost > score_lo - lam * cost_lo:
                 best_s = r
                 best_score = score
@@ -481,8 +524,9 @@ def _fixed_kernel_py(obj, inv, active, kind, par, q, w, c, s, score_out, cost_ou
     for i in prange(n):
         if not active[i]:
             continue
-        sc, co = _score_cost(obj, inv, kind[i], par[0, i], par[1, i], par[2, i], s[i], q[i],
-                             par[4, i], w[i], c[i])
+        sc, co = _score_cost(
+            obj, inv, kind[i], par[0, i], par[1, i], par[2, i], s[i], q[i], par[4, i], w[i], c[i]
+        )
         score_out[i] = sc
         cost_out[i] = co
 
@@ -563,18 +607,33 @@ class PortfolioResult:
 class _Prepared:
     """Validated, fitted arrays of a portfolio, reusable for several budgets or targets."""
 
-    def __init__(self, df, *, objective, investment, unit_cost, floor, ceiling, weight,
-                 min_reorder_point, distribution, lead_time_std, columns):
+    def __init__(
+        self,
+        df,
+        *,
+        objective,
+        investment,
+        unit_cost,
+        floor,
+        ceiling,
+        weight,
+        min_reorder_point,
+        distribution,
+        lead_time_std,
+        columns,
+    ):
         if not isinstance(df, pd.DataFrame):
             raise frame.InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         obj_name = str(objective).strip().lower()
         if obj_name not in OBJECTIVES:
             raise frame.InputError(
-                f"objective must be one of {sorted(set(OBJECTIVES))}, not {objective!r}")
+                f"objective must be one of {sorted(set(OBJECTIVES))}, not {objective!r}"
+            )
         inv_name = str(investment).strip().lower()
         if inv_name not in INVESTMENTS:
             raise frame.InputError(
-                f"investment must be 'safety_stock' or 'on_hand', not {investment!r}")
+                f"investment must be 'safety_stock' or 'on_hand', not {investment!r}"
+            )
         self.obj = OBJECTIVES[obj_name]
         self.inv = INVESTMENTS[inv_name]
         self.objective = ("fill_rate", "gamma", "backorder_value")[self.obj]
@@ -599,20 +658,22 @@ class _Prepared:
                 text_mask[:] |= text
             return values
 
-        for name in ["demand_mean", "demand_std", "lead_time", "lead_time_std",
-                     "order_quantity"]:
+        for name in ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]:
             if name in raw:
                 numbers[name] = numeric(name, raw[name])
             else:
                 numbers[name] = np.full(n, float(lead_time_std))
         if "lead_time_std" in raw:
-            numbers["lead_time_std"] = np.where(np.isnan(numbers["lead_time_std"]),
-                                                float(lead_time_std), numbers["lead_time_std"])
+            numbers["lead_time_std"] = np.where(
+                np.isnan(numbers["lead_time_std"]), float(lead_time_std), numbers["lead_time_std"]
+            )
         extra = {}
-        for name, spec, default in (("unit_cost", unit_cost, None),
-                                    ("service_floor", floor, 0.0),
-                                    ("service_ceiling", ceiling, 1.0),
-                                    ("weight", weight, None)):
+        for name, spec, default in (
+            ("unit_cost", unit_cost, None),
+            ("service_floor", floor, 0.0),
+            ("service_ceiling", ceiling, 1.0),
+            ("weight", weight, None),
+        ):
             if isinstance(spec, str):
                 if spec in df.columns:
                     raw[name] = df[spec]
@@ -624,7 +685,8 @@ class _Prepared:
                     raise frame.InputError(
                         f"missing column {spec!r} (the value of one unit of stock); add it, "
                         "name another column with unit_cost='your_column', or give one "
-                        "number for every SKU, e.g. unit_cost=1.0")
+                        "number for every SKU, e.g. unit_cost=1.0"
+                    )
                 elif spec == name:
                     extra[name] = None  # optional column under its default name: absent
                 else:
@@ -638,13 +700,17 @@ class _Prepared:
         if extra["service_ceiling"] is None:
             extra["service_ceiling"] = np.ones(n)
 
-        dcodes = distribution_codes(raw["distribution"] if "distribution" in raw else distribution,
-                                    default=distribution)
+        dcodes = distribution_codes(
+            raw["distribution"] if "distribution" in raw else distribution, default=distribution
+        )
         dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
         status, field = validate(
-            demand_mean=numbers["demand_mean"], demand_std=numbers["demand_std"],
-            lead_time=numbers["lead_time"], lead_time_std=numbers["lead_time_std"],
-            order_quantity=numbers["order_quantity"], distribution=dcodes,
+            demand_mean=numbers["demand_mean"],
+            demand_std=numbers["demand_std"],
+            lead_time=numbers["lead_time"],
+            lead_time_std=numbers["lead_time_std"],
+            order_quantity=numbers["order_quantity"],
+            distribution=dcodes,
         )
         status[text_mask] = NOT_A_NUMBER
         field[text_mask] = text_field[text_mask]
@@ -662,16 +728,29 @@ class _Prepared:
         flag(np.isinf(cost), NOT_FINITE, "unit_cost", "unit_cost must be a finite number")
         flag(cost <= 0, NEGATIVE, "unit_cost", "unit_cost must be > 0 [currency per unit]")
         lo, hi = extra["service_floor"], extra["service_ceiling"]
-        flag(~((lo >= 0) & (lo < 1)), BAD_TARGET, "service_floor",
-             "service_floor must lie in [0, 1)")
-        flag(~((hi > 0) & (hi <= 1)), BAD_TARGET, "service_ceiling",
-             "service_ceiling must lie in (0, 1]")
-        flag(lo > hi, BAD_TARGET, "service_ceiling",
-             "service_ceiling must not be below service_floor")
+        flag(
+            ~((lo >= 0) & (lo < 1)), BAD_TARGET, "service_floor", "service_floor must lie in [0, 1)"
+        )
+        flag(
+            ~((hi > 0) & (hi <= 1)),
+            BAD_TARGET,
+            "service_ceiling",
+            "service_ceiling must lie in (0, 1]",
+        )
+        flag(
+            lo > hi,
+            BAD_TARGET,
+            "service_ceiling",
+            "service_ceiling must not be below service_floor",
+        )
         if extra["weight"] is not None:
             wt = extra["weight"]
-            flag(~np.isfinite(wt) | (wt < 0), NEGATIVE, "weight",
-                 "weight must be a finite number >= 0")
+            flag(
+                ~np.isfinite(wt) | (wt < 0),
+                NEGATIVE,
+                "weight",
+                "weight must be a finite number >= 0",
+            )
         self.numbers = numbers
         self.dcodes = dcodes
         self.unit_cost = np.where(status == OK, cost, 1.0)
@@ -687,9 +766,23 @@ class _Prepared:
         par = np.full((5, n), np.nan)
         bounds = np.full((6, n), np.nan)
         _pick(n, _prepare_serial, _prepare_parallel)(
-            self.obj, self.inv, self.service, dcodes, numbers["demand_mean"],
-                        numbers["demand_std"], numbers["lead_time"], numbers["lead_time_std"],
-                        self.q, self.floor, self.ceiling, min_s, status, kind, par, bounds)
+            self.obj,
+            self.inv,
+            self.service,
+            dcodes,
+            numbers["demand_mean"],
+            numbers["demand_std"],
+            numbers["lead_time"],
+            numbers["lead_time_std"],
+            self.q,
+            self.floor,
+            self.ceiling,
+            min_s,
+            status,
+            kind,
+            par,
+            bounds,
+        )
         self.status = status
         self.cache = np.empty((5, n))
         self.cache[0] = math.inf
@@ -725,16 +818,41 @@ class _Prepared:
         cost = np.zeros(n)
         dcost = np.zeros(n)
         _pick(n, _pass_serial, _pass_parallel)(
-            self.obj, self.inv, lam, self.active, self.kind, self.par, self.q, self.w, self.c,
-            self.bounds, warm, self.cache, s, score, cost, dcost)
+            self.obj,
+            self.inv,
+            lam,
+            self.active,
+            self.kind,
+            self.par,
+            self.q,
+            self.w,
+            self.c,
+            self.bounds,
+            warm,
+            self.cache,
+            s,
+            score,
+            cost,
+            dcost,
+        )
         return s, score, cost, float(dcost.sum())
 
     def evaluate_at(self, s):
         score = np.zeros(self.n)
         cost = np.zeros(self.n)
         _pick(self.n, _fixed_serial, _fixed_parallel)(
-            self.obj, self.inv, self.active, self.kind, self.par, self.q, self.w,
-                      self.c, s, score, cost)
+            self.obj,
+            self.inv,
+            self.active,
+            self.kind,
+            self.par,
+            self.q,
+            self.w,
+            self.c,
+            s,
+            score,
+            cost,
+        )
         return score, cost
 
     def uniform(self, target):
@@ -744,9 +862,19 @@ class _Prepared:
         t = np.where(self.ceiling >= 1.0, np.minimum(t, np.nextafter(1.0, 0.0)), t)
         status = np.where(self.active, OK, 1).astype(np.uint8)
         n_ = self.numbers
-        out, kind = batch.sq(True, self.dcodes, np.full(n, self.service, np.int8), t,
-                             n_["demand_mean"], n_["demand_std"], n_["lead_time"],
-                             n_["lead_time_std"], self.q, np.full(n, np.nan), status)
+        out, kind = batch.sq(
+            True,
+            self.dcodes,
+            np.full(n, self.service, np.int8),
+            t,
+            n_["demand_mean"],
+            n_["demand_std"],
+            n_["lead_time"],
+            n_["lead_time_std"],
+            self.q,
+            np.full(n, np.nan),
+            status,
+        )
         s = np.where(self.active, out[0], np.nan)
         failed = self.active & (status != OK)
         return s, failed
@@ -771,8 +899,15 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         nonlocal passes
         passes += 1
         s, score, cost, dcost = prep.solve_at(lam, warm)
-        return dict(lam=lam, s=s, score=score, cost=cost, total_score=float(score.sum()),
-                    total_cost=float(cost.sum()), dcost=dcost)
+        return dict(
+            lam=lam,
+            s=s,
+            score=score,
+            cost=cost,
+            total_score=float(score.sum()),
+            total_cost=float(cost.sum()),
+            dcost=dcost,
+        )
 
     def feasible(sol):
         if budget_mode:
@@ -782,8 +917,12 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
     info = {"feasible": True, "binding": True, "message": ""}
     lo_s = np.where(active, prep.bounds[0], np.nan)
     base_score, base_cost = prep.w * prep.bounds[4], prep.c * prep.bounds[5]
-    base = dict(lam=math.inf, s=lo_s, score=np.where(active, base_score, 0.0),
-                cost=np.where(active, base_cost, 0.0))
+    base = dict(
+        lam=math.inf,
+        s=lo_s,
+        score=np.where(active, base_score, 0.0),
+        cost=np.where(active, base_cost, 0.0),
+    )
     base["total_score"] = float(base["score"].sum())
     base["total_cost"] = float(base["cost"].sum())
     if not active.any():
@@ -791,9 +930,13 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         return base, None, None, info, passes
     # a plan with every SKU at its floor: the least stock the portfolio can hold
     if budget_mode and base["total_cost"] > budget:
-        info.update(feasible=False, message=(
-            f"the budget {budget:.6g} is below the least investment {base['total_cost']:.6g} "
-            "(every SKU at its floor); every SKU is left at its floor"))
+        info.update(
+            feasible=False,
+            message=(
+                f"the budget {budget:.6g} is below the least investment {base['total_cost']:.6g} "
+                "(every SKU at its floor); every SKU is left at its floor"
+            ),
+        )
         return base, None, None, info, passes
     if not budget_mode and base["total_score"] >= target:
         info.update(binding=False, message="the floors alone reach the target")
@@ -830,13 +973,19 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
     if small is None:
         # even the smallest multiplier: the ceilings bind everywhere
         if budget_mode:
-            info.update(binding=False, message=(
-                "the budget is not binding: every SKU is at its ceiling"))
+            info.update(
+                binding=False, message=("the budget is not binding: every SKU is at its ceiling")
+            )
             return big, None, None, info, passes
-        info.update(feasible=False, message=(
-            f"the target {target:.6g} is out of reach: with every SKU at its ceiling the "
-            f"aggregate is {big['total_score']:.6g}"))
+        info.update(
+            feasible=False,
+            message=(
+                f"the target {target:.6g} is out of reach: with every SKU at its ceiling the "
+                f"aggregate is {big['total_score']:.6g}"
+            ),
+        )
         return big, None, None, info, passes
+
     # Illinois regula falsi on log(lambda) against the constraint's slack, with bisection
     # whenever it stalls; the slack is nearly smooth for large portfolios.
     def slack(sol):
@@ -1086,9 +1235,19 @@ def _frame(prep, s):
     status = prep.status.copy()
     evaluate_status = np.where(prep.active, OK, status).astype(np.uint8)
     n_ = prep.numbers
-    out, kind = batch.sq(False, prep.dcodes, np.zeros(n, np.int8), np.full(n, np.nan),
-                         n_["demand_mean"], n_["demand_std"], n_["lead_time"], n_["lead_time_std"],
-                         prep.q, np.where(prep.active, s, np.nan), evaluate_status)
+    out, kind = batch.sq(
+        False,
+        prep.dcodes,
+        np.zeros(n, np.int8),
+        np.full(n, np.nan),
+        n_["demand_mean"],
+        n_["demand_std"],
+        n_["lead_time"],
+        n_["lead_time_std"],
+        prep.q,
+        np.where(prep.active, s, np.nan),
+        evaluate_status,
+    )
     zero = status == ZERO_DEMAND
     out[0, zero] = 0.0
     out[1, zero] = 0.0
@@ -1099,9 +1258,11 @@ def _frame(prep, s):
     result["investment"] = np.where(prep.active, prep.c * invest, np.where(zero, 0.0, np.nan))
     kind_codes = np.where(kind < 0, -1, frame._KIND_CODE[np.maximum(kind, 0)])
     result["lead_time_distribution"] = pd.Categorical.from_codes(
-        kind_codes, categories=frame._KIND_CATEGORIES)
-    result["status"] = pd.Categorical.from_codes(status.astype(np.int16),
-                                                 categories=[STATUS[k][0] for k in sorted(STATUS)])
+        kind_codes, categories=frame._KIND_CATEGORIES
+    )
+    result["status"] = pd.Categorical.from_codes(
+        status.astype(np.int16), categories=[STATUS[k][0] for k in sorted(STATUS)]
+    )
     result["message"] = pd.Series(prep.message, index=prep.df.index, dtype=object)
     return result, out
 
@@ -1119,7 +1280,8 @@ def _run(prep, budget=None, aggregate_target=None):
         else:
             if not aggregate_target < 1.0 or not math.isfinite(aggregate_target):
                 raise frame.InputError(
-                    "aggregate_target must be below 1 (an aggregate service level, e.g. 0.95)")
+                    "aggregate_target must be below 1 (an aggregate service level, e.g. 0.95)"
+                )
             target_score = aggregate_target
     else:
         budget = float(budget)
@@ -1128,11 +1290,13 @@ def _run(prep, budget=None, aggregate_target=None):
     hint = _hint(prep, budget, target_score)
     lam0, hint_passes = hint if hint is not None else (None, 0)
     big, small, run, info, passes = _solve(prep, budget, target_score, lam0=lam0)
-    s, total_score, total_cost, gap, lam = _finish(prep, big, small, run, budget, target_score,
-                                                   info)
+    s, total_score, total_cost, gap, lam = _finish(
+        prep, big, small, run, budget, target_score, info
+    )
     if budget is not None and small is not None:
-        s, total_score, total_cost, gap, passes = _repair(prep, s, total_score, total_cost, gap,
-                                                          budget, info, passes, lam)
+        s, total_score, total_cost, gap, passes = _repair(
+            prep, s, total_score, total_cost, gap, budget, info, passes, lam
+        )
     result, out = _frame(prep, s)
     fill, gamma, backorder_value, ss_value, oh_value = _aggregates(prep, out)
     aggregate = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
@@ -1160,7 +1324,8 @@ def _run(prep, budget=None, aggregate_target=None):
         "gap_bound": gap,
         "gap_bound_text": (
             f"the true optimum is at most {gap_text} better (duality bound; at most one "
-            "SKU's next step)"),
+            "SKU's next step)"
+        ),
         "blocking_step": info["blocking_step"],
         "feasible": info["feasible"],
         "binding": info["binding"],
@@ -1172,13 +1337,22 @@ def _run(prep, budget=None, aggregate_target=None):
     return PortfolioResult(result, summary)
 
 
-def optimize_portfolio(df: pd.DataFrame, budget: float | None = None, *,
-                       aggregate_target: float | None = None, objective: str = "fill_rate",
-                       investment: str = "safety_stock", unit_cost="unit_cost",
-                       service_floor="service_floor", service_ceiling="service_ceiling",
-                       weight=None, min_reorder_point: float | None = 0.0,
-                       distribution: str = "normal", lead_time_std: float = 0.0,
-                       columns: Mapping[str, str] | None = None) -> PortfolioResult:
+def optimize_portfolio(
+    df: pd.DataFrame,
+    budget: float | None = None,
+    *,
+    aggregate_target: float | None = None,
+    objective: str = "fill_rate",
+    investment: str = "safety_stock",
+    unit_cost="unit_cost",
+    service_floor="service_floor",
+    service_ceiling="service_ceiling",
+    weight=None,
+    min_reorder_point: float | None = 0.0,
+    distribution: str = "normal",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+) -> PortfolioResult:
     """Reorder points of a whole (s, Q) portfolio: best aggregate service for a budget.
 
     Budget mode (``budget=``) maximises the aggregate service level subject to the value of
@@ -1269,8 +1443,17 @@ def optimize_portfolio(df: pd.DataFrame, budget: float | None = None, *,
     >>> res.summary["investment_used"] <= 100.0
     True
     """
-    prep = _Prepared(df, objective=objective, investment=investment, unit_cost=unit_cost,
-                     floor=service_floor, ceiling=service_ceiling, weight=weight,
-                     min_reorder_point=min_reorder_point, distribution=distribution,
-                     lead_time_std=lead_time_std, columns=columns)
+    prep = _Prepared(
+        df,
+        objective=objective,
+        investment=investment,
+        unit_cost=unit_cost,
+        floor=service_floor,
+        ceiling=service_ceiling,
+        weight=weight,
+        min_reorder_point=min_reorder_point,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        columns=columns,
+    )
     return _run(prep, budget=budget, aggregate_target=aggregate_target)

@@ -31,21 +31,32 @@ _FRACTION = "1"  # CF units of a dimensionless share
 
 #: data variable -> (units, long name, description); order of the kernel outputs first
 _VARIABLES = {
-    "reorder_point": ("units", "reorder point s",
-                      "inventory position at which an order of order_quantity is placed; "
-                      "continuous demand: the root of metric(s) = target, integer demand "
-                      "(poisson, negbin): the smallest whole s with metric(s) >= target"),
+    "reorder_point": (
+        "units",
+        "reorder point s",
+        "inventory position at which an order of order_quantity is placed; "
+        "continuous demand: the root of metric(s) = target, integer demand "
+        "(poisson, negbin): the smallest whole s with metric(s) >= target",
+    ),
     "safety_stock": ("units", "safety stock", "reorder_point - E[X], X lead-time demand"),
-    "alpha": (_FRACTION, "cycle service level",
-              "P(no stockout in a replenishment cycle) = F(s) = P(X <= s)"),
-    "beta": (_FRACTION, "fill rate",
-             "share of demand served at once from stock = 1 - (G1(s) - G1(s + Q)) / Q"),
-    "gamma": (_FRACTION, "gamma service level",
-              "1 - E[B] / demand_mean = 1 - mean waiting time of a demand unit [periods]; "
-              "depends on the period, may be negative"),
+    "alpha": (
+        _FRACTION,
+        "cycle service level",
+        "P(no stockout in a replenishment cycle) = F(s) = P(X <= s)",
+    ),
+    "beta": (
+        _FRACTION,
+        "fill rate",
+        "share of demand served at once from stock = 1 - (G1(s) - G1(s + Q)) / Q",
+    ),
+    "gamma": (
+        _FRACTION,
+        "gamma service level",
+        "1 - E[B] / demand_mean = 1 - mean waiting time of a demand unit [periods]; "
+        "depends on the period, may be negative",
+    ),
     "ready_rate": (_FRACTION, "ready rate", "share of time with net stock > 0"),
-    "expected_backorders": ("units", "expected backorders E[B]",
-                            "time-average backorder level"),
+    "expected_backorders": ("units", "expected backorders E[B]", "time-average backorder level"),
     "expected_on_hand": ("units", "expected on-hand stock", "time-average on-hand stock"),
 }
 
@@ -65,8 +76,9 @@ def _sweep(name: str, values):
         return None
     array = np.asarray(values)
     if array.ndim > 1:
-        raise ValueError(f"{name} must be a number or a 1-d list of numbers, got shape "
-                         f"{array.shape}")
+        raise ValueError(
+            f"{name} must be a number or a 1-d list of numbers, got shape {array.shape}"
+        )
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold numbers, got {array.dtype} values: {values!r}")
     array = array.astype(np.float64)
@@ -85,8 +97,7 @@ def _sku_coordinate(df: pd.DataFrame, sku_column: str | None) -> tuple[str, np.n
 
 
 def _flag_attrs(codes, names, what: str) -> dict:
-    return {"flag_values": np.asarray(codes), "flag_meanings": " ".join(names),
-            "long_name": what}
+    return {"flag_values": np.asarray(codes), "flag_meanings": " ".join(names), "long_name": what}
 
 
 def whole_order_quantity(order_quantity, factor, integer):
@@ -259,13 +270,16 @@ def sensitivity(
             values = np.full(n, _DEFAULT_TARGET)
         numbers[name] = values
     if "lead_time_std" in found:
-        numbers["lead_time_std"] = np.where(np.isnan(numbers["lead_time_std"]),
-                                            float(lead_time_std), numbers["lead_time_std"])
+        numbers["lead_time_std"] = np.where(
+            np.isnan(numbers["lead_time_std"]), float(lead_time_std), numbers["lead_time_std"]
+        )
     if sweeps["target"] is None and "target" in found:
-        numbers["target"] = np.where(np.isnan(numbers["target"]) & ~text, _DEFAULT_TARGET,
-                                     numbers["target"])
-    dcodes = distribution_codes(df[found["distribution"]] if "distribution" in found
-                                else distribution, default=distribution)
+        numbers["target"] = np.where(
+            np.isnan(numbers["target"]) & ~text, _DEFAULT_TARGET, numbers["target"]
+        )
+    dcodes = distribution_codes(
+        df[found["distribution"]] if "distribution" in found else distribution, default=distribution
+    )
     dcodes = np.ascontiguousarray(np.broadcast_to(dcodes, (n,)), dtype=np.int8)
     mcodes = metric_codes(df[found["metric"]] if "metric" in found else metric, default=metric)
     mcodes = np.ascontiguousarray(np.broadcast_to(mcodes, (n,)), dtype=np.int8)
@@ -274,8 +288,7 @@ def sensitivity(
     # the scenario grid, flattened in C order over the swept dimensions
     shape = tuple(sweeps[name].size for name in dims)
     full = [sweeps[name] if sweeps[name] is not None else np.array([np.nan]) for name in SWEEPS]
-    grid = [axis.ravel() for axis in np.meshgrid(*[np.atleast_1d(a) for a in full],
-                                                 indexing="ij")]
+    grid = [axis.ravel() for axis in np.meshgrid(*[np.atleast_1d(a) for a in full], indexing="ij")]
     g_target, g_qf, g_lf = grid
     cells_per_sku = g_target.size
 
@@ -301,8 +314,7 @@ def sensitivity(
             lead_time *= factor
             lt_std *= factor
         if sweeps["order_quantity_factor"] is not None:
-            order_quantity = whole_order_quantity(order_quantity, np.tile(g_qf, m),
-                                                  rows(integer))
+            order_quantity = whole_order_quantity(order_quantity, np.tile(g_qf, m), rows(integer))
         if sweeps["target"] is not None:
             cell_target = np.tile(g_target, m)
         else:
@@ -311,14 +323,28 @@ def sensitivity(
         metric_cell = rows(mcodes)
 
         status, _ = validate(
-            demand_mean=demand_mean, demand_std=demand_std, lead_time=lead_time,
-            lead_time_std=lt_std, order_quantity=order_quantity,
-            distribution=distribution_cell, metric=metric_cell, target=cell_target,
+            demand_mean=demand_mean,
+            demand_std=demand_std,
+            lead_time=lead_time,
+            lead_time_std=lt_std,
+            order_quantity=order_quantity,
+            distribution=distribution_cell,
+            metric=metric_cell,
+            target=cell_target,
         )
         status[rows(text)] = NOT_A_NUMBER
         out, kind = batch.sq(
-            True, distribution_cell, metric_cell, cell_target, demand_mean, demand_std,
-            lead_time, lt_std, order_quantity, np.full(m * cells_per_sku, np.nan), status,
+            True,
+            distribution_cell,
+            metric_cell,
+            cell_target,
+            demand_mean,
+            demand_std,
+            lead_time,
+            lt_std,
+            order_quantity,
+            np.full(m * cells_per_sku, np.nan),
+            status,
         )
         zero = status == ZERO_DEMAND
         out[0, zero] = 0.0
@@ -327,18 +353,22 @@ def sensitivity(
             result[name][start:stop] = out[i].reshape(m, cells_per_sku)
         status_all[start:stop] = status.reshape(m, cells_per_sku)
         kind_all[start:stop] = np.where(kind < 0, -1, _KIND_CODE[np.maximum(kind, 0)]).reshape(
-            m, cells_per_sku)
+            m, cells_per_sku
+        )
         del demand_mean, demand_std, lead_time, lt_std, order_quantity, cell_target, out, kind
 
     full_dims = ("sku", *dims)
     full_shape = (n, *shape)
     label, sku = _sku_coordinate(df, sku_column)
     coords: dict[str, tuple] = {"sku": ("sku", sku, {"long_name": f"SKU label ({label})"})}
-    units = {"target": (_FRACTION, f"service target ({metric} unless a metric column says "
-                                   "otherwise)"),
-             "order_quantity_factor": (_FRACTION, "factor on each SKU's order quantity"),
-             "lead_time_factor": (_FRACTION, "factor on each SKU's lead time and lead-time "
-                                             "standard deviation")}
+    units = {
+        "target": (_FRACTION, f"service target ({metric} unless a metric column says otherwise)"),
+        "order_quantity_factor": (_FRACTION, "factor on each SKU's order quantity"),
+        "lead_time_factor": (
+            _FRACTION,
+            "factor on each SKU's lead time and lead-time standard deviation",
+        ),
+    }
     for name in SWEEPS:
         if sweeps[name] is None:
             continue
@@ -351,48 +381,87 @@ def sensitivity(
     data = {}
     for name in batch.OUTPUTS:
         unit, long_name, description = _VARIABLES[name]
-        data[name] = (full_dims, result.pop(name).reshape(full_shape),
-                      {"units": unit, "long_name": long_name, "description": description})
+        data[name] = (
+            full_dims,
+            result.pop(name).reshape(full_shape),
+            {"units": unit, "long_name": long_name, "description": description},
+        )
     if unit_cost_column is not None and unit_cost_column in df.columns:
         unit_cost, _ = _numeric(df[unit_cost_column])
         value = data["safety_stock"][1] * unit_cost.reshape((n,) + (1,) * len(dims))
-        data["safety_stock_value"] = (full_dims, value, {
-            "units": "currency", "long_name": "value of the safety stock",
-            "description": f"safety_stock * {unit_cost_column} (currency of the unit cost; "
-                           "negative where the safety stock is negative)"})
-    data["status"] = (full_dims, status_all.reshape(full_shape), {
-        **_flag_attrs(np.arange(len(NAMES), dtype=np.uint8), NAMES, "row status"),
-        "description": "0 (ok) where computed; otherwise why the cell is NaN, as in the "
-                       "status column of invsl.optimize (docs/cli.md, Status codes)"})
-    data["lead_time_distribution"] = (full_dims, kind_all.reshape(full_shape), {
-        **_flag_attrs(np.arange(-1, len(_KIND_CATEGORIES), dtype=np.int8),
-                      ["not_fitted", *_KIND_CATEGORIES], "fitted lead-time demand distribution"),
-        "description": "model of the lead-time demand X actually used (poisson with a random "
-                       "lead time becomes negbin)"})
+        data["safety_stock_value"] = (
+            full_dims,
+            value,
+            {
+                "units": "currency",
+                "long_name": "value of the safety stock",
+                "description": f"safety_stock * {unit_cost_column} (currency of the unit cost; "
+                "negative where the safety stock is negative)",
+            },
+        )
+    data["status"] = (
+        full_dims,
+        status_all.reshape(full_shape),
+        {
+            **_flag_attrs(np.arange(len(NAMES), dtype=np.uint8), NAMES, "row status"),
+            "description": "0 (ok) where computed; otherwise why the cell is NaN, as in the "
+            "status column of invsl.optimize (docs/cli.md, Status codes)",
+        },
+    )
+    data["lead_time_distribution"] = (
+        full_dims,
+        kind_all.reshape(full_shape),
+        {
+            **_flag_attrs(
+                np.arange(-1, len(_KIND_CATEGORIES), dtype=np.int8),
+                ["not_fitted", *_KIND_CATEGORIES],
+                "fitted lead-time demand distribution",
+            ),
+            "description": "model of the lead-time demand X actually used (poisson with a random "
+            "lead time becomes negbin)",
+        },
+    )
     if sweeps["order_quantity_factor"] is not None:
         factor = sweeps["order_quantity_factor"]
         swept = factor.ndim == 1
-        used = whole_order_quantity(numbers["order_quantity"][:, None] if swept
-                                    else numbers["order_quantity"], factor,
-                                    integer[:, None] if swept else integer)
-        data["order_quantity"] = (("sku", "order_quantity_factor") if swept else ("sku",), used, {
-            "units": "units", "long_name": "order quantity Q used",
-            "description": "order_quantity * order_quantity_factor, whole for poisson/negbin "
-                           "rows with a whole order quantity"})
+        used = whole_order_quantity(
+            numbers["order_quantity"][:, None] if swept else numbers["order_quantity"],
+            factor,
+            integer[:, None] if swept else integer,
+        )
+        data["order_quantity"] = (
+            ("sku", "order_quantity_factor") if swept else ("sku",),
+            used,
+            {
+                "units": "units",
+                "long_name": "order quantity Q used",
+                "description": "order_quantity * order_quantity_factor, whole for poisson/negbin "
+                "rows with a whole order quantity",
+            },
+        )
     if sweeps["lead_time_factor"] is not None:
         factor = sweeps["lead_time_factor"]
         swept = factor.ndim == 1
         used = (numbers["lead_time"][:, None] if swept else numbers["lead_time"]) * factor
-        data["lead_time"] = (("sku", "lead_time_factor") if swept else ("sku",), used, {
-            "units": "periods", "long_name": "lead time L used",
-            "description": "lead_time * lead_time_factor"})
+        data["lead_time"] = (
+            ("sku", "lead_time_factor") if swept else ("sku",),
+            used,
+            {
+                "units": "periods",
+                "long_name": "lead time L used",
+                "description": "lead_time * lead_time_factor",
+            },
+        )
 
     attrs = {
         "title": "invsl what-if cube: continuous-review (s, Q) reorder points and service levels",
         "metric": f"{metric} (per row from the metric column)" if "metric" in found else metric,
         "policy": "continuous review (s, Q), backorders",
-        "distribution": (f"{distribution} (per row from the distribution column)"
-                         if "distribution" in found else distribution),
+        "distribution": (
+            f"{distribution} (per row from the distribution column)"
+            if "distribution" in found
+            else distribution
+        ),
         "conventions": _CONVENTIONS,
         "period": "the time unit of demand_mean, demand_std and lead_time",
         "source": f"invsl {__version__}, invsl.sensitivity",

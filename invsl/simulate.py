@@ -50,9 +50,20 @@ RSS = 2
 RSQ = 3
 POLICY_NAMES = ("sQ", "RS", "RsS", "RsQ")
 _POLICY_CODES = {name.lower(): code for code, name in enumerate(POLICY_NAMES)}
-_POLICY_CODES.update({"s,q": SQ, "(s,q)": SQ, "r,s": RS, "(r,s)": RS, "r,s,s": RSS,
-                      "(r,s,s)": RSS, "min/max": RSS, "minmax": RSS, "r,s,nq": RSQ,
-                      "(r,s,nq)": RSQ})
+_POLICY_CODES.update(
+    {
+        "s,q": SQ,
+        "(s,q)": SQ,
+        "r,s": RS,
+        "(r,s)": RS,
+        "r,s,s": RSS,
+        "(r,s,s)": RSS,
+        "min/max": RSS,
+        "minmax": RSS,
+        "r,s,nq": RSQ,
+        "(r,s,nq)": RSQ,
+    }
+)
 
 # per-period demand distributions of the simulator (the ``distribution`` column)
 NORMAL = 0
@@ -132,8 +143,9 @@ def _flush(acc, b, cycles, good, demand, short, back, onhand, ready, samples):
 
 
 @scalar
-def _periodic_row(state, spare, policy, dist, mu, sigma, lead, review, s, q, big_s, clip,
-                  warmup, periods, acc):
+def _periodic_row(
+    state, spare, policy, dist, mu, sigma, lead, review, s, q, big_s, clip, warmup, periods, acc
+):
     """Periodic review (RS, RsS, RsQ), period by period. Returns a status code.
 
     Timing (contract, "Periodic review"): at the start of period t the orders due arrive;
@@ -423,9 +435,26 @@ def _ratio(acc, num, den, t_quantile):
 
 
 @parallel_kernel
-def simulate_kernel(policy, dist, demand_mean, demand_std, lead_time, review_period,
-                    reorder_point, order_quantity, order_up_to, warmup, substeps, clip,
-                    periods, n_batches, seed, t_quantile, status, out):
+def simulate_kernel(
+    policy,
+    dist,
+    demand_mean,
+    demand_std,
+    lead_time,
+    review_period,
+    reorder_point,
+    order_quantity,
+    order_up_to,
+    warmup,
+    substeps,
+    clip,
+    periods,
+    n_batches,
+    seed,
+    t_quantile,
+    status,
+    out,
+):
     """Simulate every row whose status is OK; write metrics and half-widths into ``out``.
 
     ``out`` is (12, n): the six METRICS, then their half-widths. ``status`` is updated for
@@ -443,18 +472,53 @@ def simulate_kernel(policy, dist, demand_mean, demand_std, lead_time, review_per
         pol = policy[i]
         if pol == SQ:
             if dist[i] == POISSON or dist[i] == NEGBIN:
-                code = _sq_event_row(state, dist[i], mu, demand_std[i], lead_time[i],
-                                     reorder_point[i], order_quantity[i], warmup[i], periods,
-                                     substeps[i], acc)
+                code = _sq_event_row(
+                    state,
+                    dist[i],
+                    mu,
+                    demand_std[i],
+                    lead_time[i],
+                    reorder_point[i],
+                    order_quantity[i],
+                    warmup[i],
+                    periods,
+                    substeps[i],
+                    acc,
+                )
             else:
-                code = _sq_fluid_row(state, spare, dist[i], mu, demand_std[i], lead_time[i],
-                                     reorder_point[i], order_quantity[i], clip, warmup[i],
-                                     periods, substeps[i], acc)
+                code = _sq_fluid_row(
+                    state,
+                    spare,
+                    dist[i],
+                    mu,
+                    demand_std[i],
+                    lead_time[i],
+                    reorder_point[i],
+                    order_quantity[i],
+                    clip,
+                    warmup[i],
+                    periods,
+                    substeps[i],
+                    acc,
+                )
         else:
-            code = _periodic_row(state, spare, pol, dist[i], mu, demand_std[i],
-                                 int(lead_time[i]), review_period[i], reorder_point[i],
-                                 order_quantity[i], order_up_to[i], clip, warmup[i], periods,
-                                 acc)
+            code = _periodic_row(
+                state,
+                spare,
+                pol,
+                dist[i],
+                mu,
+                demand_std[i],
+                int(lead_time[i]),
+                review_period[i],
+                reorder_point[i],
+                order_quantity[i],
+                order_up_to[i],
+                clip,
+                warmup[i],
+                periods,
+                acc,
+            )
         if code != OK:
             status[i] = code
             continue
@@ -499,7 +563,8 @@ def _resolve_extra(df: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, st
         if name in columns:
             if columns[name] not in df.columns:
                 raise _frame.InputError(
-                    f"column {columns[name]!r} (given for {name}) is not in the input")
+                    f"column {columns[name]!r} (given for {name}) is not in the input"
+                )
             found[name] = columns[name]
             continue
         for candidate in (name, *aliases):
@@ -522,11 +587,21 @@ def _auto_substeps(lead_time: np.ndarray) -> np.ndarray:
     return m
 
 
-def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
-             warmup: int | None = None, n_batches: int = 20, substeps: int | None = None,
-             policy: str = "sQ", review_period: int = 1, distribution: str = "normal",
-             negative_demand: str = "return", lead_time_std: float = 0.0,
-             columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def simulate(
+    df: pd.DataFrame,
+    *,
+    periods: int = 20_000,
+    seed: int = 0,
+    warmup: int | None = None,
+    n_batches: int = 20,
+    substeps: int | None = None,
+    policy: str = "sQ",
+    review_period: int = 1,
+    distribution: str = "normal",
+    negative_demand: str = "return",
+    lead_time_std: float = 0.0,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Simulate each SKU's inventory policy and measure its service levels.
 
     Parameters
@@ -634,18 +709,30 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
     raw = {name: df[col] for name, col in found.items()}
 
     # per-row policy and distribution codes (empty cells take the defaults)
-    pcodes = _codes(raw["policy"] if "policy" in raw else policy, _POLICY_CODES,
-                    str(policy).lower())
+    pcodes = _codes(
+        raw["policy"] if "policy" in raw else policy, _POLICY_CODES, str(policy).lower()
+    )
     pcodes = np.broadcast_to(pcodes, (n,)).astype(np.int8)
-    dcodes = _codes(raw["distribution"] if "distribution" in raw else distribution,
-                    _DISTRIBUTION_CODES, distribution)
+    dcodes = _codes(
+        raw["distribution"] if "distribution" in raw else distribution,
+        _DISTRIBUTION_CODES,
+        distribution,
+    )
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
 
     numbers = {}
     text_mask = np.zeros(n, dtype=bool)
     text_field = np.full(n, "", dtype=object)
-    for name in ("demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity",
-                 "reorder_point", "order_up_to", "review_period"):
+    for name in (
+        "demand_mean",
+        "demand_std",
+        "lead_time",
+        "lead_time_std",
+        "order_quantity",
+        "reorder_point",
+        "order_up_to",
+        "review_period",
+    ):
         if name in raw:
             values, text = _frame._numeric(raw[name])
             if text is not None:
@@ -655,22 +742,28 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
         else:
             values = np.full(n, np.nan)
         numbers[name] = values
-    numbers["lead_time_std"] = np.where(np.isnan(numbers["lead_time_std"]), float(lead_time_std),
-                                        numbers["lead_time_std"])
-    numbers["review_period"] = np.where(np.isnan(numbers["review_period"]),
-                                        float(review_period), numbers["review_period"])
+    numbers["lead_time_std"] = np.where(
+        np.isnan(numbers["lead_time_std"]), float(lead_time_std), numbers["lead_time_std"]
+    )
+    numbers["review_period"] = np.where(
+        np.isnan(numbers["review_period"]), float(review_period), numbers["review_period"]
+    )
 
     # which columns each row needs
     uses_s = (pcodes == SQ) | (pcodes == RSS) | (pcodes == RSQ)
     uses_q = (pcodes == SQ) | (pcodes == RSQ)
     uses_big_s = (pcodes == RS) | (pcodes == RSS)
-    for name, needed in (("reorder_point", uses_s), ("order_quantity", uses_q),
-                         ("order_up_to", uses_big_s)):
+    for name, needed in (
+        ("reorder_point", uses_s),
+        ("order_quantity", uses_q),
+        ("order_up_to", uses_big_s),
+    ):
         if name not in raw and needed.any():
             kinds = sorted({POLICY_NAMES[c] for c in pcodes[needed]})
             raise _frame.InputError(
                 f"missing column {name}, needed by the {', '.join(kinds)} rows; "
-                f"from Python map it with columns={{'{name}': 'your_name'}}")
+                f"from Python map it with columns={{'{name}': 'your_name'}}"
+            )
 
     # core checks (shared with evaluate): fill the columns a row does not use with harmless
     # values so that they are not reported
@@ -701,13 +794,19 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
     flag(uses_big_s & np.isinf(big_s), NOT_FINITE, "order_up_to")
     flag(integer & uses_big_s & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
     flag((pcodes == RSS) & ~(big_s > numbers["reorder_point"]), BAD_ORDER_UP_TO, "order_up_to")
-    flag(periodic & ~((review >= 1) & (review == np.floor(review)) & np.isfinite(review)),
-         BAD_REVIEW_PERIOD, "review_period")
+    flag(
+        periodic & ~((review >= 1) & (review == np.floor(review)) & np.isfinite(review)),
+        BAD_REVIEW_PERIOD,
+        "review_period",
+    )
     lead = numbers["lead_time"]
     flag(periodic & (lead != np.floor(lead)), PERIODIC_LEAD_TIME, "lead_time")
     flag(numbers["lead_time_std"] > 0, RANDOM_LEAD_TIME, "lead_time_std")
-    flag((dcodes == NEGBIN) & ~(numbers["demand_std"] ** 2 > numbers["demand_mean"]),
-         NEGBIN_VARIANCE, "demand_std")
+    flag(
+        (dcodes == NEGBIN) & ~(numbers["demand_std"] ** 2 > numbers["demand_mean"]),
+        NEGBIN_VARIANCE,
+        "demand_std",
+    )
     # the policy decides which columns matter: an unknown policy is reported first
     bad_policy = pcodes < 0
     status[bad_policy] = UNKNOWN_POLICY
@@ -717,9 +816,11 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
     ok = status == OK
 
     # normal/gamma with sd 0 are deterministic
-    sim_dist = np.where((dcodes == NORMAL) | (dcodes == GAMMA),
-                        np.where(numbers["demand_std"] == 0, DETERMINISTIC, dcodes),
-                        dcodes).astype(np.int8)
+    sim_dist = np.where(
+        (dcodes == NORMAL) | (dcodes == GAMMA),
+        np.where(numbers["demand_std"] == 0, DETERMINISTIC, dcodes),
+        dcodes,
+    ).astype(np.int8)
     mu = numbers["demand_mean"]
     review_int = np.where(ok & periodic, review, 1).astype(np.int64)
     lead_clean = np.where(ok, lead, 0.0)
@@ -733,7 +834,8 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
             cycle = np.select(
                 [pcodes == RS, pcodes == RSS],
                 [review, (big_s - numbers["reorder_point"]) / mu],
-                numbers["order_quantity"] / mu)
+                numbers["order_quantity"] / mu,
+            )
             w = 10.0 * (lead + np.where(periodic, review, 0.0) + cycle) + 100.0
         w = np.where(ok & np.isfinite(w), np.minimum(np.ceil(w), 1e9), 0.0)
         warm = w.astype(np.int64)
@@ -747,11 +849,24 @@ def simulate(df: pd.DataFrame, *, periods: int = 20_000, seed: int = 0,
         return np.where(ok, values, fill).astype(np.float64)
 
     simulate_kernel(
-        pcodes, sim_dist, clean(mu, 1.0), clean(numbers["demand_std"], 1.0),
-        clean(lead, 0.0), review_int, clean(numbers["reorder_point"], 0.0),
-        clean(numbers["order_quantity"], 1.0), clean(big_s, 1.0), warm, steps,
-        negative_demand == "zero", periods, n_batches, np.uint64(int(seed)), t_quantile,
-        status, out,
+        pcodes,
+        sim_dist,
+        clean(mu, 1.0),
+        clean(numbers["demand_std"], 1.0),
+        clean(lead, 0.0),
+        review_int,
+        clean(numbers["reorder_point"], 0.0),
+        clean(numbers["order_quantity"], 1.0),
+        clean(big_s, 1.0),
+        warm,
+        steps,
+        negative_demand == "zero",
+        periods,
+        n_batches,
+        np.uint64(int(seed)),
+        t_quantile,
+        status,
+        out,
     )
 
     result = df.copy(deep=False)

@@ -305,8 +305,7 @@ def _metrics(X, s, Q, mu):
     }
 
 
-def ref_metric_fn(distribution, Q, demand_mean, demand_std, lead_time, metric,
-                  lead_time_std=0.0):
+def ref_metric_fn(distribution, Q, demand_mean, demand_std, lead_time, metric, lead_time_std=0.0):
     """s -> metric(s) from the scipy reference (one lead-time distribution object reused)."""
     m, v = lead_time_moments(demand_mean, demand_std, lead_time, lead_time_std)
     if distribution == "poisson":
@@ -351,5 +350,6 @@ def ref_reorder_point(distribution, target, Q, demand_mean, demand_std, lead_tim
         lo -= 40.0 * sd + Q
     while f(hi) < target:
         hi += 40.0 * sd + Q
-    return optimize.brentq(lambda s: f(s) - target, lo, hi, xtol=1e-13 * sd, rtol=1e-15,
-                           maxiter=500)
+    return optimize.brentq(
+        lambda s: f(s) - target, lo, hi, xtol=1e-13 * sd, rtol=1e-15, maxiter=500
+    )

@@ -18,6 +18,7 @@ from hypothesis import settings
 settings.register_profile("default", derandomize=True, deadline=None)
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=100)
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=2000)
-settings.register_profile("extremes", derandomize=False, deadline=None, max_examples=2000,
-                          print_blob=True)
+settings.register_profile(
+    "extremes", derandomize=False, deadline=None, max_examples=2000, print_blob=True
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -52,13 +52,34 @@ RESULTS = list(OUTPUT_COLUMNS[:8])  # reorder_point ... expected_on_hand
 
 # the two good rows around every bad one, and the starting point of the bad row
 GOOD = [
-    {"sku": "G-1", "demand_mean": 20.0, "demand_std": 8.0, "lead_time": 2.0,
-     "order_quantity": 25.0, "distribution": "normal", "reorder_point": 45.0},
-    {"sku": "G-2", "demand_mean": 0.75, "demand_std": 0.0, "lead_time": 2.0,
-     "order_quantity": 2.0, "distribution": "poisson", "reorder_point": 3.0},
+    {
+        "sku": "G-1",
+        "demand_mean": 20.0,
+        "demand_std": 8.0,
+        "lead_time": 2.0,
+        "order_quantity": 25.0,
+        "distribution": "normal",
+        "reorder_point": 45.0,
+    },
+    {
+        "sku": "G-2",
+        "demand_mean": 0.75,
+        "demand_std": 0.0,
+        "lead_time": 2.0,
+        "order_quantity": 2.0,
+        "distribution": "poisson",
+        "reorder_point": 3.0,
+    },
 ]
-BAD = {"sku": "BAD", "demand_mean": 100.0, "demand_std": 30.0, "lead_time": 1.0,
-       "order_quantity": 200.0, "distribution": "normal", "reorder_point": 120.0}
+BAD = {
+    "sku": "BAD",
+    "demand_mean": 100.0,
+    "demand_std": 30.0,
+    "lead_time": 1.0,
+    "order_quantity": 200.0,
+    "distribution": "normal",
+    "reorder_point": 120.0,
+}
 # values of the optional columns in the good rows, when a case adds the column
 OPTIONAL_GOOD = {"lead_time_std": 0.0, "target": 0.95, "metric": "beta"}
 
@@ -99,163 +120,338 @@ class RowCase:
 
 ROW_CASES = [
     # --- missing and non-finite numbers
-    RowCase("NaN in a required number", {"demand_mean": np.nan}, "missing",
-            f"demand_mean = empty: {T_MISSING}"),
-    RowCase("None in a required number", {"lead_time": None}, "missing",
-            f"lead_time = empty: {T_MISSING}"),
-    RowCase("empty string in a required number", {"order_quantity": ""}, "missing",
-            f"order_quantity = '': {T_MISSING}", cli=False),
-    RowCase("blank string in a required number", {"demand_std": "  "}, "missing",
-            f"demand_std = '  ': {T_MISSING}", cli=False),
-    RowCase("NaN reorder point (evaluate)", {"reorder_point": np.nan}, "missing",
-            f"reorder_point = empty: {T_MISSING}", call="evaluate"),
+    RowCase(
+        "NaN in a required number",
+        {"demand_mean": np.nan},
+        "missing",
+        f"demand_mean = empty: {T_MISSING}",
+    ),
+    RowCase(
+        "None in a required number",
+        {"lead_time": None},
+        "missing",
+        f"lead_time = empty: {T_MISSING}",
+    ),
+    RowCase(
+        "empty string in a required number",
+        {"order_quantity": ""},
+        "missing",
+        f"order_quantity = '': {T_MISSING}",
+        cli=False,
+    ),
+    RowCase(
+        "blank string in a required number",
+        {"demand_std": "  "},
+        "missing",
+        f"demand_std = '  ': {T_MISSING}",
+        cli=False,
+    ),
+    RowCase(
+        "NaN reorder point (evaluate)",
+        {"reorder_point": np.nan},
+        "missing",
+        f"reorder_point = empty: {T_MISSING}",
+        call="evaluate",
+    ),
     RowCase("+inf", {"demand_mean": np.inf}, "not_finite", f"demand_mean = inf: {T_INF}"),
     RowCase("-inf", {"demand_std": -np.inf}, "not_finite", f"demand_std = -inf: {T_INF}"),
-    RowCase("inf reorder point (evaluate)", {"reorder_point": np.inf}, "not_finite",
-            f"reorder_point = inf: {T_INF}", call="evaluate"),
+    RowCase(
+        "inf reorder point (evaluate)",
+        {"reorder_point": np.inf},
+        "not_finite",
+        f"reorder_point = inf: {T_INF}",
+        call="evaluate",
+    ),
     RowCase("inf target", {"target": np.inf}, "not_finite", f"target = inf: {T_INF}"),
     # --- text in numeric columns
-    RowCase("text in a numeric column", {"demand_mean": "abc"}, "not_a_number",
-            f"demand_mean = 'abc': {T_TEXT}"),
-    RowCase("decimal comma", {"demand_std": "1,5"}, "not_a_number",
-            f"demand_std = '1,5': {T_TEXT}", cli=False),
-    RowCase("number with a unit", {"order_quantity": "12 units"}, "not_a_number",
-            f"order_quantity = '12 units': {T_TEXT}"),
-    RowCase("text reorder point (evaluate)", {"reorder_point": "high"}, "not_a_number",
-            f"reorder_point = 'high': {T_TEXT}", call="evaluate"),
+    RowCase(
+        "text in a numeric column",
+        {"demand_mean": "abc"},
+        "not_a_number",
+        f"demand_mean = 'abc': {T_TEXT}",
+    ),
+    RowCase(
+        "decimal comma",
+        {"demand_std": "1,5"},
+        "not_a_number",
+        f"demand_std = '1,5': {T_TEXT}",
+        cli=False,
+    ),
+    RowCase(
+        "number with a unit",
+        {"order_quantity": "12 units"},
+        "not_a_number",
+        f"order_quantity = '12 units': {T_TEXT}",
+    ),
+    RowCase(
+        "text reorder point (evaluate)",
+        {"reorder_point": "high"},
+        "not_a_number",
+        f"reorder_point = 'high': {T_TEXT}",
+        call="evaluate",
+    ),
     RowCase("text target", {"target": "95%"}, "not_a_number", f"target = '95%': {T_TEXT}"),
-    RowCase("text wins over other problems in the row",
-            {"demand_mean": -1.0, "lead_time": "two"}, "not_a_number",
-            f"lead_time = 'two': {T_TEXT}"),
+    RowCase(
+        "text wins over other problems in the row",
+        {"demand_mean": -1.0, "lead_time": "two"},
+        "not_a_number",
+        f"lead_time = 'two': {T_TEXT}",
+    ),
     RowCase("number written as text", {"demand_mean": "100"}, "ok", cli=False),
-    RowCase("number as text with blanks and exponent", {"demand_mean": " 1e2 "}, "ok",
-            cli=False),
+    RowCase("number as text with blanks and exponent", {"demand_mean": " 1e2 "}, "ok", cli=False),
     # --- negative and zero values
-    RowCase("demand_mean < 0", {"demand_mean": -1.0}, "negative",
-            f"demand_mean = -1.0: {T_NEG}"),
+    RowCase("demand_mean < 0", {"demand_mean": -1.0}, "negative", f"demand_mean = -1.0: {T_NEG}"),
     RowCase("demand_std < 0", {"demand_std": -0.5}, "negative", f"demand_std = -0.5: {T_NEG}"),
     RowCase("lead_time < 0", {"lead_time": -2.0}, "negative", f"lead_time = -2.0: {T_NEG}"),
-    RowCase("lead_time_std < 0", {"lead_time_std": -0.1}, "negative",
-            f"lead_time_std = -0.1: {T_NEG}"),
-    RowCase("order_quantity = 0", {"order_quantity": 0.0}, "bad_order_quantity",
-            f"order_quantity = 0.0: {T_Q}"),
-    RowCase("order_quantity < 0", {"order_quantity": -5.0}, "bad_order_quantity",
-            f"order_quantity = -5.0: {T_Q}"),
+    RowCase(
+        "lead_time_std < 0", {"lead_time_std": -0.1}, "negative", f"lead_time_std = -0.1: {T_NEG}"
+    ),
+    RowCase(
+        "order_quantity = 0",
+        {"order_quantity": 0.0},
+        "bad_order_quantity",
+        f"order_quantity = 0.0: {T_Q}",
+    ),
+    RowCase(
+        "order_quantity < 0",
+        {"order_quantity": -5.0},
+        "bad_order_quantity",
+        f"order_quantity = -5.0: {T_Q}",
+    ),
     RowCase("demand_mean = 0", {"demand_mean": 0.0}, "zero_demand", T_ZERO),
     RowCase("demand_std = 0 (deterministic demand)", {"demand_std": 0.0}, "ok"),
     RowCase("demand_std = 0 with metric alpha", {"demand_std": 0.0, "metric": "alpha"}, "ok"),
     RowCase("lead_time = 0", {"lead_time": 0.0}, "ok"),
-    RowCase("negative reorder point (evaluate)", {"reorder_point": -50.0}, "ok",
-            call="evaluate"),
+    RowCase("negative reorder point (evaluate)", {"reorder_point": -50.0}, "ok", call="evaluate"),
     # --- targets
     RowCase("target = 0", {"target": 0.0}, "bad_target", f"target = 0.0: {T_TARGET}"),
     RowCase("target = 1", {"target": 1.0}, "bad_target", f"target = 1.0: {T_TARGET}"),
-    RowCase("target > 1 (a percentage)", {"target": 95.0}, "bad_target",
-            f"target = 95.0: {T_TARGET}"),
+    RowCase(
+        "target > 1 (a percentage)", {"target": 95.0}, "bad_target", f"target = 95.0: {T_TARGET}"
+    ),
     RowCase("target < 0", {"target": -0.1}, "bad_target", f"target = -0.1: {T_TARGET}"),
-    RowCase("empty target cell, target=1 as the argument", {"target": np.nan}, "bad_target",
-            f"target = 1.0: {T_TARGET}", options={"target": 1.0}),
-    RowCase("empty target cell and target=None", {"target": np.nan}, "missing",
-            f"target = empty: {T_MISSING}", options={"target": None}),
-    RowCase("empty lead_time_std cell, lead_time_std=-1 as the argument",
-            {"lead_time_std": np.nan}, "negative", f"lead_time_std = -1.0: {T_NEG}",
-            options={"lead_time_std": -1.0}),
+    RowCase(
+        "empty target cell, target=1 as the argument",
+        {"target": np.nan},
+        "bad_target",
+        f"target = 1.0: {T_TARGET}",
+        options={"target": 1.0},
+    ),
+    RowCase(
+        "empty target cell and target=None",
+        {"target": np.nan},
+        "missing",
+        f"target = empty: {T_MISSING}",
+        options={"target": None},
+    ),
+    RowCase(
+        "empty lead_time_std cell, lead_time_std=-1 as the argument",
+        {"lead_time_std": np.nan},
+        "negative",
+        f"lead_time_std = -1.0: {T_NEG}",
+        options={"lead_time_std": -1.0},
+    ),
     RowCase("empty target cell (falls back to target=)", {"target": np.nan}, "ok"),
     RowCase("target close to 0", {"target": 1e-6}, "ok"),
     RowCase("target close to 1", {"target": 0.999999}, "ok"),
     # --- names
-    RowCase("unknown distribution", {"distribution": "weibull"}, "unknown_distribution",
-            f"distribution = 'weibull': {T_DIST}"),
-    RowCase("empty-string distribution", {"distribution": ""}, "unknown_distribution",
-            f"distribution = '': {T_DIST}", cli=False),
-    RowCase("missing distribution (falls back to distribution=)",
-            {"distribution": None}, "ok"),
+    RowCase(
+        "unknown distribution",
+        {"distribution": "weibull"},
+        "unknown_distribution",
+        f"distribution = 'weibull': {T_DIST}",
+    ),
+    RowCase(
+        "empty-string distribution",
+        {"distribution": ""},
+        "unknown_distribution",
+        f"distribution = '': {T_DIST}",
+        cli=False,
+    ),
+    RowCase("missing distribution (falls back to distribution=)", {"distribution": None}, "ok"),
     RowCase("distribution in capitals with blanks", {"distribution": " Gamma "}, "ok"),
-    RowCase("unknown metric", {"metric": "delta"}, "unknown_metric",
-            f"metric = 'delta': {T_METRIC}"),
+    RowCase(
+        "unknown metric", {"metric": "delta"}, "unknown_metric", f"metric = 'delta': {T_METRIC}"
+    ),
     # --- numeric extremes (docs/extremes.md)
-    RowCase("order quantity 1e-9 of an sd of 30 (evaluate)", {"order_quantity": 1e-9},
-            "precision_limit", STATUS[20][1], call="evaluate"),
+    RowCase(
+        "order quantity 1e-9 of an sd of 30 (evaluate)",
+        {"order_quantity": 1e-9},
+        "precision_limit",
+        STATUS[20][1],
+        call="evaluate",
+    ),
     RowCase("metric as a long name", {"metric": "Fill_Rate"}, "ok"),
     RowCase("metric alpha per row", {"metric": "alpha"}, "ok"),
     RowCase("metric gamma per row", {"metric": "gamma"}, "ok"),
     # --- integer demand models
-    RowCase("negbin with variance < mean", {"distribution": "negbin", "demand_std": 5.0},
-            "negbin_variance", T_NEGBIN),
-    RowCase("negbin with variance = mean", {"distribution": "negbin", "demand_std": 10.0},
-            "negbin_variance", T_NEGBIN),
-    RowCase("negbin with variance > mean", {"distribution": "negbin", "demand_std": 12.0,
-                                            "order_quantity": 150.0}, "ok"),
-    RowCase("poisson with a fractional order_quantity",
-            {"distribution": "poisson", "order_quantity": 2.5}, "not_integer",
-            f"order_quantity = 2.5: {T_INT}"),
-    RowCase("negbin with a fractional order_quantity",
-            {"distribution": "negbin", "demand_std": 12.0, "order_quantity": 150.5},
-            "not_integer", f"order_quantity = 150.5: {T_INT}"),
-    RowCase("poisson with a fractional reorder point (evaluate)",
-            {"distribution": "poisson", "order_quantity": 150.0, "reorder_point": 99.5},
-            "not_integer", f"reorder_point = 99.5: {T_INT}", call="evaluate"),
-    RowCase("poisson with demand_std empty (not used)",
-            {"distribution": "poisson", "demand_std": np.nan, "order_quantity": 150.0}, "ok"),
-    RowCase("lead_time 0 with lead_time_std > 0 (gamma)",
-            {"distribution": "gamma", "lead_time": 0.0, "lead_time_std": 1.0},
-            "cannot_fit", T_FIT),
-    RowCase("lead_time 0 with lead_time_std > 0 (normal)",
-            {"lead_time": 0.0, "lead_time_std": 1.0}, "ok"),
-    RowCase("empty lead_time_std (falls back to lead_time_std=)",
-            {"lead_time_std": np.nan}, "ok"),
+    RowCase(
+        "negbin with variance < mean",
+        {"distribution": "negbin", "demand_std": 5.0},
+        "negbin_variance",
+        T_NEGBIN,
+    ),
+    RowCase(
+        "negbin with variance = mean",
+        {"distribution": "negbin", "demand_std": 10.0},
+        "negbin_variance",
+        T_NEGBIN,
+    ),
+    RowCase(
+        "negbin with variance > mean",
+        {"distribution": "negbin", "demand_std": 12.0, "order_quantity": 150.0},
+        "ok",
+    ),
+    RowCase(
+        "poisson with a fractional order_quantity",
+        {"distribution": "poisson", "order_quantity": 2.5},
+        "not_integer",
+        f"order_quantity = 2.5: {T_INT}",
+    ),
+    RowCase(
+        "negbin with a fractional order_quantity",
+        {"distribution": "negbin", "demand_std": 12.0, "order_quantity": 150.5},
+        "not_integer",
+        f"order_quantity = 150.5: {T_INT}",
+    ),
+    RowCase(
+        "poisson with a fractional reorder point (evaluate)",
+        {"distribution": "poisson", "order_quantity": 150.0, "reorder_point": 99.5},
+        "not_integer",
+        f"reorder_point = 99.5: {T_INT}",
+        call="evaluate",
+    ),
+    RowCase(
+        "poisson with demand_std empty (not used)",
+        {"distribution": "poisson", "demand_std": np.nan, "order_quantity": 150.0},
+        "ok",
+    ),
+    RowCase(
+        "lead_time 0 with lead_time_std > 0 (gamma)",
+        {"distribution": "gamma", "lead_time": 0.0, "lead_time_std": 1.0},
+        "cannot_fit",
+        T_FIT,
+    ),
+    RowCase(
+        "lead_time 0 with lead_time_std > 0 (normal)",
+        {"lead_time": 0.0, "lead_time_std": 1.0},
+        "ok",
+    ),
+    RowCase("empty lead_time_std (falls back to lead_time_std=)", {"lead_time_std": np.nan}, "ok"),
     # --- demand from history (empirical) and compound_poisson
-    RowCase("empirical, no history rows for this sku",
-            {"distribution": "empirical"}, "no_history", T_NO_HISTORY,
-            history=(("OTHER", 1, 2), ("OTHER", 2, 3))),
-    RowCase("empirical, a negative demand in the history",
-            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
-            history=(("BAD", 1, 2), ("BAD", 2, -1), ("BAD", 3, 4))),
-    RowCase("empirical, a fractional demand in the history",
-            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
-            history=(("BAD", 1, 2.0), ("BAD", 2, 1.5), ("BAD", 3, 4.0))),
-    RowCase("empirical, a missing demand in the history",
-            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
-            history=(("BAD", 1, 2.0), ("BAD", 2, np.nan), ("BAD", 3, 4.0))),
-    RowCase("empirical, a period listed twice in the history",
-            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
-            history=(("BAD", 1, 2), ("BAD", 1, 3), ("BAD", 2, 4))),
-    RowCase("empirical, a history of one period",
-            {"distribution": "empirical"}, "bad_history", T_BAD_HISTORY,
-            history=(("BAD", 1, 2),)),
-    RowCase("empirical with a fractional lead_time",
-            {"distribution": "empirical", "lead_time": 1.5}, "fractional_lead_time",
-            f"lead_time = 1.5: {T_LEAD_INT}",
-            history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4))),
-    RowCase("empirical with lead_time_std > 0",
-            {"distribution": "empirical", "lead_time_std": 0.5}, "random_lead_time",
-            f"lead_time_std = 0.5: {T_RANDOM_LT}",
-            history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4))),
-    RowCase("empirical with a fractional order_quantity",
-            {"distribution": "empirical", "order_quantity": 2.5}, "not_integer",
-            f"order_quantity = 2.5: {T_INT}",
-            history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4))),
-    RowCase("empirical, one period's demand above 16.7 million",
-            {"distribution": "empirical"}, "pmf_too_large", T_TOO_LARGE,
-            history=(("BAD", 1, 0), ("BAD", 2, 20_000_000))),
-    RowCase("empirical, lead time so long the pmf exceeds 16.7 million values",
-            {"distribution": "empirical", "lead_time": 2_000_000.0}, "pmf_too_large",
-            T_TOO_LARGE, history=(("BAD", 1, 0), ("BAD", 2, 10))),
-    RowCase("compound_poisson with variance < mean",
-            {"distribution": "compound_poisson", "demand_std": 5.0},
-            "compound_poisson_variance", f"demand_std = 5.0: {T_CP_VAR}"),
-    RowCase("compound_poisson with lead_time_std > 0",
-            {"distribution": "compound_poisson", "lead_time_std": 0.5}, "random_lead_time",
-            f"lead_time_std = 0.5: {T_RANDOM_LT}"),
-    RowCase("compound_poisson with a fractional reorder point (evaluate)",
-            {"distribution": "compound_poisson", "reorder_point": 99.5}, "not_integer",
-            f"reorder_point = 99.5: {T_INT}", call="evaluate"),
-    RowCase("compound_poisson, lead-time demand mean above 16.7 million",
-            {"distribution": "compound_poisson", "demand_mean": 1e7, "demand_std": 1e4,
-             "lead_time": 2.0}, "pmf_too_large", T_TOO_LARGE),
-    RowCase("compound_poisson, variance a million times the mean (huge orders)",
-            {"distribution": "compound_poisson", "demand_mean": 1.0, "demand_std": 1000.0},
-            "pmf_too_large", T_TOO_LARGE),
+    RowCase(
+        "empirical, no history rows for this sku",
+        {"distribution": "empirical"},
+        "no_history",
+        T_NO_HISTORY,
+        history=(("OTHER", 1, 2), ("OTHER", 2, 3)),
+    ),
+    RowCase(
+        "empirical, a negative demand in the history",
+        {"distribution": "empirical"},
+        "bad_history",
+        T_BAD_HISTORY,
+        history=(("BAD", 1, 2), ("BAD", 2, -1), ("BAD", 3, 4)),
+    ),
+    RowCase(
+        "empirical, a fractional demand in the history",
+        {"distribution": "empirical"},
+        "bad_history",
+        T_BAD_HISTORY,
+        history=(("BAD", 1, 2.0), ("BAD", 2, 1.5), ("BAD", 3, 4.0)),
+    ),
+    RowCase(
+        "empirical, a missing demand in the history",
+        {"distribution": "empirical"},
+        "bad_history",
+        T_BAD_HISTORY,
+        history=(("BAD", 1, 2.0), ("BAD", 2, np.nan), ("BAD", 3, 4.0)),
+    ),
+    RowCase(
+        "empirical, a period listed twice in the history",
+        {"distribution": "empirical"},
+        "bad_history",
+        T_BAD_HISTORY,
+        history=(("BAD", 1, 2), ("BAD", 1, 3), ("BAD", 2, 4)),
+    ),
+    RowCase(
+        "empirical, a history of one period",
+        {"distribution": "empirical"},
+        "bad_history",
+        T_BAD_HISTORY,
+        history=(("BAD", 1, 2),),
+    ),
+    RowCase(
+        "empirical with a fractional lead_time",
+        {"distribution": "empirical", "lead_time": 1.5},
+        "fractional_lead_time",
+        f"lead_time = 1.5: {T_LEAD_INT}",
+        history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4)),
+    ),
+    RowCase(
+        "empirical with lead_time_std > 0",
+        {"distribution": "empirical", "lead_time_std": 0.5},
+        "random_lead_time",
+        f"lead_time_std = 0.5: {T_RANDOM_LT}",
+        history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4)),
+    ),
+    RowCase(
+        "empirical with a fractional order_quantity",
+        {"distribution": "empirical", "order_quantity": 2.5},
+        "not_integer",
+        f"order_quantity = 2.5: {T_INT}",
+        history=(("BAD", 1, 2), ("BAD", 2, 0), ("BAD", 3, 4)),
+    ),
+    RowCase(
+        "empirical, one period's demand above 16.7 million",
+        {"distribution": "empirical"},
+        "pmf_too_large",
+        T_TOO_LARGE,
+        history=(("BAD", 1, 0), ("BAD", 2, 20_000_000)),
+    ),
+    RowCase(
+        "empirical, lead time so long the pmf exceeds 16.7 million values",
+        {"distribution": "empirical", "lead_time": 2_000_000.0},
+        "pmf_too_large",
+        T_TOO_LARGE,
+        history=(("BAD", 1, 0), ("BAD", 2, 10)),
+    ),
+    RowCase(
+        "compound_poisson with variance < mean",
+        {"distribution": "compound_poisson", "demand_std": 5.0},
+        "compound_poisson_variance",
+        f"demand_std = 5.0: {T_CP_VAR}",
+    ),
+    RowCase(
+        "compound_poisson with lead_time_std > 0",
+        {"distribution": "compound_poisson", "lead_time_std": 0.5},
+        "random_lead_time",
+        f"lead_time_std = 0.5: {T_RANDOM_LT}",
+    ),
+    RowCase(
+        "compound_poisson with a fractional reorder point (evaluate)",
+        {"distribution": "compound_poisson", "reorder_point": 99.5},
+        "not_integer",
+        f"reorder_point = 99.5: {T_INT}",
+        call="evaluate",
+    ),
+    RowCase(
+        "compound_poisson, lead-time demand mean above 16.7 million",
+        {
+            "distribution": "compound_poisson",
+            "demand_mean": 1e7,
+            "demand_std": 1e4,
+            "lead_time": 2.0,
+        },
+        "pmf_too_large",
+        T_TOO_LARGE,
+    ),
+    RowCase(
+        "compound_poisson, variance a million times the mean (huge orders)",
+        {"distribution": "compound_poisson", "demand_mean": 1.0, "demand_std": 1000.0},
+        "pmf_too_large",
+        T_TOO_LARGE,
+    ),
     # --- other types in numeric columns
     RowCase("True in a numeric column (read as 1)", {"lead_time": True}, "ok", cli=False),
 ]
@@ -271,32 +467,48 @@ class TableCase:
 
 
 TABLE_CASES = [
-    TableCase("required column missing",
-              "`InputError` naming every missing column, its accepted spellings and the "
-              "columns the table has; exit code 2 on the command line",
-              "test_missing_required_columns"),
-    TableCase("optional columns missing (`lead_time_std`, `distribution`, `metric`, "
-              "`target`, `sku`)", "defaults: 0, `normal`, `beta`, 0.95 (or the arguments)",
-              "test_missing_optional_columns_take_defaults"),
-    TableCase("extra columns of any dtype",
-              "passed through untouched, same values, same dtypes, same order",
-              "test_extra_columns_pass_through"),
-    TableCase("duplicate SKU ids", "kept; each row computed on its own",
-              "test_duplicate_skus_are_kept"),
-    TableCase("column names in other case, with blanks or dashes, or aliases",
-              "recognised (`Demand Mean`, `LEAD-TIME`, `rop`, `Q`)",
-              "test_column_spellings"),
-    TableCase("two columns for one input (`demand_mean` twice, or `Lead Time` beside "
-              "`lead_time`)", "`InputError` naming both; an alias beside the canonical name "
-              "(`mu` beside `demand_mean`) is not ambiguous: the canonical name is used",
-              "test_ambiguous_columns"),
-    TableCase("`columns=` names a column that is not there", "`InputError` naming it",
-              "test_columns_mapping_to_absent_column"),
+    TableCase(
+        "required column missing",
+        "`InputError` naming every missing column, its accepted spellings and the "
+        "columns the table has; exit code 2 on the command line",
+        "test_missing_required_columns",
+    ),
+    TableCase(
+        "optional columns missing (`lead_time_std`, `distribution`, `metric`, `target`, `sku`)",
+        "defaults: 0, `normal`, `beta`, 0.95 (or the arguments)",
+        "test_missing_optional_columns_take_defaults",
+    ),
+    TableCase(
+        "extra columns of any dtype",
+        "passed through untouched, same values, same dtypes, same order",
+        "test_extra_columns_pass_through",
+    ),
+    TableCase(
+        "duplicate SKU ids", "kept; each row computed on its own", "test_duplicate_skus_are_kept"
+    ),
+    TableCase(
+        "column names in other case, with blanks or dashes, or aliases",
+        "recognised (`Demand Mean`, `LEAD-TIME`, `rop`, `Q`)",
+        "test_column_spellings",
+    ),
+    TableCase(
+        "two columns for one input (`demand_mean` twice, or `Lead Time` beside `lead_time`)",
+        "`InputError` naming both; an alias beside the canonical name "
+        "(`mu` beside `demand_mean`) is not ambiguous: the canonical name is used",
+        "test_ambiguous_columns",
+    ),
+    TableCase(
+        "`columns=` names a column that is not there",
+        "`InputError` naming it",
+        "test_columns_mapping_to_absent_column",
+    ),
     TableCase("not a DataFrame", "`InputError`", "test_not_a_dataframe"),
-    TableCase("no rows", "an empty result with every output column",
-              "test_no_rows"),
-    TableCase("output column names already in the input (`beta`, `status`)",
-              "replaced by the results", "test_output_columns_in_the_input_are_replaced"),
+    TableCase("no rows", "an empty result with every output column", "test_no_rows"),
+    TableCase(
+        "output column names already in the input (`beta`, `status`)",
+        "replaced by the results",
+        "test_output_columns_in_the_input_are_replaced",
+    ),
 ]
 
 
@@ -330,8 +542,10 @@ def render() -> str:
         "|---|---|---|---|---|",
     ]
     for case in ROW_CASES:
-        example = ", ".join([f"{k} = {_show(v)}" for k, v in case.cells.items()]
-                            + [f"{k}={_show(v)}" for k, v in case.options.items()])
+        example = ", ".join(
+            [f"{k} = {_show(v)}" for k, v in case.cells.items()]
+            + [f"{k}={_show(v)}" for k, v in case.options.items()]
+        )
         if case.history:
             rows = ", ".join(f"({', '.join(_show(v) for v in row)})" for row in case.history)
             example += f"; history (sku, period, demand): {rows}"
@@ -361,8 +575,8 @@ def test_doc_table_is_generated_from_the_cases():
 def test_troubleshooting_lists_exactly_the_status_codes():
     text = TROUBLESHOOTING.read_text().split("## Status codes", 1)[1].split("\n## ", 1)[0]
     documented = dict(
-        (name, int(code)) for name, code in re.findall(r"^\| `([a-z_]+)` \| (\d+) \|", text,
-                                                       flags=re.M)
+        (name, int(code))
+        for name, code in re.findall(r"^\| `([a-z_]+)` \| (\d+) \|", text, flags=re.M)
     )
     assert documented == {name: code for code, (name, _) in STATUS.items()}
 
@@ -386,6 +600,7 @@ def test_table_cases_name_real_tests():
 # row cases
 # --------------------------------------------------------------------------------------------
 
+
 def _frame(case: RowCase) -> pd.DataFrame:
     rows = [dict(GOOD[0]), {**BAD, **case.cells}, dict(GOOD[1])]
     for name, value in OPTIONAL_GOOD.items():
@@ -397,8 +612,7 @@ def _frame(case: RowCase) -> pd.DataFrame:
     df = pd.DataFrame(rows, index=[30, 10, 20])
     for name, value in case.cells.items():
         if isinstance(value, (str, bool)) or value is None:
-            df[name] = pd.Series([row.get(name) for row in rows], index=df.index,
-                                 dtype=object)
+            df[name] = pd.Series([row.get(name) for row in rows], index=df.index, dtype=object)
     return df
 
 
@@ -447,8 +661,12 @@ def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
         return
     target = float(_value(row, "target", options.get("target", 0.95)))
     metric = str(_value(row, "metric", options.get("metric", "beta"))).strip().lower()
-    metric = {"fill_rate": "beta", "cycle_service_level": "alpha", "csl": "alpha",
-              "gamma_service_level": "gamma"}.get(metric, metric)
+    metric = {
+        "fill_rate": "beta",
+        "cycle_service_level": "alpha",
+        "csl": "alpha",
+        "gamma_service_level": "gamma",
+    }.get(metric, metric)
     if distribution in INTEGER:
         assert s == math.floor(s)
         assert ref[metric] >= target
@@ -469,11 +687,21 @@ def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
 KNOWN_BUGS: dict = {}  # none known (the last two were fixed in _pmf_frame.py)
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, raises=KNOWN_BUGS[c.what][0],
-                                            reason=KNOWN_BUGS[c.what][1]))
-    if c.what in KNOWN_BUGS else c for c in ROW_CASES
-], ids=[c.what for c in ROW_CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            c,
+            marks=pytest.mark.xfail(
+                strict=True, raises=KNOWN_BUGS[c.what][0], reason=KNOWN_BUGS[c.what][1]
+            ),
+        )
+        if c.what in KNOWN_BUGS
+        else c
+        for c in ROW_CASES
+    ],
+    ids=[c.what for c in ROW_CASES],
+)
 def test_row_case(case: RowCase):
     df = _frame(case)
     before = df.copy(deep=True)
@@ -528,8 +756,11 @@ def test_command_line(tmp_path):
     from invsl.cli import main
 
     for call in ("optimize", "evaluate"):
-        cases = [c for c in ROW_CASES if c.call == call and c.cli and not c.options
-                 and c.what not in KNOWN_BUGS]
+        cases = [
+            c
+            for c in ROW_CASES
+            if c.call == call and c.cli and not c.options and c.what not in KNOWN_BUGS
+        ]
         runs = [[c for c in cases if not c.history]] + [[c] for c in cases if c.history]
         for run, group in enumerate(runs):
             frames = []
@@ -554,12 +785,14 @@ def test_command_line(tmp_path):
             assert out["status"].tolist() == expected_status
             # in one CSV column with text in some rows every cell is text: 'inf' is quoted
             assert out["message"].str.replace("'", "").tolist() == [
-                m.replace("'", "") for m in expected_message]
+                m.replace("'", "") for m in expected_message
+            ]
 
 
 # --------------------------------------------------------------------------------------------
 # table cases
 # --------------------------------------------------------------------------------------------
+
 
 def _good_frame(call="optimize") -> pd.DataFrame:
     df = pd.DataFrame(GOOD, index=[7, 3])
@@ -571,9 +804,11 @@ def test_missing_required_columns():
     with pytest.raises(invsl.InputError) as info:
         invsl.optimize(df)
     message = str(info.value)
-    assert message.startswith("missing required columns: demand_std (also accepted: "
-                              "std_demand, sigma, demand_sd, sd_demand); order_quantity "
-                              "(also accepted: q, lot_size, order_qty, eoq).")
+    assert message.startswith(
+        "missing required columns: demand_std (also accepted: "
+        "std_demand, sigma, demand_sd, sd_demand); order_quantity "
+        "(also accepted: q, lot_size, order_qty, eoq)."
+    )
     assert "The table has: sku, demand_mean, lead_time, distribution." in message
     assert "columns={'demand_std': 'your_name'}" in message
     # evaluate also needs reorder_point
@@ -590,11 +825,13 @@ def test_missing_optional_columns_take_defaults():
     for _, row in out.iterrows():
         check_ok_row(row, "optimize", {})
     # the arguments are the defaults of missing columns
-    gamma = invsl.optimize(df, metric="alpha", target=0.9, distribution="gamma",
-                           lead_time_std=0.5)
+    gamma = invsl.optimize(df, metric="alpha", target=0.9, distribution="gamma", lead_time_std=0.5)
     for _, row in gamma.iterrows():
-        check_ok_row(pd.concat([row, pd.Series({"lead_time_std": 0.5})]), "optimize",
-                     {"metric": "alpha", "target": 0.9, "distribution": "gamma"})
+        check_ok_row(
+            pd.concat([row, pd.Series({"lead_time_std": 0.5})]),
+            "optimize",
+            {"metric": "alpha", "target": 0.9, "distribution": "gamma"},
+        )
 
 
 def test_extra_columns_pass_through():
@@ -625,10 +862,15 @@ def test_duplicate_skus_are_kept():
 
 
 def test_column_spellings():
-    df = _good_frame("evaluate").rename(columns={
-        "demand_mean": "Demand Mean", "demand_std": " SIGMA ", "lead_time": "LEAD-TIME",
-        "order_quantity": "Q", "reorder_point": "rop",
-    })
+    df = _good_frame("evaluate").rename(
+        columns={
+            "demand_mean": "Demand Mean",
+            "demand_std": " SIGMA ",
+            "lead_time": "LEAD-TIME",
+            "order_quantity": "Q",
+            "reorder_point": "rop",
+        }
+    )
     out = invsl.evaluate(df)
     reference = invsl.evaluate(_good_frame("evaluate"))
     for name in METRICS:
@@ -638,12 +880,14 @@ def test_column_spellings():
 def test_ambiguous_columns():
     df = _good_frame()
     twice = pd.concat([df, df[["demand_mean"]]], axis=1)
-    with pytest.raises(invsl.InputError,
-                       match="2 columns could be demand_mean: 'demand_mean', 'demand_mean'"):
+    with pytest.raises(
+        invsl.InputError, match="2 columns could be demand_mean: 'demand_mean', 'demand_mean'"
+    ):
         invsl.optimize(twice)
     spelled = df.assign(**{"Lead Time": 99.0})
-    with pytest.raises(invsl.InputError,
-                       match="2 columns could be lead_time: 'lead_time', 'Lead Time'"):
+    with pytest.raises(
+        invsl.InputError, match="2 columns could be lead_time: 'lead_time', 'Lead Time'"
+    ):
         invsl.optimize(spelled)
     # choosing one with columns= resolves it
     chosen = invsl.optimize(spelled, columns={"lead_time": "lead_time"})
@@ -666,7 +910,7 @@ def test_not_a_dataframe():
 def test_no_rows():
     out = invsl.optimize(_good_frame().iloc[:0])
     assert len(out) == 0
-    assert list(out.columns)[-len(OUTPUT_COLUMNS):] == list(OUTPUT_COLUMNS)
+    assert list(out.columns)[-len(OUTPUT_COLUMNS) :] == list(OUTPUT_COLUMNS)
 
 
 def test_output_columns_in_the_input_are_replaced():

@@ -47,10 +47,13 @@ def test_flagged_rows_exit_1_with_summary(tmp_path):
     assert df["status"].tolist() == ["ok", "ok", "negative", "unknown_distribution"]
 
 
-@pytest.mark.parametrize("content,words", [
-    ("sku,demand_mean\n1,2\n", "missing required columns: demand_std"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        ("sku,demand_mean\n1,2\n", "missing required columns: demand_std"),
+        ("", "empty"),
+    ],
+)
 def test_structural_errors_exit_2_and_write_nothing(tmp_path, content, words):
     src = tmp_path / "in.csv"
     src.write_text(content)
@@ -115,19 +118,28 @@ def test_console_script_is_installed(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text(GOOD)
     bindir = __import__("pathlib").Path(sys.executable).parent
-    proc = subprocess.run([str(bindir / "invsl"), "optimize", str(src), "-o",
-                           str(tmp_path / "o.csv"), "-q"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(bindir / "invsl"), "optimize", str(src), "-o", str(tmp_path / "o.csv"), "-q"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
 
 
-@pytest.mark.parametrize("options,words", [
-    (["--sep", ",", "--decimal", ","], "European exports use --sep ';' --decimal ','"),
-    (["--sep", ";", "--decimal", ",", "--thousands", ","], "thousands separator and the decimal"),
-    (["--thousands", "5"], "thousands separator must be one character"),
-    (["--encoding", "klingon"], "unknown encoding 'klingon'"),
-    (["--sep", ";;"], "separator must be one character"),
-])
+@pytest.mark.parametrize(
+    "options,words",
+    [
+        (["--sep", ",", "--decimal", ","], "European exports use --sep ';' --decimal ','"),
+        (
+            ["--sep", ";", "--decimal", ",", "--thousands", ","],
+            "thousands separator and the decimal",
+        ),
+        (["--thousands", "5"], "thousands separator must be one character"),
+        (["--encoding", "klingon"], "unknown encoding 'klingon'"),
+        (["--sep", ";;"], "separator must be one character"),
+    ],
+)
 def test_bad_text_options_exit_2_in_one_line(tmp_path, options, words):
     src = tmp_path / "in.csv"
     src.write_text(GOOD)

@@ -15,15 +15,17 @@ from invsl.curves import investment_to_match
 def _skus(n=400, seed=2):
     rng = np.random.default_rng(seed)
     mu = rng.lognormal(np.log(20), 1.0, n)
-    return pd.DataFrame({
-        "sku": np.arange(n),
-        "demand_mean": mu,
-        "demand_std": mu * rng.uniform(0.3, 1.0, n),
-        "lead_time": rng.integers(1, 4, n).astype(float),
-        "order_quantity": np.maximum(1.0, np.round(mu * rng.uniform(1, 4, n))),
-        "unit_cost": rng.lognormal(1.0, 1.0, n),
-        "distribution": rng.choice(["normal", "gamma", "poisson"], n),
-    })
+    return pd.DataFrame(
+        {
+            "sku": np.arange(n),
+            "demand_mean": mu,
+            "demand_std": mu * rng.uniform(0.3, 1.0, n),
+            "lead_time": rng.integers(1, 4, n).astype(float),
+            "order_quantity": np.maximum(1.0, np.round(mu * rng.uniform(1, 4, n))),
+            "unit_cost": rng.lognormal(1.0, 1.0, n),
+            "distribution": rng.choice(["normal", "gamma", "poisson"], n),
+        }
+    )
 
 
 def test_curve_optimised_never_below_uniform():
@@ -41,7 +43,9 @@ def test_curve_optimised_never_below_uniform():
         plan = invsl.optimize(df, metric="beta", target=t)
         w = df["demand_mean"] / df["demand_mean"].sum()
         assert row.aggregate_fill_rate == pytest.approx(float((w * plan["beta"]).sum()), abs=1e-12)
-        assert row.investment == pytest.approx(float((df["unit_cost"] * plan["safety_stock"]).sum()))
+        assert row.investment == pytest.approx(
+            float((df["unit_cost"] * plan["safety_stock"]).sum())
+        )
     # both curves increase with the investment
     assert np.all(np.diff(uni["aggregate_fill_rate"]) > 0)
     assert np.all(np.diff(opt["aggregate_fill_rate"]) > 0)
@@ -73,8 +77,20 @@ def test_cli_exchange_curve(tmp_path):
     out = tmp_path / "curve.png"
     table = tmp_path / "curve.csv"
     runner = CliRunner()
-    result = runner.invoke(main, ["plot", "exchange-curve", str(src), "-o", str(out),
-                                  "--unit-cost", "2", "--table", str(table)])
+    result = runner.invoke(
+        main,
+        [
+            "plot",
+            "exchange-curve",
+            str(src),
+            "-o",
+            str(out),
+            "--unit-cost",
+            "2",
+            "--table",
+            str(table),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x89PNG"
     curve = pd.read_csv(table)

@@ -46,10 +46,10 @@ def make_partition(seed: int) -> pd.DataFrame:
     kind = rng.choice(4, size=n, p=[0.85, 0.10, 0.04, 0.01])
     integer = kind >= 2
     mu = np.where(integer, rng.lognormal(0.0, 1.0, n), rng.lognormal(3.0, 1.5, n))
-    sd = np.where(integer, np.sqrt(mu) * rng.uniform(1.1, 2.0, n),
-                  mu * rng.uniform(0.2, 1.5, n))
-    q = np.where(integer, np.maximum(1.0, np.round(mu * rng.uniform(1, 6, n))),
-                 mu * rng.uniform(1, 6, n))
+    sd = np.where(integer, np.sqrt(mu) * rng.uniform(1.1, 2.0, n), mu * rng.uniform(0.2, 1.5, n))
+    q = np.where(
+        integer, np.maximum(1.0, np.round(mu * rng.uniform(1, 6, n))), mu * rng.uniform(1, 6, n)
+    )
     lead_time = rng.integers(1, 10, n).astype(float)
     lead_time_std = np.where(rng.random(n) < 0.2, rng.uniform(0, 1, n), 0.0)
     target = np.where(rng.random(n) < 0.5, rng.uniform(0.5, 0.995, n), np.nan)  # NaN: default
@@ -58,17 +58,20 @@ def make_partition(seed: int) -> pd.DataFrame:
     mu[bad < 0.001] = np.nan  # missing
     sd[(bad >= 0.001) & (bad < 0.002)] = -1.0  # negative
     mu[(bad >= 0.002) & (bad < 0.003)] = 0.0  # zero demand
-    return pd.DataFrame({
-        "sku": np.arange(seed * n, (seed + 1) * n, dtype=np.int64),
-        "demand_mean": mu,
-        "demand_std": sd,
-        "lead_time": lead_time,
-        "lead_time_std": lead_time_std,
-        "order_quantity": q,
-        "distribution": pd.Categorical.from_codes(kind, categories=DISTRIBUTIONS),
-        "target": target,
-        "reorder_point": reorder_point,
-    }, index=pd.RangeIndex(seed * n, (seed + 1) * n))
+    return pd.DataFrame(
+        {
+            "sku": np.arange(seed * n, (seed + 1) * n, dtype=np.int64),
+            "demand_mean": mu,
+            "demand_std": sd,
+            "lead_time": lead_time,
+            "lead_time_std": lead_time_std,
+            "order_quantity": q,
+            "distribution": pd.Categorical.from_codes(kind, categories=DISTRIBUTIONS),
+            "target": target,
+            "reorder_point": reorder_point,
+        },
+        index=pd.RangeIndex(seed * n, (seed + 1) * n),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +81,13 @@ def table():
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
     with cluster, distributed.Client(cluster) as client:
         yield client
 
@@ -87,9 +95,12 @@ def client():
 @pytest.fixture(scope="module")
 def ddf(table):
     # the columns are numeric or categorical: dask's string conversion does not apply
-    return dd.from_map(make_partition, list(range(PARTITIONS)),
-                       meta=table.iloc[:0], divisions=[*range(0, len(table), ROWS_PER_PARTITION),
-                                                      len(table) - 1])
+    return dd.from_map(
+        make_partition,
+        list(range(PARTITIONS)),
+        meta=table.iloc[:0],
+        divisions=[*range(0, len(table), ROWS_PER_PARTITION), len(table) - 1],
+    )
 
 
 def test_optimize_on_a_cluster_equals_one_process(table, ddf, client):
@@ -97,8 +108,9 @@ def test_optimize_on_a_cluster_equals_one_process(table, ddf, client):
     expected = invsl.optimize(table.drop(columns="reorder_point"), metric="beta", target=0.95)
     assert (expected["status"] == "ok").mean() > 0.99  # the rows are mostly computable
     assert set(expected["status"].astype(str)) >= {"ok", "missing", "negative", "zero_demand"}
-    lazy = invsl.dask.optimize(ddf.drop(columns="reorder_point"), metric="beta", target=0.95,
-                               numba_threads=1)
+    lazy = invsl.dask.optimize(
+        ddf.drop(columns="reorder_point"), metric="beta", target=0.95, numba_threads=1
+    )
     # meta: the exact output schema, known before computing
     pd.testing.assert_series_equal(lazy.dtypes, expected.dtypes)
     got = client.compute(lazy).result()
@@ -115,10 +127,16 @@ def test_evaluate_on_a_cluster_equals_one_process(table, ddf, client):
 
 def test_meta_of_a_string_table_matches_pandas():
     """Text columns (ids, distribution names) keep the dtype dask gives them."""
-    df = pd.DataFrame({"sku": ["a", "b", "c"], "demand_mean": [10.0, 0.0, np.nan],
-                       "demand_std": [3.0, 1.0, 1.0], "lead_time": [2.0, 1.0, 1.0],
-                       "order_quantity": [20.0, 5.0, 5.0],
-                       "distribution": ["normal", "poisson", "gamma"]})
+    df = pd.DataFrame(
+        {
+            "sku": ["a", "b", "c"],
+            "demand_mean": [10.0, 0.0, np.nan],
+            "demand_std": [3.0, 1.0, 1.0],
+            "lead_time": [2.0, 1.0, 1.0],
+            "order_quantity": [20.0, 5.0, 5.0],
+            "distribution": ["normal", "poisson", "gamma"],
+        }
+    )
     with dask.config.set(scheduler="synchronous"):
         ddf = dd.from_pandas(df, npartitions=2)
         lazy = invsl.dask.optimize(ddf)
@@ -142,8 +160,7 @@ def test_importing_invsl_does_not_import_dask():
     import subprocess
 
     code = "import sys, invsl; print('dask' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 

@@ -38,8 +38,11 @@ import invsl
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
 N_EXAMPLES = settings().max_examples if PROFILE in ("extremes", "explore") else 60
-SETTINGS = settings(max_examples=N_EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=N_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 #: statuses a valid row may get instead of ok at the extremes
 FLAGS = {"precision_limit", "negbin_variance", "no_convergence"}
@@ -86,8 +89,13 @@ def _reorder_point(draw, c):
 
 def _frame(c, **cols):
     n = max(len(np.atleast_1d(v)) for v in cols.values()) if cols else 1
-    base = dict(demand_mean=c["mu"], demand_std=c["sigma"], lead_time=c["L"],
-                order_quantity=c["Q"], distribution=c["dist"])
+    base = dict(
+        demand_mean=c["mu"],
+        demand_std=c["sigma"],
+        lead_time=c["L"],
+        order_quantity=c["Q"],
+        distribution=c["dist"],
+    )
     base.update(cols)
     return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in base.items()})
 
@@ -126,8 +134,11 @@ def _close_below(lo, hi, scale):
 def test_ranges_and_monotone(data):
     c = data.draw(rows())
     s = _reorder_point(data.draw, c)
-    delta = float(data.draw(st.integers(1, 10**6))) if c["dist"] in INTEGER else \
-        data.draw(_log_uniform(1e-6, 1e12))
+    delta = (
+        float(data.draw(st.integers(1, 10**6)))
+        if c["dist"] in INTEGER
+        else data.draw(_log_uniform(1e-6, 1e12))
+    )
     out = invsl.evaluate(_frame(c, reorder_point=np.array([s, s + delta])))
     bad = [p for _, row in out.iterrows() for p in _check_row(row)]
     assert not bad, (c, s, delta, bad)
@@ -139,14 +150,18 @@ def test_ranges_and_monotone(data):
             if not _close_below(lo[k], hi[k], sc):
                 bad.append((k, lo[k], hi[k]))
         if not _close_below(hi["expected_backorders"], lo["expected_backorders"], scale):
-            bad.append(("expected_backorders", lo["expected_backorders"],
-                        hi["expected_backorders"]))
+            bad.append(
+                ("expected_backorders", lo["expected_backorders"], hi["expected_backorders"])
+            )
     assert not bad, (c, s, delta, bad)
 
 
 def _target(draw):
-    return draw(st.sampled_from([1e-9, 1.0 - 1e-12]) | _log_uniform(1e-9, 0.5)
-                | _log_uniform(1e-12, 0.5).map(lambda e: 1.0 - e))
+    return draw(
+        st.sampled_from([1e-9, 1.0 - 1e-12])
+        | _log_uniform(1e-9, 0.5)
+        | _log_uniform(1e-12, 0.5).map(lambda e: 1.0 - e)
+    )
 
 
 def _slack(value, target):
@@ -190,8 +205,7 @@ def _solve_then_evaluate(c, metric, t):
         below = invsl.evaluate(_frame(c, reorder_point=s - 1.0)).iloc[0]
         if below["status"] == "ok":
             # s - 1 misses the target (by more than the accuracy of the evaluation)
-            assert below[metric] < t + _slack(below[metric], t), (c, metric, t, s,
-                                                                   below[metric])
+            assert below[metric] < t + _slack(below[metric], t), (c, metric, t, s, below[metric])
         else:
             assert below["status"] in FLAGS
     else:
@@ -215,8 +229,9 @@ def test_tiny_order_quantity_next_to_huge_demand_is_flagged():
     assert "precision" in out["message"].iloc[0]
     assert np.isnan(out["beta"].iloc[0])
     # the same Q with a demand of the same scale is fine
-    ok = invsl.evaluate(_frame(dict(mu=1e-6, sigma=1e-6, L=1.0, Q=1e-6, dist="normal"),
-                               reorder_point=1e-6))
+    ok = invsl.evaluate(
+        _frame(dict(mu=1e-6, sigma=1e-6, L=1.0, Q=1e-6, dist="normal"), reorder_point=1e-6)
+    )
     assert ok["status"].iloc[0] == "ok"
 
 
@@ -224,8 +239,9 @@ def test_negbin_near_poisson_is_poisson():
     """Var/E[X] - 1 below 1e-13: computed (and reported) as Poisson; above: negbin, and the
     metrics converge to the Poisson ones as the dispersion vanishes."""
     mu = 1e6
-    base = invsl.evaluate(_frame(dict(mu=mu, sigma=0.0, L=1.0, Q=100.0, dist="poisson"),
-                                 reorder_point=mu + 1000.0)).iloc[0]
+    base = invsl.evaluate(
+        _frame(dict(mu=mu, sigma=0.0, L=1.0, Q=100.0, dist="poisson"), reorder_point=mu + 1000.0)
+    ).iloc[0]
     for disp, kind in [(1e-15, "poisson"), (1e-10, "negbin"), (1e-7, "negbin")]:
         c = dict(mu=mu, sigma=math.sqrt(mu * (1 + disp)), L=1.0, Q=100.0, dist="negbin")
         row = invsl.evaluate(_frame(c, reorder_point=mu + 1000.0)).iloc[0]
@@ -271,13 +287,21 @@ def _ref_sq(S, G1, G2, s, Q, mu, mean):
     """Contract formulas (integer X) from reference tails at s, s+1, s+Q, s+Q+1."""
     beta = 1 - (G1[s] - G1[s + Q]) / Q
     eb = (G2[s + 1] - G2[s + Q + 1]) / Q
-    return dict(alpha=1 - S[s], beta=beta, gamma=1 - eb / mu, expected_backorders=eb,
-                expected_on_hand=s + mp.mpf(Q + 1) / 2 - mean + eb)
+    return dict(
+        alpha=1 - S[s],
+        beta=beta,
+        gamma=1 - eb / mu,
+        expected_backorders=eb,
+        expected_on_hand=s + mp.mpf(Q + 1) / 2 - mean + eb,
+    )
 
 
 def _assert_close(got, ref, rel, what):
-    bad = {k: (float(got[k]), float(v)) for k, v in ref.items()
-           if not abs(got[k] - float(v)) <= rel * max(abs(float(v)), 1e-300)}
+    bad = {
+        k: (float(got[k]), float(v))
+        for k, v in ref.items()
+        if not abs(got[k] - float(v)) <= rel * max(abs(float(v)), 1e-300)
+    }
     assert not bad, (what, bad)
 
 
@@ -296,9 +320,16 @@ def _check_integer_mean_1e8(dist, mean, var, zs, Q, logpmf, down, true_mean):
 
 def test_poisson_mean_1e8_against_mpmath():
     lam = mp.mpf(1e8)
-    _check_integer_mean_1e8("poisson", 1e8, 1e8, [-3.0, 0.0, 2.5, 6.0], 5000.0,
-                            lambda x: x * mp.log(lam) - lam - mp.loggamma(x + 1),
-                            lambda x: x / lam, lam)
+    _check_integer_mean_1e8(
+        "poisson",
+        1e8,
+        1e8,
+        [-3.0, 0.0, 2.5, 6.0],
+        5000.0,
+        lambda x: x * mp.log(lam) - lam - mp.loggamma(x + 1),
+        lambda x: x / lam,
+        lam,
+    )
 
 
 def test_negbin_mean_1e8_against_mpmath():
@@ -310,10 +341,21 @@ def test_negbin_mean_1e8_against_mpmath():
     # E[IN] with the exact mean r q / p of the fitted (r, p) (differs from 1e8 in the 17th
     # digit, which E[IN] + E[B] would show in the on-hand stock)
     _check_integer_mean_1e8(
-        "negbin", mean, var, [-4.0, 0.0, 5.0], 3000.0,
-        lambda x: (mp.loggamma(x + r_mp) - mp.loggamma(r_mp) - mp.loggamma(x + 1)
-                   + r_mp * mp.log(p_mp) + x * mp.log(1 - p_mp)),
-        lambda x: x / ((1 - p_mp) * (x - 1 + r_mp)), r_mp * (1 - p_mp) / p_mp)
+        "negbin",
+        mean,
+        var,
+        [-4.0, 0.0, 5.0],
+        3000.0,
+        lambda x: (
+            mp.loggamma(x + r_mp)
+            - mp.loggamma(r_mp)
+            - mp.loggamma(x + 1)
+            + r_mp * mp.log(p_mp)
+            + x * mp.log(1 - p_mp)
+        ),
+        lambda x: x / ((1 - p_mp) * (x - 1 + r_mp)),
+        r_mp * (1 - p_mp) / p_mp,
+    )
 
 
 def _gamma_ref(k, theta, s, Q, mu):
@@ -326,8 +368,13 @@ def _gamma_ref(k, theta, s, Q, mu):
 
     mode = max(k - 1, mp.mpf(0))
     sdv = mp.sqrt(k)
-    pts = sorted({mp.mpf(0), *[max(mp.mpf(0), mode + j * sdv) for j in range(-40, 41, 2)],
-                  mode + 200 * sdv + 800})
+    pts = sorted(
+        {
+            mp.mpf(0),
+            *[max(mp.mpf(0), mode + j * sdv) for j in range(-40, 41, 2)],
+            mode + 200 * sdv + 800,
+        }
+    )
 
     def upper(fn, x):
         x = mp.mpf(x) / theta
@@ -345,20 +392,28 @@ def _gamma_ref(k, theta, s, Q, mu):
 
     mean = k * theta
     eb = (G2(s) - G2(s + Q)) / Q
-    return dict(alpha=1 - S(s), beta=1 - (G1(s) - G1(s + Q)) / Q, gamma=1 - eb / mu,
-                expected_backorders=eb, expected_on_hand=s + mp.mpf(Q) / 2 - mean + eb)
+    return dict(
+        alpha=1 - S(s),
+        beta=1 - (G1(s) - G1(s + Q)) / Q,
+        gamma=1 - eb / mu,
+        expected_backorders=eb,
+        expected_on_hand=s + mp.mpf(Q) / 2 - mean + eb,
+    )
 
 
-@pytest.mark.parametrize("shape,z,Q", [(1e6, -6.0, 500.0), (1e6, 0.5, 50.0), (1e6, 7.0, 10.0),
-                                       (1e-4, 1.0, 5.0), (1e-4, 30.0, 1.0)])
+@pytest.mark.parametrize(
+    "shape,z,Q",
+    [(1e6, -6.0, 500.0), (1e6, 0.5, 50.0), (1e6, 7.0, 10.0), (1e-4, 1.0, 5.0), (1e-4, 30.0, 1.0)],
+)
 def test_gamma_extreme_shapes_against_mpmath(shape, z, Q):
     theta = 2.0
     mean = shape * theta
     sd = math.sqrt(shape) * theta
     s = mean + z * sd
     # per period: mu = mean (L = 1), sigma = sd
-    got = invsl.evaluate(_frame(dict(mu=mean, sigma=sd, L=1.0, Q=Q, dist="gamma"),
-                                reorder_point=s)).iloc[0]
+    got = invsl.evaluate(
+        _frame(dict(mu=mean, sigma=sd, L=1.0, Q=Q, dist="gamma"), reorder_point=s)
+    ).iloc[0]
     assert got["status"] == "ok", got["message"]
     ref = _gamma_ref(shape, theta, s, Q, mean)
     _assert_close(got, ref, 1e-9, ("gamma", shape, z))
@@ -371,6 +426,7 @@ def test_extreme_alpha_targets_against_mpmath(dist, t):
     mu, sigma, L = (1e6, 2e5, 1.0) if dist != "poisson" else (1e6, 0.0, 1.0)
     s = float(invsl.reorder_point(t, 10.0, mu, sigma, L, distribution=dist, metric="alpha"))
     if dist == "normal":
+
         def cdf(x):
             return mp.ncdf((mp.mpf(x) - mu) / sigma)
     elif dist == "gamma":
@@ -392,6 +448,7 @@ def test_extreme_alpha_targets_against_mpmath(dist, t):
                 total += p
                 p *= lam / (j + 1)
             return total
+
     if dist == "poisson":
         assert cdf(s) >= t * (1 - 1e-12) and cdf(s - 1) < t
     else:

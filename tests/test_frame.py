@@ -12,22 +12,27 @@ from invsl.frame import OUTPUT_COLUMNS
 
 def normal_beta(s, q, mean, sd):
     """Exact fill rate from scipy.stats (independent of invsl)."""
+
     def g1(x):
         z = (x - mean) / sd
         return sd * (stats.norm.pdf(z) - z * stats.norm.sf(z))
+
     return 1 - (g1(s) - g1(s + q)) / q
 
 
 def base_frame():
-    return pd.DataFrame({
-        "sku": ["007", "A-1", 3.5, None],
-        "demand_mean": [100.0, 8.0, 20.0, 5.0],
-        "demand_std": [30.0, np.nan, 8.0, 4.0],
-        "lead_time": [1.0, 1.0, 2.0, 3.0],
-        "order_quantity": [200.0, 10.0, 25.0, 12.0],
-        "distribution": ["normal", "poisson", "gamma", "negbin"],
-        "note": ["x", "y", "z", "w"],
-    }, index=[40, 10, 30, 20])
+    return pd.DataFrame(
+        {
+            "sku": ["007", "A-1", 3.5, None],
+            "demand_mean": [100.0, 8.0, 20.0, 5.0],
+            "demand_std": [30.0, np.nan, 8.0, 4.0],
+            "lead_time": [1.0, 1.0, 2.0, 3.0],
+            "order_quantity": [200.0, 10.0, 25.0, 12.0],
+            "distribution": ["normal", "poisson", "gamma", "negbin"],
+            "note": ["x", "y", "z", "w"],
+        },
+        index=[40, 10, 30, 20],
+    )
 
 
 def test_optimize_keeps_rows_index_ids_and_extra_columns():
@@ -47,9 +52,15 @@ def test_optimize_keeps_rows_index_ids_and_extra_columns():
 
 
 def test_evaluate_matches_scipy_reference():
-    df = pd.DataFrame({"demand_mean": [100.0, 100.0], "demand_std": [30.0, 120.0],
-                       "lead_time": [1.0, 1.0], "order_quantity": [200.0, 50.0],
-                       "reorder_point": [120.0, 273.8]})
+    df = pd.DataFrame(
+        {
+            "demand_mean": [100.0, 100.0],
+            "demand_std": [30.0, 120.0],
+            "lead_time": [1.0, 1.0],
+            "order_quantity": [200.0, 50.0],
+            "reorder_point": [120.0, 273.8],
+        }
+    )
     out = invsl.evaluate(df)
     for row, (s, q, sd) in enumerate([(120, 200, 30), (273.8, 50, 120)]):
         assert out["beta"].iloc[row] == pytest.approx(normal_beta(s, q, 100, sd), rel=1e-12)
@@ -58,8 +69,9 @@ def test_evaluate_matches_scipy_reference():
 
 
 def test_column_remapping_and_aliases():
-    df = pd.DataFrame({"avg": [100.0], "SD": [30.0], "Lead Time": [1.0], "Q": [200.0],
-                       "rop": [120.0]})
+    df = pd.DataFrame(
+        {"avg": [100.0], "SD": [30.0], "Lead Time": [1.0], "Q": [200.0], "rop": [120.0]}
+    )
     out = invsl.evaluate(df, columns={"demand_mean": "avg", "demand_std": "SD"})
     assert out["beta"].iloc[0] == pytest.approx(normal_beta(120, 200, 100, 30), rel=1e-12)
 
@@ -75,10 +87,16 @@ def test_missing_required_column_names_it_and_its_spellings():
 
 
 def test_per_row_metric_and_target_override_keywords():
-    df = pd.DataFrame({"demand_mean": [100.0] * 4, "demand_std": [30.0] * 4,
-                       "lead_time": [1.0] * 4, "order_quantity": [200.0] * 4,
-                       "metric": ["alpha", None, "fill_rate", "gamma"],
-                       "target": [0.95, np.nan, 0.98, 0.99]})
+    df = pd.DataFrame(
+        {
+            "demand_mean": [100.0] * 4,
+            "demand_std": [30.0] * 4,
+            "lead_time": [1.0] * 4,
+            "order_quantity": [200.0] * 4,
+            "metric": ["alpha", None, "fill_rate", "gamma"],
+            "target": [0.95, np.nan, 0.98, 0.99],
+        }
+    )
     out = invsl.optimize(df, metric="alpha", target=0.9)
     assert out["reorder_point"].iloc[0] == pytest.approx(stats.norm.ppf(0.95, 100, 30), abs=1e-7)
     assert out["reorder_point"].iloc[1] == pytest.approx(stats.norm.ppf(0.9, 100, 30), abs=1e-7)
@@ -113,9 +131,17 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize("override,status,words", BAD_ROWS)
 def test_bad_row_is_flagged_and_others_computed(override, status, words):
-    good = {"sku": "G", "demand_mean": 10.0, "demand_std": 5.0, "lead_time": 2.0,
-            "lead_time_std": 0.0, "order_quantity": 20.0, "distribution": "normal",
-            "metric": "beta", "target": 0.95}
+    good = {
+        "sku": "G",
+        "demand_mean": 10.0,
+        "demand_std": 5.0,
+        "lead_time": 2.0,
+        "lead_time_std": 0.0,
+        "order_quantity": 20.0,
+        "distribution": "normal",
+        "metric": "beta",
+        "target": 0.95,
+    }
     bad = {**good, "sku": "B", **override}
     df = pd.DataFrame([good, bad, good])
     for column in ("demand_mean", "demand_std"):
@@ -136,9 +162,17 @@ def test_bad_row_is_flagged_and_others_computed(override, status, words):
 
 
 def test_poisson_with_random_lead_time_is_modelled_as_negbin():
-    df = pd.DataFrame({"demand_mean": [4.0], "demand_std": [2.0], "lead_time": [2.0],
-                       "lead_time_std": [0.5], "order_quantity": [10],
-                       "distribution": ["poisson"], "reorder_point": [10]})
+    df = pd.DataFrame(
+        {
+            "demand_mean": [4.0],
+            "demand_std": [2.0],
+            "lead_time": [2.0],
+            "lead_time_std": [0.5],
+            "order_quantity": [10],
+            "distribution": ["poisson"],
+            "reorder_point": [10],
+        }
+    )
     out = invsl.evaluate(df)
     assert out["lead_time_distribution"].iloc[0] == "negbin"
     # X has mean 8 and variance 8 + 16 * 0.25 = 12: negbin(r, p) with p = 8/12, r = 16
@@ -152,16 +186,21 @@ def test_non_dataframe_input_raises():
 
 
 def test_empty_frame_gives_empty_result():
-    df = pd.DataFrame({"demand_mean": [], "demand_std": [], "lead_time": [],
-                       "order_quantity": []})
+    df = pd.DataFrame({"demand_mean": [], "demand_std": [], "lead_time": [], "order_quantity": []})
     out = invsl.optimize(df)
     assert len(out) == 0 and list(out.columns)[-1] == "message"
 
 
 def test_evaluate_keeps_reorder_point_of_bad_rows():
-    df = pd.DataFrame({"demand_mean": [10.0, -1.0], "demand_std": [2.0, 2.0],
-                       "lead_time": [1.0, 1.0], "order_quantity": [5.0, 5.0],
-                       "reorder_point": [12.0, 7.0]})
+    df = pd.DataFrame(
+        {
+            "demand_mean": [10.0, -1.0],
+            "demand_std": [2.0, 2.0],
+            "lead_time": [1.0, 1.0],
+            "order_quantity": [5.0, 5.0],
+            "reorder_point": [12.0, 7.0],
+        }
+    )
     out = invsl.evaluate(df)
     assert out["reorder_point"].tolist() == [12.0, 7.0]
     assert out["status"].tolist() == ["ok", "negative"]
@@ -185,16 +224,34 @@ def test_docs_list_every_status_code():
     # ok is the default, no_convergence has no known trigger, cannot_fit is tested below;
     # the codes of demand from history are tested in tests/test_pmf.py and test_bad_input.py,
     # precision_limit in test_extremes.py, bad_order_up_to (evaluate only) in test_periodic.py
-    history = {"no_history", "bad_history", "fractional_lead_time", "compound_poisson_variance",
-               "pmf_too_large", "random_lead_time"}
-    assert untested - history == {"ok", "no_convergence", "cannot_fit", "precision_limit",
-                                  "bad_order_up_to"}
+    history = {
+        "no_history",
+        "bad_history",
+        "fractional_lead_time",
+        "compound_poisson_variance",
+        "pmf_too_large",
+        "random_lead_time",
+    }
+    assert untested - history == {
+        "ok",
+        "no_convergence",
+        "cannot_fit",
+        "precision_limit",
+        "bad_order_up_to",
+    }
 
 
 def test_cannot_fit_row():
-    df = pd.DataFrame({"demand_mean": [5.0], "demand_std": [1.0], "lead_time": [0.0],
-                       "lead_time_std": [1.0], "order_quantity": [10.0],
-                       "distribution": ["gamma"]})
+    df = pd.DataFrame(
+        {
+            "demand_mean": [5.0],
+            "demand_std": [1.0],
+            "lead_time": [0.0],
+            "lead_time_std": [1.0],
+            "order_quantity": [10.0],
+            "distribution": ["gamma"],
+        }
+    )
     out = invsl.optimize(df)
     assert out["status"].iloc[0] == "cannot_fit"
     assert "use normal" in out["message"].iloc[0]

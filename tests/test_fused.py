@@ -22,7 +22,15 @@ import numpy as np
 import pytest
 from scipy import special
 
-from invsl import _normal_start, batch, distributions as dist, integer_sq, metrics, normal_sq, solvers
+from invsl import (
+    _normal_start,
+    batch,
+    distributions as dist,
+    integer_sq,
+    metrics,
+    normal_sq,
+    solvers,
+)
 
 RNG = np.random.default_rng(20261123)
 TABLE = _normal_start.table()
@@ -40,9 +48,16 @@ def _normal_rows(n):
     return mean, sd, q, mu
 
 
-@pytest.mark.parametrize("metric,target", [(metrics.BETA, 0.95), (metrics.BETA, 0.5),
-                                           (metrics.BETA, 0.999999), (metrics.GAMMA, 0.9),
-                                           (metrics.GAMMA, 0.99999)])
+@pytest.mark.parametrize(
+    "metric,target",
+    [
+        (metrics.BETA, 0.95),
+        (metrics.BETA, 0.5),
+        (metrics.BETA, 0.999999),
+        (metrics.GAMMA, 0.9),
+        (metrics.GAMMA, 0.99999),
+    ],
+)
 def test_normal_fused_matches_generic(metric, target):
     bad = []
     for mean, sd, q, mu in zip(*_normal_rows(150)):
@@ -50,8 +65,9 @@ def test_normal_fused_matches_generic(metric, target):
         s_ref = solvers.solve(metric, dist.NORMAL, mean, sd, mean, sd, q, mu, target)
         tol = 1e-9 * max(1.0, sd)
         # conditioning: the metric's change over the tolerance must exceed its rounding
-        value, _, slope = metrics.metric_and_slope(metric, dist.NORMAL, mean, sd, mean, s_ref,
-                                                   q, mu)
+        value, _, slope = metrics.metric_and_slope(
+            metric, dist.NORMAL, mean, sd, mean, s_ref, q, mu
+        )
         if slope * tol > 1e-13 and not abs(s - s_ref) <= tol:
             bad.append(("s", mean, sd, q, mu, s, s_ref))
         want = metrics.sq_metrics(dist.NORMAL, mean, sd, mean, s, q, mu)
@@ -74,9 +90,16 @@ def _integer_rows(n, kind):
 
 
 @pytest.mark.parametrize("kind", [dist.POISSON, dist.NEGBIN])
-@pytest.mark.parametrize("metric,target", [(metrics.BETA, 0.95), (metrics.BETA, 0.3),
-                                           (metrics.BETA, 0.999999), (metrics.GAMMA, 0.9),
-                                           (metrics.GAMMA, 0.999)])
+@pytest.mark.parametrize(
+    "metric,target",
+    [
+        (metrics.BETA, 0.95),
+        (metrics.BETA, 0.3),
+        (metrics.BETA, 0.999999),
+        (metrics.GAMMA, 0.9),
+        (metrics.GAMMA, 0.999),
+    ],
+)
 def test_integer_fused_matches_generic(kind, metric, target):
     bad = []
     for p1, p2, mean, sd, q, mu in _integer_rows(120, kind):
@@ -108,18 +131,30 @@ def test_batch_kernel_takes_the_fused_paths():
     target = np.array([0.98, 0.97, 0.95, 0.9])
     q = np.array([200.0, 50.0, 10.0, 7.0])
     status = np.zeros(n, np.uint8)
-    out, kind = batch.sq(True, distribution, metric, target, demand_mean, demand_std, lead_time,
-                         np.zeros(n), q, np.full(n, np.nan), status)
+    out, kind = batch.sq(
+        True,
+        distribution,
+        metric,
+        target,
+        demand_mean,
+        demand_std,
+        lead_time,
+        np.zeros(n),
+        q,
+        np.full(n, np.nan),
+        status,
+    )
     assert (status == 0).all()
     for i in range(n):
-        k, p1, p2, m, s_d = dist.fit(distribution[i], demand_mean[i], demand_std[i],
-                                     lead_time[i], 0.0)
+        k, p1, p2, m, s_d = dist.fit(
+            distribution[i], demand_mean[i], demand_std[i], lead_time[i], 0.0
+        )
         if k == dist.NORMAL:
-            want = normal_sq.solve(metric[i], m, s_d, q[i], demand_mean[i], target[i], TABLE,
-                                   special.ndtri(target[i]))
+            want = normal_sq.solve(
+                metric[i], m, s_d, q[i], demand_mean[i], target[i], TABLE, special.ndtri(target[i])
+            )
         else:
-            want = integer_sq.solve(metric[i], k, p1, p2, m, s_d, q[i], demand_mean[i],
-                                    target[i])
+            want = integer_sq.solve(metric[i], k, p1, p2, m, s_d, q[i], demand_mean[i], target[i])
         got = (out[0, i], *out[2:, i])
         assert got == tuple(want), (i, got, want)  # bit-identical: the fused path ran
 

@@ -37,7 +37,8 @@ from invsl.io import TableError, read_table
 
 # INVSL_FUZZ_EXAMPLES wins; else the profile's count, capped at 50 in the default (CI) profile
 _EXAMPLES = int(os.environ.get("INVSL_FUZZ_EXAMPLES", "0")) or (
-    settings.default.max_examples if settings.default.max_examples > 100 else 50)
+    settings.default.max_examples if settings.default.max_examples > 100 else 50
+)
 FUZZ = settings(
     deadline=None,
     max_examples=_EXAMPLES,
@@ -71,13 +72,53 @@ huge = st.sampled_from([1e300, -1e300, 1e-300, 5e-324, 2.0**63, -(2.0**63), 1e20
 big_int = st.integers(-(2**70), 2**70)
 text = st.text(max_size=8)
 number_text = st.builds(str, plausible) | st.sampled_from(
-    ["", " ", "nan", "NaN", "inf", "-inf", "1e3", " 12 ", "1,5", "1.000,5", "0x10", "None",
-     "NA", "True"])
-names = st.sampled_from(["normal", "gamma", "poisson", "negbin", "NORMAL ", "Poisson",
-                         "weibull", "", "alpha", "beta", "gamma", "fill_rate", "csl", "delta"])
+    [
+        "",
+        " ",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e3",
+        " 12 ",
+        "1,5",
+        "1.000,5",
+        "0x10",
+        "None",
+        "NA",
+        "True",
+    ]
+)
+names = st.sampled_from(
+    [
+        "normal",
+        "gamma",
+        "poisson",
+        "negbin",
+        "NORMAL ",
+        "Poisson",
+        "weibull",
+        "",
+        "alpha",
+        "beta",
+        "gamma",
+        "fill_rate",
+        "csl",
+        "delta",
+    ]
+)
 cell = st.one_of(
-    plausible, plausible, plausible, any_float, huge, big_int, text, number_text, names,
-    st.none(), st.booleans(),
+    plausible,
+    plausible,
+    plausible,
+    any_float,
+    huge,
+    big_int,
+    text,
+    number_text,
+    names,
+    st.none(),
+    st.booleans(),
 )
 
 
@@ -94,9 +135,12 @@ def columns_of(draw, n, kind, clean=False):
     ``clean``: only plausible values, so that many rows come out ok.
     """
     if clean:
-        base = {"numeric": st.integers(1, 300).map(float), "target": st.floats(0.05, 0.99),
-                "distribution": valid_names["distribution"],
-                "metric": valid_names["metric"]}[kind]
+        base = {
+            "numeric": st.integers(1, 300).map(float),
+            "target": st.floats(0.05, 0.99),
+            "distribution": valid_names["distribution"],
+            "metric": valid_names["metric"],
+        }[kind]
     elif kind == "numeric":
         base = st.one_of(plausible, plausible, cell)
     elif kind in ("distribution", "metric"):
@@ -150,23 +194,27 @@ def frames(draw):
         df.index = [f"r{i}" for i in range(n)]
     options = {}
     if draw(st.booleans()):
-        options["distribution"] = draw(st.sampled_from(["normal", "gamma", "poisson", "negbin",
-                                                        "weibull"]))
+        options["distribution"] = draw(
+            st.sampled_from(["normal", "gamma", "poisson", "negbin", "weibull"])
+        )
     if draw(st.booleans()):
         options["lead_time_std"] = draw(st.sampled_from([0.0, 0.5, -1.0, float("nan")]))
     if call == "optimize":
         if draw(st.booleans()):
-            options["metric"] = draw(st.sampled_from(["alpha", "beta", "gamma", "fill_rate",
-                                                      "delta"]))
+            options["metric"] = draw(
+                st.sampled_from(["alpha", "beta", "gamma", "fill_rate", "delta"])
+            )
         if draw(st.booleans()):
-            options["target"] = draw(st.sampled_from([0.95, 0.5, 1e-9, 0.999999, 0.0, 1.0,
-                                                      1.5, None, float("nan")]))
+            options["target"] = draw(
+                st.sampled_from([0.95, 0.5, 1e-9, 0.999999, 0.0, 1.0, 1.5, None, float("nan")])
+            )
     return df, call, options, present
 
 
 # --------------------------------------------------------------------------------------------
 # the DataFrame layer
 # --------------------------------------------------------------------------------------------
+
 
 def _documented_range(df: pd.DataFrame) -> np.ndarray:
     """Rows whose numbers lie in the ranges issue 5 promises exact results for.
@@ -182,8 +230,9 @@ def _documented_range(df: pd.DataFrame) -> np.ndarray:
     def number(name, default):
         if name not in found:
             return np.full(len(df), default)
-        return pd.to_numeric(df[found[name]], errors="coerce").to_numpy(dtype=float,
-                                                                        na_value=np.nan)
+        return pd.to_numeric(df[found[name]], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
 
     mu = number("demand_mean", np.nan)
     sd = number("demand_std", 0.0)
@@ -192,9 +241,16 @@ def _documented_range(df: pd.DataFrame) -> np.ndarray:
     q = number("order_quantity", np.nan)
     s = number("reorder_point", 0.0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return ((mu >= 1e-6) & (mu <= 1e8) & (np.nan_to_num(sd) <= 50 * mu)
-                & (lt <= 1000) & (np.nan_to_num(lt_sd) <= 1000)
-                & (q >= 1e-6) & (q <= 1e12) & (np.abs(s) <= 1e12))
+        return (
+            (mu >= 1e-6)
+            & (mu <= 1e8)
+            & (np.nan_to_num(sd) <= 50 * mu)
+            & (lt <= 1000)
+            & (np.nan_to_num(lt_sd) <= 1000)
+            & (q >= 1e-6)
+            & (q <= 1e12)
+            & (np.abs(s) <= 1e12)
+        )
 
 
 def check_result(df: pd.DataFrame, out: pd.DataFrame) -> None:
@@ -244,9 +300,24 @@ def test_frames_never_crash(case):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(["demand_mean", "demand_std", "lead_time", "order_quantity",
-                                 "Demand Mean", "mu", "extra"]), min_size=4, max_size=8),
-       st.integers(0, 3))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "demand_mean",
+                "demand_std",
+                "lead_time",
+                "order_quantity",
+                "Demand Mean",
+                "mu",
+                "extra",
+            ]
+        ),
+        min_size=4,
+        max_size=8,
+    ),
+    st.integers(0, 3),
+)
 def test_any_column_names(labels, n):
     """Duplicate or competing names: a result or InputError, never another exception."""
     df = pd.DataFrame(np.full((n, len(labels)), 10.0), columns=labels)
@@ -265,10 +336,32 @@ HEADER = b"sku,demand_mean,demand_std,lead_time,order_quantity,distribution\n"
 csv_bytes = st.one_of(
     st.binary(max_size=300),
     st.binary(max_size=200).map(lambda b: HEADER + b),
-    st.lists(st.sampled_from([b"A", b"1", b"2.5", b"-3", b"", b"nan", b"inf", b"\"", b",",
-                              b";", b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xe9", b"\x00",
-                              b"poisson", b"1,5", b"\"1,5\"", b"   "]),
-             max_size=60).map(lambda parts: HEADER + b"".join(parts)),
+    st.lists(
+        st.sampled_from(
+            [
+                b"A",
+                b"1",
+                b"2.5",
+                b"-3",
+                b"",
+                b"nan",
+                b"inf",
+                b'"',
+                b",",
+                b";",
+                b"\n",
+                b"\r\n",
+                b"\xef\xbb\xbf",
+                b"\xe9",
+                b"\x00",
+                b"poisson",
+                b"1,5",
+                b'"1,5"',
+                b"   ",
+            ]
+        ),
+        max_size=60,
+    ).map(lambda parts: HEADER + b"".join(parts)),
 )
 
 
@@ -294,8 +387,13 @@ def test_fuzz_finds_flagged_and_ok_rows():
     """The frame strategy reaches both ok rows and flagged rows (the fuzz is not vacuous)."""
     seen = set()
 
-    @settings(max_examples=25, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=100,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(frames())
     def collect(case):
         df, call, options, present = case
@@ -314,15 +412,29 @@ def test_fuzz_finds_flagged_and_ok_rows():
 
 def test_huge_and_tiny_cells_do_not_crash():
     """A few hand-picked hostile cells, as a quick regression check outside hypothesis."""
-    cells = [10**30, -(10**30), 1e308, 5e-324, True, None, "", "1e400", float("nan"),
-             np.int64(2**62), "١٢", "\x00"]
-    df = pd.DataFrame({
-        "demand_mean": pd.Series(cells, dtype=object),
-        "demand_std": pd.Series(cells[::-1], dtype=object),
-        "lead_time": 1.0,
-        "order_quantity": pd.Series(cells, dtype=object),
-        "reorder_point": 5.0,
-    })
+    cells = [
+        10**30,
+        -(10**30),
+        1e308,
+        5e-324,
+        True,
+        None,
+        "",
+        "1e400",
+        float("nan"),
+        np.int64(2**62),
+        "١٢",
+        "\x00",
+    ]
+    df = pd.DataFrame(
+        {
+            "demand_mean": pd.Series(cells, dtype=object),
+            "demand_std": pd.Series(cells[::-1], dtype=object),
+            "lead_time": 1.0,
+            "order_quantity": pd.Series(cells, dtype=object),
+            "reorder_point": 5.0,
+        }
+    )
     for function in (invsl.evaluate, invsl.optimize):
         out = function(df)
         check_result(df, out)

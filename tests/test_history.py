@@ -50,12 +50,15 @@ def twin(history, sku="sku", period="period", demand="demand", missing="zero", d
         if k:
             size_mean = sum(sizes) / k
             row["mean_interval"] = n / k
-            row["size_cv2"] = sum((v - size_mean) ** 2 for v in sizes) / k / size_mean ** 2
+            row["size_cv2"] = sum((v - size_mean) ** 2 for v in sizes) / k / size_mean**2
             frequent = row["mean_interval"] <= 1.32
             variable = row["size_cv2"] > 0.49
-            row["demand_class"] = {(True, False): "smooth", (True, True): "erratic",
-                                   (False, False): "intermittent",
-                                   (False, True): "lumpy"}[(frequent, variable)]
+            row["demand_class"] = {
+                (True, False): "smooth",
+                (True, True): "erratic",
+                (False, False): "intermittent",
+                (False, True): "lumpy",
+            }[(frequent, variable)]
         else:
             row["demand_class"] = "no_demand"
         var = row["demand_std"] ** 2
@@ -64,8 +67,7 @@ def twin(history, sku="sku", period="period", demand="demand", missing="zero", d
         elif any(v != int(v) for v in values):
             row["distribution"] = "normal"
         elif row["demand_class"] in ("smooth", "erratic"):
-            row["distribution"] = ("normal" if mean >= 10 else
-                                   "negbin" if var > mean else "poisson")
+            row["distribution"] = "normal" if mean >= 10 else "negbin" if var > mean else "poisson"
         else:
             row["distribution"] = "compound_poisson" if var >= mean else "empirical"
         rows.append(row)
@@ -92,17 +94,94 @@ def compare(fit, rows, sku="sku"):
 
 
 def small_history():
-    history = pd.DataFrame({
-        "sku": ["007", "007", "007", 42, 42, 42, 42, "nan", "nan", "neg", "neg", "dup", "dup",
-                "frac", "frac", "frac", None, "zero", "zero", "one", "big", "big", "big", "big"],
-        "period": ["m1", "m2", "m4", "m1", "m2", "m3", "m4", "m1", "m2", "m1", "m2", "m1", "m1",
-                   "m1", "m2", "m3", "m1", "m1", "m3", "m2", "m1", "m2", "m3", "m4"],
-        "demand": [3, 0, 5, 1, 2, 1, 1, np.nan, 1, -2, 1, 1, 1,
-                   0.5, 0, 2.5, 7, 0, 0, 4, 30, 12, 20, 14],
-        "other": range(24),
-    }, index=range(100, 124))
-    extra = pd.DataFrame({"sku": ["noper", "noper"], "period": ["m1", None], "demand": [1, 2],
-                          "other": [0, 0]}, index=[7, 8])
+    history = pd.DataFrame(
+        {
+            "sku": [
+                "007",
+                "007",
+                "007",
+                42,
+                42,
+                42,
+                42,
+                "nan",
+                "nan",
+                "neg",
+                "neg",
+                "dup",
+                "dup",
+                "frac",
+                "frac",
+                "frac",
+                None,
+                "zero",
+                "zero",
+                "one",
+                "big",
+                "big",
+                "big",
+                "big",
+            ],
+            "period": [
+                "m1",
+                "m2",
+                "m4",
+                "m1",
+                "m2",
+                "m3",
+                "m4",
+                "m1",
+                "m2",
+                "m1",
+                "m2",
+                "m1",
+                "m1",
+                "m1",
+                "m2",
+                "m3",
+                "m1",
+                "m1",
+                "m3",
+                "m2",
+                "m1",
+                "m2",
+                "m3",
+                "m4",
+            ],
+            "demand": [
+                3,
+                0,
+                5,
+                1,
+                2,
+                1,
+                1,
+                np.nan,
+                1,
+                -2,
+                1,
+                1,
+                1,
+                0.5,
+                0,
+                2.5,
+                7,
+                0,
+                0,
+                4,
+                30,
+                12,
+                20,
+                14,
+            ],
+            "other": range(24),
+        },
+        index=range(100, 124),
+    )
+    extra = pd.DataFrame(
+        {"sku": ["noper", "noper"], "period": ["m1", None], "demand": [1, 2], "other": [0, 0]},
+        index=[7, 8],
+    )
     return pd.concat([history, extra])
 
 
@@ -163,11 +242,11 @@ def test_car_parts_fit_demand_then_optimize_every_part_ok_or_flagged():
     h = carparts.load_carparts()
     fit = invsl.fit_demand(h, sku="part", period="month", missing="skip")
     assert len(fit) == h["part"].nunique() == 2674
-    df = fit.assign(lead_time=2.0,
-                    order_quantity=np.maximum(1.0, np.floor(3 * fit["demand_mean"] + 0.5)))
+    df = fit.assign(
+        lead_time=2.0, order_quantity=np.maximum(1.0, np.floor(3 * fit["demand_mean"] + 0.5))
+    )
     for metric in ("beta", "alpha", "gamma"):
-        out = invsl.optimize(df, metric=metric, target=0.95, history=h,
-                             history_options=H_OPTIONS)
+        out = invsl.optimize(df, metric=metric, target=0.95, history=h, history_options=H_OPTIONS)
         assert out["part"].tolist() == fit["part"].tolist()
         ok = (out["status"] == "ok").to_numpy()
         assert ((out["message"] == "") == ok).all()  # every flagged row says why

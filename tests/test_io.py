@@ -37,8 +37,12 @@ def _beta_reorder_point(mean, sd, q, target=0.95):
         z = (x - mean) / sd
         return sd * (stats.norm.pdf(z) - z * stats.norm.sf(z))
 
-    return brentq(lambda s: 1 - (loss(s) - loss(s + q)) / q - target, mean - 10 * sd,
-                  mean + 10 * sd, xtol=1e-12)
+    return brentq(
+        lambda s: 1 - (loss(s) - loss(s + q)) / q - target,
+        mean - 10 * sd,
+        mean + 10 * sd,
+        xtol=1e-12,
+    )
 
 
 S_FIRST = _beta_reorder_point(100, 30, 200)
@@ -61,9 +65,23 @@ def only(tmp_path, *names):
 # parse_numbers: against Python's float
 # ---------------------------------------------------------------------------------------------
 
+
 def test_parse_numbers_plain_matches_python_float():
-    cells = ["1.5", " 2 ", "1e3", "-0.25", "+3", ".5", "5.", "inf", "-Inf", "1E-300",
-             "0.1", "123456789.123456789", "4.9e-324"]
+    cells = [
+        "1.5",
+        " 2 ",
+        "1e3",
+        "-0.25",
+        "+3",
+        ".5",
+        "5.",
+        "inf",
+        "-Inf",
+        "1E-300",
+        "0.1",
+        "123456789.123456789",
+        "4.9e-324",
+    ]
     values, bad = parse_numbers(pa.array(cells))
     assert bad is None
     np.testing.assert_array_equal(values, [float(c) for c in cells])
@@ -75,28 +93,34 @@ def test_parse_numbers_missing_spellings_and_text():
     assert bad.tolist() == [False] * 5 + [True, True, True, False]
 
 
-@pytest.mark.parametrize("cell,text,expected", [
-    ("1.234,5", TextFormat(sep=";", decimal=",", thousands="."), 1234.5),
-    ("1.234.567", TextFormat(sep=";", decimal=",", thousands="."), 1234567.0),
-    ("-0,001", TextFormat(sep=";", decimal=","), -0.001),
-    ("1,234.5", TextFormat(thousands=","), 1234.5),
-    ("1 234,5", TextFormat(sep=";", decimal=",", thousands=" "), 1234.5),
-    ("1\u00a0234,5", TextFormat(sep=";", decimal=",", thousands=" "), 1234.5),
-    ("1'234.5", TextFormat(thousands="'"), 1234.5),
-    ("1,5e3", TextFormat(sep=";", decimal=","), 1500.0),
-])
+@pytest.mark.parametrize(
+    "cell,text,expected",
+    [
+        ("1.234,5", TextFormat(sep=";", decimal=",", thousands="."), 1234.5),
+        ("1.234.567", TextFormat(sep=";", decimal=",", thousands="."), 1234567.0),
+        ("-0,001", TextFormat(sep=";", decimal=","), -0.001),
+        ("1,234.5", TextFormat(thousands=","), 1234.5),
+        ("1 234,5", TextFormat(sep=";", decimal=",", thousands=" "), 1234.5),
+        ("1\u00a0234,5", TextFormat(sep=";", decimal=",", thousands=" "), 1234.5),
+        ("1'234.5", TextFormat(thousands="'"), 1234.5),
+        ("1,5e3", TextFormat(sep=";", decimal=","), 1500.0),
+    ],
+)
 def test_parse_numbers_european_forms(cell, text, expected):
     values, bad = parse_numbers(pa.array([cell]), text)
     assert bad is None and values[0] == expected
 
 
-@pytest.mark.parametrize("cell,text", [
-    ("1.500", TextFormat(sep=";", decimal=",")),  # a dot with a decimal comma: never 1.5
-    ("1,500", TextFormat()),  # a comma with a decimal point and no --thousands
-    ("1.23.4", TextFormat(sep=";", decimal=",", thousands=".")),  # not grouped by three
-    ("12.34,5", TextFormat(sep=";", decimal=",", thousands=".")),
-    ("1,2,3", TextFormat(sep=";", decimal=",")),
-])
+@pytest.mark.parametrize(
+    "cell,text",
+    [
+        ("1.500", TextFormat(sep=";", decimal=",")),  # a dot with a decimal comma: never 1.5
+        ("1,500", TextFormat()),  # a comma with a decimal point and no --thousands
+        ("1.23.4", TextFormat(sep=";", decimal=",", thousands=".")),  # not grouped by three
+        ("12.34,5", TextFormat(sep=";", decimal=",", thousands=".")),
+        ("1,2,3", TextFormat(sep=";", decimal=",")),
+    ],
+)
 def test_parse_numbers_ambiguous_forms_are_flagged_not_guessed(cell, text):
     values, bad = parse_numbers(pa.array([cell, "2"]), text)
     assert bad.tolist() == [True, False] and np.isnan(values[0]) and values[1] == 2.0
@@ -114,6 +138,7 @@ def test_text_format_rejects_conflicts():
 # ---------------------------------------------------------------------------------------------
 # hostile files (docs/cli.md, "Hostile files")
 # ---------------------------------------------------------------------------------------------
+
 
 def test_hostile_empty_file(tmp_path):
     src = tmp_path / "in.csv"
@@ -140,8 +165,9 @@ def test_hostile_header_only_gives_empty_output_with_columns(tmp_path, suffix):
 
 def test_hostile_parquet_without_rows(tmp_path):
     src = tmp_path / "in.parquet"
-    schema = pa.schema([("sku", pa.string())] + [(n, pa.float64()) for n in HEADER.strip()
-                                                    .split(",")[1:]])
+    schema = pa.schema(
+        [("sku", pa.string())] + [(n, pa.float64()) for n in HEADER.strip().split(",")[1:]]
+    )
     pq.write_table(schema.empty_table(), src)
     out = tmp_path / "out.parquet"
     assert run("optimize", src, "-o", out).exit_code == 0
@@ -208,16 +234,19 @@ def test_hostile_thousands_separators(tmp_path):
     assert result.exit_code == 1 and "not_a_number: 1" in result.output
     df = read_csv_text(out)
     assert float(df["reorder_point"][0]) == pytest.approx(
-        _beta_reorder_point(1000, 300, 2000), abs=1e-6)
+        _beta_reorder_point(1000, 300, 2000), abs=1e-6
+    )
     assert df["status"].tolist() == ["ok", "not_a_number"]
     assert df["message"][1].startswith("demand_mean = '1,0,0': ")
 
 
 def test_hostile_decimal_commas_european_export(tmp_path):
     src = tmp_path / "in.csv"
-    src.write_text("sku;demand_mean;demand_std;lead_time;order_quantity;name\n"
-                   '007;"100,0";30;1;200;Teil A\n0042;1.000,5;10,25;2;100;Teil B\n',
-                   encoding="utf-8")
+    src.write_text(
+        "sku;demand_mean;demand_std;lead_time;order_quantity;name\n"
+        '007;"100,0";30;1;200;Teil A\n0042;1.000,5;10,25;2;100;Teil B\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out.csv"
     result = run("optimize", src, "-o", out, "--sep", ";", "--decimal", ",", "--thousands", ".")
     assert result.exit_code == 0, result.output
@@ -265,14 +294,17 @@ def test_hostile_output_folder_not_writable(tmp_path, monkeypatch):
     folder.chmod(0o500)
     try:
         if os.access(folder, os.W_OK):  # root ignores the mode: refuse as the kernel would
+
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
             monkeypatch.setattr(io.tempfile, "mkstemp", refuse)
         result = run("optimize", src, "-o", folder / "out.csv")
         assert result.exit_code == 2
-        assert result.output == (f"invsl: error: {folder / 'out.csv'}: cannot write in the "
-                                 f"folder {folder}: Permission denied\n")
+        assert result.output == (
+            f"invsl: error: {folder / 'out.csv'}: cannot write in the "
+            f"folder {folder}: Permission denied\n"
+        )
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
@@ -317,8 +349,9 @@ def test_hostile_disk_fills_mid_write(tmp_path, monkeypatch, suffix):
         monkeypatch.setattr(io.pq, "ParquetWriter", lambda *a, **k: _FillsUp(real, *a, **k))
     result = run("optimize", src, "-o", out, "--chunk-rows", "3")
     assert result.exit_code == 2
-    assert result.output == (f"invsl: error: {out}: cannot write the output: "
-                             "No space left on device\n")
+    assert result.output == (
+        f"invsl: error: {out}: cannot write the output: No space left on device\n"
+    )
     assert out.read_bytes() == b"the good output of yesterday"
     only(tmp_path, "in.csv", f"out{suffix}")
 
@@ -345,15 +378,18 @@ def test_hostile_not_a_parquet_file(tmp_path):
 
 def test_hostile_text_in_numeric_columns(tmp_path):
     src = tmp_path / "in.csv"
-    src.write_text(HEADER + "007,100,30,1,200\n008,n/a,30,1,200\n009,lots,30,1,200\n"
-                   "010,100,30,one,200\n011,100,30,1,1.500\n")
+    src.write_text(
+        HEADER + "007,100,30,1,200\n008,n/a,30,1,200\n009,lots,30,1,200\n"
+        "010,100,30,one,200\n011,100,30,1,1.500\n"
+    )
     out = tmp_path / "out.csv"
     result = run("optimize", src, "-o", out, "--lead-time-std", "0.5")
     assert result.exit_code == 1
     df = read_csv_text(out)
     assert df["status"].tolist() == ["ok", "missing", "not_a_number", "not_a_number", "ok"]
-    assert df["message"][2] == ("demand_mean = 'lots': a numeric column holds text; "
-                                "give a plain number")
+    assert df["message"][2] == (
+        "demand_mean = 'lots': a numeric column holds text; give a plain number"
+    )
     assert df["message"][3].startswith("lead_time = 'one': ")
     assert (df.loc[2:3, ["reorder_point", "beta", "lead_time_distribution"]] == "").all().all()
     assert float(df["order_quantity"][4]) == 1.5  # '.' is the decimal mark by default
@@ -362,8 +398,10 @@ def test_hostile_text_in_numeric_columns(tmp_path):
 def test_hostile_text_in_defaulted_column_is_not_replaced_by_the_default(tmp_path):
     # lead_time_std and target have defaults for empty cells; text must not fall back to them
     src = tmp_path / "in.csv"
-    src.write_text(HEADER.strip() + ",lead_time_std,target\n1,100,30,1,200,x,0.9\n"
-                   "2,100,30,1,200,0,high\n3,100,30,1,200,,\n")
+    src.write_text(
+        HEADER.strip() + ",lead_time_std,target\n1,100,30,1,200,x,0.9\n"
+        "2,100,30,1,200,0,high\n3,100,30,1,200,,\n"
+    )
     out = tmp_path / "out.csv"
     assert run("optimize", src, "-o", out).exit_code == 1
     df = read_csv_text(out)
@@ -374,8 +412,9 @@ def test_hostile_text_in_defaulted_column_is_not_replaced_by_the_default(tmp_pat
 
 def test_hostile_ids_with_leading_zeros_kept_as_text(tmp_path):
     src = tmp_path / "in.csv"
-    src.write_text(HEADER.replace("sku", "sku,plant") + "007,0010,100,30,1,200\n"
-                   "1e3,0020,50,10,2,100\n")
+    src.write_text(
+        HEADER.replace("sku", "sku,plant") + "007,0010,100,30,1,200\n1e3,0020,50,10,2,100\n"
+    )
     for suffix in (".csv", ".parquet"):
         out = tmp_path / f"out{suffix}"
         assert run("optimize", src, "-o", out).exit_code == 0
@@ -403,17 +442,20 @@ def test_hostile_missing_required_column_names_the_mapping_file(tmp_path):
 # streaming: chunks, schema, agreement with the in-memory API
 # ---------------------------------------------------------------------------------------------
 
+
 def _mixed_table(n=60, seed=3):
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "sku": [f"{i:06d}" for i in range(n)],
-        "demand_mean": rng.lognormal(2.0, 1.0, n).round(3),
-        "demand_std": rng.uniform(0.5, 5.0, n).round(3),
-        "lead_time": rng.integers(1, 6, n).astype(float),
-        "order_quantity": rng.integers(1, 40, n).astype(float),
-        "distribution": rng.choice(["normal", "gamma", "poisson", "negbin"], n),
-        "note": rng.choice(["a", "b;c", 'q"uote'], n),
-    })
+    df = pd.DataFrame(
+        {
+            "sku": [f"{i:06d}" for i in range(n)],
+            "demand_mean": rng.lognormal(2.0, 1.0, n).round(3),
+            "demand_std": rng.uniform(0.5, 5.0, n).round(3),
+            "lead_time": rng.integers(1, 6, n).astype(float),
+            "order_quantity": rng.integers(1, 40, n).astype(float),
+            "distribution": rng.choice(["normal", "gamma", "poisson", "negbin"], n),
+            "note": rng.choice(["a", "b;c", 'q"uote'], n),
+        }
+    )
     df.loc[5, "demand_mean"] = -1.0  # negative
     df.loc[9, "distribution"] = "weibull"  # unknown distribution
     df.loc[13, "order_quantity"] = 2.5  # not_integer when poisson/negbin
@@ -427,8 +469,9 @@ def test_chunks_agree_with_the_in_memory_api_and_schema_is_stable(tmp_path):
     src = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), src)
     out = tmp_path / "out.parquet"
-    summary = io.run_file("optimize", src, out, chunk_rows=7,
-                          options=dict(metric="alpha", target=0.9))
+    summary = io.run_file(
+        "optimize", src, out, chunk_rows=7, options=dict(metric="alpha", target=0.9)
+    )
     expected = invsl.optimize(df, metric="alpha", target=0.9)
     got = pd.read_parquet(out)
     assert summary.rows == len(df)
@@ -482,10 +525,18 @@ def test_progress_bar_on_stderr(tmp_path, capsys):
 # .xlsx and the column map
 # ---------------------------------------------------------------------------------------------
 
+
 def test_xlsx_in_and_out(tmp_path):
     pytest.importorskip("openpyxl")
-    df = pd.DataFrame({"sku": ["007", "008"], "demand_mean": [100.0, "1,5"],
-                       "demand_std": [30, 1], "lead_time": [1, 1], "order_quantity": [200, 10]})
+    df = pd.DataFrame(
+        {
+            "sku": ["007", "008"],
+            "demand_mean": [100.0, "1,5"],
+            "demand_std": [30, 1],
+            "lead_time": [1, 1],
+            "order_quantity": [200, 10],
+        }
+    )
     src = tmp_path / "in.xlsx"
     df.to_excel(src, index=False)
     out = tmp_path / "out.xlsx"
@@ -541,13 +592,16 @@ def test_column_map_for_input_and_output(tmp_path):
     assert levels["MINBE"].tolist() == ["5"] and "reorder_point" not in levels.columns
 
 
-@pytest.mark.parametrize("content,words", [
-    ("[columns]\ndemand_men = 'X'\n", "unknown invsl column names ['demand_men']"),
-    ("demand_mean = 'X'\n", "expected one [columns] table"),
-    ("[columns]\ndemand_mean = 3\n", "demand_mean must map to a column name in quotes"),
-    ("[columns]\ndemand_mean = 'X'\ndemand_std = 'X'\n", "both map to 'X'"),
-    ("[columns\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        ("[columns]\ndemand_men = 'X'\n", "unknown invsl column names ['demand_men']"),
+        ("demand_mean = 'X'\n", "expected one [columns] table"),
+        ("[columns]\ndemand_mean = 3\n", "demand_mean must map to a column name in quotes"),
+        ("[columns]\ndemand_mean = 'X'\ndemand_std = 'X'\n", "both map to 'X'"),
+        ("[columns\n", "not valid TOML"),
+    ],
+)
 def test_column_map_errors(tmp_path, content, words):
     src = tmp_path / "erp.csv"
     src.write_text(ERP)
@@ -582,6 +636,7 @@ def test_column_map_missing_erp_column(tmp_path):
 # whole-table helpers
 # ---------------------------------------------------------------------------------------------
 
+
 def test_read_and_write_table_helpers(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("sku;demand_mean\n007;1.234,5\n", encoding="latin-1")
@@ -609,7 +664,7 @@ def test_docs_hostile_table_names_existing_tests():
     import re
 
     text = DOCS.read_text()
-    table = text[text.index("## Hostile files"):text.index("## Input columns")]
+    table = text[text.index("## Hostile files") : text.index("## Input columns")]
     rows = [line for line in table.splitlines() if line.startswith("| ") and "test_" in line]
     assert len(rows) >= 25
     here = Path(__file__).read_text()
@@ -625,9 +680,10 @@ def test_docs_european_recipe_runs(tmp_path):
     import shlex
 
     text = DOCS.read_text()
-    recipe = text[text.index("### Recipe"):text.index("## Hostile files")]
-    blocks = re.findall(r"```(?:toml)?\n(.*?)```", recipe + text[text.index("## Column mapping"):],
-                        re.S)
+    recipe = text[text.index("### Recipe") : text.index("## Hostile files")]
+    blocks = re.findall(
+        r"```(?:toml)?\n(.*?)```", recipe + text[text.index("## Column mapping") :], re.S
+    )
     export, command, mapping = blocks[0], blocks[1], blocks[2]
     (tmp_path / "export.csv").write_bytes(export.encode("cp1252"))
     (tmp_path / "sap.toml").write_text(mapping, encoding="utf-8")
@@ -676,9 +732,14 @@ def tiny_disk(tmp_path):
     folder = tmp_path / "tiny"
     folder.mkdir()
     mount = shutil.which("mount")
-    if os.geteuid() != 0 or mount is None or subprocess.run(
-            [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-            capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or mount is None
+        or subprocess.run(
+            [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
         yield folder
@@ -690,14 +751,17 @@ def tiny_disk(tmp_path):
 def test_hostile_disk_really_full(tmp_path, tiny_disk, suffix):
     src = tmp_path / "in.csv"
     rng = np.random.default_rng(0)
-    src.write_text(HEADER + "".join(f"{i},{m},{m / 3},2,{3 * m}\n"
-                                    for i, m in enumerate(rng.uniform(1, 100, 20_000))))
+    src.write_text(
+        HEADER
+        + "".join(f"{i},{m},{m / 3},2,{3 * m}\n" for i, m in enumerate(rng.uniform(1, 100, 20_000)))
+    )
     out = tiny_disk / f"out{suffix}"
     out.write_text("good")
     result = run("optimize", src, "-o", out, "--chunk-rows", "2000")
     assert result.exit_code == 2
-    assert result.output == (f"invsl: error: {out}: cannot write the output: "
-                             "No space left on device\n")
+    assert result.output == (
+        f"invsl: error: {out}: cannot write the output: No space left on device\n"
+    )
     assert out.read_text() == "good"
     assert [p.name for p in tiny_disk.iterdir()] == [out.name]
 

@@ -39,8 +39,7 @@ def _version() -> str:
 
 def _run(args, cwd, timeout=600):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, (
         f"{args} exited {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\n"
         f"stderr:\n{proc.stderr[-3000:]}"
@@ -64,11 +63,21 @@ def test_sdist_contents(dists):
     prefix = sdist.name.removesuffix(".tar.gz") + "/"
     with tarfile.open(sdist) as tar:
         names = {name.removeprefix(prefix) for name in tar.getnames()}
-    for required in ("LICENSE", "README.md", "CHANGELOG.md", "pyproject.toml", "MANIFEST.in",
-                     "invsl/py.typed", "invsl/__init__.py", "invsl/_version.py",
-                     "mkdocs.yml", "docs/index.md",
-                     "tests/conftest.py", "tests/reference/sq_reference.csv",
-                     "tests/reference/generate_reference.py"):
+    for required in (
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "pyproject.toml",
+        "MANIFEST.in",
+        "invsl/py.typed",
+        "invsl/__init__.py",
+        "invsl/_version.py",
+        "mkdocs.yml",
+        "docs/index.md",
+        "tests/conftest.py",
+        "tests/reference/sq_reference.csv",
+        "tests/reference/generate_reference.py",
+    ):
         assert required in names, f"{required} missing from the sdist"
     # the GPL-3 car parts data and the benchmarks are not part of the sdist
     assert not any(name.startswith(("datasets/", "benchmarks/")) for name in names)
@@ -98,12 +107,25 @@ def test_installed_wheel_runs_the_command_line(dists, tmp_path):
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
     invsl = venv / "bin" / "invsl"
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-          "--disable-pip-version-check", str(wheel)], cwd=tmp_path)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        cwd=tmp_path,
+    )
 
     # the installed package, not this checkout
-    where = _run([str(python), "-c", "import invsl; print(invsl.__file__, invsl.__version__)"],
-                 cwd=tmp_path).stdout.split()
+    where = _run(
+        [str(python), "-c", "import invsl; print(invsl.__file__, invsl.__version__)"], cwd=tmp_path
+    ).stdout.split()
     assert Path(where[0]).is_relative_to(venv), where
     assert where[1] == _version()
 
@@ -116,8 +138,20 @@ def test_installed_wheel_runs_the_command_line(dists, tmp_path):
         "A-100,100,30,1,200,normal\n"
         "B-200,0.75,0,2,2,poisson\n"
     )
-    _run([str(invsl), "optimize", "skus.csv", "-o", "plan.csv", "--metric", "beta",
-          "--target", "0.95"], cwd=tmp_path)
+    _run(
+        [
+            str(invsl),
+            "optimize",
+            "skus.csv",
+            "-o",
+            "plan.csv",
+            "--metric",
+            "beta",
+            "--target",
+            "0.95",
+        ],
+        cwd=tmp_path,
+    )
     with open(tmp_path / "plan.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [row["sku"] for row in rows] == ["A-100", "B-200"]

@@ -94,8 +94,9 @@ def twin_integer(policy, name, mu, sd, L, R, x, gap, sl=0.0, hi=500):
     g1 = {j: over_positions(lambda y: np.sum(pmfs[j] * np.maximum(xs - y, 0))) for j in pmfs}
     backorders = np.mean([g1[j] for j in range(1, R + 1)])
     ready = np.mean([over_positions(lambda y: np.sum(pmfs[j][xs < y])) for j in range(1, R + 1)])
-    on_hand = np.mean([over_positions(lambda y: np.sum(pmfs[j] * np.maximum(y - xs, 0)))
-                       for j in range(1, R + 1)])
+    on_hand = np.mean(
+        [over_positions(lambda y: np.sum(pmfs[j] * np.maximum(y - xs, 0))) for j in range(1, R + 1)]
+    )
     if policy == "RS":  # the contract: every review cycle counts, alpha = F_{L+R}(S)
         d = demand(name, mu, sd, L + R, sl)
         alpha = d.cdf(x)
@@ -141,11 +142,14 @@ def twin_continuous(policy, name, mu, sd, L, R, x, gap, sl=0.0):
     ds = {j: demand(name, mu, sd, L + j, sl) for j in range(0, R + 1)}
     d_r = demand(name, mu, sd, R)
     if policy == "RS":
+
         def mean_over(f):
             return f(x)
+
         alpha = cdf(ds[R], x)
         mean_y = x
     else:
+
         def mean_over(f):
             return integrate.quad(f, x, x + gap, epsabs=1e-13, epsrel=1e-12, limit=200)[0] / gap
 
@@ -154,8 +158,14 @@ def twin_continuous(policy, name, mu, sd, L, R, x, gap, sl=0.0):
 
         hi = d_r.mean() + 12 * d_r.std()
         den = integrate.quad(weight, 0, hi, limit=200, epsabs=1e-13)[0]
-        num = integrate.quad(lambda u: weight(u) * cdf(ds[0], x - u), 0, hi, limit=400,
-                             epsabs=1e-13, points=[max(0.0, x - L * mu)])[0]
+        num = integrate.quad(
+            lambda u: weight(u) * cdf(ds[0], x - u),
+            0,
+            hi,
+            limit=400,
+            epsabs=1e-13,
+            points=[max(0.0, x - L * mu)],
+        )[0]
         alpha = num / den
         mean_y = x + gap / 2
     g1 = {j: mean_over(lambda y: loss1(ds[j], y)) for j in ds}
@@ -183,7 +193,7 @@ def twin_rss_lattice(name, mu, sd, L, R, s, big_s, n=3000):
     v = np.zeros(n)
     v[0] = 1.0
     for k in range(1, n):
-        v[k] = q[:k] @ v[k - 1::-1]
+        v[k] = q[:k] @ v[k - 1 :: -1]
     pi = v / v.sum()
     y = big_s - h * np.arange(n)
     ds = {j: demand(name, mu, sd, L + j) for j in range(0, R + 1)}
@@ -194,8 +204,10 @@ def twin_rss_lattice(name, mu, sd, L, R, s, big_s, n=3000):
     m = np.arange(0, top - n - 1)
     w = np.array([pi @ p[n - np.arange(n) + mm] for mm in m])
     # P(D_L <= s - U) over the cell of U = m h; for D_L = 0 the step is spread over the cell
-    f_l = [np.clip((s - mm * h) / h + 0.5, 0, 1) if ds[0] is None else ds[0].cdf(s - mm * h)
-           for mm in m]
+    f_l = [
+        np.clip((s - mm * h) / h + 0.5, 0, 1) if ds[0] is None else ds[0].cdf(s - mm * h)
+        for mm in m
+    ]
     alpha = (w @ np.array(f_l)) / w.sum()
     return {
         "alpha": alpha,
@@ -209,10 +221,14 @@ def twin_rss_lattice(name, mu, sd, L, R, s, big_s, n=3000):
 
 def levels(policy, name, mu, sd, L, R, x, gap, sl=0.0):
     """invsl's metrics at x (S for RS, s otherwise); gap is Q (RsQ) or S - s (RsS)."""
-    kwargs = {"RS": dict(order_up_to=x), "RsS": dict(reorder_point=x, order_up_to=x + gap),
-              "RsQ": dict(reorder_point=x, order_quantity=gap)}[policy]
-    out = invsl.periodic_service_levels(policy, mu, sd, L, R, lead_time_std=sl,
-                                        distribution=name, **kwargs)
+    kwargs = {
+        "RS": dict(order_up_to=x),
+        "RsS": dict(reorder_point=x, order_up_to=x + gap),
+        "RsQ": dict(reorder_point=x, order_quantity=gap),
+    }[policy]
+    out = invsl.periodic_service_levels(
+        policy, mu, sd, L, R, lead_time_std=sl, distribution=name, **kwargs
+    )
     return {k: float(out[k]) for k in METRICS}
 
 
@@ -340,10 +356,15 @@ def test_daily_review_undershoot_trap():
     assert round(levels("RsQ", "normal", 100.0, 40.0, 1, 1, 190.0, 200.0)["beta"], 4) == 0.9475
 
 
-@pytest.mark.parametrize("name,mu,sd,L,R,big_s", [
-    ("poisson", 3.0, 0.0, 1, 1, 7), ("poisson", 0.5, 0.0, 2, 3, 4), ("negbin", 4.0, 3.0, 0, 2, 12),
-    ("negbin", 2.0, 2.0, 3, 1, 11),
-])
+@pytest.mark.parametrize(
+    "name,mu,sd,L,R,big_s",
+    [
+        ("poisson", 3.0, 0.0, 1, 1, 7),
+        ("poisson", 0.5, 0.0, 2, 3, 4),
+        ("negbin", 4.0, 3.0, 0, 2, 12),
+        ("negbin", 2.0, 2.0, 3, 1, 11),
+    ],
+)
 def test_rs_equals_rss_at_gap_one_except_alpha(name, mu, sd, L, R, big_s):
     rs = levels("RS", name, mu, sd, L, R, big_s, 0)
     rss = levels("RsS", name, mu, sd, L, R, big_s - 1, 1)
@@ -380,8 +401,9 @@ SOLVE_CASES = [
 def test_solve_then_evaluate_gives_the_target(case, metric):
     policy, name, mu, sd, L, R, gap = case
     target = 0.93
-    s, big_s = invsl.periodic_policy(target, policy, mu, sd, L, R, order_quantity=gap,
-                                     distribution=name, metric=metric)
+    s, big_s = invsl.periodic_policy(
+        target, policy, mu, sd, L, R, order_quantity=gap, distribution=name, metric=metric
+    )
     x = float(big_s) if policy == "RS" else float(s)
     if policy == "RsS":
         assert float(big_s) == x + gap
@@ -397,14 +419,17 @@ def test_solve_then_evaluate_gives_the_target(case, metric):
         assert got == pytest.approx(target, abs=1e-8)
 
 
-@pytest.mark.parametrize("policy,name,mu,sd,L,R,gap,grid", [
-    ("RsS", "normal", 100.0, 40.0, 1.0, 1, 150.0, np.linspace(-200, 500, 36)),
-    ("RsQ", "gamma", 10.0, 8.0, 2.0, 2, 20.0, np.linspace(-40, 120, 33)),
-    ("RS", "normal", 10.0, 6.0, 0.5, 2, 0.0, np.linspace(-30, 80, 23)),
-    ("RsS", "negbin", 2.0, 2.0, 1.0, 2, 9.0, np.arange(-12, 30)),
-    ("RsQ", "poisson", 3.0, 0.0, 0.0, 1, 5.0, np.arange(-8, 25)),
-    ("RS", "poisson", 3.0, 0.0, 2.0, 3, 0.0, np.arange(-5, 40)),
-])
+@pytest.mark.parametrize(
+    "policy,name,mu,sd,L,R,gap,grid",
+    [
+        ("RsS", "normal", 100.0, 40.0, 1.0, 1, 150.0, np.linspace(-200, 500, 36)),
+        ("RsQ", "gamma", 10.0, 8.0, 2.0, 2, 20.0, np.linspace(-40, 120, 33)),
+        ("RS", "normal", 10.0, 6.0, 0.5, 2, 0.0, np.linspace(-30, 80, 23)),
+        ("RsS", "negbin", 2.0, 2.0, 1.0, 2, 9.0, np.arange(-12, 30)),
+        ("RsQ", "poisson", 3.0, 0.0, 0.0, 1, 5.0, np.arange(-8, 25)),
+        ("RS", "poisson", 3.0, 0.0, 2.0, 3, 0.0, np.arange(-5, 40)),
+    ],
+)
 def test_metrics_nondecreasing_in_reorder_point(policy, name, mu, sd, L, R, gap, grid):
     rows = [levels(policy, name, mu, sd, L, R, float(x), gap) for x in grid]
     for k in ("alpha", "beta", "gamma", "ready_rate", "expected_on_hand"):
@@ -421,24 +446,28 @@ def test_metrics_nondecreasing_in_reorder_point(policy, name, mu, sd, L, R, gap,
 # DataFrame layer and command line
 # ------------------------------------------------------------------------------------------
 def test_mixed_policies_in_one_table_keep_rows_and_sq_results():
-    df = pd.DataFrame({
-        "sku": ["a", "b", "c", "d", "e"],
-        "demand_mean": [100.0, 100.0, 100.0, 3.0, 3.0],
-        "demand_std": [40.0, 40.0, 40.0, 0.0, 0.0],
-        "lead_time": [1.0] * 5,
-        "order_quantity": [200.0, 200.0, np.nan, 20.0, 6.0],
-        "policy": ["sQ", "RsQ", "rs", "RsS", None],
-        "review_period": [np.nan, 1, 2, 1, 1],
-        "distribution": ["normal", "normal", "normal", "poisson", "poisson"],
-    }, index=[5, 3, 9, 1, 0])
+    df = pd.DataFrame(
+        {
+            "sku": ["a", "b", "c", "d", "e"],
+            "demand_mean": [100.0, 100.0, 100.0, 3.0, 3.0],
+            "demand_std": [40.0, 40.0, 40.0, 0.0, 0.0],
+            "lead_time": [1.0] * 5,
+            "order_quantity": [200.0, 200.0, np.nan, 20.0, 6.0],
+            "policy": ["sQ", "RsQ", "rs", "RsS", None],
+            "review_period": [np.nan, 1, 2, 1, 1],
+            "distribution": ["normal", "normal", "normal", "poisson", "poisson"],
+        },
+        index=[5, 3, 9, 1, 0],
+    )
     before = df.copy()
     out = invsl.optimize(df, metric="beta", target=0.95)
     pd.testing.assert_frame_equal(df, before)
     assert list(out.index) == [5, 3, 9, 1, 0]
     assert out["status"].tolist() == ["ok"] * 5, out["message"].tolist()
     # sQ rows give what the sQ-only layer gives, to the last bit
-    sq_only = invsl.optimize(df.drop(columns=["policy", "review_period"]).iloc[[0, 4]],
-                             metric="beta", target=0.95)
+    sq_only = invsl.optimize(
+        df.drop(columns=["policy", "review_period"]).iloc[[0, 4]], metric="beta", target=0.95
+    )
     for k in ("reorder_point", "alpha", "beta", "gamma", "expected_on_hand"):
         assert out[k].iloc[[0, 4]].tolist() == sq_only[k].tolist()
     assert round(out["reorder_point"].iloc[1], 2) == 191.82
@@ -446,8 +475,18 @@ def test_mixed_policies_in_one_table_keep_rows_and_sq_results():
     assert out["order_up_to"].iloc[3] == out["reorder_point"].iloc[3] + 20
     assert np.allclose(out["beta"].iloc[[1, 2]], 0.95, atol=1e-9)
     # evaluate reads the solved levels back and finds the same metrics
-    cols = ["sku", "demand_mean", "demand_std", "lead_time", "order_quantity", "policy",
-            "review_period", "distribution", "reorder_point", "order_up_to"]
+    cols = [
+        "sku",
+        "demand_mean",
+        "demand_std",
+        "lead_time",
+        "order_quantity",
+        "policy",
+        "review_period",
+        "distribution",
+        "reorder_point",
+        "order_up_to",
+    ]
     again = invsl.evaluate(out[cols])
     for k in METRICS:
         np.testing.assert_allclose(again[k].to_numpy(float), out[k].to_numpy(float), rtol=1e-12)
@@ -465,20 +504,35 @@ def test_policy_keyword_and_review_period_keyword():
     assert out["safety_stock"].iloc[0] == big_s - 9.0
 
 
-@pytest.mark.parametrize("override,status,field", [
-    ({"policy": "weekly"}, "unknown_policy", "policy = 'weekly'"),
-    ({"policy": "RsQ", "review_period": 0.0}, "bad_review_period", "review_period = 0.0"),
-    ({"policy": "RsQ", "review_period": 1.5}, "bad_review_period", "whole number"),
-    ({"policy": "RS", "order_up_to": 7.0, "reorder_point": np.nan}, "ok", ""),
-    ({"policy": "RsS", "order_up_to": 5.0}, "bad_order_up_to", "order_up_to = 5.0"),
-    ({"policy": "RsS", "order_up_to": np.nan}, "missing", "order_up_to"),
-    ({"policy": "RS", "order_up_to": 7.5, "distribution": "poisson"}, "not_integer", "order_up_to"),
-    ({"policy": "RsQ", "order_quantity": 0.0}, "bad_order_quantity", "order_quantity"),
-])
+@pytest.mark.parametrize(
+    "override,status,field",
+    [
+        ({"policy": "weekly"}, "unknown_policy", "policy = 'weekly'"),
+        ({"policy": "RsQ", "review_period": 0.0}, "bad_review_period", "review_period = 0.0"),
+        ({"policy": "RsQ", "review_period": 1.5}, "bad_review_period", "whole number"),
+        ({"policy": "RS", "order_up_to": 7.0, "reorder_point": np.nan}, "ok", ""),
+        ({"policy": "RsS", "order_up_to": 5.0}, "bad_order_up_to", "order_up_to = 5.0"),
+        ({"policy": "RsS", "order_up_to": np.nan}, "missing", "order_up_to"),
+        (
+            {"policy": "RS", "order_up_to": 7.5, "distribution": "poisson"},
+            "not_integer",
+            "order_up_to",
+        ),
+        ({"policy": "RsQ", "order_quantity": 0.0}, "bad_order_quantity", "order_quantity"),
+    ],
+)
 def test_bad_periodic_rows_are_flagged_and_others_computed(override, status, field):
-    good = {"demand_mean": 3.0, "demand_std": 2.0, "lead_time": 1.0, "order_quantity": 6.0,
-            "reorder_point": 5.0, "order_up_to": 11.0, "policy": "RsS", "review_period": 1,
-            "distribution": "normal"}
+    good = {
+        "demand_mean": 3.0,
+        "demand_std": 2.0,
+        "lead_time": 1.0,
+        "order_quantity": 6.0,
+        "reorder_point": 5.0,
+        "order_up_to": 11.0,
+        "policy": "RsS",
+        "review_period": 1,
+        "distribution": "normal",
+    }
     df = pd.DataFrame([good, {**good, **override}, good])
     out = invsl.evaluate(df)
     assert out["status"].tolist() == ["ok", status, "ok"]
@@ -503,12 +557,31 @@ def test_cli_policy_and_review_period(tmp_path):
     from invsl.cli import main
 
     src = tmp_path / "in.csv"
-    pd.DataFrame({"sku": [1, 2], "demand_mean": [100.0, 3.0], "demand_std": [40.0, 1.5],
-                  "lead_time": [1.0, 2.0], "order_quantity": [200.0, 10.0]}).to_csv(src,
-                                                                                   index=False)
+    pd.DataFrame(
+        {
+            "sku": [1, 2],
+            "demand_mean": [100.0, 3.0],
+            "demand_std": [40.0, 1.5],
+            "lead_time": [1.0, 2.0],
+            "order_quantity": [200.0, 10.0],
+        }
+    ).to_csv(src, index=False)
     dst = tmp_path / "out.csv"
-    result = CliRunner().invoke(main, ["optimize", str(src), "-o", str(dst), "--policy", "rsq",
-                                       "--review-period", "1", "--target", "0.95"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "optimize",
+            str(src),
+            "-o",
+            str(dst),
+            "--policy",
+            "rsq",
+            "--review-period",
+            "1",
+            "--target",
+            "0.95",
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = pd.read_csv(dst)
     assert round(out["reorder_point"].iloc[0], 2) == 191.82
@@ -518,7 +591,8 @@ def test_cli_policy_and_review_period(tmp_path):
 
 def test_fast_path_is_the_compiled_kernel():
     assert hasattr(periodic.periodic_kernel, "parallel_options") or hasattr(
-        periodic.periodic_kernel, "py_func")
+        periodic.periodic_kernel, "py_func"
+    )
 
 
 def test_random_sweep_every_row_solves_and_evaluates_back():
@@ -536,13 +610,20 @@ def test_random_sweep_every_row_solves_and_evaluates_back():
         L = float(rng.choice([0, 1, 3, 10] if integer else [0, 0.5, 1, 3, 10]))
         R = int(rng.choice([1, 2, 7]))
         gap = mu * R * rng.uniform(0.2, 5)
-        rows.append(dict(
-            demand_mean=mu, demand_std=sd, lead_time=L,
-            lead_time_std=float(rng.choice([0, 0, 0.5])) if L > 0 else 0.0,
-            review_period=R, order_quantity=max(1.0, round(gap)) if integer else gap,
-            policy=str(rng.choice(["RS", "RsS", "RsQ"])), distribution=name,
-            metric=str(rng.choice(["alpha", "beta", "gamma"])),
-            target=float(rng.choice([0.5, 0.9, 0.99]))))
+        rows.append(
+            dict(
+                demand_mean=mu,
+                demand_std=sd,
+                lead_time=L,
+                lead_time_std=float(rng.choice([0, 0, 0.5])) if L > 0 else 0.0,
+                review_period=R,
+                order_quantity=max(1.0, round(gap)) if integer else gap,
+                policy=str(rng.choice(["RS", "RsS", "RsQ"])),
+                distribution=name,
+                metric=str(rng.choice(["alpha", "beta", "gamma"])),
+                target=float(rng.choice([0.5, 0.9, 0.99])),
+            )
+        )
     df = pd.DataFrame(rows)
     out = invsl.optimize(df)
     assert (out["status"] == "ok").all(), out.loc[out["status"] != "ok"].to_string()
@@ -551,16 +632,25 @@ def test_random_sweep_every_row_solves_and_evaluates_back():
     target = out["target"].to_numpy()
     assert np.all(np.abs(reached[~integer] - target[~integer]) < 1e-8)
     assert np.all(reached[integer] >= target[integer])
-    back = invsl.evaluate(out[list(df.columns) + ["reorder_point", "order_up_to"]]
-                          .drop(columns=["metric", "target"]))
+    back = invsl.evaluate(
+        out[list(df.columns) + ["reorder_point", "order_up_to"]].drop(columns=["metric", "target"])
+    )
     assert (back["status"] == "ok").all()
     for k in METRICS:
-        np.testing.assert_allclose(back[k].to_numpy(float), out[k].to_numpy(float),
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            back[k].to_numpy(float), out[k].to_numpy(float), rtol=1e-12, atol=1e-12
+        )
 
 
-@pytest.mark.parametrize("dcode,mu,sd,L,sl", [(2, 3.0, 0.0, 1.0, 0.0), (3, 2.0, 2.5, 2.0, 0.0),
-                                               (2, 1.5, 0.0, 1.0, 0.5), (3, 40.0, 9.0, 3.0, 0.2)])
+@pytest.mark.parametrize(
+    "dcode,mu,sd,L,sl",
+    [
+        (2, 3.0, 0.0, 1.0, 0.0),
+        (3, 2.0, 2.5, 2.0, 0.0),
+        (2, 1.5, 0.0, 1.0, 0.5),
+        (3, 40.0, 9.0, 3.0, 0.2),
+    ],
+)
 def test_table_path_equals_walk_path(dcode, mu, sd, L, sl):
     """Supports too wide for a table use tail evaluations and pmf walks instead: both routes
     give the same sums (the twins above only see the table route)."""
@@ -581,8 +671,9 @@ def test_table_path_equals_walk_path(dcode, mu, sd, L, sl):
             want = periodic_integer.table_at(tab, j, mean, top)
             np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-15)
     kind, p1, p2, mean, sdn = dist.fit(dcode, mu, sd, L, sl)
-    u0, uw = periodic_integer.undershoot_rsq(*dist.fit(dcode, mu, sd, R, 0.0)[:3],
-                                             mu * R, math.sqrt(mu * R), 5.0)
+    u0, uw = periodic_integer.undershoot_rsq(
+        *dist.fit(dcode, mu, sd, R, 0.0)[:3], mu * R, math.sqrt(mu * R), 5.0
+    )
     for s in (-3.0, 2.0, 10.0, 60.0):
         a = periodic_integer.alpha_from_undershoot(kind, p1, p2, mean, sdn, s, u0, uw)
         b = periodic_integer.alpha_table(tab, 0, mean, s, u0, uw)

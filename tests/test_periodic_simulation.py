@@ -40,7 +40,9 @@ def _draw(kind, a, b):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _simulate(policy, s, big_s, q, r, lt, kind, a, b, warmup, per_batch, n_batches, seed):  # pragma: no cover
+def _simulate(
+    policy, s, big_s, q, r, lt, kind, a, b, warmup, per_batch, n_batches, seed
+):  # pragma: no cover
     np.random.seed(seed)
     out = np.zeros((n_batches, 8))
     ring = lt + 1
@@ -99,13 +101,39 @@ def _simulate(policy, s, big_s, q, r, lt, kind, a, b, warmup, per_batch, n_batch
     return out
 
 
-def simulate(policy, *, mu, kind, a, b, lead_time, review_period, s=math.nan,
-             order_up_to=math.nan, q=math.nan, periods=2_000_000, n_batches=20, seed=1):
+def simulate(
+    policy,
+    *,
+    mu,
+    kind,
+    a,
+    b,
+    lead_time,
+    review_period,
+    s=math.nan,
+    order_up_to=math.nan,
+    q=math.nan,
+    periods=2_000_000,
+    n_batches=20,
+    seed=1,
+):
     """Batch-means estimates and standard errors: (mean dict, se dict)."""
     per_batch = periods // n_batches
-    raw = _simulate(policy, float(s), float(order_up_to), float(q), int(review_period),
-                    int(lead_time), int(kind), float(a), float(b), 20_000, per_batch,
-                    n_batches, int(seed))
+    raw = _simulate(
+        policy,
+        float(s),
+        float(order_up_to),
+        float(q),
+        int(review_period),
+        int(lead_time),
+        int(kind),
+        float(a),
+        float(b),
+        20_000,
+        per_batch,
+        n_batches,
+        int(seed),
+    )
     per = {
         "alpha": raw[:, 1] / raw[:, 0],
         "beta": 1.0 - raw[:, 3] / raw[:, 2],
@@ -169,9 +197,18 @@ def test_formulas_agree_with_simulation(case):
     else:
         sim_args = dict(s=x, q=gap)
         api = dict(reorder_point=x, order_quantity=gap)
-    mean, se = simulate(POLICY_CODE[policy], mu=mu, kind=kind, a=a, b=b, lead_time=L,
-                        review_period=R, periods=3_000_000 if exact else 12_000_000, seed=7,
-                        **sim_args)
+    mean, se = simulate(
+        POLICY_CODE[policy],
+        mu=mu,
+        kind=kind,
+        a=a,
+        b=b,
+        lead_time=L,
+        review_period=R,
+        periods=3_000_000 if exact else 12_000_000,
+        seed=7,
+        **sim_args,
+    )
     got = invsl.periodic_service_levels(policy, mu, sd, L, R, distribution=name, **api)
     failures = []
     for k in NAMES:

@@ -30,13 +30,14 @@ from invsl._status import OK
 
 
 def one(values, start, length, i=0):
-    return values[start[i]: start[i] + length[i]]
+    return values[start[i] : start[i] + length[i]]
 
 
 def compound(mean, var, lead_time):
     status = np.zeros(len(mean), np.uint8)
-    v, s, n, _ = pmf.compound_poisson_lead_time(np.asarray(mean, float), np.sqrt(var),
-                                                np.asarray(lead_time, float), status)
+    v, s, n, _ = pmf.compound_poisson_lead_time(
+        np.asarray(mean, float), np.sqrt(var), np.asarray(lead_time, float), status
+    )
     return v, s, n, status
 
 
@@ -59,8 +60,14 @@ def polya_aeppli_mpmath(lam, q, size):
     for n in range(1, size):
         total = mpmath.mpf(0)
         for k in range(1, n + 1):
-            total += (mpmath.exp(-lam) * lam ** k / mpmath.factorial(k)
-                      * mpmath.binomial(n - 1, k - 1) * (1 - q) ** k * q ** (n - k))
+            total += (
+                mpmath.exp(-lam)
+                * lam**k
+                / mpmath.factorial(k)
+                * mpmath.binomial(n - 1, k - 1)
+                * (1 - q) ** k
+                * q ** (n - k)
+            )
         out.append(total)
     return np.array([float(x) for x in out])
 
@@ -76,21 +83,45 @@ def numpy_sq_metrics(p, s, Q, mu):
     short = np.array([(np.maximum(k - y, 0) * p).sum() for y in (s, s + Q)])
     beta = 1.0 - (short[0] - short[1]) / Q
     backorders = g1.mean()
-    return {"alpha": alpha, "beta": beta, "gamma": 1.0 - backorders / mu,
-            "ready_rate": np.mean([p[: max(y, 0)].sum() for y in positions]),
-            "expected_backorders": backorders, "expected_on_hand": h1.mean(),
-            "safety_stock": s - mean}
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "gamma": 1.0 - backorders / mu,
+        "ready_rate": np.mean([p[: max(y, 0)].sum() for y in positions]),
+        "expected_backorders": backorders,
+        "expected_on_hand": h1.mean(),
+        "safety_stock": s - mean,
+    }
 
 
 def run_kernel(p, s, Q, mu, solve=False, metric=0, target=np.nan, size_ratio=0.0):
     values = np.asarray(p, float)
     status = np.zeros(1, np.uint8)
     out = np.full((8, 1), np.nan)
-    pmf.pmf_sq_kernel(solve, np.array([metric], np.int8), np.array([target]), values,
-                      np.array([0]), np.array([len(values)]), np.array([size_ratio]),
-                      np.array([mu]), np.array([float(Q)]), np.array([float(s)]), status, out)
-    names = ("reorder_point", "safety_stock", "alpha", "beta", "gamma", "ready_rate",
-             "expected_backorders", "expected_on_hand")
+    pmf.pmf_sq_kernel(
+        solve,
+        np.array([metric], np.int8),
+        np.array([target]),
+        values,
+        np.array([0]),
+        np.array([len(values)]),
+        np.array([size_ratio]),
+        np.array([mu]),
+        np.array([float(Q)]),
+        np.array([float(s)]),
+        status,
+        out,
+    )
+    names = (
+        "reorder_point",
+        "safety_stock",
+        "alpha",
+        "beta",
+        "gamma",
+        "ready_rate",
+        "expected_backorders",
+        "expected_on_hand",
+    )
     return dict(zip(names, out[:, 0])), status[0]
 
 
@@ -98,9 +129,16 @@ def run_kernel(p, s, Q, mu, solve=False, metric=0, target=np.nan, size_ratio=0.0
 # compound Poisson
 
 
-@pytest.mark.parametrize("mean,var,lead_time", [
-    (0.3, 0.9, 2.0), (2.0, 2.0, 1.5), (1.2, 7.0, 3.0), (5.0, 40.0, 0.25), (40.0, 200.0, 1.0),
-])
+@pytest.mark.parametrize(
+    "mean,var,lead_time",
+    [
+        (0.3, 0.9, 2.0),
+        (2.0, 2.0, 1.5),
+        (1.2, 7.0, 3.0),
+        (5.0, 40.0, 0.25),
+        (40.0, 200.0, 1.0),
+    ],
+)
 def test_compound_poisson_matches_polya_aeppli_closed_form(mean, var, lead_time):
     v, s, n, status = compound([mean], [var], [lead_time])
     assert status[0] == OK
@@ -110,7 +148,7 @@ def test_compound_poisson_matches_polya_aeppli_closed_form(mean, var, lead_time)
     ref = polya_aeppli_scipy(lam, q, len(got) + 5)
     big = ref[: len(got)] > 1e-280
     np.testing.assert_allclose(got[big], ref[: len(got)][big], rtol=1e-11)
-    assert ref[len(got):].sum() < 1e-15  # the cut tail is negligible
+    assert ref[len(got) :].sum() < 1e-15  # the cut tail is negligible
     k = np.arange(len(got))
     assert got.sum() == pytest.approx(1.0, abs=1e-14)
     assert (k * got).sum() == pytest.approx(lam / (1 - q), rel=1e-13)
@@ -174,8 +212,7 @@ def empirical(period_pmfs, lead_times, method=0):
     values = np.concatenate(period_pmfs).astype(float)
     start = pmf.offsets(lengths)[:-1]
     status = np.zeros(len(lengths), np.uint8)
-    v, s, n = pmf.empirical_lead_time(values, start, lengths, np.array(lead_times), status,
-                                      method)
+    v, s, n = pmf.empirical_lead_time(values, start, lengths, np.array(lead_times), status, method)
     return v, s, n, status
 
 
@@ -190,7 +227,7 @@ def test_empirical_against_enumeration_of_all_outcomes():
         got = one(v, s, n)
         assert status[0] == OK
         np.testing.assert_allclose(got, ref[: len(got)], rtol=1e-13, atol=2e-15)
-        assert ref[len(got):].sum() < 1e-15
+        assert ref[len(got) :].sum() < 1e-15
 
 
 def test_empirical_against_repeated_numpy_convolve_short_and_long():
@@ -209,7 +246,7 @@ def test_empirical_against_repeated_numpy_convolve_short_and_long():
             np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
         else:
             np.testing.assert_allclose(got, ref[: len(got)], rtol=0, atol=2e-15)
-            assert ref[len(got):].sum() < 2e-15
+            assert ref[len(got) :].sum() < 2e-15
         assert got.sum() == pytest.approx(1.0, abs=1e-13)
 
 
@@ -236,23 +273,47 @@ def test_pmf_metrics_against_numpy_sums(p, s, Q, mu):
         assert got[name] == pytest.approx(value, rel=1e-12, abs=1e-13), name
 
 
-@pytest.mark.parametrize("dist,p,kw", [
-    ("poisson", stats.poisson.pmf(np.arange(200), 30.0), {"demand_mean": 10.0, "demand_std": 0.0}),
-    ("negbin", stats.nbinom.pmf(np.arange(600), 30.0 ** 2 / (90.0 - 30.0), 30.0 / 90.0),
-     {"demand_mean": 10.0, "demand_std": np.sqrt(30.0)}),
-])
+@pytest.mark.parametrize(
+    "dist,p,kw",
+    [
+        (
+            "poisson",
+            stats.poisson.pmf(np.arange(200), 30.0),
+            {"demand_mean": 10.0, "demand_std": 0.0},
+        ),
+        (
+            "negbin",
+            stats.nbinom.pmf(np.arange(600), 30.0**2 / (90.0 - 30.0), 30.0 / 90.0),
+            {"demand_mean": 10.0, "demand_std": np.sqrt(30.0)},
+        ),
+    ],
+)
 def test_pmf_metrics_agree_with_the_poisson_and_negbin_kernels(dist, p, kw):
     # Poisson(30) / negbin(mean 30, var 90) lead-time demand: demand 10/period, 3 periods
     s_values = np.arange(10, 60, 3)
-    df = pd.DataFrame({"demand_mean": kw["demand_mean"], "demand_std": kw["demand_std"],
-                       "lead_time": 3.0, "order_quantity": 12.0, "reorder_point": s_values,
-                       "distribution": dist})
+    df = pd.DataFrame(
+        {
+            "demand_mean": kw["demand_mean"],
+            "demand_std": kw["demand_std"],
+            "lead_time": 3.0,
+            "order_quantity": 12.0,
+            "reorder_point": s_values,
+            "distribution": dist,
+        }
+    )
     core = invsl.evaluate(df)
     assert (core["status"] == "ok").all()
     for row, s in enumerate(s_values):
         got, _ = run_kernel(p, s, 12, 10.0)
-        for name in ("alpha", "beta", "gamma", "ready_rate", "expected_backorders",
-                     "expected_on_hand", "safety_stock"):
+        for name in (
+            "alpha",
+            "beta",
+            "gamma",
+            "ready_rate",
+            "expected_backorders",
+            "expected_on_hand",
+            "safety_stock",
+        ):
             assert got[name] == pytest.approx(core[name].iloc[row], rel=1e-10, abs=1e-12), name
 
 
@@ -273,14 +334,17 @@ def test_integer_solution_is_minimal(metric, p, s, Q, mu):
 
 
 def base_frame():
-    return pd.DataFrame({
-        "sku": ["a", "b", "c", "d"],
-        "demand_mean": [1.5, 0.4, 20.0, 2.0],
-        "demand_std": [2.0, 1.0, 8.0, 1.0],
-        "lead_time": [2.0, 3.5, 1.0, 1.0],
-        "order_quantity": [4, 2, 30, 5],
-        "distribution": ["compound_poisson", "compound_poisson", "normal", "poisson"],
-    }, index=[9, 3, 5, 1])
+    return pd.DataFrame(
+        {
+            "sku": ["a", "b", "c", "d"],
+            "demand_mean": [1.5, 0.4, 20.0, 2.0],
+            "demand_std": [2.0, 1.0, 8.0, 1.0],
+            "lead_time": [2.0, 3.5, 1.0, 1.0],
+            "order_quantity": [4, 2, 30, 5],
+            "distribution": ["compound_poisson", "compound_poisson", "normal", "poisson"],
+        },
+        index=[9, 3, 5, 1],
+    )
 
 
 def test_frame_compound_poisson_rows_and_other_rows_untouched():
@@ -291,17 +355,28 @@ def test_frame_compound_poisson_rows_and_other_rows_untouched():
     assert list(out.index) == [9, 3, 5, 1]
     assert (out["status"] == "ok").all(), out[["status", "message"]]
     assert out["lead_time_distribution"].astype(str).tolist() == [
-        "compound_poisson", "compound_poisson", "normal", "poisson"]
+        "compound_poisson",
+        "compound_poisson",
+        "normal",
+        "poisson",
+    ]
     alone = invsl.optimize(df.iloc[2:], metric="beta", target=0.95)
     pd.testing.assert_frame_equal(out.iloc[2:], alone, check_categorical=False)
     for row in range(2):
-        mean, std, lead, q = df.iloc[row][["demand_mean", "demand_std", "lead_time",
-                                           "order_quantity"]]
+        mean, std, lead, q = df.iloc[row][
+            ["demand_mean", "demand_std", "lead_time", "order_quantity"]
+        ]
         s = int(out["reorder_point"].iloc[row])
         ref = batch_metrics(mean, std, lead, s, int(q))
         assert ref["beta"] >= 0.95 > batch_metrics(mean, std, lead, s - 1, int(q))["beta"]
-        for name in ("alpha", "beta", "gamma", "ready_rate", "expected_backorders",
-                     "expected_on_hand"):
+        for name in (
+            "alpha",
+            "beta",
+            "gamma",
+            "ready_rate",
+            "expected_backorders",
+            "expected_on_hand",
+        ):
             assert out[name].iloc[row] == pytest.approx(ref[name], rel=1e-10), name
 
 
@@ -317,7 +392,7 @@ def batch_metrics(mean, std, lead, s, Q, size=400):
       P(U = u) is proportional to sum_j P(K = u + j); alpha = P(U + D <= s);
     - time averages (gamma, E[B], on hand, ready rate) from net stock IP - D.
     """
-    m = (std ** 2 / mean + 1) / 2
+    m = (std**2 / mean + 1) / 2
     q = 1 - 1 / m
     d = polya_aeppli_scipy(mean / m * lead, q, size)
     f = np.zeros(size)
@@ -330,7 +405,7 @@ def batch_metrics(mean, std, lead, s, Q, size=400):
 
     positions = range(s + 1, s + Q + 1)
     short = np.mean([g1(dk, y) - g1(d, y) for y in positions])
-    pu = np.array([f[u + 1: u + Q + 1].sum() for u in range(size - Q - 1)])
+    pu = np.array([f[u + 1 : u + Q + 1].sum() for u in range(size - Q - 1)])
     pu /= pu.sum()
     cdf = np.cumsum(d)
     alpha = sum(pu[u] * cdf[s - u] for u in range(len(pu)) if s - u >= 0)
@@ -406,7 +481,7 @@ def batch_reference(p, ratio, s, Q, mu):
     k = np.arange(size)
     m = 1 / (1 - ratio)
     short = np.mean([(np.maximum(k - y, 0) * (dk - d)).sum() for y in range(s + 1, s + Q + 1)])
-    pu = np.array([f[u + 1: u + Q + 1].sum() for u in range(size - Q - 1)])
+    pu = np.array([f[u + 1 : u + Q + 1].sum() for u in range(size - Q - 1)])
     pu /= pu.sum()
     cdf = np.cumsum(d)
     alpha = sum(pu[u] * cdf[s - u] for u in range(len(pu)) if s - u >= 0)
@@ -433,8 +508,9 @@ def test_random_pmfs_against_first_principles():
         assert got["safety_stock"] == pytest.approx(s - mean, abs=1e-12)
         for metric, name in enumerate(("alpha", "beta", "gamma")):
             target = float(rng.uniform(0.3, 0.99))
-            sol, status = run_kernel(p, 0, Q, mu, solve=True, metric=metric, target=target,
-                                     size_ratio=ratio)
+            sol, status = run_kernel(
+                p, 0, Q, mu, solve=True, metric=metric, target=target, size_ratio=ratio
+            )
             s_star = int(sol["reorder_point"])
             assert batch_reference(p, ratio, s_star, Q, mu)[name] >= target, (case, name)
             assert batch_reference(p, ratio, s_star - 1, Q, mu)[name] < target, (case, name)
@@ -443,16 +519,29 @@ def test_random_pmfs_against_first_principles():
 def test_compound_poisson_metrics_against_event_simulation():
     """The referee: an event simulation of the real system (customers of geometric size)."""
     mean, std, lead, Q, s = 1.0, np.sqrt(5.0), 2.0, 3, 8  # m = 3: lumpy
-    m = (std ** 2 / mean + 1) / 2
-    df = pd.DataFrame({"demand_mean": [mean], "demand_std": [std], "lead_time": [lead],
-                       "order_quantity": [Q], "reorder_point": [s],
-                       "distribution": ["compound_poisson"]})
+    m = (std**2 / mean + 1) / 2
+    df = pd.DataFrame(
+        {
+            "demand_mean": [mean],
+            "demand_std": [std],
+            "lead_time": [lead],
+            "order_quantity": [Q],
+            "reorder_point": [s],
+            "distribution": ["compound_poisson"],
+        }
+    )
     got = invsl.evaluate(df).iloc[0]
-    runs = np.array([_simulate_batch_sq(s, Q, mean / m, 1 - 1 / m, lead, 400_000, seed)
-                     for seed in range(10)])
+    runs = np.array(
+        [_simulate_batch_sq(s, Q, mean / m, 1 - 1 / m, lead, 400_000, seed) for seed in range(10)]
+    )
     served, demanded, orders, ok, int_b, int_oh, int_up, t = runs.T
-    sim = {"beta": served / demanded, "alpha": ok / orders, "expected_backorders": int_b / t,
-           "expected_on_hand": int_oh / t, "ready_rate": int_up / t}
+    sim = {
+        "beta": served / demanded,
+        "alpha": ok / orders,
+        "expected_backorders": int_b / t,
+        "expected_on_hand": int_oh / t,
+        "ready_rate": int_up / t,
+    }
     for name, values in sim.items():
         half = 4 * values.std(ddof=1) / np.sqrt(len(values))  # ~4 standard errors
         assert abs(got[name] - values.mean()) < half + 1e-4, (name, got[name], values.mean())
@@ -461,23 +550,36 @@ def test_compound_poisson_metrics_against_event_simulation():
 
 
 def history_table():
-    return pd.DataFrame({
-        "sku": ["a"] * 6 + ["b"] * 6 + ["x"] * 3 + ["neg"] * 3,
-        "period": list(range(6)) * 2 + [0, 1, 2] * 2,
-        "demand": [0, 2, 0, 0, 3, 1, 1, 1, 0, 2, 1, 1, 0, 0, 1, 1, -1, 2],
-    })
+    return pd.DataFrame(
+        {
+            "sku": ["a"] * 6 + ["b"] * 6 + ["x"] * 3 + ["neg"] * 3,
+            "period": list(range(6)) * 2 + [0, 1, 2] * 2,
+            "demand": [0, 2, 0, 0, 3, 1, 1, 1, 0, 2, 1, 1, 0, 0, 1, 1, -1, 2],
+        }
+    )
 
 
 def test_frame_empirical_rows_against_enumeration():
     h = history_table()
-    df = pd.DataFrame({"sku": ["b", "a", "zz", "neg", "a", "a"],
-                       "demand_mean": np.nan, "demand_std": np.nan,
-                       "lead_time": [2.0, 3.0, 1.0, 1.0, 1.5, 2.0],
-                       "order_quantity": [3, 2, 2, 2, 2, 2.5],
-                       "distribution": "empirical"})
+    df = pd.DataFrame(
+        {
+            "sku": ["b", "a", "zz", "neg", "a", "a"],
+            "demand_mean": np.nan,
+            "demand_std": np.nan,
+            "lead_time": [2.0, 3.0, 1.0, 1.0, 1.5, 2.0],
+            "order_quantity": [3, 2, 2, 2, 2, 2.5],
+            "distribution": "empirical",
+        }
+    )
     out = invsl.optimize(df, metric="alpha", target=0.9, history=h)
     assert out["status"].astype(str).tolist() == [
-        "ok", "ok", "no_history", "bad_history", "fractional_lead_time", "not_integer"]
+        "ok",
+        "ok",
+        "no_history",
+        "bad_history",
+        "fractional_lead_time",
+        "not_integer",
+    ]
     assert (out["message"].iloc[2:] != "").all()
     for row, sku in ((0, "b"), (1, "a")):
         d = h.loc[h["sku"] == sku, "demand"].to_numpy()
@@ -494,10 +596,24 @@ def test_frame_empirical_rows_against_enumeration():
 
 
 def test_frame_empirical_missing_periods_read_as_zero():
-    h = pd.DataFrame({"sku": ["a", "a", "b", "b", "b", "b"], "period": [1, 3, 1, 2, 3, 4],
-                      "demand": [2, 2, 0, 0, 0, 1]})
-    df = pd.DataFrame({"sku": ["a"], "demand_mean": 0.0, "demand_std": 0.0, "lead_time": 1.0,
-                       "order_quantity": 1, "reorder_point": 1, "distribution": "empirical"})
+    h = pd.DataFrame(
+        {
+            "sku": ["a", "a", "b", "b", "b", "b"],
+            "period": [1, 3, 1, 2, 3, 4],
+            "demand": [2, 2, 0, 0, 0, 1],
+        }
+    )
+    df = pd.DataFrame(
+        {
+            "sku": ["a"],
+            "demand_mean": 0.0,
+            "demand_std": 0.0,
+            "lead_time": 1.0,
+            "order_quantity": 1,
+            "reorder_point": 1,
+            "distribution": "empirical",
+        }
+    )
     zero = invsl.evaluate(df, history=h)  # a: 2, 0, 2, 0 over periods 1..4
     skip = invsl.evaluate(df, history=h, history_options={"missing": "skip"})  # a: 2, 2
     assert zero["alpha"].iloc[0] == pytest.approx(0.5)
@@ -506,19 +622,27 @@ def test_frame_empirical_missing_periods_read_as_zero():
 
 
 def test_frame_bad_rows_flagged():
-    df = pd.DataFrame({
-        "demand_mean": [2.0, 2.0, 2.0, 2.0, -1.0, 0.0, np.nan],
-        "demand_std": [1.0, 2.0, 2.0, 2.0, 1.0, 0.0, 1.0],
-        "lead_time": [1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0],
-        "lead_time_std": [0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0],
-        "order_quantity": [3.0, 3.0, 2.5, 3.0, 1.0, 1.0, 1.0],
-        "reorder_point": [2.0, 2.0, 2.0, 1.5, 1.0, 0.0, 1.0],
-        "distribution": "compound_poisson",
-    })
+    df = pd.DataFrame(
+        {
+            "demand_mean": [2.0, 2.0, 2.0, 2.0, -1.0, 0.0, np.nan],
+            "demand_std": [1.0, 2.0, 2.0, 2.0, 1.0, 0.0, 1.0],
+            "lead_time": [1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0],
+            "lead_time_std": [0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0],
+            "order_quantity": [3.0, 3.0, 2.5, 3.0, 1.0, 1.0, 1.0],
+            "reorder_point": [2.0, 2.0, 2.0, 1.5, 1.0, 0.0, 1.0],
+            "distribution": "compound_poisson",
+        }
+    )
     out = invsl.evaluate(df)
     assert out["status"].astype(str).tolist() == [
-        "compound_poisson_variance", "random_lead_time", "not_integer", "not_integer",
-        "negative", "zero_demand", "missing"]
+        "compound_poisson_variance",
+        "random_lead_time",
+        "not_integer",
+        "not_integer",
+        "negative",
+        "zero_demand",
+        "missing",
+    ]
     assert out["message"].iloc[0].startswith("demand_std = 1.0: compound_poisson needs")
     with pytest.raises(invsl.InputError, match="history"):
         invsl.evaluate(df.assign(distribution="empirical", sku="a"))
@@ -526,8 +650,16 @@ def test_frame_bad_rows_flagged():
 
 def test_frame_empirical_too_large_pmf_flagged(monkeypatch):
     h = pd.DataFrame({"sku": ["a", "a"], "period": [1, 2], "demand": [0, 10]})
-    df = pd.DataFrame({"sku": ["a"], "demand_mean": 0.0, "demand_std": 0.0, "lead_time": 30.0,
-                       "order_quantity": 1, "distribution": "empirical"})
+    df = pd.DataFrame(
+        {
+            "sku": ["a"],
+            "demand_mean": 0.0,
+            "demand_std": 0.0,
+            "lead_time": 30.0,
+            "order_quantity": 1,
+            "distribution": "empirical",
+        }
+    )
     monkeypatch.setattr(pmf, "MAX_SUPPORT", 100)  # read by the numpy layer: 301 > 100
     out = invsl.optimize(df, history=h)
     assert out["status"].iloc[0] == "pmf_too_large"
@@ -541,11 +673,24 @@ def test_cli_history_option(tmp_path):
     (tmp_path / "h.csv").write_text("sku,period,demand\n007,1,0\n007,2,2\n007,3,1\n007,4,1\n")
     (tmp_path / "in.csv").write_text(
         "sku,demand_mean,demand_std,lead_time,order_quantity,distribution\n"
-        "007,,,1,2,empirical\n008,,,1,2,empirical\n009,1.0,2.0,2,2,compound_poisson\n")
+        "007,,,1,2,empirical\n008,,,1,2,empirical\n009,1.0,2.0,2,2,compound_poisson\n"
+    )
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(main, ["optimize", str(tmp_path / "in.csv"), "-o", str(out),
-                                       "--metric", "alpha", "--target", "0.7",
-                                       "--history", str(tmp_path / "h.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "optimize",
+            str(tmp_path / "in.csv"),
+            "-o",
+            str(out),
+            "--metric",
+            "alpha",
+            "--target",
+            "0.7",
+            "--history",
+            str(tmp_path / "h.csv"),
+        ],
+    )
     assert result.exit_code == 1, result.output  # 008 has no history
     df = pd.read_csv(out, dtype={"sku": str})
     assert df["status"].tolist() == ["ok", "no_history", "ok"]

@@ -87,8 +87,7 @@ def _score_cost(df, grids, objective, investment):
         else:
             score = -row.unit_cost * eb
         mean = row.demand_mean * row.lead_time
-        cost = row.unit_cost * (np.asarray(grids[i]) - mean if investment == "safety_stock"
-                                else oh)
+        cost = row.unit_cost * (np.asarray(grids[i]) - mean if investment == "safety_stock" else oh)
         out.append((np.asarray(score), np.asarray(cost)))
     return out
 
@@ -110,15 +109,17 @@ def _brute(per_sku, budget=None, target=None):
 def _integer_instance(seed, n=4, dist="poisson", costs=(1.0, 2.0, 5.0, 20.0)):
     rng = np.random.default_rng(seed)
     mu = rng.uniform(0.5, 3.0, n)
-    df = pd.DataFrame({
-        "sku": [f"P{i}" for i in range(n)],
-        "demand_mean": mu,
-        "demand_std": np.sqrt(mu * rng.uniform(1.3, 3.0, n)),
-        "lead_time": rng.integers(1, 4, n).astype(float),
-        "order_quantity": rng.integers(1, 6, n).astype(float),
-        "unit_cost": rng.choice(costs, n),
-        "distribution": dist if dist != "mixed" else rng.choice(["poisson", "negbin"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "sku": [f"P{i}" for i in range(n)],
+            "demand_mean": mu,
+            "demand_std": np.sqrt(mu * rng.uniform(1.3, 3.0, n)),
+            "lead_time": rng.integers(1, 4, n).astype(float),
+            "order_quantity": rng.integers(1, 6, n).astype(float),
+            "unit_cost": rng.choice(costs, n),
+            "distribution": dist if dist != "mixed" else rng.choice(["poisson", "negbin"], n),
+        }
+    )
     return df
 
 
@@ -128,8 +129,12 @@ def _integer_instance(seed, n=4, dist="poisson", costs=(1.0, 2.0, 5.0, 20.0)):
 INTEGER_CASES = [
     (seed, dist, objective, investment)
     for seed, dist in [(1, "poisson"), (2, "negbin"), (3, "mixed"), (4, "poisson")]
-    for objective, investment in [("fill_rate", "safety_stock"), ("fill_rate", "on_hand"),
-                                  ("gamma", "safety_stock"), ("backorder_value", "safety_stock")]
+    for objective, investment in [
+        ("fill_rate", "safety_stock"),
+        ("fill_rate", "on_hand"),
+        ("gamma", "safety_stock"),
+        ("backorder_value", "safety_stock"),
+    ]
 ]
 
 
@@ -147,8 +152,9 @@ def test_integer_budget_against_brute_force(seed, dist, objective, investment):
     for frac in (0.15, 0.4, 0.8):
         budget = costs_min + frac * span
         best = _brute(per_sku, budget=budget)
-        res = optimize_portfolio(df, budget=budget, objective=objective, investment=investment,
-                                 service_ceiling=None)
+        res = optimize_portfolio(
+            df, budget=budget, objective=objective, investment=investment, service_ceiling=None
+        )
         s = res.skus["reorder_point"].to_numpy()
         assert np.all(s == np.round(s)) and np.all(s >= 0) and np.all(s <= top)
         idx = s.astype(int)
@@ -192,26 +198,31 @@ def test_integer_target_against_brute_force(seed, dist, objective):
 def _normal_instance(seed, n=3):
     rng = np.random.default_rng(seed)
     mu = rng.uniform(10, 100, n)
-    return pd.DataFrame({
-        "demand_mean": mu,
-        "demand_std": mu * rng.uniform(0.2, 0.8, n),
-        "lead_time": rng.uniform(1, 3, n),
-        "order_quantity": mu * rng.uniform(0.5, 4, n),
-        "unit_cost": rng.uniform(1, 20, n),
-        "distribution": "normal",
-    })
+    return pd.DataFrame(
+        {
+            "demand_mean": mu,
+            "demand_std": mu * rng.uniform(0.2, 0.8, n),
+            "lead_time": rng.uniform(1, 3, n),
+            "order_quantity": mu * rng.uniform(0.5, 4, n),
+            "unit_cost": rng.uniform(1, 20, n),
+            "distribution": "normal",
+        }
+    )
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
-@pytest.mark.parametrize("objective,investment", [("fill_rate", "safety_stock"),
-                                                  ("fill_rate", "on_hand"),
-                                                  ("gamma", "safety_stock")])
+@pytest.mark.parametrize(
+    "objective,investment",
+    [("fill_rate", "safety_stock"), ("fill_rate", "on_hand"), ("gamma", "safety_stock")],
+)
 def test_normal_budget_against_grid(seed, objective, investment):
     df = _normal_instance(seed)
     mean = (df.demand_mean * df.lead_time).to_numpy()
     sd = (df.demand_std * np.sqrt(df.lead_time)).to_numpy()
-    grids = [np.concatenate([[0.0], np.linspace(max(0.0, m - 3 * s), m + 5 * s, 160)])
-             for m, s in zip(mean, sd)]
+    grids = [
+        np.concatenate([[0.0], np.linspace(max(0.0, m - 3 * s), m + 5 * s, 160)])
+        for m, s in zip(mean, sd)
+    ]
     per_sku = _score_cost(df, grids, objective, investment)
     costs_min = sum(p[1][0] for p in per_sku)
     costs_max = sum(p[1][-1] for p in per_sku)
@@ -256,15 +267,21 @@ def _large(n, dist, seed=5):
         mu = rng.lognormal(0.0, 1.0, n)
         std = np.sqrt(mu * rng.uniform(1.0, 3.0, n))
         q = np.maximum(1.0, np.round(mu * rng.uniform(1, 6, n)))
-    return pd.DataFrame({
-        "demand_mean": mu, "demand_std": std, "lead_time": rng.integers(1, 6, n).astype(float),
-        "order_quantity": q, "unit_cost": rng.lognormal(2.0, 1.0, n),
-        "distribution": dist if dist != "mixed" else rng.choice(["poisson", "negbin"], n),
-    })
+    return pd.DataFrame(
+        {
+            "demand_mean": mu,
+            "demand_std": std,
+            "lead_time": rng.integers(1, 6, n).astype(float),
+            "order_quantity": q,
+            "unit_cost": rng.lognormal(2.0, 1.0, n),
+            "distribution": dist if dist != "mixed" else rng.choice(["poisson", "negbin"], n),
+        }
+    )
 
 
-@pytest.mark.parametrize("dist,target", [("normal", 0.9), ("normal", 0.98), ("gamma", 0.95),
-                                         ("poisson", 0.95)])
+@pytest.mark.parametrize(
+    "dist,target", [("normal", 0.9), ("normal", 0.98), ("gamma", 0.95), ("poisson", 0.95)]
+)
 def test_large_never_worse_than_uniform(dist, target):
     df = _large(10_000, dist if dist != "gamma" else "normal")
     if dist == "gamma":
@@ -278,10 +295,21 @@ def test_large_never_worse_than_uniform(dist, target):
     assert res.summary["investment_used"] <= budget * (1 + 1e-12)
     assert res.summary["aggregate_fill_rate"] >= uniform_fill
     # same allocation through invsl.evaluate gives the same aggregate
-    check = invsl.evaluate(res.skus[["demand_mean", "demand_std", "lead_time", "order_quantity",
-                                     "distribution", "reorder_point"]])
+    check = invsl.evaluate(
+        res.skus[
+            [
+                "demand_mean",
+                "demand_std",
+                "lead_time",
+                "order_quantity",
+                "distribution",
+                "reorder_point",
+            ]
+        ]
+    )
     assert float((weights * check["beta"]).sum()) == pytest.approx(
-        res.summary["aggregate_fill_rate"], abs=1e-12)
+        res.summary["aggregate_fill_rate"], abs=1e-12
+    )
     # inverse: the uniform aggregate is reached with no more money
     inv = optimize_portfolio(df, aggregate_target=uniform_fill, min_reorder_point=None)
     assert inv.summary["aggregate_fill_rate"] >= uniform_fill - 1e-12
@@ -299,7 +327,9 @@ def test_floors_and_ceilings_respected():
     df["service_ceiling"] = rng.uniform(0.9, 0.99, len(df))
     low = invsl.optimize(df.assign(target=df["service_floor"]), metric="beta")
     high = invsl.optimize(df.assign(target=df["service_ceiling"]), metric="beta")
-    budget = float((df["unit_cost"] * (0.5 * low["safety_stock"] + 0.5 * high["safety_stock"])).sum())
+    budget = float(
+        (df["unit_cost"] * (0.5 * low["safety_stock"] + 0.5 * high["safety_stock"])).sum()
+    )
     res = optimize_portfolio(df, budget=budget, min_reorder_point=None)
     out = res.skus
     assert (out["status"] == "ok").all()
@@ -308,8 +338,9 @@ def test_floors_and_ceilings_respected():
     assert (out["reorder_point"] >= low["reorder_point"]).all()
     assert res.summary["investment_used"] <= budget
     # a budget below the floors is infeasible: every SKU stays at its floor
-    res = optimize_portfolio(df, budget=float((df["unit_cost"] * low["safety_stock"]).sum()) - 1,
-                             min_reorder_point=None)
+    res = optimize_portfolio(
+        df, budget=float((df["unit_cost"] * low["safety_stock"]).sum()) - 1, min_reorder_point=None
+    )
     assert not res.summary["feasible"]
     np.testing.assert_array_equal(res.skus["reorder_point"], low["reorder_point"])
 
@@ -356,9 +387,15 @@ def test_input_errors():
 
 def test_deterministic_demand():
     """Zero demand_std: beta(s) = s / Q on [E[X] - Q, E[X]], linear, so whole SKUs switch."""
-    df = pd.DataFrame({"demand_mean": [10.0, 10.0], "demand_std": [0.0, 0.0],
-                       "lead_time": [2.0, 2.0], "order_quantity": [20.0, 20.0],
-                       "unit_cost": [1.0, 3.0]})
+    df = pd.DataFrame(
+        {
+            "demand_mean": [10.0, 10.0],
+            "demand_std": [0.0, 0.0],
+            "lead_time": [2.0, 2.0],
+            "order_quantity": [20.0, 20.0],
+            "unit_cost": [1.0, 3.0],
+        }
+    )
     # at s = 0 both have beta 0 and safety stock -20: cost -20 - 60 = -80. A budget of -40
     # buys the cheap SKU's 20 units (beta 1) and leaves 20 that would lift the dear SKU by
     # 20 / 3 units, i.e. beta by 1/3 and the aggregate by 1/6: the LP bound.
@@ -380,16 +417,34 @@ def test_sample_hint_gives_the_same_answer(monkeypatch):
     plain = optimize_portfolio(df, budget=budget)
     monkeypatch.setattr(portfolio, "_HINT_ABOVE", 1_000)
     monkeypatch.setattr(portfolio, "_HINT_SAMPLE", 800)
-    assert portfolio._hint(portfolio._Prepared(
-        df, objective="fill_rate", investment="safety_stock", unit_cost="unit_cost",
-        floor="service_floor", ceiling="service_ceiling", weight=None, min_reorder_point=0.0,
-        distribution="normal", lead_time_std=0.0, columns=None), budget, None)[0] > 0
+    assert (
+        portfolio._hint(
+            portfolio._Prepared(
+                df,
+                objective="fill_rate",
+                investment="safety_stock",
+                unit_cost="unit_cost",
+                floor="service_floor",
+                ceiling="service_ceiling",
+                weight=None,
+                min_reorder_point=0.0,
+                distribution="normal",
+                lead_time_std=0.0,
+                columns=None,
+            ),
+            budget,
+            None,
+        )[0]
+        > 0
+    )
     hinted = optimize_portfolio(df, budget=budget)
     for res in (plain, hinted):
         assert res.summary["investment_used"] <= budget
     a, b = plain.summary, hinted.summary
-    assert abs(a["aggregate_fill_rate"] - b["aggregate_fill_rate"]) <= max(
-        a["gap_bound"], b["gap_bound"]) + 1e-12
+    assert (
+        abs(a["aggregate_fill_rate"] - b["aggregate_fill_rate"])
+        <= max(a["gap_bound"], b["gap_bound"]) + 1e-12
+    )
     # inverse mode through the hint too
     target = a["aggregate_fill_rate"]
     inv = optimize_portfolio(df, aggregate_target=target)

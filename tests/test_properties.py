@@ -36,8 +36,7 @@ PROBS = ("alpha", "beta", "ready_rate")
 INCREASING = ("alpha", "beta", "gamma", "ready_rate", "expected_on_hand")
 ALL = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 
-SETTINGS = settings(max_examples=200, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -109,8 +108,7 @@ def test_ranges(c):
 @SETTINGS
 @given(sq_cases())
 # s + Q below the support of a gamma X: E[on hand] is exactly 0 at both points
-@example(_case("gamma", -101.16428040027387, 1.0, 101.16428040027387, 202.32856080054773,
-               1.0, 1.0))
+@example(_case("gamma", -101.16428040027387, 1.0, 101.16428040027387, 202.32856080054773, 1.0, 1.0))
 def test_monotone_in_reorder_point(c):
     lv = _levels(c, np.array([c["s"], c["s"] + c["delta"]]))
     bad = []

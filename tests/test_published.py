@@ -80,8 +80,9 @@ def test_exact_beta_vs_shortcut_large_sd():
     assert round(s, 1) == 273.8
 
     # the shortcut beta ~ 1 - G1(s)/Q, solved here with scipy
-    s_short = optimize.brentq(lambda x: 1 - _normal_G1(x, 100, 120) / 50 - 0.95, 0, 1000,
-                              xtol=1e-12)
+    s_short = optimize.brentq(
+        lambda x: 1 - _normal_G1(x, 100, 120) / 50 - 0.95, 0, 1000, xtol=1e-12
+    )
     assert round(s_short, 1) == 297.5
     # the exact reorder point is far lower: the shortcut overstocks by about 24 units
     assert s_short - s > 20

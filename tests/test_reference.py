@@ -86,8 +86,9 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def failure_table(t: dict[str, np.ndarray], bad: np.ndarray, columns: list[str],
-                  extra: dict[str, np.ndarray]) -> str:
+def failure_table(
+    t: dict[str, np.ndarray], bad: np.ndarray, columns: list[str], extra: dict[str, np.ndarray]
+) -> str:
     """A readable fixed-width table of the failing rows (all of them)."""
     names = columns + list(extra)
     cols = {**{c: t[c] for c in columns}, **extra}
@@ -109,15 +110,23 @@ def _compare(t, got, expected, tol, what, input_columns):
             t,
             bad,
             input_columns,
-            {"expected": expected, "got": got, "rel_err": relerr, "abs_err": err,
-             "tolerance": tol},
+            {"expected": expected, "got": got, "rel_err": relerr, "abs_err": err, "tolerance": tol},
         )
-        pytest.fail(f"{what}: {int(bad.sum())} of {bad.size} rows out of tolerance\n{table}",
-                    pytrace=False)
+        pytest.fail(
+            f"{what}: {int(bad.sum())} of {bad.size} rows out of tolerance\n{table}", pytrace=False
+        )
 
 
-INPUTS = ["case_id", "demand_mean", "demand_std", "lead_time", "lead_time_std",
-          "order_quantity", "reorder_point", "ltd_distribution"]
+INPUTS = [
+    "case_id",
+    "demand_mean",
+    "demand_std",
+    "lead_time",
+    "lead_time_std",
+    "order_quantity",
+    "reorder_point",
+    "ltd_distribution",
+]
 
 
 def _floor(metric: str, t: dict[str, np.ndarray]) -> np.ndarray:
@@ -176,12 +185,28 @@ def test_loss_functions_against_reference(metrics_table, distribution, order):
     got = loss(t["reorder_point"], t["ltd_mean"], t["ltd_std"], distribution=distribution)
     expected = t[f"G{order}"]
     tol = np.maximum(REL * np.abs(expected), REPRESENTABLE)
-    _compare(t, got, expected, tol, f"{distribution} G{order}(x = reorder_point)",
-             ["case_id", "reorder_point", "ltd_mean", "ltd_std"])
+    _compare(
+        t,
+        got,
+        expected,
+        tol,
+        f"{distribution} G{order}(x = reorder_point)",
+        ["case_id", "reorder_point", "ltd_mean", "ltd_std"],
+    )
 
 
-SOLVE_INPUTS = ["case_id", "metric", "target", "demand_mean", "demand_std", "lead_time",
-                "lead_time_std", "order_quantity", "ltd_distribution", "ltd_std"]
+SOLVE_INPUTS = [
+    "case_id",
+    "metric",
+    "target",
+    "demand_mean",
+    "demand_std",
+    "lead_time",
+    "lead_time_std",
+    "order_quantity",
+    "ltd_distribution",
+    "ltd_std",
+]
 
 
 @pytest.mark.parametrize("metric", ["alpha", "beta", "gamma"])

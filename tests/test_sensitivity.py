@@ -21,26 +21,88 @@ from scipy import stats
 import invsl
 from invsl.frame import InputError
 
-METRIC_VARIABLES = ["reorder_point", "safety_stock", "alpha", "beta", "gamma", "ready_rate",
-                    "expected_backorders", "expected_on_hand"]
+METRIC_VARIABLES = [
+    "reorder_point",
+    "safety_stock",
+    "alpha",
+    "beta",
+    "gamma",
+    "ready_rate",
+    "expected_backorders",
+    "expected_on_hand",
+]
 
 
 def _mixed_frame() -> pd.DataFrame:
     """Every distribution, a random lead time, and bad rows of several kinds."""
-    return pd.DataFrame({
-        "sku": ["n1", "n2", "g1", "p1", "p2", "nb", "lt", "bad_mu", "neg_sd", "text", "zero",
-                "p_frac", "lt0"],
-        "demand_mean": [100.0, 3.5, 20.0, 4.0, 0.3, 6.0, 50.0, np.nan, 10.0, 10.0, 0.0, 2.0,
-                        8.0],
-        "demand_std": [30.0, 4.0, 9.0, 2.0, 0.5, 4.0, 10.0, 1.0, -1.0, 3.0, 1.0, 1.4, 2.0],
-        "lead_time": [2.0, 1.5, 3.0, 2.0, 4.0, 1.0, 5.0, 1.0, 1.0, "two", 1.0, 1.0, 0.0],
-        "lead_time_std": [0.0, 0.0, 0.5, 0.0, 1.0, 0.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5],
-        "order_quantity": [400.0, 7.0, 50.0, 5.0, 3.0, 12.0, 100.0, 10.0, 10.0, 10.0, 10.0,
-                           2.5, 9.0],
-        "distribution": ["normal", "normal", "gamma", "poisson", "poisson", "negbin", "normal",
-                         "normal", "normal", "normal", "normal", "poisson", "gamma"],
-        "unit_cost": [2.0, 10.0, 1.5, 40.0, 300.0, 7.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0],
-    })
+    return pd.DataFrame(
+        {
+            "sku": [
+                "n1",
+                "n2",
+                "g1",
+                "p1",
+                "p2",
+                "nb",
+                "lt",
+                "bad_mu",
+                "neg_sd",
+                "text",
+                "zero",
+                "p_frac",
+                "lt0",
+            ],
+            "demand_mean": [
+                100.0,
+                3.5,
+                20.0,
+                4.0,
+                0.3,
+                6.0,
+                50.0,
+                np.nan,
+                10.0,
+                10.0,
+                0.0,
+                2.0,
+                8.0,
+            ],
+            "demand_std": [30.0, 4.0, 9.0, 2.0, 0.5, 4.0, 10.0, 1.0, -1.0, 3.0, 1.0, 1.4, 2.0],
+            "lead_time": [2.0, 1.5, 3.0, 2.0, 4.0, 1.0, 5.0, 1.0, 1.0, "two", 1.0, 1.0, 0.0],
+            "lead_time_std": [0.0, 0.0, 0.5, 0.0, 1.0, 0.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5],
+            "order_quantity": [
+                400.0,
+                7.0,
+                50.0,
+                5.0,
+                3.0,
+                12.0,
+                100.0,
+                10.0,
+                10.0,
+                10.0,
+                10.0,
+                2.5,
+                9.0,
+            ],
+            "distribution": [
+                "normal",
+                "normal",
+                "gamma",
+                "poisson",
+                "poisson",
+                "negbin",
+                "normal",
+                "normal",
+                "normal",
+                "normal",
+                "normal",
+                "poisson",
+                "gamma",
+            ],
+            "unit_cost": [2.0, 10.0, 1.5, 40.0, 300.0, 7.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0],
+        }
+    )
 
 
 def _modified(df, order_quantity_factor, lead_time_factor):
@@ -49,29 +111,33 @@ def _modified(df, order_quantity_factor, lead_time_factor):
     integer = out["distribution"].isin(["poisson", "negbin"]).to_numpy()
     q = out["order_quantity"].to_numpy(dtype=float)
     product = q * order_quantity_factor
-    rounded = np.where(integer & (q == np.floor(q)), np.maximum(1.0, np.round(product)),
-                       product)
+    rounded = np.where(integer & (q == np.floor(q)), np.maximum(1.0, np.round(product)), product)
     out["order_quantity"] = rounded
     lead_time = pd.to_numeric(out["lead_time"], errors="coerce")
-    out["lead_time"] = np.where(lead_time.isna(), out["lead_time"],
-                                lead_time * lead_time_factor).astype(object)
+    out["lead_time"] = np.where(
+        lead_time.isna(), out["lead_time"], lead_time * lead_time_factor
+    ).astype(object)
     out["lead_time_std"] = out["lead_time_std"] * lead_time_factor
     return out
 
 
 def _assert_cell_equals_frame(cell: xr.Dataset, frame: pd.DataFrame, where: str):
     for name in METRIC_VARIABLES:
-        np.testing.assert_array_equal(cell[name].to_numpy(), frame[name].to_numpy(),
-                                      err_msg=f"{name} at {where}")
+        np.testing.assert_array_equal(
+            cell[name].to_numpy(), frame[name].to_numpy(), err_msg=f"{name} at {where}"
+        )
     names = np.array(cell["status"].attrs["flag_meanings"].split())
-    np.testing.assert_array_equal(names[cell["status"].to_numpy()],
-                                  frame["status"].astype(str).to_numpy(),
-                                  err_msg=f"status at {where}")
+    np.testing.assert_array_equal(
+        names[cell["status"].to_numpy()],
+        frame["status"].astype(str).to_numpy(),
+        err_msg=f"status at {where}",
+    )
     kinds = np.array(cell["lead_time_distribution"].attrs["flag_meanings"].split())
     codes = cell["lead_time_distribution"].to_numpy()
     expected = frame["lead_time_distribution"].astype(object).fillna("not_fitted")
-    np.testing.assert_array_equal(kinds[codes + 1], expected.to_numpy(dtype=str),
-                                  err_msg=f"lead_time_distribution at {where}")
+    np.testing.assert_array_equal(
+        kinds[codes + 1], expected.to_numpy(dtype=str), err_msg=f"lead_time_distribution at {where}"
+    )
 
 
 @pytest.mark.parametrize("chunk_cells", [1 << 20, 7])
@@ -81,22 +147,33 @@ def test_every_cell_equals_optimize_on_the_modified_frame(chunk_cells):
     targets = [0.8, 0.95, 0.99, 1.0]  # 1.0 is not a valid target: bad_target cells
     q_factors = [0.5, 1.0, 1.3]  # 1.3 makes the poisson/negbin Q non-whole: rounded
     l_factors = [0.0, 1.0, 2.5]  # 0: lead time 0 (deterministic or cannot_fit rows)
-    cube = invsl.sensitivity(df, target=targets, order_quantity_factor=q_factors,
-                             lead_time_factor=l_factors, metric="beta",
-                             chunk_cells=chunk_cells)
+    cube = invsl.sensitivity(
+        df,
+        target=targets,
+        order_quantity_factor=q_factors,
+        lead_time_factor=l_factors,
+        metric="beta",
+        chunk_cells=chunk_cells,
+    )
     pd.testing.assert_frame_equal(df, before)  # input untouched
-    assert cube["reorder_point"].dims == ("sku", "target", "order_quantity_factor",
-                                          "lead_time_factor")
+    assert cube["reorder_point"].dims == (
+        "sku",
+        "target",
+        "order_quantity_factor",
+        "lead_time_factor",
+    )
     for t, fq, fl in itertools.product(targets, q_factors, l_factors):
         frame = invsl.optimize(_modified(df, fq, fl), metric="beta", target=t)
         cell = cube.sel(target=t, order_quantity_factor=fq, lead_time_factor=fl)
         _assert_cell_equals_frame(cell, frame, f"target={t}, fq={fq}, fl={fl}")
-        np.testing.assert_array_equal(cube["order_quantity"].sel(order_quantity_factor=fq),
-                                      frame["order_quantity"].to_numpy(dtype=float))
         np.testing.assert_array_equal(
-            cube["safety_stock_value"].sel(target=t, order_quantity_factor=fq,
-                                           lead_time_factor=fl),
-            frame["safety_stock"].to_numpy() * df["unit_cost"].to_numpy())
+            cube["order_quantity"].sel(order_quantity_factor=fq),
+            frame["order_quantity"].to_numpy(dtype=float),
+        )
+        np.testing.assert_array_equal(
+            cube["safety_stock_value"].sel(target=t, order_quantity_factor=fq, lead_time_factor=fl),
+            frame["safety_stock"].to_numpy() * df["unit_cost"].to_numpy(),
+        )
     # the scenario grid really varies what it should
     assert (cube["status"] == 0).sum() > 0
     assert set(np.unique(cube["status"].sel(target=1.0))) >= {5}  # bad_target
@@ -105,8 +182,13 @@ def test_every_cell_equals_optimize_on_the_modified_frame(chunk_cells):
 @pytest.mark.parametrize("metric", ["alpha", "gamma"])
 def test_other_metrics_and_scalar_sweeps(metric):
     df = _mixed_frame().drop(columns="unit_cost")
-    cube = invsl.sensitivity(df, target=[0.9, 0.97], order_quantity_factor=2.0,
-                             lead_time_factor=[0.5, 1.0], metric=metric)
+    cube = invsl.sensitivity(
+        df,
+        target=[0.9, 0.97],
+        order_quantity_factor=2.0,
+        lead_time_factor=[0.5, 1.0],
+        metric=metric,
+    )
     assert cube["reorder_point"].dims == ("sku", "target", "lead_time_factor")
     assert float(cube["order_quantity_factor"]) == 2.0  # scalar coordinate
     assert "safety_stock_value" not in cube
@@ -141,11 +223,15 @@ def test_normal_alpha_against_the_normal_quantile():
     E[X] = mu L f, Var[X] = L f sigma^2 + mu^2 (sigma_L f)^2 (lead time and its sd scaled)."""
     rng = np.random.default_rng(7)
     n = 50
-    df = pd.DataFrame({"demand_mean": rng.uniform(1, 500, n),
-                       "demand_std": rng.uniform(0.5, 200, n),
-                       "lead_time": rng.uniform(0.5, 10, n),
-                       "lead_time_std": rng.uniform(0, 2, n),
-                       "order_quantity": rng.uniform(1, 1000, n)})
+    df = pd.DataFrame(
+        {
+            "demand_mean": rng.uniform(1, 500, n),
+            "demand_std": rng.uniform(0.5, 200, n),
+            "lead_time": rng.uniform(0.5, 10, n),
+            "lead_time_std": rng.uniform(0, 2, n),
+            "order_quantity": rng.uniform(1, 1000, n),
+        }
+    )
     targets = np.array([0.5, 0.9, 0.999])
     factors = np.array([0.25, 1.0, 3.0])
     cube = invsl.sensitivity(df, target=targets, lead_time_factor=factors, metric="alpha")
@@ -158,8 +244,12 @@ def test_normal_alpha_against_the_normal_quantile():
             expected = stats.norm.ppf(t, loc=mean, scale=sd)
             got = cube["reorder_point"].to_numpy()[:, i, j]
             np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7 * np.max(np.maximum(1, sd)))
-            np.testing.assert_allclose(cube["safety_stock"].to_numpy()[:, i, j], expected - mean,
-                                       rtol=0, atol=1e-7 * np.max(np.maximum(1, sd)))
+            np.testing.assert_allclose(
+                cube["safety_stock"].to_numpy()[:, i, j],
+                expected - mean,
+                rtol=0,
+                atol=1e-7 * np.max(np.maximum(1, sd)),
+            )
 
 
 @pytest.mark.parametrize("metric", ["alpha", "beta", "gamma"])
@@ -170,15 +260,22 @@ def test_monotone_in_target(metric):
     mu = rng.lognormal(1.0, 1.5, n)
     q = np.maximum(1.0, np.round(mu * rng.uniform(1, 6, n)))
     sd = np.sqrt(mu) * rng.uniform(1.1, 3.0, n)  # var > mean: negbin can be fitted
-    df = pd.DataFrame({"demand_mean": mu, "demand_std": sd,
-                       "lead_time": rng.integers(1, 8, n).astype(float), "order_quantity": q,
-                       "distribution": dist, "unit_cost": rng.uniform(1, 100, n)})
+    df = pd.DataFrame(
+        {
+            "demand_mean": mu,
+            "demand_std": sd,
+            "lead_time": rng.integers(1, 8, n).astype(float),
+            "order_quantity": q,
+            "distribution": dist,
+            "unit_cost": rng.uniform(1, 100, n),
+        }
+    )
     targets = np.linspace(0.5, 0.995, 12)
-    cube = invsl.sensitivity(df, target=targets, order_quantity_factor=[0.5, 1.0, 2.0],
-                             metric=metric)
+    cube = invsl.sensitivity(
+        df, target=targets, order_quantity_factor=[0.5, 1.0, 2.0], metric=metric
+    )
     assert (cube["status"] == 0).all()
-    for name in ["reorder_point", "safety_stock", "safety_stock_value", metric,
-                 "expected_on_hand"]:
+    for name in ["reorder_point", "safety_stock", "safety_stock_value", metric, "expected_on_hand"]:
         steps = cube[name].diff("target")
         # two targets can share a reorder point; its metrics are then the same up to the
         # rounding of the solver's route to it (integer demand: exact recurrences from
@@ -186,8 +283,9 @@ def test_monotone_in_target(metric):
         allowance = 0.0 if name == "reorder_point" else -1e-13 * float(abs(cube[name]).max())
         assert bool((steps >= allowance).all()), f"{name} decreases in target"
     # the reorder point of the highest target is strictly above that of the lowest
-    assert bool((cube["reorder_point"].isel(target=-1) > cube["reorder_point"].isel(target=0))
-                .all())
+    assert bool(
+        (cube["reorder_point"].isel(target=-1) > cube["reorder_point"].isel(target=0)).all()
+    )
     # and the metric reaches its target in every cell (integer demand: at least it)
     reached = cube[metric] - cube["target"]
     assert float(reached.min()) >= -1e-7
@@ -226,8 +324,9 @@ def test_sku_coordinate_index_and_duplicates():
     dup = _mixed_frame().iloc[[0, 3, 0]].reset_index(drop=True)
     cube = invsl.sensitivity(dup, target=[0.9, 0.95])
     assert list(cube["sku"].to_numpy()) == ["n1", "p1", "n1"]
-    np.testing.assert_array_equal(cube["reorder_point"].isel(sku=0),
-                                  cube["reorder_point"].isel(sku=2))
+    np.testing.assert_array_equal(
+        cube["reorder_point"].isel(sku=0), cube["reorder_point"].isel(sku=2)
+    )
     assert cube.sel(sku="n1").sizes["sku"] == 2
 
 
@@ -235,8 +334,9 @@ def test_bad_rows_are_nan_with_a_status_and_never_raise():
     df = _mixed_frame()
     cube = invsl.sensitivity(df, target=[0.9, 0.95], order_quantity_factor=[1.0, 0.0, -1.0])
     names = np.array(cube["status"].attrs["flag_meanings"].split())
-    status = pd.DataFrame(names[cube["status"].sel(target=0.9).to_numpy()],
-                          index=df["sku"], columns=[1.0, 0.0, -1.0])
+    status = pd.DataFrame(
+        names[cube["status"].sel(target=0.9).to_numpy()], index=df["sku"], columns=[1.0, 0.0, -1.0]
+    )
     assert status.loc["n1", 1.0] == "ok"
     assert status.loc["bad_mu", 1.0] == "missing"
     assert status.loc["neg_sd", 1.0] == "negative"
@@ -285,8 +385,9 @@ def test_docs_examples_run():
 
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     path = pathlib.Path(__file__).parents[1] / "docs" / "scale.md"
-    result = doctest.testfile(str(path), module_relative=False, globs={"invsl": invsl},
-                              optionflags=flags)
+    result = doctest.testfile(
+        str(path), module_relative=False, globs={"invsl": invsl}, optionflags=flags
+    )
     assert result.attempted >= 5 and result.failed == 0
     result = doctest.testmod(module, optionflags=flags)
     assert result.attempted >= 3 and result.failed == 0

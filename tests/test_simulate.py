@@ -60,8 +60,9 @@ def _failures(row, expected, names):
         slack = 1e-9 * max(1.0, abs(value))
         if not abs(sim - value) <= N_SE * se + slack:
             dev = abs(sim - value) / se if se > 0 else math.inf
-            bad.append(f"{name}: sim {sim:.6f} +- {se:.2g} (se), expected {value:.6f}, "
-                       f"off by {dev:.1f} se")
+            bad.append(
+                f"{name}: sim {sim:.6f} +- {se:.2g} (se), expected {value:.6f}, off by {dev:.1f} se"
+            )
     return bad
 
 
@@ -110,14 +111,17 @@ def rs_reference(dist, mu, sigma, lead, review, big_s):
     top = _demand(dist, mu, sigma, lead + review)
     g1_lr = _g1(top, big_s, dist)
     g1_l = _g1(_demand(dist, mu, sigma, lead), big_s, dist)
-    eb = np.mean([_g1(_demand(dist, mu, sigma, lead + j), big_s, dist)
-                  for j in range(1, review + 1)])
+    eb = np.mean(
+        [_g1(_demand(dist, mu, sigma, lead + j), big_s, dist) for j in range(1, review + 1)]
+    )
     if dist in ("normal", "gamma"):
-        ready = np.mean([_demand(dist, mu, sigma, lead + j).cdf(big_s)
-                         for j in range(1, review + 1)])
+        ready = np.mean(
+            [_demand(dist, mu, sigma, lead + j).cdf(big_s) for j in range(1, review + 1)]
+        )
     else:  # P(D < S)
-        ready = np.mean([_demand(dist, mu, sigma, lead + j).cdf(big_s - 1)
-                         for j in range(1, review + 1)])
+        ready = np.mean(
+            [_demand(dist, mu, sigma, lead + j).cdf(big_s - 1) for j in range(1, review + 1)]
+        )
     net = big_s - mu * (lead + (review + 1) / 2)
     return {
         "alpha": float(top.cdf(big_s)),
@@ -176,8 +180,10 @@ def fluid_alpha_beta(dist, mu, sigma, s, q):
             y = (x - (1 - u) * d) / u
             if y <= 0:
                 return u * (k * theta - y)
-            return u * (k * theta * special.gammaincc(k + 1, y / theta)
-                        - y * special.gammaincc(k, y / theta))
+            return u * (
+                k * theta * special.gammaincc(k + 1, y / theta)
+                - y * special.gammaincc(k, y / theta)
+            )
 
     def biased(d):
         return d * density(d) / mu
@@ -185,8 +191,10 @@ def fluid_alpha_beta(dist, mu, sigma, s, q):
     def expect(f, x):
         def inner(u):
             pts = [p for p in (kink(x, u),) if lo < p < hi] if u < 1 else []
-            return integrate.quad(lambda d: biased(d) * f(x, u, d), lo, hi, points=pts or None,
-                                  limit=200, epsabs=1e-9)[0]
+            return integrate.quad(
+                lambda d: biased(d) * f(x, u, d), lo, hi, points=pts or None, limit=200, epsabs=1e-9
+            )[0]
+
         return integrate.quad(inner, 0.0, 1.0, limit=200, epsabs=1e-8)[0]
 
     alpha = expect(cond_cdf, s)
@@ -209,8 +217,14 @@ SQ_POISSON = [  # (s, Q, mu, L)
 @functools.lru_cache(maxsize=None)
 def _sq_poisson_sim():
     s, q, mu, lead = map(list, zip(*SQ_POISSON))
-    df = _frame(demand_mean=mu, demand_std=0.0, lead_time=lead, order_quantity=q,
-                reorder_point=s, distribution="poisson")
+    df = _frame(
+        demand_mean=mu,
+        demand_std=0.0,
+        lead_time=lead,
+        order_quantity=q,
+        reorder_point=s,
+        distribution="poisson",
+    )
     return df, invsl.simulate(df, periods=150_000, seed=11, n_batches=N_BATCHES)
 
 
@@ -239,8 +253,14 @@ SQ_CONTINUOUS = [  # (distribution, s, Q, mu, sigma, L)
 @functools.lru_cache(maxsize=None)
 def _sq_continuous_sim():
     dist, s, q, mu, sigma, lead = map(list, zip(*SQ_CONTINUOUS))
-    df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, order_quantity=q,
-                reorder_point=s, distribution=dist)
+    df = _frame(
+        demand_mean=mu,
+        demand_std=sigma,
+        lead_time=lead,
+        order_quantity=q,
+        reorder_point=s,
+        distribution=dist,
+    )
     return df, invsl.simulate(df, periods=100_000, seed=5, n_batches=N_BATCHES)
 
 
@@ -261,15 +281,24 @@ def test_sq_time_averages_match_exact_formulas(i):
     assert not bad, f"{SQ_CONTINUOUS[i]}:\n" + "\n".join(bad)
 
 
-FLUID = [("normal", 100.0, 120.0, 100.0, 25.0), ("normal", 130.0, 60.0, 100.0, 25.0),
-         ("gamma", 95.0, 80.0, 50.0, 30.0)]  # (distribution, s, Q, mu, sigma), L = 1
+FLUID = [
+    ("normal", 100.0, 120.0, 100.0, 25.0),
+    ("normal", 130.0, 60.0, 100.0, 25.0),
+    ("gamma", 95.0, 80.0, 50.0, 30.0),
+]  # (distribution, s, Q, mu, sigma), L = 1
 
 
 @functools.lru_cache(maxsize=None)
 def _fluid_sim():
     dist, s, q, mu, sigma = map(list, zip(*FLUID))
-    df = _frame(demand_mean=mu, demand_std=sigma, lead_time=1.0, order_quantity=q,
-                reorder_point=s, distribution=dist)
+    df = _frame(
+        demand_mean=mu,
+        demand_std=sigma,
+        lead_time=1.0,
+        order_quantity=q,
+        reorder_point=s,
+        distribution=dist,
+    )
     return df, invsl.simulate(df, periods=200_000, seed=21, substeps=1, n_batches=N_BATCHES)
 
 
@@ -307,8 +336,15 @@ RS_CASES = [  # (distribution, mu, sigma, L, R, S)
 @functools.lru_cache(maxsize=None)
 def _rs_sim():
     dist, mu, sigma, lead, review, big_s = map(list, zip(*RS_CASES))
-    df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, review_period=review,
-                order_up_to=big_s, distribution=dist, policy="RS")
+    df = _frame(
+        demand_mean=mu,
+        demand_std=sigma,
+        lead_time=lead,
+        review_period=review,
+        order_up_to=big_s,
+        distribution=dist,
+        policy="RS",
+    )
     return df, invsl.simulate(df, periods=200_000, seed=3, n_batches=N_BATCHES)
 
 
@@ -329,9 +365,17 @@ def test_rss_and_rsq_reduce_to_rs(policy):
     counts only reviews that order)."""
     cases = [c for c in RS_CASES if c[0] in ("poisson", "negbin")]
     dist, mu, sigma, lead, review, big_s = map(list, zip(*cases))
-    df = _frame(demand_mean=mu, demand_std=sigma, lead_time=lead, review_period=review,
-                order_up_to=big_s, reorder_point=[b - 1 for b in big_s], order_quantity=1,
-                distribution=dist, policy=policy)
+    df = _frame(
+        demand_mean=mu,
+        demand_std=sigma,
+        lead_time=lead,
+        review_period=review,
+        order_up_to=big_s,
+        reorder_point=[b - 1 for b in big_s],
+        order_quantity=1,
+        distribution=dist,
+        policy=policy,
+    )
     sim = invsl.simulate(df, periods=200_000, seed=8, n_batches=N_BATCHES)
     for j, case in enumerate(cases):
         row = sim.iloc[j]
@@ -343,8 +387,15 @@ def test_rss_and_rsq_reduce_to_rs(policy):
 def test_published_daily_review_rsq():
     """Issue 3: daily normal demand 100, sd 40, L = 1, Q = 200, (R, s, nQ) with R = 1:
     beta(113.79) is about 0.7476 and beta(190) about 0.9475 (4 decimals published)."""
-    df = _frame(demand_mean=100.0, demand_std=40.0, lead_time=1, order_quantity=200.0,
-                reorder_point=[113.79, 190.0], policy="RsQ", review_period=1)
+    df = _frame(
+        demand_mean=100.0,
+        demand_std=40.0,
+        lead_time=1,
+        order_quantity=200.0,
+        reorder_point=[113.79, 190.0],
+        policy="RsQ",
+        review_period=1,
+    )
     sim = invsl.simulate(df, periods=400_000, seed=2, n_batches=N_BATCHES)
     for j, published in enumerate((0.7476, 0.9475)):
         row = sim.iloc[j]
@@ -376,12 +427,19 @@ def test_deterministic_periodic_by_hand():
     -> +25 = 65, ...: the orders average 30 a review. Net at period ends is checked against a
     plain loop of the same rules (timing: arrivals, then review, then demand).
     """
-    df = pd.DataFrame({
-        "demand_mean": [10.0, 10.0, 10.0], "demand_std": [0.0, 0.0, 0.0],
-        "lead_time": [1, 1, 2], "policy": ["RS", "RsS", "RsQ"], "review_period": [2, 1, 3],
-        "order_up_to": [25.0, 50.0, np.nan], "reorder_point": [np.nan, 15.0, 40.0],
-        "order_quantity": [np.nan, np.nan, 25.0], "distribution": "deterministic",
-    })
+    df = pd.DataFrame(
+        {
+            "demand_mean": [10.0, 10.0, 10.0],
+            "demand_std": [0.0, 0.0, 0.0],
+            "lead_time": [1, 1, 2],
+            "policy": ["RS", "RsS", "RsQ"],
+            "review_period": [2, 1, 3],
+            "order_up_to": [25.0, 50.0, np.nan],
+            "reorder_point": [np.nan, 15.0, 40.0],
+            "order_quantity": [np.nan, np.nan, 25.0],
+            "distribution": "deterministic",
+        }
+    )
     out = invsl.simulate(df, periods=6000, seed=0, warmup=60)
     assert (out["status"] == "ok").all(), out["message"].tolist()
     rs = out.iloc[0]
@@ -424,8 +482,9 @@ def test_deterministic_continuous_review_by_hand():
     saw-tooth at phases that spread evenly (Q/mu is irrational), so they converge to the time
     averages."""
     q = 45.0 + math.sqrt(2.0)
-    df = _frame(demand_mean=[10.0], demand_std=0.0, lead_time=2.5, order_quantity=q,
-                reorder_point=15.0)
+    df = _frame(
+        demand_mean=[10.0], demand_std=0.0, lead_time=2.5, order_quantity=q, reorder_point=15.0
+    )
     row = invsl.simulate(df, periods=50_000, seed=0).iloc[0]
     assert row["status"] == "ok"
     assert row["alpha"] == 0.0
@@ -442,19 +501,29 @@ def test_deterministic_continuous_review_by_hand():
 # ---------------------------------------------------------------------------------------------
 # reproducibility, rows, validation, CLI
 
-MIXED = pd.DataFrame({
-    "sku": [f"P{i}" for i in range(8)],
-    "policy": ["sQ", "sQ", "sQ", "sQ", "RS", "RsS", "RsQ", "RsQ"],
-    "distribution": ["normal", "gamma", "poisson", "negbin", "poisson", "gamma", "normal",
-                     "negbin"],
-    "demand_mean": [20.0, 5.0, 2.0, 3.0, 4.0, 8.0, 100.0, 2.0],
-    "demand_std": [6.0, 4.0, np.nan, 2.5, np.nan, 5.0, 40.0, 2.0],
-    "lead_time": [1.5, 2.0, 1.0, 2.0, 2, 1, 1, 3],
-    "review_period": [np.nan, np.nan, np.nan, np.nan, 2, 1, 1, 2],
-    "reorder_point": [35.0, 12.0, 2, 8, np.nan, 10.0, 150.0, 8],
-    "order_quantity": [40.0, 20.0, 3, 5, np.nan, np.nan, 200.0, 4],
-    "order_up_to": [np.nan, np.nan, np.nan, np.nan, 14, 30.0, np.nan, np.nan],
-})
+MIXED = pd.DataFrame(
+    {
+        "sku": [f"P{i}" for i in range(8)],
+        "policy": ["sQ", "sQ", "sQ", "sQ", "RS", "RsS", "RsQ", "RsQ"],
+        "distribution": [
+            "normal",
+            "gamma",
+            "poisson",
+            "negbin",
+            "poisson",
+            "gamma",
+            "normal",
+            "negbin",
+        ],
+        "demand_mean": [20.0, 5.0, 2.0, 3.0, 4.0, 8.0, 100.0, 2.0],
+        "demand_std": [6.0, 4.0, np.nan, 2.5, np.nan, 5.0, 40.0, 2.0],
+        "lead_time": [1.5, 2.0, 1.0, 2.0, 2, 1, 1, 3],
+        "review_period": [np.nan, np.nan, np.nan, np.nan, 2, 1, 1, 2],
+        "reorder_point": [35.0, 12.0, 2, 8, np.nan, 10.0, 150.0, 8],
+        "order_quantity": [40.0, 20.0, 3, 5, np.nan, np.nan, 200.0, 4],
+        "order_up_to": [np.nan, np.nan, np.nan, np.nan, 14, 30.0, np.nan, np.nan],
+    }
+)
 
 
 def test_same_seed_same_output_and_streams_per_row():
@@ -472,7 +541,7 @@ def test_same_seed_same_output_and_streams_per_row():
 def test_thread_count_does_not_change_output(tmp_path):
     script = textwrap.dedent(f"""
         import sys, pandas as pd, numba, invsl
-        df = pd.read_pickle({str(tmp_path / 'in.pkl')!r})
+        df = pd.read_pickle({str(tmp_path / "in.pkl")!r})
         out = invsl.simulate(pd.concat([df] * 4, ignore_index=True), periods=3000, seed=9)
         out.to_pickle(sys.argv[1])
         print(numba.get_num_threads())
@@ -482,8 +551,13 @@ def test_thread_count_does_not_change_output(tmp_path):
     for threads in ("1", "2"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
         target = tmp_path / f"out{threads}.pkl"
-        done = subprocess.run([sys.executable, "-c", script, str(target)], env=env,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(target)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert done.stdout.strip() == threads
         results.append(pd.read_pickle(target))
     pd.testing.assert_frame_equal(results[0], results[1])
@@ -491,23 +565,47 @@ def test_thread_count_does_not_change_output(tmp_path):
 
 def test_bad_rows_are_flagged_and_others_simulated():
     good = MIXED.iloc[[6]].reset_index(drop=True)
-    bad = pd.DataFrame({
-        "policy": ["XYZ", "RS", "RS", "RS", "RsS", "RS", "sQ", "sQ", "RS", "sQ", "sQ", "sQ"],
-        "distribution": ["normal", "normal", "normal", "normal", "normal", "normal", "normal",
-                         "negbin", "poisson", "weibull", "normal", "normal"],
-        "demand_mean": [10.0, 10, 10, 10, 10, 10, 10, 3, 3, 10, -1, "ten"],
-        "demand_std": [2.0, 2, 2, 2, 2, 2, 2, 1.5, 0, 2, 2, 2],
-        "lead_time": [1.0, 1, 1, 1.5, 1, 1, 1, 1, 1, 1, 1, 1],
-        "lead_time_std": [0.0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0],
-        "review_period": [1, 0, 1.5, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-        "reorder_point": [5.0, 5, 5, 5, 30, 5, 5, 5, 5, 5, 5, 5],
-        "order_quantity": [10.0] * 12,
-        "order_up_to": [20.0, 20, 20, 20, 30, np.nan, 20, 20, 20.5, 20, 20, 20],
-    })
-    expected = ["unknown_policy", "bad_review_period", "bad_review_period",
-                "periodic_lead_time", "bad_order_up_to", "missing", "random_lead_time",
-                "negbin_variance", "not_integer", "unknown_distribution", "negative",
-                "not_a_number"]
+    bad = pd.DataFrame(
+        {
+            "policy": ["XYZ", "RS", "RS", "RS", "RsS", "RS", "sQ", "sQ", "RS", "sQ", "sQ", "sQ"],
+            "distribution": [
+                "normal",
+                "normal",
+                "normal",
+                "normal",
+                "normal",
+                "normal",
+                "normal",
+                "negbin",
+                "poisson",
+                "weibull",
+                "normal",
+                "normal",
+            ],
+            "demand_mean": [10.0, 10, 10, 10, 10, 10, 10, 3, 3, 10, -1, "ten"],
+            "demand_std": [2.0, 2, 2, 2, 2, 2, 2, 1.5, 0, 2, 2, 2],
+            "lead_time": [1.0, 1, 1, 1.5, 1, 1, 1, 1, 1, 1, 1, 1],
+            "lead_time_std": [0.0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0],
+            "review_period": [1, 0, 1.5, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            "reorder_point": [5.0, 5, 5, 5, 30, 5, 5, 5, 5, 5, 5, 5],
+            "order_quantity": [10.0] * 12,
+            "order_up_to": [20.0, 20, 20, 20, 30, np.nan, 20, 20, 20.5, 20, 20, 20],
+        }
+    )
+    expected = [
+        "unknown_policy",
+        "bad_review_period",
+        "bad_review_period",
+        "periodic_lead_time",
+        "bad_order_up_to",
+        "missing",
+        "random_lead_time",
+        "negbin_variance",
+        "not_integer",
+        "unknown_distribution",
+        "negative",
+        "not_a_number",
+    ]
     table = pd.concat([good, bad], ignore_index=True)
     table.index = [f"row{i}" for i in range(len(table))]
     before = table.copy()
@@ -535,8 +633,9 @@ def test_missing_column_raises():
 
 
 def test_no_order_in_horizon_flags_alpha_only():
-    df = _frame(demand_mean=[1.0], demand_std=0.5, lead_time=1.0, order_quantity=1e6,
-                reorder_point=0.0)
+    df = _frame(
+        demand_mean=[1.0], demand_std=0.5, lead_time=1.0, order_quantity=1e6, reorder_point=0.0
+    )
     row = invsl.simulate(df, periods=100, warmup=0).iloc[0]
     assert row["status"] == "no_order_cycles"
     assert math.isnan(row["alpha"]) and row["beta"] == 1.0
@@ -546,14 +645,18 @@ def test_cli_simulate(tmp_path):
     src = tmp_path / "in.csv"
     MIXED.to_csv(src, index=False)
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(main, ["simulate", str(src), "-o", str(out), "--periods",
-                                       "3000", "--seed", "7"], prog_name="invsl")
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(src), "-o", str(out), "--periods", "3000", "--seed", "7"],
+        prog_name="invsl",
+    )
     assert result.exit_code == 0, result.output
     got = pd.read_csv(out)
     want = invsl.simulate(pd.read_csv(src), periods=3000, seed=7)
     assert got["sku"].tolist() == MIXED["sku"].tolist()
-    np.testing.assert_allclose(got[list(METRICS)].to_numpy(), want[list(METRICS)].to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        got[list(METRICS)].to_numpy(), want[list(METRICS)].to_numpy(), rtol=1e-12
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,8 +681,9 @@ def test_wrong_formulas_are_rejected():
             "beta": 1.0 - (_g1(top, big_s, dist) - _g1(bottom, big_s, dist)) / mu,
         }
         if dist == "poisson":
-            wrong["ready_rate"] = np.mean([_demand(dist, mu, sigma, lead + j).cdf(big_s)
-                                           for j in range(1, review + 1)])
+            wrong["ready_rate"] = np.mean(
+                [_demand(dist, mu, sigma, lead + j).cdf(big_s) for j in range(1, review + 1)]
+            )
             wrong["alpha"] = float(top.cdf(big_s - 1))
         row = sim.iloc[i]
         for name, value in wrong.items():
@@ -690,8 +794,9 @@ def test_logseries_sampler(sampler, q):
     assert _chi2_pvalue(x, stats.logser(q).pmf) > 1e-4
 
 
-@pytest.mark.parametrize("dist,mean,sd", [(0, 10.0, 3.0), (1, 2.0, 3.0), (1, 0.5, 1.0),
-                                          (1, 50.0, 20.0)])
+@pytest.mark.parametrize(
+    "dist,mean,sd", [(0, 10.0, 3.0), (1, 2.0, 3.0), (1, 0.5, 1.0), (1, 50.0, 20.0)]
+)
 def test_continuous_samplers(sampler, dist, mean, sd):
     x = sampler(dist, mean, sd, 500_000, 4)
     rv = stats.norm(mean, sd) if dist == 0 else stats.gamma((mean / sd) ** 2, scale=sd * sd / mean)
@@ -699,8 +804,13 @@ def test_continuous_samplers(sampler, dist, mean, sd):
 
 
 def test_tiny_order_quantity_is_flagged_not_hung():
-    df = _frame(demand_mean=[100.0, 100.0], demand_std=20.0, lead_time=0.0,
-                order_quantity=[1e-7, 50.0], reorder_point=10.0)
+    df = _frame(
+        demand_mean=[100.0, 100.0],
+        demand_std=20.0,
+        lead_time=0.0,
+        order_quantity=[1e-7, 50.0],
+        reorder_point=10.0,
+    )
     out = invsl.simulate(df, periods=200)
     assert out["status"].astype(str).tolist() == ["sim_capacity", "ok"]
     assert "order_quantity" in out["message"].iloc[0]

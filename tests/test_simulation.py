@@ -112,8 +112,9 @@ def test_simulation_matches_scipy_formulas(case):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", [(0, 1, 2.0, 1.0), (1, 2, 2.0, 1.0), (1, 3, 2.0, 1.0)],
-                         ids=_case_id)
+@pytest.mark.parametrize(
+    "case", [(0, 1, 2.0, 1.0), (1, 2, 2.0, 1.0), (1, 3, 2.0, 1.0)], ids=_case_id
+)
 def test_simulation_rejects_wrong_formulas(case):
     """The comparison has power: plausible wrong formulas are rejected by a wide margin.
 

@@ -103,18 +103,22 @@ def test_solve_then_evaluate(item):
                 and f_ref(s) >= t > f_ref(s - 1)  # the scipy reference agrees
             )
             if not ok:
-                bad.append(f"t={t}: s={s}, ref {s_ref}; invsl metric at s, s-1: "
-                           f"{got_s!r}, {got_m1!r}; ref at s_ref, s_ref-1: "
-                           f"{f_ref(s_ref)!r}, {f_ref(s_ref - 1)!r}")
+                bad.append(
+                    f"t={t}: s={s}, ref {s_ref}; invsl metric at s, s-1: "
+                    f"{got_s!r}, {got_m1!r}; ref at s_ref, s_ref-1: "
+                    f"{f_ref(s_ref)!r}, {f_ref(s_ref - 1)!r}"
+                )
         else:
             tol = _tol(X.sd) + 8 * EPS * abs(s_ref)
             # metric values the contract's tolerance allows, from the reference
             slack = max(abs(f_ref(s_ref + tol) - t), abs(f_ref(s_ref - tol) - t)) + 1e-13
             got = _f(fn(s, Q, mu, sigma, L, distribution=dist)) if np.isfinite(s) else math.nan
             if not (abs(s - s_ref) <= tol and abs(got - t) <= slack):
-                bad.append(f"t={t}: s={s!r}, ref {s_ref!r} (|diff|={abs(s - s_ref):.3g}, "
-                           f"tol {tol:.3g}); metric(s)={got!r} (|diff|={abs(got - t):.3g}, "
-                           f"allowed {slack:.3g})")
+                bad.append(
+                    f"t={t}: s={s!r}, ref {s_ref!r} (|diff|={abs(s - s_ref):.3g}, "
+                    f"tol {tol:.3g}); metric(s)={got!r} (|diff|={abs(got - t):.3g}, "
+                    f"allowed {slack:.3g})"
+                )
     assert not bad, f"{_grid_id(item)}:\n" + "\n".join(bad)
 
 
@@ -243,16 +247,18 @@ def test_vector_1000_skus(dist, metric):
 
     # row by row, the array call gives what a scalar call gives
     for i in range(0, n, 50):
-        one = _f(invsl.reorder_point(float(t[i]), Q[i], mu[i], sigma[i], L[i],
-                                     distribution=dist, metric=metric))
+        one = _f(
+            invsl.reorder_point(
+                float(t[i]), Q[i], mu[i], sigma[i], L[i], distribution=dist, metric=metric
+            )
+        )
         assert one == s[i], (i, one, s[i])
 
     # and an independent reference on a sample of rows
     bad = []
     for i in range(0, n, 100):
         s_ref = ref_reorder_point(dist, t[i], Q[i], mu[i], sigma[i], L[i], metric)
-        tol = 0.0 if dist in INTEGER else 1e-9 * max(1.0, math.sqrt(var[i])) + 8 * EPS * abs(
-            s_ref)
+        tol = 0.0 if dist in INTEGER else 1e-9 * max(1.0, math.sqrt(var[i])) + 8 * EPS * abs(s_ref)
         if not abs(s[i] - s_ref) <= tol:
             bad.append((i, mu[i], sigma[i], L[i], Q[i], t[i], s[i], s_ref))
     assert not bad, bad
@@ -271,12 +277,20 @@ def test_mixed_distributions_in_one_call():
     assert s.shape == (n,)
     for d in ("normal", "gamma", "poisson", "negbin"):
         k = dists == d
-        alone = np.asarray(invsl.reorder_point(t[k], Q[k], mu[k], sigma[k], L[k],
-                                               distribution=d, metric="beta"))
+        alone = np.asarray(
+            invsl.reorder_point(t[k], Q[k], mu[k], sigma[k], L[k], distribution=d, metric="beta")
+        )
         np.testing.assert_array_equal(s[k], alone, err_msg=d)
     lv = invsl.service_levels(s, Q, mu, sigma, L, distribution=dists)
-    assert set(lv) >= {"alpha", "beta", "gamma", "ready_rate", "expected_backorders",
-                       "expected_on_hand", "safety_stock"}
+    assert set(lv) >= {
+        "alpha",
+        "beta",
+        "gamma",
+        "ready_rate",
+        "expected_backorders",
+        "expected_on_hand",
+        "safety_stock",
+    }
     assert np.all(np.asarray(lv["beta"]) >= t - 1e-9)
 
 
@@ -328,16 +342,27 @@ def test_invalid_rows_give_nan_in_solver():
     t, Q, mu, sigma, L, dist, valid = (np.array(c) for c in zip(*rows))
     valid = valid.astype(bool)
     for metric in METRICS:
-        s = np.asarray(invsl.reorder_point(t.astype(float), Q.astype(float), mu.astype(float),
-                                           sigma.astype(float), L.astype(float),
-                                           distribution=dist, metric=metric))
+        s = np.asarray(
+            invsl.reorder_point(
+                t.astype(float),
+                Q.astype(float),
+                mu.astype(float),
+                sigma.astype(float),
+                L.astype(float),
+                distribution=dist,
+                metric=metric,
+            )
+        )
         assert s.shape == (len(rows),)
         wrong = [(i, rows[i], s[i]) for i in range(len(rows)) if np.isfinite(s[i]) != valid[i]]
         assert not wrong, (metric, wrong)
         # valid rows are exactly what they are on their own
         for i in np.flatnonzero(valid):
-            one = _f(invsl.reorder_point(t[i], Q[i], mu[i], sigma[i], L[i],
-                                         distribution=dist[i], metric=metric))
+            one = _f(
+                invsl.reorder_point(
+                    t[i], Q[i], mu[i], sigma[i], L[i], distribution=dist[i], metric=metric
+                )
+            )
             assert one == s[i], (metric, rows[i], one, s[i])
 
 
@@ -350,8 +375,7 @@ def test_invalid_rows_give_nan_in_metrics():
     dist = np.array(["normal", "normal", "poisson", "poisson", "poisson", "normal"])
     valid = np.array([True, False, False, True, False, False])  # 9.5: not an integer s
     lv = invsl.service_levels(s, Q, mu, sigma, L, distribution=dist)
-    for name in ("alpha", "beta", "gamma", "ready_rate", "expected_backorders",
-                 "expected_on_hand"):
+    for name in ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand"):
         v = np.asarray(lv[name], dtype=float)
         assert np.array_equal(np.isfinite(v), valid), (name, v)
     assert round(float(np.asarray(lv["beta"])[0]), 6) == 0.977332
@@ -372,16 +396,17 @@ def test_one_element_arrays(dist):
         assert np.asarray(lv1[k]).shape == (1,)
         assert float(np.asarray(lv1[k])[0]) == float(np.asarray(lv0[k])), k
     for metric in METRICS:
-        r1 = invsl.reorder_point(np.array([t]), Q, mu, sigma, L, distribution=dist,
-                                 metric=metric)
+        r1 = invsl.reorder_point(np.array([t]), Q, mu, sigma, L, distribution=dist, metric=metric)
         r0 = invsl.reorder_point(t, Q, mu, sigma, L, distribution=dist, metric=metric)
         assert float(np.asarray(r1)[0]) == float(np.asarray(r0)), metric
-        r2 = invsl.reorder_point(t, np.array([Q]), np.array([mu]), sigma, L,
-                                 distribution=dist, metric=metric)
+        r2 = invsl.reorder_point(
+            t, np.array([Q]), np.array([mu]), sigma, L, distribution=dist, metric=metric
+        )
         assert float(np.asarray(r2)[0]) == float(np.asarray(r0)), metric
     g = invsl.loss_first_order(np.array([s]), mu * L, math.sqrt(L) * sigma, distribution=dist)
     assert float(np.asarray(g)[0]) == float(
-        np.asarray(invsl.loss_first_order(s, mu * L, math.sqrt(L) * sigma, distribution=dist)))
+        np.asarray(invsl.loss_first_order(s, mu * L, math.sqrt(L) * sigma, distribution=dist))
+    )
 
 
 def test_one_element_arrays_warn_free_in_fresh_process():
@@ -400,6 +425,10 @@ def test_one_element_arrays_warn_free_in_fresh_process():
         "invsl.reorder_point(np.array([0.95]), 10.0, 8.0, 4.0, 1.0)\n"
         "invsl.loss_first_order(np.array([10.0]), 8.0, 4.0)\n"
     )
-    proc = subprocess.run([sys.executable, "-W", "error::FutureWarning", "-c", code],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::FutureWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
