@@ -85,8 +85,8 @@ def sq_kernel(
         last_target = math.nan
         quantile = math.nan
         for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
-            _skip(out, kind_out, i)
             if status[i] != OK:
+                _skip(out, kind_out, i)
                 continue
             mu = demand_mean[i]
             kind, p1, p2, mean, sd = dist.fit(
@@ -97,6 +97,7 @@ def sq_kernel(
                     status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
                 else:
                     status[i] = CANNOT_FIT
+                _skip(out, kind_out, i)
                 continue
             kind_out[i] = kind
             q = order_quantity[i]
@@ -108,6 +109,7 @@ def sq_kernel(
                 )
                 if math.isnan(s):
                     status[i] = NO_CONVERGENCE
+                    _skip(out, kind_out, i)
                     continue
             elif fused and kind == dist.NORMAL:
                 # Halley's method; the metrics come from its last evaluation
@@ -119,12 +121,14 @@ def sq_kernel(
                 )
                 if math.isnan(s):
                     status[i] = NO_CONVERGENCE
+                    _skip(out, kind_out, i)
                     continue
             else:
                 if solve:
                     s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
                     if math.isnan(s):
                         status[i] = NO_CONVERGENCE
+                        _skip(out, kind_out, i)
                         continue
                 else:
                     s = reorder_point[i]
@@ -132,7 +136,7 @@ def sq_kernel(
             if math.isnan(a + b + g + eb + oh):
                 # the metrics could not be computed accurately (docs/extremes.md)
                 status[i] = PRECISION_LIMIT
-                kind_out[i] = -1  # flagged rows show no fitted distribution, like every other
+                _skip(out, kind_out, i)
                 continue
             out[0, i] = s
             out[1, i] = s - mean
