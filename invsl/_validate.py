@@ -7,10 +7,13 @@ failing check of a row wins, in the order of the checks below.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from invsl import distributions as dist
 from invsl import metrics
+from invsl._jit import parallel_kernel, prange
 from invsl._status import (
     BAD_ORDER_QUANTITY,
     BAD_TARGET,
@@ -66,6 +69,111 @@ def policy_codes(values, default: str = "sQ") -> np.ndarray:
     return _codes(values, POLICY_ALIASES, default)
 
 
+#: names of the fields a status can point at; index 0: none
+FIELDS = (
+    "",
+    "demand_mean",
+    "demand_std",
+    "lead_time",
+    "lead_time_std",
+    "order_quantity",
+    "reorder_point",
+    "target",
+    "distribution",
+    "metric",
+)
+_FIELD_NAMES = np.array(FIELDS, dtype=object)
+
+
+@parallel_kernel
+def _validate_rows(
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    distribution,
+    reorder_point,
+    metric,
+    target,
+    status,
+    field,
+):
+    """One pass over the rows; the first problem found in a row wins (order of ``validate``).
+
+    ``reorder_point``, ``metric`` and ``target`` have length 0 when they are not checked.
+    """
+    has_rp = reorder_point.shape[0] > 0
+    has_metric = metric.shape[0] > 0
+    has_target = target.shape[0] > 0
+    for i in prange(status.shape[0]):
+        code = OK
+        where = 0
+        poisson = distribution[i] == dist.POISSON
+        for k in range(7):
+            if k == 0:
+                v = demand_mean[i]
+            elif k == 1:
+                if poisson:
+                    continue  # demand_std is not used by poisson
+                v = demand_std[i]
+            elif k == 2:
+                v = lead_time[i]
+            elif k == 3:
+                v = lead_time_std[i]
+            elif k == 4:
+                v = order_quantity[i]
+            elif k == 5:
+                if not has_rp:
+                    continue
+                v = reorder_point[i]
+            else:
+                if not has_target:
+                    continue
+                v = target[i]
+            if math.isnan(v):
+                code = MISSING
+            elif math.isinf(v):
+                code = NOT_FINITE
+            if code != OK:
+                where = k + 1
+                break
+        if code == OK and distribution[i] < 0:
+            code = UNKNOWN_DISTRIBUTION
+            where = 8
+        if code == OK and has_metric and metric[i] < 0:
+            code = UNKNOWN_METRIC
+            where = 9
+        if code == OK:
+            if demand_mean[i] < 0:
+                code, where = NEGATIVE, 1
+            elif demand_std[i] < 0 and not poisson:
+                code, where = NEGATIVE, 2
+            elif lead_time[i] < 0:
+                code, where = NEGATIVE, 3
+            elif lead_time_std[i] < 0:
+                code, where = NEGATIVE, 4
+        if code == OK and order_quantity[i] <= 0:
+            code, where = BAD_ORDER_QUANTITY, 5
+        if code == OK and has_target and not (target[i] > 0 and target[i] < 1):
+            code, where = BAD_TARGET, 7
+        integer = poisson or distribution[i] == dist.NEGBIN
+        if code == OK and integer and order_quantity[i] != math.floor(order_quantity[i]):
+            code, where = NOT_INTEGER, 5
+        if code == OK and integer and has_rp and reorder_point[i] != math.floor(reorder_point[i]):
+            code, where = NOT_INTEGER, 6
+        if code == OK and demand_mean[i] == 0:
+            code, where = ZERO_DEMAND, 1
+        status[i] = code
+        field[i] = where
+
+
+def _readonly(values, dtype) -> np.ndarray:
+    view = np.ascontiguousarray(values, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
 def validate(
     *,
     demand_mean,
@@ -82,50 +190,27 @@ def validate(
 
     All arguments are 1-d arrays of one length (``distribution``/``metric``: int8 codes).
     Returns ``(status uint8, field object array)``; field is "" for rows that are ok.
+    The checks, in the order in which the first problem of a row wins: missing and
+    non-finite numbers (column by column: demand_mean, demand_std except for poisson,
+    lead_time, lead_time_std, order_quantity, reorder_point, target), unknown distribution,
+    unknown metric, negative values (the first four), order_quantity <= 0, target outside
+    (0, 1), non-integer order_quantity and reorder_point with poisson/negbin, zero demand.
     """
     n = demand_mean.shape[0]
     status = np.zeros(n, dtype=np.uint8)
-    field = np.array([""], dtype=object).repeat(n)
-    flagged = [False]  # whether any row has a status yet (most tables: none at all)
-
-    def flag(mask, code, name):
-        # the first problem found in a row wins; clean tables skip every write
-        if not np.any(mask):
-            return
-        if flagged[0]:
-            mask = mask & (status == OK)
-        status[mask] = code
-        field[mask] = name
-        flagged[0] = True
-
-    poisson = distribution == dist.POISSON
-    numeric = [
-        ("demand_mean", demand_mean, None),
-        ("demand_std", demand_std, poisson),  # not used by poisson
-        ("lead_time", lead_time, None),
-        ("lead_time_std", lead_time_std, None),
-        ("order_quantity", order_quantity, None),
-    ]
-    if reorder_point is not None:
-        numeric.append(("reorder_point", reorder_point, None))
-    if target is not None:
-        numeric.append(("target", target, None))
-    for name, values, exempt in numeric:
-        relevant = ~exempt if exempt is not None else True
-        flag(np.isnan(values) & relevant, MISSING, name)
-        flag(np.isinf(values) & relevant, NOT_FINITE, name)
-    flag(distribution < 0, UNKNOWN_DISTRIBUTION, "distribution")
-    if metric is not None:
-        flag(metric < 0, UNKNOWN_METRIC, "metric")
-    for name, values, exempt in numeric[:4]:
-        relevant = ~exempt if exempt is not None else True
-        flag((values < 0) & relevant, NEGATIVE, name)
-    flag(order_quantity <= 0, BAD_ORDER_QUANTITY, "order_quantity")
-    if target is not None:
-        flag(~((target > 0) & (target < 1)), BAD_TARGET, "target")
-    integer = poisson | (distribution == dist.NEGBIN)
-    flag(integer & (order_quantity != np.floor(order_quantity)), NOT_INTEGER, "order_quantity")
-    if reorder_point is not None:
-        flag(integer & (reorder_point != np.floor(reorder_point)), NOT_INTEGER, "reorder_point")
-    flag(demand_mean == 0, ZERO_DEMAND, "demand_mean")
-    return status, field
+    where = np.zeros(n, dtype=np.uint8)
+    empty_f = np.zeros(0)
+    _validate_rows(
+        _readonly(demand_mean, np.float64),
+        _readonly(demand_std, np.float64),
+        _readonly(lead_time, np.float64),
+        _readonly(lead_time_std, np.float64),
+        _readonly(order_quantity, np.float64),
+        _readonly(distribution, np.int8),
+        _readonly(reorder_point if reorder_point is not None else empty_f, np.float64),
+        _readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
+        _readonly(target if target is not None else empty_f, np.float64),
+        status,
+        where,
+    )
+    return status, _FIELD_NAMES[where]
