@@ -61,7 +61,8 @@ def window(kind, p1, p2, mean, s, q):
     """
     top = s + q
     t_s, t_g1, t_g2, t_p = _exact(kind, p1, p2, mean, top)
-    if q > RECURRENCE_Q:
+    if q > RECURRENCE_Q or (t_p == 0.0 and top >= 0.0):
+        # (a pmf that underflowed to 0 at the top would step down as 0: evaluate the bottom)
         b_s, b_g1, b_g2, b_p = _exact(kind, p1, p2, mean, s)
         return t_s, t_g1, t_g2, t_p, b_s, b_g1, b_g2, b_p, math.nan
     b_s, b_g1, b_g2, b_p = t_s, t_g1, t_g2, t_p

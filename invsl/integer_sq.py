@@ -101,6 +101,17 @@ def solve(metric, kind, p1, p2, mean, sd, q, mu, target):
             if nxt > lo and nxt < s:
                 s = nxt
                 continue
+        if (t_p == 0.0 and s + q >= 0.0) or (b_p == 0.0 and s >= 0.0):
+            # far in the upper tail the pmf underflowed to 0, and the recurrences would carry
+            # that 0 down: halve the distance to the last infeasible point instead
+            if math.isfinite(lo):
+                nxt = math.floor(0.5 * (lo + s))
+            else:
+                nxt = s - step
+                step *= 2.0
+            if nxt > lo and nxt < s:
+                s = nxt
+                continue
         # walk down one integer at a time while s - 1 stays feasible
         walked = 0.0
         while True:

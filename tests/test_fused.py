@@ -179,3 +179,20 @@ def test_start_table_is_close_and_only_a_start():
         assert abs(a[0] - z) <= 1e-9 and abs(b[0] - z) <= 1e-9, (q, t, a[0], b[0], z)
     assert worst <= 1e-3, worst
     assert math.isnan(_normal_start.start(TABLE, 1e6, 0.0))  # outside: the analytic start
+
+
+@pytest.mark.parametrize("lam", [1e-6, 1e-3, 0.05])
+@pytest.mark.parametrize("target", [1e-9, 0.5, 0.999])
+def test_integer_fused_when_the_pmf_underflows_at_the_start(lam, target):
+    """Found by the 2,000-example extremes run: with a tiny mean the first trial point lies
+    where the pmf underflows to 0, and the recurrences must not carry that 0 down. With Q = 1,
+    beta(s) = F(s), so the answer is the smallest s with P(X <= s) >= target (scipy)."""
+    from scipy import stats
+
+    s, *_ = integer_sq.solve(
+        metrics.BETA, dist.POISSON, lam, 0.0, lam, math.sqrt(lam), 1.0, lam, target
+    )
+    want = 0.0
+    while stats.poisson.cdf(want, lam) < target:
+        want += 1.0
+    assert s == want
