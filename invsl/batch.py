@@ -33,6 +33,8 @@ OUTPUTS = (
 
 #: rows per block of the parallel loop
 _BLOCK = 512
+#: targets below this go through the generic solver (see sq_kernel)
+_FUSED_MIN_TARGET = 0.5
 
 
 def allocate(n: int):
@@ -101,7 +103,10 @@ def sq_kernel(
                 continue
             kind_out[i] = kind
             q = order_quantity[i]
-            fused = solve and metric[i] != metrics.ALPHA
+            # the fused paths work with the shortfall 1 - metric, which cancels when the
+            # metric itself is tiny (s deep below the mean): low targets take the generic
+            # solver, which switches to lower-tail loss functions there
+            fused = solve and metric[i] != metrics.ALPHA and target[i] >= _FUSED_MIN_TARGET
             if fused and (kind == dist.POISSON or kind == dist.NEGBIN):
                 # solve by exact recurrences and report the metrics from the same state
                 s, a, b, g, rr, eb, oh = integer_sq.solve(
