@@ -17,6 +17,7 @@ compiled code: kernels never raise, bad rows are reported through a status array
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
 
@@ -27,4 +28,17 @@ parallel_kernel = numba.njit(parallel=True, **_COMMON)
 
 prange = numba.prange
 
-__all__ = ["scalar", "tiny", "kernel", "parallel_kernel", "prange"]
+
+def readonly(values, dtype=None) -> np.ndarray:
+    """A contiguous, read-only view of ``values`` (converted to ``dtype`` if given).
+
+    Kernel inputs always go in this way: pandas hands out read-only views of its columns and
+    numpy gives writable arrays, and numba compiles (and caches) one specialisation per
+    flavour; read-only for all keeps it at one.
+    """
+    view = np.ascontiguousarray(values, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
+__all__ = ["scalar", "tiny", "kernel", "parallel_kernel", "prange", "readonly"]

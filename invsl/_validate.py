@@ -13,7 +13,7 @@ import numpy as np
 
 from invsl import distributions as dist
 from invsl import metrics
-from invsl._jit import parallel_kernel, prange
+from invsl._jit import parallel_kernel, prange, readonly
 from invsl._status import (
     BAD_ORDER_QUANTITY,
     BAD_TARGET,
@@ -168,12 +168,6 @@ def _validate_rows(
         field[i] = where
 
 
-def _readonly(values, dtype) -> np.ndarray:
-    view = np.ascontiguousarray(values, dtype=dtype).view()
-    view.flags.writeable = False
-    return view
-
-
 def validate(
     *,
     demand_mean,
@@ -201,15 +195,15 @@ def validate(
     where = np.zeros(n, dtype=np.uint8)
     empty_f = np.zeros(0)
     _validate_rows(
-        _readonly(demand_mean, np.float64),
-        _readonly(demand_std, np.float64),
-        _readonly(lead_time, np.float64),
-        _readonly(lead_time_std, np.float64),
-        _readonly(order_quantity, np.float64),
-        _readonly(distribution, np.int8),
-        _readonly(reorder_point if reorder_point is not None else empty_f, np.float64),
-        _readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
-        _readonly(target if target is not None else empty_f, np.float64),
+        readonly(demand_mean, np.float64),
+        readonly(demand_std, np.float64),
+        readonly(lead_time, np.float64),
+        readonly(lead_time_std, np.float64),
+        readonly(order_quantity, np.float64),
+        readonly(distribution, np.int8),
+        readonly(reorder_point if reorder_point is not None else empty_f, np.float64),
+        readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
+        readonly(target if target is not None else empty_f, np.float64),
         status,
         where,
     )

@@ -15,7 +15,7 @@ import numpy as np
 from invsl import distributions as dist
 from invsl import _normal_start, integer_sq, metrics, normal_sq, solvers
 from invsl import _special as sp
-from invsl._jit import parallel_kernel, prange, tiny
+from invsl._jit import parallel_kernel, prange, readonly, tiny
 from invsl._status import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
 
 #: output columns of the kernels, in order
@@ -153,12 +153,6 @@ def sq_kernel(
             out[7, i] = oh
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    view = a.view()
-    view.flags.writeable = False
-    return view
-
-
 def sq(
     solve,
     distribution,
@@ -180,7 +174,7 @@ def sq(
     """
     out, kind = allocate(status.shape[0])
     inputs = [
-        _readonly(np.ascontiguousarray(a))
+        readonly(a)
         for a in (
             distribution,
             metric,
@@ -193,5 +187,5 @@ def sq(
             reorder_point,
         )
     ]
-    sq_kernel(bool(solve), *inputs, status, out, kind, _readonly(_normal_start.table()))
+    sq_kernel(bool(solve), *inputs, status, out, kind, readonly(_normal_start.table()))
     return out, kind
