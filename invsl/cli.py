@@ -49,8 +49,8 @@ def _text_format(sep: str, decimal: str, thousands: str | None, encoding: str | 
     }
     try:
         return TextFormat(
-            sep=named.get(sep, sep),
-            decimal=named.get(decimal, decimal),
+            sep=named.get(sep, sep) or sep,
+            decimal=named.get(decimal, decimal) or decimal,
             thousands=named.get(thousands, thousands) if thousands else None,
             encoding=encoding if encoding not in (None, "auto") else None,
         )

@@ -43,7 +43,8 @@ def _partition(part: pd.DataFrame, solve: bool, kwargs: dict, numba_threads: int
     import numba
 
     before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(numba_threads), numba.config.NUMBA_NUM_THREADS)))
+    most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(int(numba_threads), most)))
     try:  # set_num_threads is thread-local: only this task's kernels are affected
         return function(part, **kwargs)
     finally:

@@ -25,6 +25,7 @@ Rules (docs/cli.md lists them for users):
 from __future__ import annotations
 
 import codecs
+from typing import Any
 import concurrent.futures
 import dataclasses
 import os
@@ -540,7 +541,7 @@ class _ExcelReader(_Reader):
 
 def _need_openpyxl():
     try:
-        import openpyxl  # noqa: F401
+        import openpyxl  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         raise TableError(
             ".xlsx files need the openpyxl package: pip install 'invsl[excel]'"
@@ -559,8 +560,9 @@ def open_table(
         return _ExcelReader(path, text)
     if path.stat().st_size == 0:
         raise TableError(f"{path}: the file is empty (not even a header line)")
-    if encoding or text.encoding:
-        return _CsvReader(path, text, encoding or text.encoding)
+    chosen = encoding or text.encoding
+    if chosen:
+        return _CsvReader(path, text, chosen)
     return _CsvReader(path, text, detect_encoding(path), detected=True)
 
 
@@ -604,13 +606,13 @@ class AtomicWriter:
         self.schema = schema
         self.rows = 0
         self._parts: list[pa.Table] = []
-        self._writer = None
-        self._sink = None  # the compressing stream under a CSVWriter of a .csv.gz file
+        self._writer: Any = None
+        self._sink: Any = None  # the compressing stream under a CSVWriter of a .csv.gz file
         try:
             if self.format == "parquet":
                 # dictionary pages only for text columns: trying them on float columns of
                 # unique values costs a third of the write time for nothing
-                text = [
+                text_columns = [
                     f.name
                     for f in schema
                     if pa.types.is_dictionary(f.type)
@@ -618,7 +620,7 @@ class AtomicWriter:
                     or pa.types.is_large_string(f.type)
                 ]
                 self._writer = pq.ParquetWriter(
-                    self.tmp, schema, compression="snappy", use_dictionary=text
+                    self.tmp, schema, compression="snappy", use_dictionary=text_columns
                 )
             elif self.format == "csv":
                 codec = _compression(self.path)
@@ -777,7 +779,7 @@ def read_column_map(path: str | os.PathLike) -> dict[str, str]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+        import tomli as tomllib  # type: ignore[import-not-found]
     path = Path(path)
     try:
         with open(path, "rb") as f:

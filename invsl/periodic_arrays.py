@@ -221,7 +221,9 @@ def periodic_policy(
     return _result(out["reorder_point"]), _result(out["order_up_to"])
 
 
-periodic_service_levels.__doc__ = periodic_service_levels.__doc__.replace("{common}", _COMMON_DOC)
-periodic_policy.__doc__ = periodic_policy.__doc__.replace("{common}", _COMMON_DOC)
+periodic_service_levels.__doc__ = (periodic_service_levels.__doc__ or "").replace(
+    "{common}", _COMMON_DOC
+)
+periodic_policy.__doc__ = (periodic_policy.__doc__ or "").replace("{common}", _COMMON_DOC)
 
 __all__ = ["periodic_service_levels", "periodic_policy"]

@@ -61,7 +61,7 @@ def plot_exchange_curve(
         fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=120)
     else:
         fig = ax.figure
-    styles = {
+    styles: dict[object, dict[str, str]] = {
         "uniform": dict(marker="o", linestyle="--", color="tab:gray"),
         "optimised": dict(marker="s", linestyle="-", color="tab:blue"),
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -917,7 +918,7 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
     info = {"feasible": True, "binding": True, "message": ""}
     lo_s = np.where(active, prep.bounds[0], np.nan)
     base_score, base_cost = prep.w * prep.bounds[4], prep.c * prep.bounds[5]
-    base = dict(
+    base: dict[str, Any] = dict(
         lam=math.inf,
         s=lo_s,
         score=np.where(active, base_score, 0.0),

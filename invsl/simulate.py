@@ -554,7 +554,7 @@ _EXTRA_COLUMNS = {
 
 
 def _resolve_extra(df: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, str]:
-    by_normal = {}
+    by_normal: dict[str, str] = {}
     for col in df.columns:
         by_normal.setdefault(_frame._normalise(col), col)
     found = {}
@@ -875,7 +875,9 @@ def simulate(
         result[name] = out[j]
     for j, name in enumerate(METRICS):
         result[f"{name}_ci"] = out[len(METRICS) + j]
-    result["status"] = pd.Categorical.from_codes(_CATEGORY[status], categories=STATUS_NAMES)
+    result["status"] = pd.Categorical.from_codes(
+        _CATEGORY[status], categories=pd.Index(STATUS_NAMES)
+    )
     result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
     return result
 
