@@ -183,7 +183,9 @@ def validate(
     """Status code and offending field per row.
 
     All arguments are 1-d arrays of one length (``distribution``/``metric``: int8 codes).
-    Returns ``(status uint8, field object array)``; field is "" for rows that are ok.
+    Returns ``(status uint8, field object array)``: field holds the name of the column at
+    fault, and None for rows that pass (an object array of n empty strings would cost more
+    than the checks themselves; ``_field_names`` reads None as "").
     The checks, in the order in which the first problem of a row wins: missing and
     non-finite numbers (column by column: demand_mean, demand_std except for poisson,
     lead_time, lead_time_std, order_quantity, reorder_point, target), unknown distribution,
@@ -207,4 +209,12 @@ def validate(
         status,
         where,
     )
-    return status, _FIELD_NAMES[where]
+    field = np.empty(n, dtype=object)
+    flagged = np.flatnonzero(where)
+    field[flagged] = _FIELD_NAMES[where[flagged]]
+    return status, field
+
+
+def field_names(field: np.ndarray) -> np.ndarray:
+    """The field names of some rows of ``validate``'s field array, with "" for None."""
+    return np.array([name or "" for name in field], dtype=object)

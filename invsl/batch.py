@@ -74,7 +74,7 @@ def sq_kernel(
     """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
 
     Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
-    solving and ``reorder_point`` only when evaluating. ``status`` (uint8) is read and
+    solving and ``reorder_point`` only when evaluating (the others may have length 0). ``status`` (uint8) is read and
     updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
     (NaN and -1 for rows that are not computed). ``normal_start`` is the start table of
     ``_normal_start`` (read-only).
@@ -167,6 +167,9 @@ def sq(
     status,
 ):
     """Run ``sq_kernel`` on 1-d arrays of one length; returns ``(out, kind)`` (see allocate).
+
+    ``metric`` and ``target`` may have length 0 when evaluating, ``reorder_point`` when
+    solving (the kernel does not read them then).
 
     The inputs are passed as read-only views, whatever their origin (pandas hands out
     read-only views of its columns, numpy gives writable arrays), so that the kernel is

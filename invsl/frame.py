@@ -16,7 +16,7 @@ import pandas as pd
 from invsl import batch
 from invsl import distributions as dist
 from invsl._status import NAMES, NOT_A_NUMBER, OK, STATUS, ZERO_DEMAND
-from invsl._validate import distribution_codes, metric_codes, validate
+from invsl._validate import distribution_codes, field_names, metric_codes, validate
 
 #: input columns: canonical name -> (required for evaluate, required for optimize, default)
 INPUT_COLUMNS = {
@@ -56,6 +56,22 @@ _KIND_CODE = np.array([_KIND_CATEGORIES.index(name) for name in dist.KIND_NAMES]
 # pmf-based distributions (invsl.pmf): kind codes 6 and 7
 _KIND_CATEGORIES += ["empirical", "compound_poisson"]
 _KIND_CODE = np.append(_KIND_CODE, [len(_KIND_CATEGORIES) - 2, len(_KIND_CATEGORIES) - 1])
+#: the same shifted by one, so that kind -1 (not fitted) maps to category code -1
+_KIND_CODE_FROM_MINUS_ONE = np.concatenate([[-1], _KIND_CODE]).astype(np.int8)
+#: the dtypes of the lead_time_distribution and status columns (built once: building a
+#: CategoricalDtype of strings costs more than filling a million codes)
+_KIND_DTYPE = pd.CategoricalDtype(_KIND_CATEGORIES)
+_STATUS_DTYPE = pd.CategoricalDtype(list(NAMES))
+
+
+def kind_column(kind: np.ndarray) -> pd.Categorical:
+    """The lead_time_distribution column from the kernels' kind codes (-1: not fitted)."""
+    return pd.Categorical.from_codes(_KIND_CODE_FROM_MINUS_ONE[kind + 1], dtype=_KIND_DTYPE)
+
+
+def status_column(status: np.ndarray) -> pd.Categorical:
+    """The status column from the status codes."""
+    return pd.Categorical.from_codes(status, dtype=_STATUS_DTYPE)
 
 
 class InputError(ValueError):
@@ -158,7 +174,7 @@ def _messages(
     bad = np.flatnonzero(status != OK)
     if bad.size == 0:
         return message
-    frame = pd.DataFrame({"status": status[bad], "field": field[bad]})
+    frame = pd.DataFrame({"status": status[bad], "field": field_names(field[bad])})
     for (code, name), group in frame.groupby(["status", "field"], sort=False):
         rows = bad[group.index.to_numpy()]
         text = STATUS[int(code)][1]
@@ -210,13 +226,15 @@ def _run(
 
     numbers = {}
     text_mask = np.zeros(n, dtype=bool)
-    text_field = np.array([""], dtype=object).repeat(n)
+    text_field = None  # the column of each text cell, made when the first one is found
     numeric_names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
     numeric_names.append("target" if solve else "reorder_point")
     for name in numeric_names:
         if name in raw:
             values, text = _numeric(raw[name])
-            if text is not None:
+            if text is not None and text.any():
+                if text_field is None:
+                    text_field = np.empty(n, dtype=object)
                 new = text & ~text_mask
                 text_field[new] = name
                 text_mask |= text
@@ -260,8 +278,9 @@ def _run(
         target=numbers["target"] if solve else None,
     )
     # text in a numeric column is reported as such, before anything else
-    status[text_mask] = NOT_A_NUMBER
-    field[text_mask] = text_field[text_mask]
+    if text_field is not None:
+        status[text_mask] = NOT_A_NUMBER
+        field[text_mask] = text_field[text_mask]
 
     if pmf_ctx is not None:
         pmf_status = status[pmf_ctx.rows]
@@ -269,21 +288,21 @@ def _run(
     out, kind = batch.sq(
         solve,
         dcodes,
-        mcodes if solve else np.zeros(n, np.int8),
-        numbers["target"] if solve else np.full(n, np.nan),
+        mcodes if solve else np.zeros(0, np.int8),  # (the kernel reads only what it uses)
+        numbers["target"] if solve else np.zeros(0),
         numbers["demand_mean"],
         numbers["demand_std"],
         numbers["lead_time"],
         numbers["lead_time_std"],
         numbers["order_quantity"],
-        np.full(n, np.nan) if solve else numbers["reorder_point"],
+        np.zeros(0) if solve else numbers["reorder_point"],
         status,
     )
     if pmf_ctx is not None:
         status[pmf_ctx.rows] = pmf_status
         _pmf_frame.compute(pmf_ctx, solve, mcodes, numbers, status, field, out, kind)
     if solve:
-        zero = status == ZERO_DEMAND
+        zero = np.flatnonzero(status == ZERO_DEMAND)
         out[0, zero] = 0.0
         out[1, zero] = 0.0
 
@@ -296,11 +315,8 @@ def _run(
         added[name] = out[i]
     # status and lead_time_distribution are categoricals with fixed categories (cheap for
     # millions of rows, the same dtype on every run); message is plain text
-    kind_codes = np.where(kind < 0, -1, _KIND_CODE[np.maximum(kind, 0)])  # -1: not fitted
-    added["lead_time_distribution"] = pd.Categorical.from_codes(
-        kind_codes, categories=_KIND_CATEGORIES
-    )
-    added["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
+    added["lead_time_distribution"] = kind_column(kind)
+    added["status"] = status_column(status)
     defaults = {"lead_time_std": float(lead_time_std)}
     if solve and target is not None:
         defaults["target"] = float(target)

@@ -40,7 +40,7 @@ from invsl._status import (
     UNKNOWN_POLICY,
     ZERO_DEMAND,
 )
-from invsl._validate import _codes, validate
+from invsl._validate import _codes, field_names, validate
 
 # policy codes (the ``policy`` column)
 SQ = 0
@@ -888,7 +888,7 @@ def _messages(status: np.ndarray, field: np.ndarray, raw: dict) -> np.ndarray:
     bad = np.flatnonzero(status != OK)
     if bad.size == 0:
         return message
-    frame = pd.DataFrame({"status": status[bad], "field": field[bad]})
+    frame = pd.DataFrame({"status": status[bad], "field": field_names(field[bad])})
     for (code, name), group in frame.groupby(["status", "field"], sort=False):
         rows = bad[group.index.to_numpy()]
         text = _ALL_STATUS[int(code)][1]
