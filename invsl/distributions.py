@@ -397,29 +397,33 @@ def _lentz(b0, k, kmode, z):
 
 
 @scalar
-def _normal_tail(mean, sd, x, exact):
-    """(S, G1, G2) of N(mean, sd^2) at x.
+def standard_normal_tail(z, exact):
+    """(Phi-bar(z), phi(z), L1(z), L2(z)) of the standard normal.
 
-    With ``exact`` the upper tail (z > 3) goes through the continued fraction and keeps full
-    relative precision. Without it the closed forms are used everywhere: they lose about
-    2 log10(z) digits of G1 and 4 log10(z) digits of G2 relative to their own size in the
-    upper tail, which is harmless inside the solver (the tail terms are small there next to
-    the shortfall being matched) and several times cheaper.
+    L1 = phi - z Phi-bar and L2 = ((z^2 + 1) Phi-bar - z phi) / 2 are the standard first and
+    second order loss functions. With ``exact`` the upper tail (z > 3) goes through the
+    continued fraction and keeps full relative precision. Without it the closed forms are
+    used everywhere: they lose about 2 log10(z) digits of L1 and 4 log10(z) digits of L2
+    relative to their own size in the upper tail, which is harmless inside the solvers (the
+    tail terms are small there next to the shortfall being matched) and several times
+    cheaper.
     """
-    z = (x - mean) / sd
-    q = sp.norm_sf(z)
-    phi = sp.norm_pdf(z)
+    q, phi = sp.norm_sf_pdf(z)
     if exact and z > 3.0:
         # Mills ratio M = Q/phi = 1/(z + t1), t1 = 1/(z + t2), t2 = 2/(z + 3/(z + ...)):
         # 1 - z M = t1/(z + t1) and (z^2 + 1) M - z = t2 / ((z + t2)(z + t1)).
         t2 = _lentz(2, 0.0, 0, z)
         t1 = 1.0 / (z + t2)
-        g1 = sd * phi * t1 / (z + t1)
-        g2 = 0.5 * sd * sd * phi * t2 / ((z + t2) * (z + t1))
-        return q, g1, g2
-    g1 = sd * (phi - z * q)
-    g2 = 0.5 * sd * sd * ((z * z + 1.0) * q - z * phi)
-    return q, g1, g2
+        return q, phi, phi * t1 / (z + t1), 0.5 * phi * t2 / ((z + t2) * (z + t1))
+    return q, phi, phi - z * q, 0.5 * ((z * z + 1.0) * q - z * phi)
+
+
+@scalar
+def _normal_tail(mean, sd, x, exact):
+    """(S, G1, G2) of N(mean, sd^2) at x (``standard_normal_tail`` scaled: G1 = sd L1,
+    G2 = sd^2 L2)."""
+    q, _, l1, l2 = standard_normal_tail((x - mean) / sd, exact)
+    return q, sd * l1, sd * sd * l2
 
 
 @scalar

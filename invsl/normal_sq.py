@@ -38,20 +38,8 @@ from invsl._jit import parallel_kernel, prange, scalar
 _MAX_ITER = 200
 
 
-@scalar
-def _standard(z, exact):
-    """(Phi-bar(z), phi(z), L1(z), L2(z)) of the standard normal.
-
-    With ``exact`` the upper tail (z > 3) goes through the continued fraction (full relative
-    precision); without it the closed forms are used, as inside the generic solver.
-    """
-    q = sp.norm_sf(z)
-    phi = sp.norm_pdf(z)
-    if exact and z > 3.0:
-        t2 = dist._lentz(2, 0.0, 0, z)
-        t1 = 1.0 / (z + t2)
-        return q, phi, phi * t1 / (z + t1), 0.5 * phi * t2 / ((z + t2) * (z + t1))
-    return q, phi, phi - z * q, 0.5 * ((z * z + 1.0) * q - z * phi)
+#: (Phi-bar, phi, L1, L2) of the standard normal at z (``exact``: continued-fraction tail)
+_standard = dist.standard_normal_tail
 
 
 #: Halley's last step is taken without a new evaluation when |h| max(1, |z|) is below this
