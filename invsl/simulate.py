@@ -243,8 +243,9 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
 
     Each step's demand is drawn from the step distribution (mean mu h, variance sigma^2 h)
     and flows at a constant rate through the step. The order of Q is placed at the exact
-    instant the inventory position reaches s (no undershoot) and arrives L periods later,
-    possibly inside a step. Net stock is observed at step ends. Returns a status code.
+    instant the inventory position reaches s and arrives L periods later, possibly inside a
+    step. The position never drops below s, but the rest of the crossing step's demand
+    follows the order: the undershoot of a lump (docs/simulate.md). Net stock is observed at step ends. Returns a status code.
     """
     n_batches = acc.shape[0]
     h = 1.0 / substeps
@@ -667,6 +668,11 @@ def simulate(
     - beta = 1 - (demand not served from stock at once) / (demand);
     - E[B], ready rate (net stock > 0) and on-hand are averages over period ends (periodic
       review) or step ends (continuous review); gamma = 1 - E[B] / mu.
+
+    ``sQ`` is continuous review (the order at the moment the position reaches s), not daily
+    review. With lumpy demand (negbin customers, normal and gamma steps) its alpha and beta
+    include the undershoot of the lump that crosses s, so they confirm the (s, Q) formulas
+    only for Poisson unit demand; docs/simulate.md lists which formula agrees in which case.
 
     Half-widths are t_{0.975, B-1} times the batch-means standard error of B consecutive
     batches (ratio metrics by the delta method). See docs/simulate.md.
