@@ -85,7 +85,7 @@ def client():
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: parallel runs must not collide on 8787
         silence_logs=logging.ERROR,
     )
     with cluster, distributed.Client(cluster) as client:
