@@ -12,6 +12,7 @@ import pytest
 
 import invsl
 
+
 def _carparts():
     """The car parts loader (datasets/ is in the repository, not in the sdist)."""
     return pytest.importorskip("datasets.carparts")
