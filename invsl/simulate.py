@@ -153,13 +153,19 @@ def _geometric(state, q):
 
 
 @scalar
-def _draw(state, spare, dist, mean, sd, p1, p2, counts):
-    """One demand amount of a period or step with the given mean and sd (p1, p2: fitted;
-    ``counts``: cumulative history counts of empirical demand)."""
+def _draw_period(state, spare, dist, mean, sd, p1, p2, counts):
+    """One period's demand under any distribution (``counts``: cumulative history counts of
+    empirical demand, see ``_empirical``)."""
     if dist == EMPIRICAL:
         return _empirical(state, counts)
     if dist == COMPOUND_POISSON:
         return _stuttering(state, spare, p1, p2)
+    return _draw(state, spare, dist, mean, sd, p1, p2)
+
+
+@scalar
+def _draw(state, spare, dist, mean, sd, p1, p2):
+    """One demand amount of a period or step with the given mean and sd (p1, p2: fitted)."""
     if dist == NORMAL:
         return mean + sd * _rng.normal(state, spare)
     if dist == GAMMA:
@@ -280,7 +286,7 @@ def _periodic_row(
                     arrive = slot - 1 if slot > 0 else lead  # (t + L) % (L + 1)
                     pipe[arrive] = order
                     due[arrive] = True
-        d = _draw(state, spare, dist, mu, sigma, p1, p2, counts)
+        d = _draw_period(state, spare, dist, mu, sigma, p1, p2, counts)
         if clip and d < 0.0:
             d = 0.0
         demand += d
@@ -325,7 +331,6 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
     mean = mu * h
     sd = sigma * math.sqrt(h)
     p1, p2 = _fit_step(dist, mean, sd)
-    no_counts = np.zeros(0)
     cap = _capacity(mu, lead, q)
     mask = cap - 1
     times = np.empty(cap)
@@ -347,7 +352,7 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
             cut = first + (b + 1) * n_steps // n_batches
         t1 = (k + 1) * h
         cur = k * h
-        d = _draw(state, spare, dist, mean, sd, p1, p2, no_counts)
+        d = _draw(state, spare, dist, mean, sd, p1, p2)
         if clip and d < 0.0:
             d = 0.0
         rate = d / h
@@ -703,8 +708,10 @@ def simulate(
         [periods] and, depending on the policy, ``reorder_point``, ``order_quantity``,
         ``order_up_to`` [units]; optionally ``policy`` (``sQ``, ``RS``, ``RsS``, ``RsQ``),
         ``review_period`` [periods], ``distribution`` (``normal``, ``gamma``, ``poisson``,
-        ``negbin``, ``deterministic``) and ``lead_time_std`` (must be 0: the simulated lead
-        time is fixed). Other columns are passed through untouched.
+        ``negbin``, ``deterministic``, ``empirical``, ``compound_poisson``) and
+        ``lead_time_std`` (must be 0: the simulated lead time is fixed). ``empirical`` rows
+        need a ``sku`` column matching ``history``. Other columns are passed through
+        untouched.
 
         ============  =========================================================
         policy        columns used
@@ -738,6 +745,15 @@ def simulate(
         of the formulas), or zero demand.
     columns : mapping, optional
         Canonical name -> column name in ``df``.
+    history : pandas.DataFrame, optional
+        Demand history (one row per SKU and period), needed by ``empirical`` rows: each
+        simulated period's demand is the demand of a uniformly chosen period of the SKU's
+        history (its ``demand_mean`` and ``demand_std`` are taken from it, as in
+        :func:`invsl.evaluate`). ``compound_poisson`` rows draw Poisson(r) customers of
+        geometric size (docs/history.md) and need no history.
+    history_options : mapping, optional
+        Column names and reading of ``history`` (keys ``sku``, ``period``, ``demand``,
+        ``missing``), as for :func:`invsl.evaluate`.
 
     Returns
     -------

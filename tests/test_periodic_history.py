@@ -463,3 +463,33 @@ def test_simulate_flags_bad_history_rows_and_runs_the_others():
     pd.testing.assert_frame_equal(a, b)  # reproducible by seed
     c = invsl.simulate(df, periods=2000, seed=2, history=HISTORY)
     assert c["beta"].iloc[2] != a["beta"].iloc[2]
+
+
+def test_command_line_optimize_and_simulate_with_history(tmp_path):
+    from click.testing import CliRunner
+
+    from invsl.cli import main
+
+    skus = tmp_path / "skus.csv"
+    hist = tmp_path / "history.csv"
+    table("empirical", "RsS", 1, 2, 0, 4).drop(columns=["reorder_point", "order_up_to"]).assign(
+        order_quantity=4
+    ).to_csv(skus, index=False)
+    HISTORY.to_csv(hist, index=False)
+    runner = CliRunner()
+    plan = tmp_path / "plan.csv"
+    res = runner.invoke(main, ["optimize", str(skus), "-o", str(plan), "--history", str(hist)])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(plan)
+    s = int(out["reorder_point"].iloc[0])
+    ref = twin("RsS", _pmf_n("empirical"), mean_of("empirical"), 1, 2, s, 4)
+    assert out["beta"].iloc[0] == pytest.approx(ref["beta"], abs=1e-9)
+    check = tmp_path / "check.csv"
+    res = runner.invoke(
+        main,
+        ["simulate", str(plan), "-o", str(check), "--history", str(hist), "--periods", "20000"],
+    )
+    assert res.exit_code == 0, res.output
+    sim = pd.read_csv(check)
+    assert sim["status"].iloc[0] == "ok"
+    assert abs(sim["beta"].iloc[0] - ref["beta"]) <= 3 * sim["beta_ci"].iloc[0]
