@@ -39,6 +39,18 @@ Per SKU, one compiled kernel (``periodic_pmf_kernel``, a ``prange`` over rows):
    the cumulative arrays (G2 for G1, H1 for the cdf, K2 for H1); smaller Q are summed
    position by position.
 
+Example: (R, S) with stuttering Poisson demand of mean 1 and variance 3 per period (order
+rate 1/2, mean order size 2), L = 0, R = 1, S = 0: alpha = P(no order in a period) =
+exp(-1/2).
+
+>>> import math, pandas as pd, invsl
+>>> df = pd.DataFrame({"demand_mean": [1.0], "demand_std": [math.sqrt(3.0)],
+...                    "lead_time": [0], "order_up_to": [0], "policy": ["RS"],
+...                    "review_period": [1], "distribution": ["compound_poisson"]})
+>>> row = invsl.evaluate(df).iloc[0]
+>>> round(float(row["alpha"]), 12) == round(math.exp(-0.5), 12)
+True
+
 Rows the DataFrame layer cannot compute (no history, fractional lead time for empirical,
 variance below the mean for compound Poisson, a pmf beyond ``pmf.MAX_SUPPORT``) get a status
 and a message, as in the continuous-review path (``invsl._pmf_frame``).
