@@ -379,11 +379,13 @@ def simulate(
     """
     from invsl.simulate import simulate as run_simulation
 
-    if columns_file is not None or history_path is not None:
-        _fail("simulate does not take --columns or --history yet; rename the columns of IN")
+    if columns_file is not None:
+        _fail("simulate does not take --columns yet; rename the columns of IN")
     text = _text_format(sep, decimal, thousands, encoding)
     try:
         df = read_table(input_path, text)  # whole table: every row's random stream is its own
+        # empirical rows sample each period's demand from their history (--history)
+        history = read_table(history_path) if history_path is not None else None
         result = run_simulation(
             df,
             periods=periods,
@@ -392,6 +394,7 @@ def simulate(
             review_period=review_period,
             distribution=distribution,
             lead_time_std=lead_time_std,
+            history=history,
         )
         write_table(result, output_path)
     except (frame.InputError, TableError) as exc:

@@ -218,6 +218,8 @@ def _run(
             policy=policy,
             review_period=review_period,
             columns=columns,
+            history=history,
+            history_options=history_options,
         )
     required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]
     found = _resolve_columns(df, columns, required)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invsl import batch, periodic
+from invsl import _pmf_frame, batch, periodic, periodic_pmf
 from invsl import distributions as dist
 from invsl._status import (
     BAD_ORDER_UP_TO,
@@ -87,7 +87,20 @@ def _row_policies(df, found, policy, n):
     return np.broadcast_to(policy_codes(raw, default=policy), (n,)).astype(np.int8)
 
 
-def run(df, solve, *, metric, target, distribution, lead_time_std, policy, review_period, columns):
+def run(
+    df,
+    solve,
+    *,
+    metric,
+    target,
+    distribution,
+    lead_time_std,
+    policy,
+    review_period,
+    columns,
+    history=None,
+    history_options=None,
+):
     """Evaluate or optimize a table with a policy per row (see the module docstring)."""
     from invsl import frame
 
@@ -135,16 +148,27 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
             numbers[name] = np.where(np.isnan(numbers[name]), float(default), numbers[name])
 
     dcodes = distribution_codes(
-        raw["distribution"] if "distribution" in raw else distribution, default=distribution
+        raw["distribution"] if "distribution" in raw else distribution,
+        default=distribution,
+        pmf=True,
     )
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
+    # empirical / compound_poisson rows (invsl.periodic_pmf for RS, RsS, RsQ)
+    pmf_ctx = _pmf_frame.prepare(df, dcodes, numbers, history, history_options)
     mcodes = np.zeros(n, np.int8)
     if solve:
         mcodes = metric_codes(raw["metric"] if "metric" in raw else metric, default=metric)
         mcodes = np.broadcast_to(mcodes, (n,)).astype(np.int8)
 
     status, field, out, kind = compute(
-        solve, pcodes, dcodes, mcodes, numbers, text_mask=text_mask, text_field=text_field
+        solve,
+        pcodes,
+        dcodes,
+        mcodes,
+        numbers,
+        text_mask=text_mask,
+        text_field=text_field,
+        pmf_ctx=pmf_ctx,
     )
 
     result = df.copy(deep=False)
@@ -167,9 +191,10 @@ def run(df, solve, *, metric, target, distribution, lead_time_std, policy, revie
     return result
 
 
-def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=None):
+def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=None, pmf_ctx=None):
     """Validate and compute rows of any policy. ``numbers``: float arrays by input name
     (order_quantity, reorder_point, order_up_to, review_period may hold NaN where unused).
+    ``pmf_ctx``: the ``_pmf_frame.prepare`` context of empirical / compound_poisson rows.
     Returns ``(status, field, out, kind)`` with ``out`` in the rows of ``periodic.OUTPUTS``."""
     n = pcodes.shape[0]
     # Each policy reads its own inputs; the others get a harmless stand-in so that the shared
@@ -218,6 +243,9 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
         status[text_mask] = NOT_A_NUMBER
         field[text_mask] = text_field[text_mask]
 
+    if pmf_ctx is not None:  # computed by invsl.pmf / invsl.periodic_pmf below
+        pmf_status = status[pmf_ctx.rows]
+        status[pmf_ctx.rows] = _pmf_frame.SKIP
     out, kind = periodic.allocate(n)  # rows: periodic.OUTPUTS
     sq_rows = pcodes == _SQ
     if sq_rows.any():
@@ -258,6 +286,11 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
         kind,
     )
     status[periodic_rows] = per_status[periodic_rows]
+    if pmf_ctx is not None:
+        status[pmf_ctx.rows] = pmf_status
+        periodic_pmf.compute_frame(
+            pmf_ctx, solve, pcodes, mcodes, numbers, status, field, out, kind
+        )
     if solve:
         zero = status == ZERO_DEMAND
         out[0, zero & (pcodes != _RS)] = 0.0  # no stock needed

@@ -26,7 +26,10 @@ from invsl._status import (
     BAD_ORDER_UP_TO,
     BAD_REVIEW_PERIOD,
     MISSING,
+    BAD_HISTORY,
+    COMPOUND_POISSON_VARIANCE,
     NEGBIN_VARIANCE,
+    NO_HISTORY,
     NOT_A_NUMBER,
     NOT_FINITE,
     NOT_INTEGER,
@@ -34,8 +37,10 @@ from invsl._status import (
     OK,
     PERIODIC_LEAD_TIME,
     RANDOM_LEAD_TIME,
+    PMF_TOO_LARGE,
     SIM_CAPACITY,
     SIMULATE_STATUS,
+    SQ_EMPIRICAL,
     STATUS,
     UNKNOWN_POLICY,
     ZERO_DEMAND,
@@ -70,7 +75,17 @@ GAMMA = 1
 POISSON = 2
 NEGBIN = 3
 DETERMINISTIC = 4
-DISTRIBUTION_NAMES = ("normal", "gamma", "poisson", "negbin", "deterministic")
+EMPIRICAL = 5
+COMPOUND_POISSON = 6
+DISTRIBUTION_NAMES = (
+    "normal",
+    "gamma",
+    "poisson",
+    "negbin",
+    "deterministic",
+    "empirical",
+    "compound_poisson",
+)
 _DISTRIBUTION_CODES = {name: code for code, name in enumerate(DISTRIBUTION_NAMES)}
 
 #: metric columns, in order; each gets a ``<name>_ci`` half-width column
@@ -102,6 +117,53 @@ MAX_AUTO_SUBSTEPS = 16
 
 
 @scalar
+def _empirical(state, counts):
+    """A draw from a history pmf given by cumulative period counts ``counts`` (counts[k]:
+    periods with demand <= k; the last entry is the number of periods): a uniformly chosen
+    period m, and the smallest k with counts[k] > m (binary search; exact integers)."""
+    top = counts.shape[0] - 1
+    m = math.floor(_rng.uniform(state) * counts[top])
+    lo = 0
+    hi = top
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if counts[mid] > m:
+            hi = mid
+        else:
+            lo = mid + 1
+    return float(lo)
+
+
+@scalar
+def _stuttering(state, spare, rate, q):
+    """Stuttering Poisson demand of one period: N ~ Poisson(rate) customers with geometric
+    sizes on {1, 2, ...} of ratio q; their sum is N + NegBin(N, 1 - q) failures."""
+    n = _rng.poisson(state, rate)
+    if n == 0.0 or q <= 0.0:
+        return n
+    return n + _rng.negbin(state, spare, n, 1.0 - q)
+
+
+@scalar
+def _geometric(state, q):
+    """Geometric size on {1, 2, ...} with P(K > k) = q^k (inversion)."""
+    if q <= 0.0:
+        return 1.0
+    return 1.0 + math.floor(math.log(_rng.uniform(state)) / math.log(q))
+
+
+@scalar
+def _draw_period(state, spare, dist, mean, sd, p1, p2, counts):
+    """One period's demand under any distribution (``counts``: cumulative history counts of
+    empirical demand, see ``_empirical``)."""
+    if dist == EMPIRICAL:
+        return _empirical(state, counts)
+    if dist == COMPOUND_POISSON:
+        return _stuttering(state, spare, p1, p2)
+    return _draw(state, spare, dist, mean, sd, p1, p2)
+
+
+@scalar
 def _draw(state, spare, dist, mean, sd, p1, p2):
     """One demand amount of a period or step with the given mean and sd (p1, p2: fitted)."""
     if dist == NORMAL:
@@ -125,6 +187,9 @@ def _fit_step(dist, mean, sd):
     if dist == NEGBIN:
         var = sd * sd
         return mean * mean / (var - mean), mean / var
+    if dist == COMPOUND_POISSON:  # (order rate, geometric ratio), as invsl.pmf
+        m = 0.5 * (sd * sd / mean + 1.0)
+        return mean / m, max(1.0 - 1.0 / m, 0.0)
     return 0.0, 0.0
 
 
@@ -143,7 +208,22 @@ def _flush(acc, b, cycles, good, demand, short, back, onhand, ready, samples):
 
 @scalar
 def _periodic_row(
-    state, spare, policy, dist, mu, sigma, lead, review, s, q, big_s, clip, warmup, periods, acc
+    state,
+    spare,
+    policy,
+    dist,
+    mu,
+    sigma,
+    lead,
+    review,
+    s,
+    q,
+    big_s,
+    clip,
+    warmup,
+    periods,
+    acc,
+    counts,
 ):
     """Periodic review (RS, RsS, RsQ), period by period. Returns a status code.
 
@@ -206,7 +286,7 @@ def _periodic_row(
                     arrive = slot - 1 if slot > 0 else lead  # (t + L) % (L + 1)
                     pipe[arrive] = order
                     due[arrive] = True
-        d = _draw(state, spare, dist, mu, sigma, p1, p2)
+        d = _draw_period(state, spare, dist, mu, sigma, p1, p2, counts)
         if clip and d < 0.0:
             d = 0.0
         demand += d
@@ -334,16 +414,21 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
     poisson: customers arrive as a Poisson process of rate mu per period and take one unit
     each. negbin: customers arrive at rate -r log(p) per period and take a logarithmic-series
     number of units (parameter 1 - p), so that the demand of any interval of length n is
-    negative binomial (r n, p), the contract's per-period fit. A customer whose demand takes
+    negative binomial (r n, p), the contract's per-period fit. compound_poisson: customers
+    arrive at the order rate r per period and take a geometric number of units on {1, 2, ...}
+    (ratio q; the stuttering Poisson of invsl.pmf). A customer whose demand takes
     the inventory position to or below s triggers the smallest multiple of Q that lifts it
     above s (with unit demand: exactly Q at IP = s). Net stock is observed at step ends.
     """
     n_batches = acc.shape[0]
     h = 1.0 / substeps
     unit = dist == POISSON
+    compound = dist == COMPOUND_POISSON
     rate = mu
     log_q = 0.0
-    if not unit:
+    if compound:
+        rate, log_q = _fit_step(dist, mu, sigma)
+    elif not unit:
         var = sigma * sigma
         r = mu * mu / (var - mu)
         p = mu / var
@@ -384,7 +469,12 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
                 head = (head + 1) & mask
                 count -= 1
                 continue
-            y = 1.0 if unit else _rng.logseries(state, log_q)
+            if unit:
+                y = 1.0
+            elif compound:
+                y = _geometric(state, log_q)
+            else:
+                y = _rng.logseries(state, log_q)
             if measured:
                 acc[b, _DEMAND] += y
                 acc[b, _SHORT] += y - min(y, max(net, 0.0))
@@ -454,11 +544,16 @@ def simulate_kernel(
     t_quantile,
     status,
     out,
+    counts,
+    counts_start,
+    counts_length,
 ):
     """Simulate every row whose status is OK; write metrics and half-widths into ``out``.
 
     ``out`` is (12, n): the six METRICS, then their half-widths. ``status`` is updated for
     rows that fail inside (too many outstanding orders, no order cycle in the horizon).
+    Empirical rows sample from the cumulative period counts
+    ``counts[counts_start[i] : counts_start[i] + counts_length[i]]`` (see ``_empirical``).
     """
     n = status.shape[0]
     for i in prange(n):
@@ -471,7 +566,7 @@ def simulate_kernel(
         mu = demand_mean[i]
         pol = policy[i]
         if pol == SQ:
-            if dist[i] == POISSON or dist[i] == NEGBIN:
+            if dist[i] == POISSON or dist[i] == NEGBIN or dist[i] == COMPOUND_POISSON:
                 code = _sq_event_row(
                     state,
                     dist[i],
@@ -518,6 +613,7 @@ def simulate_kernel(
                 warmup[i],
                 periods,
                 acc,
+                counts[counts_start[i] : counts_start[i] + counts_length[i]],
             )
         if code != OK:
             status[i] = code
@@ -601,6 +697,8 @@ def simulate(
     negative_demand: str = "return",
     lead_time_std: float = 0.0,
     columns: Mapping[str, str] | None = None,
+    history: pd.DataFrame | None = None,
+    history_options: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Simulate each SKU's inventory policy and measure its service levels.
 
@@ -611,8 +709,10 @@ def simulate(
         [periods] and, depending on the policy, ``reorder_point``, ``order_quantity``,
         ``order_up_to`` [units]; optionally ``policy`` (``sQ``, ``RS``, ``RsS``, ``RsQ``),
         ``review_period`` [periods], ``distribution`` (``normal``, ``gamma``, ``poisson``,
-        ``negbin``, ``deterministic``) and ``lead_time_std`` (must be 0: the simulated lead
-        time is fixed). Other columns are passed through untouched.
+        ``negbin``, ``deterministic``, ``empirical``, ``compound_poisson``) and
+        ``lead_time_std`` (must be 0: the simulated lead time is fixed). ``empirical`` rows
+        need a ``sku`` column matching ``history``. Other columns are passed through
+        untouched.
 
         ============  =========================================================
         policy        columns used
@@ -646,6 +746,15 @@ def simulate(
         of the formulas), or zero demand.
     columns : mapping, optional
         Canonical name -> column name in ``df``.
+    history : pandas.DataFrame, optional
+        Demand history (one row per SKU and period), needed by ``empirical`` rows: each
+        simulated period's demand is the demand of a uniformly chosen period of the SKU's
+        history (its ``demand_mean`` and ``demand_std`` are taken from it, as in
+        :func:`invsl.evaluate`). ``compound_poisson`` rows draw Poisson(r) customers of
+        geometric size (docs/history.md) and need no history.
+    history_options : mapping, optional
+        Column names and reading of ``history`` (keys ``sku``, ``period``, ``demand``,
+        ``missing``), as for :func:`invsl.evaluate`.
 
     Returns
     -------
@@ -772,11 +881,29 @@ def simulate(
 
     # core checks (shared with evaluate): fill the columns a row does not use with harmless
     # values so that they are not reported
-    integer = (dcodes == POISSON) | (dcodes == NEGBIN)
+    # demand from history (invsl.pmf): empirical rows take demand_mean, demand_std and the
+    # per-period pmf from the history, as in invsl.evaluate
+    from invsl import _pmf_frame, pmf
+
+    history_dist = (dcodes == EMPIRICAL) | (dcodes == COMPOUND_POISSON)
+    pmf_ctx = _pmf_frame.prepare(
+        df,
+        np.select(
+            [dcodes == EMPIRICAL, dcodes == COMPOUND_POISSON],
+            [pmf.EMPIRICAL, pmf.COMPOUND_POISSON],
+            -1,
+        ),
+        numbers,
+        history,
+        history_options,
+    )
+    integer = (dcodes == POISSON) | (dcodes == NEGBIN) | history_dist
     deterministic = dcodes == DETERMINISTIC
     q_check = np.where(uses_q, numbers["order_quantity"], 1.0)
     s_check = np.where(uses_s, numbers["reorder_point"], 0.0)
-    core_dist = np.where(deterministic, NORMAL, dcodes).astype(np.int8)
+    # history distributions are checked as an integer distribution with a demand_std
+    core_dist = np.where(deterministic, NORMAL, np.where(history_dist, NEGBIN, dcodes))
+    core_dist = core_dist.astype(np.int8)
     status, field = validate(
         demand_mean=numbers["demand_mean"],
         demand_std=np.where(deterministic, 0.0, numbers["demand_std"]),
@@ -812,6 +939,13 @@ def simulate(
         NEGBIN_VARIANCE,
         "demand_std",
     )
+    if pmf_ctx is not None:
+        for code in (NO_HISTORY, BAD_HISTORY):
+            flag(pmf_ctx.no_history == code, code, "")
+        mean, var = numbers["demand_mean"], numbers["demand_std"] ** 2
+        compound = dcodes == COMPOUND_POISSON
+        flag(compound & (var < mean * (1.0 - 1e-12)), COMPOUND_POISSON_VARIANCE, "demand_std")
+        flag((dcodes == EMPIRICAL) & (pcodes == SQ), SQ_EMPIRICAL, "policy")
     # the policy decides which columns matter: an unknown policy is reported first
     bad_policy = pcodes < 0
     status[bad_policy] = UNKNOWN_POLICY
@@ -847,6 +981,9 @@ def simulate(
     else:
         warm = np.full(n, int(warmup), dtype=np.int64)
 
+    counts, counts_start, counts_length = _history_counts(pmf_ctx, dcodes == EMPIRICAL, status)
+    ok = status == OK
+
     out = np.full((2 * len(METRICS), n), np.nan)
     from scipy import special  # scipy.stats would cost 0.4 s at import
 
@@ -874,6 +1011,9 @@ def simulate(
         t_quantile,
         status,
         out,
+        counts,
+        counts_start,
+        counts_length,
     )
 
     result = df.copy(deep=False)
@@ -886,6 +1026,39 @@ def simulate(
     )
     result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
     return result
+
+
+def _history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
+    """Cumulative period counts of each empirical row's history (flat float64 array, start
+    and length per row; see ``_empirical``). Rows whose pmf would be too long get
+    PMF_TOO_LARGE in ``status``."""
+    n = status.shape[0]
+    start = np.zeros(n, dtype=np.int64)
+    length = np.zeros(n, dtype=np.int64)
+    rows = empirical & (status == OK)
+    if ctx is None or not rows.any():
+        return np.zeros(0), start, length
+    from invsl import _pmf_frame
+
+    g = ctx.groups
+    sku = ctx.sku_index
+    needed = np.zeros(len(g.skus), dtype=np.bool_)
+    needed[sku[rows & (sku >= 0)]] = True
+    values, sku_start, sku_length = _pmf_frame._period_pmfs(g, needed)
+    periods = np.repeat(g.periods.astype(float), sku_length)
+    raw_counts = np.rint(values * periods)  # whole numbers of periods
+    total = np.cumsum(raw_counts)
+    used = sku_length > 0
+    before = np.zeros(len(g.skus))
+    before[used] = total[sku_start[used]] - raw_counts[sku_start[used]]
+    counts = total - np.repeat(before, sku_length)
+    take = np.maximum(sku, 0)
+    too_long = rows & (sku_length[take] == 0)
+    status[too_long] = PMF_TOO_LARGE
+    rows &= ~too_long
+    start[rows] = sku_start[take[rows]]
+    length[rows] = sku_length[take[rows]]
+    return counts, start, length
 
 
 def _messages(status: np.ndarray, field: np.ndarray, raw: dict) -> np.ndarray:
