@@ -297,6 +297,19 @@ def test_small_order_quantity_against_mpmath(z, h):
 
 
 @pytest.mark.parametrize(
+    "mu,sigma,L,metric",
+    [(1e7, 1e8, 1.0, "beta"), (1e5, 1e6, 10.0, "gamma")],
+)
+def test_unit_order_quantity_against_huge_sd_high_target(mu, sigma, L, metric):
+    """Q = 1 against sd(X) = 1e8 (3e6) and a target of 0.9: the fused normal solver's
+    loss-function differences lost 8 digits and missed the target by 3e-9 (found by the
+    2,000-example extremes run); such rows (Q < 1e-3 sd) take the generic solver."""
+    c = dict(dist="normal", mu=mu, sigma=sigma, L=L, Q=1.0, ex=mu * L, sd=sigma * math.sqrt(L))
+    _solve_then_evaluate(c, metric, 0.9)
+    assert invsl.optimize(_frame(c), metric=metric, target=0.9)["status"].iloc[0] == "ok"
+
+
+@pytest.mark.parametrize(
     "mu,L,Q",
     [
         (10.0, 1.0, 2e-5),  # the row of the 2,000-example run: Q = 2e-5, sd = 37
