@@ -96,7 +96,7 @@ def _row_status(status: np.ndarray, field: np.ndarray, values: dict, shape) -> R
     raw = {name: pd.Series(np.asarray(v, dtype=object)) for name, v in values.items()}
     message = _messages(status, field, raw).reshape(shape)
     code = status.reshape(shape)
-    name = np.asarray(NAMES, dtype=object)[code]
+    name = np.asarray(NAMES, dtype=object)[status].reshape(shape)
     return RowStatus(_result(code), _result(name), _result(message))
 
 
