@@ -302,7 +302,10 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
 def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
     """One metric at s, its shortfall 1 - metric and its slope in s (for the solvers).
 
-    Far upper tails are evaluated with the fast closed forms (``tail(..., exact=False)``).
+    Far upper tails are evaluated with the fast closed forms (``tail(..., exact=False)``),
+    except where Q is small against the density's scale (``quadrature_applies``): there beta
+    and gamma come from the cycle averages of ``_cycle_average`` (shortfall avg S or
+    avg G1 / mu, slope avg f or avg S / mu), which keep every digit.
 
     The shortfall is computed directly (no cancellation when the metric is close to 1):
     alpha: P(X > s); beta: (G1(s) - G1(s + Q)) / Q; gamma: E[B] / mu.
