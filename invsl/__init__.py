@@ -25,6 +25,7 @@ from invsl.frame import InputError, evaluate, optimize
 from invsl.sensitivity import sensitivity
 from invsl.history import fit_demand
 from invsl.simulate import simulate
+from invsl.arrays import RowStatus
 from invsl.arrays import (
     alpha,
     beta,
@@ -45,6 +46,7 @@ from invsl.arrays import (
 from invsl.periodic_arrays import periodic_policy, periodic_service_levels
 
 __all__ = [
+    "RowStatus",
     "__version__",
     "InputError",
     "evaluate",

@@ -1,8 +1,11 @@
 """Array functions: numpy arrays (or scalars) in, numpy arrays out, with broadcasting.
 
 Every function validates its inputs element by element: an invalid element gives NaN in the
-output (never an exception for the whole array). Use the DataFrame layer
-(:func:`invsl.evaluate`, :func:`invsl.optimize`) to get a status code and a message per row.
+output (never an exception for the whole array). To learn why an element is NaN, pass
+``return_status=True``: the function then returns ``(result, status)``, with ``status`` a
+:class:`RowStatus` of arrays of the broadcast shape holding each element's status code, name
+and message (the codes and texts of the DataFrame layer's ``status`` and ``message`` columns,
+listed in docs/troubleshooting.md).
 
 Units: ``demand_mean`` and ``demand_std`` are per period (day, week, month: any unit, used
 consistently), ``lead_time`` and ``lead_time_std`` in periods, quantities in units of stock.
@@ -10,12 +13,14 @@ consistently), ``lead_time`` and ``lead_time_std`` in periods, quantities in uni
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from invsl import batch
 from invsl import distributions as dist
 from invsl._jit import parallel_kernel, prange
-from invsl._status import OK, ZERO_DEMAND
+from invsl._status import NAMES, OK, ZERO_DEMAND
 from invsl._validate import distribution_codes, metric_codes, validate
 
 _POLICY_DOC = """
@@ -38,9 +43,66 @@ _POLICY_DOC = """
         ``negbin``, fitted to E[X] = mu L and Var[X] = L sigma^2 + mu^2 sigma_L^2."""
 
 
+_RETURN_STATUS_DOC = """
+    return_status : bool, optional
+        If True, also return a :class:`RowStatus` saying, element by element, whether the
+        result was computed (``ok``) or why it is NaN. Default False."""
+
+
 def _result(array: np.ndarray):
     """0-d arrays become numpy scalars, as numpy ufuncs do."""
     return array[()] if array.ndim == 0 else array
+
+
+class RowStatus(NamedTuple):
+    """Status of each element of an array function's result (``return_status=True``).
+
+    Attributes
+    ----------
+    code : numpy.ndarray of uint8
+        Status code per element: 0 (``ok``) where the result was computed, else the code of
+        the first problem found (docs/troubleshooting.md lists them all).
+    name : numpy.ndarray of str
+        The code's name (``ok``, ``missing``, ``bad_target``, ``precision_limit``, ...), as in
+        the ``status`` column of :func:`invsl.evaluate`.
+    message : numpy.ndarray of object
+        What is wrong and how to fix it, naming the input and its value
+        (``"target = 1.5: target must lie strictly between 0 and 1, e.g. 0.95"``); ``""``
+        for ``ok`` elements. As in the ``message`` column of :func:`invsl.evaluate`.
+
+    All three have the broadcast shape of the inputs (numpy scalars for scalar inputs).
+    ``status.ok`` is a boolean mask of the computed elements.
+    """
+
+    code: np.ndarray
+    name: np.ndarray
+    message: np.ndarray
+
+    @property
+    def ok(self):
+        """True where the element was computed (code 0)."""
+        return _result(np.asarray(self.code) == OK)
+
+
+def _row_status(status: np.ndarray, field: np.ndarray, values: dict, shape) -> RowStatus:
+    """A RowStatus from the flat status and field arrays of validation and the kernels.
+
+    ``values``: the flat input arrays by name, for the messages (field = value: text).
+    """
+    import pandas as pd
+
+    from invsl.frame import _messages
+
+    raw = {name: pd.Series(np.asarray(v, dtype=object)) for name, v in values.items()}
+    message = _messages(status, field, raw).reshape(shape)
+    code = status.reshape(shape)
+    name = np.asarray(NAMES, dtype=object)[status].reshape(shape)
+    return RowStatus(_result(code), _result(name), _result(message))
+
+
+def _labels(value, shape):
+    """Text inputs (distribution, metric) broadcast to the flat shape, for the messages."""
+    return np.broadcast_to(np.asarray(value, dtype=object), shape).ravel()
 
 
 def _run_sq(
@@ -54,8 +116,9 @@ def _run_sq(
     lead_time_std,
     order_quantity,
     reorder_point,
+    return_status=False,
 ):
-    """Broadcast, validate, run the (s, Q) kernel; returns (outputs dict, shape)."""
+    """Broadcast, validate, run the (s, Q) kernel; returns (outputs dict, RowStatus or None)."""
     dist_codes = distribution_codes(distribution)
     metric_code = metric_codes(metric) if solve else np.asarray(0, dtype=np.int8)
     arrays = np.broadcast_arrays(
@@ -72,7 +135,7 @@ def _run_sq(
     shape = arrays[0].shape
     # copies: broadcast views are read-only and may alias each other
     mu, sigma, lt, lt_std, q, s, t, dcode, mcode = (np.array(a).ravel() for a in arrays)
-    status, _ = validate(
+    status, field = validate(
         demand_mean=mu,
         demand_std=sigma,
         lead_time=lt,
@@ -84,7 +147,21 @@ def _run_sq(
         target=t if solve else None,
     )
     out, kind = batch.sq(solve, dcode, mcode, t, mu, sigma, lt, lt_std, q, s, status)
-    return {name: out[i].reshape(shape) for i, name in enumerate(batch.OUTPUTS)}, shape
+    outputs = {name: out[i].reshape(shape) for i, name in enumerate(batch.OUTPUTS)}
+    if not return_status:
+        return outputs, None
+    values = dict(
+        demand_mean=mu,
+        demand_std=sigma,
+        lead_time=lt,
+        lead_time_std=lt_std,
+        order_quantity=q,
+        reorder_point=s,
+        target=t,
+        distribution=_labels(distribution, shape),
+        metric=_labels(metric if solve else "", shape),
+    )
+    return outputs, _row_status(status, field, values, shape)
 
 
 def service_levels(
@@ -95,11 +172,13 @@ def service_levels(
     lead_time,
     lead_time_std=0.0,
     distribution="normal",
+    *,
+    return_status=False,
 ):
     """Every service level of a continuous-review (s, Q) policy with backorders.
 
     Parameters
-    ----------{policy}
+    ----------{policy}{return_status}
 
     Returns
     -------
@@ -108,6 +187,8 @@ def service_levels(
         service level [-], can be negative), ``ready_rate``, ``expected_backorders``
         [units], ``expected_on_hand`` [units], ``safety_stock`` [units]. NaN where the
         inputs are invalid or the mean demand is 0.
+    status : RowStatus
+        Only with ``return_status=True``: code, name and message per element.
 
     Notes
     -----
@@ -127,8 +208,20 @@ def service_levels(
     >>> levels = invsl.service_levels(120, 200, 100, 30, 1)
     >>> round(float(levels["beta"]), 6)
     0.977332
+
+    Why an element is NaN:
+
+    >>> levels, status = invsl.service_levels(
+    ...     120, [200, -5, 200], [100, 100, 0], 30, 1, return_status=True
+    ... )
+    >>> levels["beta"].round(4)
+    array([0.9773,    nan,    nan])
+    >>> status.name.tolist()
+    ['ok', 'bad_order_quantity', 'zero_demand']
+    >>> status.message[1]
+    'order_quantity = -5.0: order_quantity must be > 0'
     """
-    out, _ = _run_sq(
+    out, row_status = _run_sq(
         False,
         distribution,
         None,
@@ -139,12 +232,16 @@ def service_levels(
         lead_time_std,
         order_quantity,
         reorder_point,
+        return_status,
     )
     del out["reorder_point"]
-    return {name: _result(values) for name, values in out.items()}
+    levels = {name: _result(values) for name, values in out.items()}
+    return (levels, row_status) if return_status else levels
 
 
-service_levels.__doc__ = (service_levels.__doc__ or "").format(policy=_POLICY_DOC)
+service_levels.__doc__ = (service_levels.__doc__ or "").format(
+    policy=_POLICY_DOC, return_status=_RETURN_STATUS_DOC
+)
 
 
 def _single(name: str, title: str, formula: str, unit: str):
@@ -156,8 +253,10 @@ def _single(name: str, title: str, formula: str, unit: str):
         lead_time,
         lead_time_std=0.0,
         distribution="normal",
+        *,
+        return_status=False,
     ):
-        out, _ = _run_sq(
+        out, row_status = _run_sq(
             False,
             distribution,
             None,
@@ -168,8 +267,9 @@ def _single(name: str, title: str, formula: str, unit: str):
             lead_time_std,
             order_quantity,
             reorder_point,
+            return_status,
         )
-        return _result(out[name])
+        return (_result(out[name]), row_status) if return_status else _result(out[name])
 
     function.__name__ = function.__qualname__ = {
         "alpha": "cycle_service_level",
@@ -179,12 +279,14 @@ def _single(name: str, title: str, formula: str, unit: str):
     function.__doc__ = f"""{title}
 
     Parameters
-    ----------{_POLICY_DOC}
+    ----------{_POLICY_DOC}{_RETURN_STATUS_DOC}
 
     Returns
     -------
     numpy.ndarray
         {unit} NaN where the inputs are invalid or the mean demand is 0.
+    status : RowStatus
+        Only with ``return_status=True``: code, name and message per element.
 
     Notes
     -----
@@ -275,6 +377,8 @@ def reorder_point(
     lead_time_std=0.0,
     distribution="normal",
     metric="beta",
+    *,
+    return_status=False,
 ):
     """Reorder point that reaches a service-level target.
 
@@ -283,7 +387,7 @@ def reorder_point(
     target : array_like
         Service-level target, strictly between 0 and 1.{policy}
     metric : str or array_like of str, optional
-        ``beta`` (fill rate, default), ``alpha`` (cycle service level) or ``gamma``.
+        ``beta`` (fill rate, default), ``alpha`` (cycle service level) or ``gamma``.{return_status}
 
     Returns
     -------
@@ -292,6 +396,9 @@ def reorder_point(
         root of metric(s) = target to within 1e-9 * max(1, sd(X)); for integer demand
         (poisson, negbin) the smallest integer s with metric(s) >= target. NaN where the
         inputs are invalid or the mean demand is 0.
+    status : RowStatus
+        Only with ``return_status=True``: code, name and message per element (``ok``,
+        an input error, or ``no_convergence`` / ``precision_limit`` from the solver).
 
     Notes
     -----
@@ -306,8 +413,11 @@ def reorder_point(
     122.215
     >>> float(invsl.reorder_point(0.95, 10, 8, 0, 1, distribution="poisson"))
     10.0
+    >>> s, status = invsl.reorder_point([0.95, 1.2], 200, 100, 30, 1, return_status=True)
+    >>> status.name.tolist(), status.ok.tolist()
+    (['ok', 'bad_target'], [True, False])
     """
-    out, _ = _run_sq(
+    out, row_status = _run_sq(
         True,
         distribution,
         metric,
@@ -318,13 +428,16 @@ def reorder_point(
         lead_time_std,
         order_quantity,
         None,
+        return_status,
     )
-    return _result(out["reorder_point"])
+    s = _result(out["reorder_point"])
+    return (s, row_status) if return_status else s
 
 
 # the policy parameters without reorder_point, which reorder_point solves for
 reorder_point.__doc__ = (reorder_point.__doc__ or "").format(
-    policy=_POLICY_DOC[_POLICY_DOC.index("\n    order_quantity :") :]
+    policy=_POLICY_DOC[_POLICY_DOC.index("\n    order_quantity :") :],
+    return_status=_RETURN_STATUS_DOC,
 )
 
 
@@ -459,6 +572,7 @@ def loss_second_order(x, mean, std, distribution="normal"):
 
 
 __all__ = [
+    "RowStatus",
     "service_levels",
     "cycle_service_level",
     "fill_rate",

@@ -35,6 +35,10 @@ OUTPUTS = (
 _BLOCK = 512
 #: targets below this go through the generic solver (see sq_kernel)
 _FUSED_MIN_TARGET = 0.5
+#: normal rows with an order quantity below this share of sd(X) go through the generic solver
+#: too: the fused path's loss-function differences lose log10(sd / Q) digits, the generic
+#: solver takes cycle averages by quadrature there (metrics._cycle_average)
+_FUSED_MIN_Q = 1e-3
 
 
 def allocate(n: int):
@@ -116,7 +120,7 @@ def sq_kernel(
                     status[i] = NO_CONVERGENCE
                     _skip(out, kind_out, i)
                     continue
-            elif fused and kind == dist.NORMAL:
+            elif fused and kind == dist.NORMAL and q >= _FUSED_MIN_Q * sd:
                 # Halley's method; the metrics come from its last evaluation
                 if target[i] != last_target:
                     last_target = target[i]

@@ -1,8 +1,8 @@
 """Array functions of the periodic-review policies: numpy arrays in, numpy arrays out.
 
-Inputs broadcast against each other; an invalid element gives NaN for that element (use
-:func:`invsl.evaluate` / :func:`invsl.optimize` for a status and message per row). The
-formulas are in docs/periodic.md.
+Inputs broadcast against each other; an invalid element gives NaN for that element, and
+``return_status=True`` also returns an :class:`invsl.RowStatus` saying why, element by
+element (as :func:`invsl.service_levels` does). The formulas are in docs/periodic.md.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from invsl import periodic, periodic_frame
+from invsl.arrays import _RETURN_STATUS_DOC, _labels, _row_status
 from invsl._validate import distribution_codes, metric_codes, policy_codes
 
 _COMMON_DOC = """
@@ -44,6 +45,7 @@ def _run(
     order_quantity=None,
     target=None,
     metric="beta",
+    return_status=False,
 ):
     arrays = np.broadcast_arrays(
         policy_codes(policy),
@@ -79,8 +81,17 @@ def _run(
         "target",
     )
     numbers = dict(zip(names, flat[3:]))
-    _, _, out, _ = periodic_frame.compute(solve, pcodes, dcodes, mcodes, numbers)
-    return {name: out[i].reshape(shape) for i, name in enumerate(periodic.OUTPUTS)}
+    status, field, out, _ = periodic_frame.compute(solve, pcodes, dcodes, mcodes, numbers)
+    outputs = {name: out[i].reshape(shape) for i, name in enumerate(periodic.OUTPUTS)}
+    if not return_status:
+        return outputs, None
+    values = dict(
+        numbers,
+        policy=_labels(policy, shape),
+        distribution=_labels(distribution, shape),
+        metric=_labels(metric if solve else "", shape),
+    )
+    return outputs, _row_status(status, field, values, shape)
 
 
 def _result(array):
@@ -98,6 +109,8 @@ def periodic_service_levels(
     order_quantity=None,
     lead_time_std=0.0,
     distribution="normal",
+    *,
+    return_status=False,
 ):
     """Every service level of a periodic-review policy with backorders.
 
@@ -113,7 +126,7 @@ def periodic_service_levels(
     order_up_to : array_like, optional
         S [units], for RS and RsS (> s).
     order_quantity : array_like, optional
-        Q [units], for RsQ (and sQ).
+        Q [units], for RsQ (and sQ).{return_status}
 
     Returns
     -------
@@ -123,6 +136,8 @@ def periodic_service_levels(
         ``ready_rate`` (share of period ends with stock > 0), ``expected_backorders`` and
         ``expected_on_hand`` [units] at period ends, ``safety_stock`` [units] (S or s minus
         mu (L + R)). NaN where the inputs are invalid.
+    status : RowStatus
+        Only with ``return_status=True``: code, name and message per element.
 
     Notes
     -----
@@ -142,8 +157,15 @@ def periodic_service_levels(
     ...                                        order_quantity=200)
     >>> round(float(levels["beta"]), 4)
     0.7475
+    >>> levels, status = invsl.periodic_service_levels(
+    ...     "RsQ", 100, 40, 1, review_period=[1, 1.5], reorder_point=113.79,
+    ...     order_quantity=200, return_status=True)
+    >>> status.name.tolist()
+    ['ok', 'bad_review_period']
+    >>> status.message[1].split(":")[0]
+    'review_period = 1.5'
     """
-    out = _run(
+    out, row_status = _run(
         False,
         policy,
         demand_mean,
@@ -155,8 +177,10 @@ def periodic_service_levels(
         reorder_point=reorder_point,
         order_up_to=order_up_to,
         order_quantity=order_quantity,
+        return_status=return_status,
     )
-    return {name: _result(out[name]) for name in periodic.OUTPUTS[1:8]}
+    levels = {name: _result(out[name]) for name in periodic.OUTPUTS[1:8]}
+    return (levels, row_status) if return_status else levels
 
 
 def periodic_policy(
@@ -170,6 +194,8 @@ def periodic_policy(
     lead_time_std=0.0,
     distribution="normal",
     metric="beta",
+    *,
+    return_status=False,
 ):
     """Reorder point and order-up-to level of a periodic-review policy that reach a target.
 
@@ -184,7 +210,7 @@ def periodic_policy(
     order_quantity : array_like, optional
         RsS: the gap S - s [units]; RsQ and sQ: Q [units].
     metric : str, optional
-        ``beta`` (fill rate, default), ``alpha`` or ``gamma``.
+        ``beta`` (fill rate, default), ``alpha`` or ``gamma``.{return_status}
 
     Returns
     -------
@@ -192,6 +218,9 @@ def periodic_policy(
         s [units] (NaN for RS) and S [units] (NaN for RsQ and sQ). Continuous demand: the
         root of metric = target (to 1e-10 max(1, sd(D(L+R)))); poisson and negbin: the
         smallest integer reaching the target.
+    status : RowStatus
+        Only with ``return_status=True`` (then the result is ``(reorder_point,
+        order_up_to, status)``): code, name and message per element.
 
     Notes
     -----
@@ -204,8 +233,12 @@ def periodic_policy(
     >>> s, S = invsl.periodic_policy(0.95, "RsQ", 100, 40, 1, order_quantity=200)
     >>> round(float(s), 2)
     191.82
+    >>> s, S, status = invsl.periodic_policy(0.95, ["RS", "weekly"], 100, 40, 1,
+    ...                                      return_status=True)
+    >>> status.name.tolist()
+    ['ok', 'unknown_policy']
     """
-    out = _run(
+    out, row_status = _run(
         True,
         policy,
         demand_mean,
@@ -217,13 +250,17 @@ def periodic_policy(
         order_quantity=order_quantity,
         target=target,
         metric=metric,
+        return_status=return_status,
     )
-    return _result(out["reorder_point"]), _result(out["order_up_to"])
+    s, big_s = _result(out["reorder_point"]), _result(out["order_up_to"])
+    return (s, big_s, row_status) if return_status else (s, big_s)
 
 
-periodic_service_levels.__doc__ = (periodic_service_levels.__doc__ or "").replace(
-    "{common}", _COMMON_DOC
-)
-periodic_policy.__doc__ = (periodic_policy.__doc__ or "").replace("{common}", _COMMON_DOC)
+for _function in (periodic_service_levels, periodic_policy):
+    _function.__doc__ = (
+        (_function.__doc__ or "")
+        .replace("{common}", _COMMON_DOC)
+        .replace("{return_status}", _RETURN_STATUS_DOC)
+    )
 
 __all__ = ["periodic_service_levels", "periodic_policy"]

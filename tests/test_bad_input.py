@@ -20,8 +20,14 @@ What every row case checks (``test_row_case``):
   that meets its target: the root for continuous demand, the smallest such integer for
   integer demand, both judged by the reference.
 
+Cases with a ``policy`` cell run through the periodic-review layer (the good rows are then
+``sQ`` rows of a table with a ``policy`` column); an ``ok`` periodic row is checked against the
+scipy twins of tests/test_periodic.py (closed forms and quadrature), and its ``order_up_to``
+output like the other results.
+
 ``test_command_line`` runs the same rows through ``invsl optimize`` / ``invsl evaluate`` on a
-CSV file (with ``--history`` for the cases that have one) and checks the same statuses.
+CSV file (with ``--history`` for the cases that have one; the periodic cases as a table of
+their own) and checks the same statuses.
 Cases of ``KNOWN_BUGS`` are strict xfails: their status is right, something else is not.
 """
 
@@ -42,8 +48,10 @@ from invsl.frame import OUTPUT_COLUMNS
 
 try:
     from _sim import INTEGER, ref_metrics
+    from test_periodic import twin_continuous
 except ImportError:  # tests/ made a package later
     from tests._sim import INTEGER, ref_metrics
+    from tests.test_periodic import twin_continuous
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "bad-input.md"
 TROUBLESHOOTING = Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md"
@@ -81,7 +89,14 @@ BAD = {
     "reorder_point": 120.0,
 }
 # values of the optional columns in the good rows, when a case adds the column
-OPTIONAL_GOOD = {"lead_time_std": 0.0, "target": 0.95, "metric": "beta"}
+OPTIONAL_GOOD = {
+    "lead_time_std": 0.0,
+    "target": 0.95,
+    "metric": "beta",
+    "policy": "sQ",
+    "review_period": 1.0,
+    "order_up_to": np.nan,
+}
 
 T_MISSING = STATUS[1][1]
 T_INF = STATUS[2][1]
@@ -101,6 +116,9 @@ T_LEAD_INT = STATUS[16][1]
 T_CP_VAR = STATUS[17][1]
 T_TOO_LARGE = STATUS[18][1]
 T_RANDOM_LT = STATUS[19][1]
+T_POLICY = STATUS[21][1]
+T_REVIEW = STATUS[22][1]
+T_UP_TO = STATUS[23][1]
 HISTORY_COLUMNS = ["sku", "period", "demand"]
 
 
@@ -275,8 +293,8 @@ ROW_CASES = [
     ),
     # --- numeric extremes (docs/extremes.md)
     RowCase(
-        "order quantity 1e-9 of an sd of 30 (evaluate)",
-        {"order_quantity": 1e-9},
+        "order quantity 1e-4 with an sd of 1e-3 at a reorder point of 1e8 (evaluate)",
+        {"demand_mean": 1e8, "demand_std": 1e-3, "order_quantity": 1e-4, "reorder_point": 1e8},
         "precision_limit",
         STATUS[20][1],
         call="evaluate",
@@ -454,6 +472,130 @@ ROW_CASES = [
     ),
     # --- other types in numeric columns
     RowCase("True in a numeric column (read as 1)", {"lead_time": True}, "ok", cli=False),
+    # --- periodic review: policy, review_period, order_up_to (docs/periodic.md)
+    RowCase(
+        "unknown policy", {"policy": "weekly"}, "unknown_policy", f"policy = 'weekly': {T_POLICY}"
+    ),
+    RowCase(
+        "empty-string policy",
+        {"policy": ""},
+        "unknown_policy",
+        f"policy = '': {T_POLICY}",
+        cli=False,
+    ),
+    RowCase("missing policy (falls back to policy=)", {"policy": None}, "ok"),
+    RowCase("policy in lower case with blanks (RsQ)", {"policy": " rsq "}, "ok"),
+    RowCase(
+        "policy in lower case with blanks (RsQ, evaluate)",
+        {"policy": " rsq "},
+        "ok",
+        call="evaluate",
+    ),
+    RowCase(
+        "review period 0",
+        {"policy": "RsQ", "review_period": 0.0},
+        "bad_review_period",
+        f"review_period = 0.0: {T_REVIEW}",
+    ),
+    RowCase(
+        "review period not a whole number",
+        {"policy": "RsQ", "review_period": 1.5},
+        "bad_review_period",
+        f"review_period = 1.5: {T_REVIEW}",
+    ),
+    RowCase(
+        "negative review period",
+        {"policy": "RsS", "review_period": -2.0},
+        "bad_review_period",
+        f"review_period = -2.0: {T_REVIEW}",
+    ),
+    RowCase(
+        "text review period",
+        {"policy": "RsQ", "review_period": "weekly"},
+        "not_a_number",
+        f"review_period = 'weekly': {T_TEXT}",
+    ),
+    RowCase(
+        "infinite review period",
+        {"policy": "RS", "review_period": np.inf},
+        "not_finite",
+        f"review_period = inf: {T_INF}",
+    ),
+    RowCase(
+        "missing review period (falls back to review_period=)",
+        {"policy": "RsQ", "review_period": np.nan},
+        "ok",
+    ),
+    RowCase(
+        "fractional review period on an sQ row (not used)",
+        {"policy": "sQ", "review_period": 1.5},
+        "ok",
+    ),
+    RowCase(
+        "RsS with order_quantity (the gap S - s) 0",
+        {"policy": "RsS", "order_quantity": 0.0},
+        "bad_order_quantity",
+        f"order_quantity = 0.0: {T_Q}",
+    ),
+    RowCase(
+        "RS without order_quantity (not used)",
+        {"policy": "RS", "order_quantity": np.nan},
+        "ok",
+    ),
+    RowCase(
+        "order_up_to below the reorder point (RsS, evaluate)",
+        {"policy": "RsS", "order_up_to": 100.0},
+        "bad_order_up_to",
+        f"order_up_to = 100.0: {T_UP_TO}",
+        call="evaluate",
+    ),
+    RowCase(
+        "order_up_to equal to the reorder point (RsS, evaluate)",
+        {"policy": "RsS", "order_up_to": 120.0},
+        "bad_order_up_to",
+        f"order_up_to = 120.0: {T_UP_TO}",
+        call="evaluate",
+    ),
+    RowCase(
+        "missing order_up_to (RS, evaluate)",
+        {"policy": "RS", "order_up_to": np.nan},
+        "missing",
+        f"order_up_to = empty: {T_MISSING}",
+        call="evaluate",
+    ),
+    RowCase(
+        "infinite order_up_to (RsS, evaluate)",
+        {"policy": "RsS", "order_up_to": np.inf},
+        "not_finite",
+        f"order_up_to = inf: {T_INF}",
+        call="evaluate",
+    ),
+    RowCase(
+        "text order_up_to (RS, evaluate)",
+        {"policy": "RS", "order_up_to": "lots"},
+        "not_a_number",
+        f"order_up_to = 'lots': {T_TEXT}",
+        call="evaluate",
+    ),
+    RowCase(
+        "poisson with a fractional order_up_to (RS, evaluate)",
+        {"policy": "RS", "distribution": "poisson", "order_up_to": 250.5},
+        "not_integer",
+        f"order_up_to = 250.5: {T_INT}",
+        call="evaluate",
+    ),
+    RowCase(
+        "RS row with order_up_to (evaluate)",
+        {"policy": "RS", "order_up_to": 250.0},
+        "ok",
+        call="evaluate",
+    ),
+    RowCase(
+        "RsS row with order_up_to above the reorder point (evaluate)",
+        {"policy": "RsS", "order_up_to": 320.0, "review_period": 2.0},
+        "ok",
+        call="evaluate",
+    ),
 ]
 
 
@@ -583,12 +725,8 @@ def test_troubleshooting_lists_exactly_the_status_codes():
 
 def test_every_status_code_has_a_case():
     covered = {case.status for case in ROW_CASES}
-    # no input is known to make the solver fail; the fuzz tests accept it as a known code.
-    # The periodic-review codes are covered, with the same checks (status, message, the
-    # other rows computed), by tests/test_periodic.py::test_bad_periodic_rows_are_flagged...
-    # (their output has the extra order_up_to column, which this file's checks do not model)
-    periodic = {"unknown_policy", "bad_review_period", "bad_order_up_to"}
-    assert {name for name, _ in STATUS.values()} - covered == {"no_convergence", *periodic}
+    # no input is known to make the solver fail; the fuzz tests accept it as a known code
+    assert {name for name, _ in STATUS.values()} - covered == {"no_convergence"}
 
 
 def test_table_cases_name_real_tests():
@@ -638,6 +776,11 @@ def _value(row, name, default):
 def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
     """An ok row: finite metrics in range, equal to the scipy reference, target met."""
     values = {name: float(row[name]) for name in RESULTS}
+    policy = str(_value(row, "policy", options.get("policy", "sQ"))).strip().lower()
+    if policy == "rs" and call == "optimize":
+        values["reorder_point"] = math.nan  # RS has no reorder point: not an output
+        assert math.isnan(float(row["reorder_point"]))
+        values["reorder_point"] = float(row["order_up_to"])  # range checks below use S
     assert all(math.isfinite(v) for v in values.values()), values
     for name in ("alpha", "beta", "ready_rate"):
         assert 0.0 <= values[name] <= 1.0, (name, values)
@@ -646,6 +789,9 @@ def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
 
     distribution = str(_value(row, "distribution", options.get("distribution", "normal")))
     distribution = distribution.strip().lower()
+    if policy != "sq":
+        check_ok_periodic_row(row, values, policy, distribution, call, options)
+        return
     mu = float(row["demand_mean"])
     sigma = float(_value(row, "demand_std", 0.0)) if distribution != "poisson" else 0.0
     lead_time = float(row["lead_time"])
@@ -683,6 +829,40 @@ def check_ok_row(row: pd.Series, call: str, options: dict) -> None:
         assert ref[metric] == pytest.approx(target, abs=1e-9)
 
 
+def check_ok_periodic_row(row, values, policy, distribution, call, options) -> None:
+    """An ok RS / RsS / RsQ row (normal demand): metrics equal to the scipy twins of
+    tests/test_periodic.py, and with ``optimize`` the target met (continuous: the root)."""
+    assert distribution == "normal", "periodic ok cases use normal demand (the twins' range)"
+    name = {"rs": "RS", "rss": "RsS", "rsq": "RsQ"}[policy]
+    mu, sd = float(row["demand_mean"]), float(row["demand_std"])
+    lead_time = float(row["lead_time"])
+    review = int(float(_value(row, "review_period", options.get("review_period", 1))))
+    big_s = float(row["order_up_to"])
+    x = big_s if name == "RS" else values["reorder_point"]
+    assert math.isfinite(x)
+    gap = {"RS": 0.0, "RsQ": float(row["order_quantity"]), "RsS": big_s - x}[name]
+    if name == "RsS":
+        # the twin of an RsS row is the fine unbinned lattice; only evaluate cases use RsS
+        from test_periodic import twin_rss_lattice
+
+        ref = twin_rss_lattice("normal", mu, sd, lead_time, review, x, big_s)
+        # continuous RsS is computed on a lattice (docs/periodic.md): the tolerances of
+        # tests/test_periodic.py::test_continuous_rss_lattice_agrees_with_fine_unbinned_lattice
+        tol = {k: 1e-4 for k in METRICS}
+        tol["alpha"] = 1e-3
+        tol["expected_backorders"] = tol["expected_on_hand"] = 5e-5 * mu
+    else:
+        ref = twin_continuous(name, "normal", mu, sd, lead_time, review, x, gap)
+        tol = {k: 1e-7 * max(1.0, abs(ref[k])) for k in METRICS}
+    for metric in METRICS:
+        assert abs(values[metric] - ref[metric]) <= tol[metric], (metric, values[metric], ref)
+    assert values["safety_stock"] == pytest.approx(x - mu * (lead_time + review), abs=1e-9)
+    if call == "optimize":
+        target = float(_value(row, "target", options.get("target", 0.95)))
+        metric = str(_value(row, "metric", options.get("metric", "beta"))).strip().lower()
+        assert ref[metric] == pytest.approx(target, abs=1e-8)
+
+
 # row cases that show a bug not fixed yet: strict xfail, so that the fix is noticed
 KNOWN_BUGS: dict = {}  # none known (the last two were fixed in _pmf_frame.py)
 
@@ -717,16 +897,20 @@ def test_row_case(case: RowCase):
     assert out["sku"].tolist() == ["G-1", "BAD", "G-2"]
     input_columns = [c for c in df.columns if c not in OUTPUT_COLUMNS]
     pd.testing.assert_frame_equal(out[input_columns], df[input_columns])
-    assert list(out.columns[: len(input_columns)]) == input_columns
+    assert list(out.columns[: len(df.columns)]) == list(df.columns)  # the input's, in order
 
     assert out["status"].astype(str).tolist() == ["ok", case.status, "ok"]
     assert out["message"].tolist() == ["", case.message, ""]
 
     bad = out.iloc[1]
+    periodic = "policy" in case.cells
+    assert ("order_up_to" in out.columns) == periodic or "order_up_to" in df.columns
     if case.status == "ok":
         check_ok_row(bad, case.call, case.options)
     else:
         assert pd.isna(bad["lead_time_distribution"])
+        if periodic and case.call == "optimize":
+            assert math.isnan(bad["order_up_to"])
         for name in RESULTS:
             if name == "reorder_point" and case.call == "evaluate":
                 assert _show(bad[name]) == _show(df["reorder_point"].iloc[1])
@@ -761,7 +945,12 @@ def test_command_line(tmp_path):
             for c in ROW_CASES
             if c.call == call and c.cli and not c.options and c.what not in KNOWN_BUGS
         ]
-        runs = [[c for c in cases if not c.history]] + [[c] for c in cases if c.history]
+        # the periodic cases as a table of their own (a policy column sends the whole table
+        # through the periodic layer)
+        runs = [
+            [c for c in cases if not c.history and "policy" not in c.cells],
+            [c for c in cases if "policy" in c.cells],
+        ] + [[c] for c in cases if c.history]
         for run, group in enumerate(runs):
             frames = []
             for number, case in enumerate(group):

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 import invsl
 from invsl._status import NAMES
+import invsl.periodic_frame
 from invsl.frame import INPUT_COLUMNS, OUTPUT_COLUMNS, InputError
 from invsl.io import TableError, read_table
 
@@ -122,6 +123,13 @@ cell = st.one_of(
 )
 
 
+#: the periodic-review columns and their typical (good and bad) values
+PERIODIC = {
+    "policy": st.sampled_from(["sQ", "RS", "RsS", "RsQ", " rss ", "RSQ", "weekly", "", "S"]),
+    "review_period": st.sampled_from([1, 2, 3, 7, 0, 1.5, -1, 0.999, 1e9, "2", "weekly"]),
+    "order_up_to": plausible | st.sampled_from([-5.0, 0.5, 150.5, 1e12]),
+}
+
 valid_names = {
     "distribution": st.sampled_from(["normal", "gamma", "poisson", "negbin"]),
     "metric": st.sampled_from(["alpha", "beta", "gamma"]),
@@ -140,7 +148,12 @@ def columns_of(draw, n, kind, clean=False):
             "target": st.floats(0.05, 0.99),
             "distribution": valid_names["distribution"],
             "metric": valid_names["metric"],
+            "policy": st.sampled_from(["sQ", "RS", "RsS", "RsQ"]),
+            "review_period": st.integers(1, 4).map(float),
+            "order_up_to": st.integers(1, 600).map(float),
         }[kind]
+    elif kind in PERIODIC:
+        base = st.one_of(PERIODIC[kind], PERIODIC[kind], cell)
     elif kind == "numeric":
         base = st.one_of(plausible, plausible, cell)
     elif kind in ("distribution", "metric"):
@@ -170,8 +183,9 @@ def frames(draw):
     clean = draw(st.integers(0, 3)) == 0  # a quarter of the frames hold plausible values only
     data = {}
     present = set()
-    # the continuous-review columns (the periodic ones, policy/review_period/order_up_to,
-    # are not fuzzed yet: tests/test_periodic.py covers their bad rows)
+    # the continuous-review columns, and in about a third of the frames the periodic ones
+    # (policy, review_period, order_up_to: docs/periodic.md)
+    periodic = draw(st.integers(0, 2)) == 0
     for name in ALIASES:
         required = name in REQUIRED[call]
         if not draw(st.booleans()) and not required:
@@ -184,6 +198,12 @@ def frames(draw):
             continue
         data[label] = draw(columns_of(n, kind, clean))
         present.add(name)
+    if periodic:
+        for name in PERIODIC:
+            if draw(st.integers(0, 3)) == 0:
+                continue
+            data[name] = draw(columns_of(n, name, clean))
+            present.add(name)
     for extra in range(draw(st.integers(0, 2))):
         data[f"extra_{extra}"] = draw(columns_of(n, "numeric"))
     index = draw(st.sampled_from([None, "shuffled", "text"]))
@@ -199,6 +219,10 @@ def frames(draw):
         )
     if draw(st.booleans()):
         options["lead_time_std"] = draw(st.sampled_from([0.0, 0.5, -1.0, float("nan")]))
+    if periodic and draw(st.booleans()):
+        options["policy"] = draw(st.sampled_from(["sQ", "RS", "RsS", "RsQ", "rsq", "weekly"]))
+    if periodic and draw(st.booleans()):
+        options["review_period"] = draw(st.sampled_from([1, 2, 7]))
     if call == "optimize":
         if draw(st.booleans()):
             options["metric"] = draw(
@@ -253,14 +277,17 @@ def _documented_range(df: pd.DataFrame) -> np.ndarray:
         )
 
 
-def check_result(df: pd.DataFrame, out: pd.DataFrame) -> None:
+def check_result(df: pd.DataFrame, out: pd.DataFrame, periodic: bool = False) -> None:
+    """The contract of the module docstring; ``periodic``: the table went through the
+    periodic layer (output column ``order_up_to`` too; RS rows have no reorder point)."""
     assert isinstance(out, pd.DataFrame)
     assert len(out) == len(df)
     assert out.index.equals(df.index)
-    for column in OUTPUT_COLUMNS:
+    outputs = set(OUTPUT_COLUMNS) | ({"order_up_to"} if periodic else set())
+    for column in outputs:
         assert column in out.columns
     for column in df.columns:
-        if column in OUTPUT_COLUMNS:
+        if column in outputs:
             continue
         pd.testing.assert_series_equal(out[column], df[column])
     status = out["status"].astype(str).to_numpy()
@@ -270,8 +297,13 @@ def check_result(df: pd.DataFrame, out: pd.DataFrame) -> None:
     assert all(isinstance(m, str) for m in message)
     ok = status == "ok"
     inside = ok & _documented_range(df)
-    values = out.loc[inside, RESULT_COLUMNS].to_numpy(dtype=float)
+    # RS rows have an order-up-to level and no reorder point
+    results_of = RESULT_COLUMNS[1:] if periodic else RESULT_COLUMNS
+    values = out.loc[inside, results_of].to_numpy(dtype=float)
     assert np.isfinite(values).all(), out.loc[inside]
+    if periodic:
+        levels = out.loc[inside, ["reorder_point", "order_up_to"]].to_numpy(dtype=float)
+        assert np.isfinite(levels).any(axis=1).all(), out.loc[inside]
     results = out.loc[ok]
     # in range wherever finite, inside the documented ranges or not
     for name in ("alpha", "beta", "ready_rate"):
@@ -286,7 +318,19 @@ def test_frames_never_crash(case):
     df, call, options, present = case
     before = df.copy(deep=True)
     function = invsl.optimize if call == "optimize" else invsl.evaluate
-    missing = set(REQUIRED[call]) - present
+    periodic = invsl.periodic_frame.is_periodic(df, options.get("policy", "sQ"), None)
+    try:
+        if periodic:
+            # the columns a periodic table needs depend on the policies of its rows
+            required = invsl.periodic_frame.required_columns(
+                df, call == "optimize", options.get("policy", "sQ")
+            )
+        else:
+            required = REQUIRED[call]
+    except InputError as exc:  # a required column missing, or the policy= keyword unknown
+        assert periodic, exc
+        return
+    missing = set(required) - present
     try:
         out = function(df, **options)
     except InputError as exc:
@@ -296,7 +340,7 @@ def test_frames_never_crash(case):
     finally:
         pd.testing.assert_frame_equal(df, before)  # never mutated, even on error
     assert not missing
-    check_result(df, out)
+    check_result(df, out, periodic)
 
 
 @FUZZ
@@ -388,7 +432,7 @@ def test_fuzz_finds_flagged_and_ok_rows():
     seen = set()
 
     @settings(
-        max_examples=100,
+        max_examples=250,
         derandomize=True,
         deadline=None,
         database=None,
@@ -408,6 +452,8 @@ def test_fuzz_finds_flagged_and_ok_rows():
     collect()
     assert {"ok", "InputError"} <= seen
     assert len(seen - {"ok", "InputError"}) >= 2, seen
+    # the periodic columns are reached, with bad values too
+    assert seen & {"bad_review_period", "unknown_policy", "bad_order_up_to"}, seen
 
 
 def test_huge_and_tiny_cells_do_not_crash():
