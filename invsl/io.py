@@ -1047,6 +1047,29 @@ def _is_number(dtype: pa.DataType) -> bool:
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
 
 
+def _prefetch(chunks: Iterator[pa.Table], pool) -> Iterator[pa.Table]:
+    """The items of ``chunks``, each one read in ``pool`` while the caller uses the last.
+
+    Exceptions of the reader come out where the chunk would have; the iterator is only
+    ever advanced by one thread at a time (each read waits for the one before).
+    """
+    sentinel = object()
+
+    def advance():
+        return next(chunks, sentinel)
+
+    future = pool.submit(advance)
+    try:
+        while True:
+            chunk = future.result()
+            if chunk is sentinel:
+                return
+            future = pool.submit(advance)
+            yield chunk
+    finally:
+        future.cancel()
+
+
 def _run_file(
     kind, input_path, output_path, options, text, mapping, chunk_rows, progress, encoding
 ):
@@ -1068,13 +1091,16 @@ def _run_file(
                 desc=kind,
                 dynamic_ncols=True,
             )
-        # one chunk is written (in a thread: pyarrow releases the GIL) while the next one is
-        # computed, so at most two chunks are in memory. The pool is left first: a failed
-        # run waits for the write in flight, then the writer deletes its temporary file.
+        # three stages overlap: the next chunk is read (in a thread) and the previous one
+        # written (in another thread) while this one is computed; pyarrow and the numba
+        # kernels release the GIL. At most three input and two output chunks are in memory.
+        # The pools are left first: a failed run waits for the read and the write in
+        # flight, then the writer deletes its temporary file.
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        read_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         pending, done = None, 0
-        with AtomicWriter(output_path, plan.schema, text) as writer, pool:
-            for chunk in reader.chunks(chunk_rows):
+        with AtomicWriter(output_path, plan.schema, text) as writer, pool, read_pool:
+            for chunk in _prefetch(reader.chunks(chunk_rows), read_pool):
                 table, status = plan.compute(chunk)
                 done += table.num_rows
                 counts += np.bincount(status, minlength=len(NAMES))
