@@ -18,7 +18,6 @@ from invsl.io import (
     CHUNK_ROWS,
     TableError,
     TextFormat,
-    open_table,
     read_column_map,
     read_table,
     run_file,
@@ -81,19 +80,18 @@ def _run(
             # every chunk; only the rows with distribution empirical use it
             options["history"] = read_table(history_path)
         mapping = read_column_map(columns_file) if columns_file else {}
-        if _periodic(input_path, text, options):
-            summary = _run_whole(kind, input_path, output_path, options, text, mapping)
-        else:
-            summary = run_file(
-                kind,
-                input_path,
-                output_path,
-                options=options,
-                text=text,
-                columns=mapping,
-                chunk_rows=chunk_rows,
-                progress=sys.stderr.isatty() and not quiet,
-            )
+        # continuous and periodic review alike: streamed in chunks (periodic tables, with
+        # --policy other than sQ or a policy column, get the order_up_to column)
+        summary = run_file(
+            kind,
+            input_path,
+            output_path,
+            options=options,
+            text=text,
+            columns=mapping,
+            chunk_rows=chunk_rows,
+            progress=sys.stderr.isatty() and not quiet,
+        )
     except (frame.InputError, TableError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -112,34 +110,6 @@ def _run(
     if not quiet:
         click.echo(f"invsl: wrote {summary.rows} rows to {output_path}, all ok", err=True)
     sys.exit(EXIT_OK)
-
-
-def _periodic(input_path, text: TextFormat, options) -> bool:
-    """True when periodic-review rows can occur: --policy other than sQ, or a policy column."""
-    if str(options.get("policy", "sQ")).lower() != "sq":
-        return True
-    reader = open_table(input_path, text)
-    try:
-        return any(name.strip().lower() == "policy" for name in reader.names)
-    finally:
-        reader.close()
-
-
-def _run_whole(kind, input_path, output_path, options, text, mapping):
-    """Periodic-review tables: read whole, computed in one call, written atomically.
-
-    (Their output has the extra order_up_to column; the chunked streaming path of run_file
-    is for continuous review.)
-    """
-    from invsl.io import Summary
-
-    df = read_table(input_path, text)
-    columns = {k: v for k, v in mapping.items() if k in frame.INPUT_COLUMNS}
-    function = frame.optimize if kind == "optimize" else frame.evaluate
-    result = function(df, columns=columns or None, **options)
-    write_table(result, output_path, text)
-    counts = result["status"].astype(str).value_counts()
-    return Summary(rows=len(result), status_counts={str(k): int(v) for k, v in counts.items()})
 
 
 _DIST = click.Choice(
