@@ -732,15 +732,16 @@ class AtomicWriter:
 
 
 #: float64 result columns, dictionary-encoded columns (name -> categories), text column
-def _output_fields():
-    from invsl import batch, frame
+def _output_fields(periodic: bool = False):
+    from invsl import frame, periodic_frame
 
     categories = _categories()
-    fields = [pa.field(name, pa.float64()) for name in batch.OUTPUTS]
+    outputs = periodic_frame.OUTPUT_COLUMNS if periodic else frame.OUTPUT_COLUMNS
+    fields = [pa.field(name, pa.float64()) for name in outputs[:-3]]
     for name in ("lead_time_distribution", "status"):
         fields.append(pa.field(name, pa.dictionary(pa.int8(), pa.string())))
     fields.append(pa.field("message", pa.string()))
-    assert [f.name for f in fields] == list(frame.OUTPUT_COLUMNS)
+    assert [f.name for f in fields] == list(outputs)
     return fields, categories
 
 
@@ -821,16 +822,26 @@ def read_column_map(path: str | os.PathLike) -> dict[str, str]:
     return dict(table)
 
 
-def _output_plan(kind: str, names: list[str], found: dict[str, str], mapping: Mapping[str, str]):
+#: input columns that are also output columns (solved by optimize, passed through by evaluate)
+_LEVELS = ("reorder_point", "order_up_to")
+
+
+def _output_plan(
+    kind: str,
+    names: list[str],
+    found: dict[str, str],
+    mapping: Mapping[str, str],
+    outputs: tuple[str, ...] | None = None,
+):
     """Where each output column goes: input name -> kept, output name -> placed after/over."""
     from invsl import frame
 
     targets = {}
-    for name in frame.OUTPUT_COLUMNS:
+    for name in frame.OUTPUT_COLUMNS if outputs is None else outputs:
         target = mapping.get(name, name)
-        if kind == "evaluate" and name == "reorder_point" and found.get(name) == target:
-            continue  # evaluate passes the input reorder point through
-        if target in found.values() and not (name == "reorder_point" and found.get(name) == target):
+        if kind == "evaluate" and name in _LEVELS and found.get(name) == target:
+            continue  # evaluate passes the input reorder point (order-up-to level) through
+        if target in found.values() and not (name in _LEVELS and found.get(name) == target):
             canonical = next(k for k, v in found.items() if v == target)
             raise TableError(
                 f"the output column {name} would overwrite the input column "
@@ -854,6 +865,7 @@ def run_file(
     columns: Mapping[str, str] | None = None,
     chunk_rows: int = CHUNK_ROWS,
     progress: bool = False,
+    periodic: bool | None = None,
 ) -> Summary:
     """Run ``optimize`` or ``evaluate`` over a file, chunk by chunk, into an output file.
 
@@ -874,6 +886,11 @@ def run_file(
         Rows per chunk.
     progress : bool
         Show a tqdm progress bar on stderr.
+    periodic : bool, optional
+        Whether the table goes through the periodic-review layer (output with the
+        ``order_up_to`` column, see :mod:`invsl.periodic_frame`). Default: when
+        ``options["policy"]`` is not ``sQ`` or the input has a ``policy`` column (as
+        :func:`invsl.optimize` decides for a whole table).
 
     Returns
     -------
@@ -901,6 +918,7 @@ def run_file(
                 int(chunk_rows),
                 progress,
                 encoding,
+                periodic,
             )
         except _NotUtf8:
             encoding = "latin-1"  # the documented fall-back: start over
@@ -920,16 +938,24 @@ class _Plan:
         mapping: Mapping[str, str],
         options: Mapping,
         text: TextFormat,
+        periodic: bool = False,
     ):
-        from invsl import frame
+        from invsl import frame, periodic_frame
 
         self.solve = kind == "optimize"
         self.function = frame.optimize if self.solve else frame.evaluate
         self.options, self.text = dict(options), text
         self.names = names = list(schema.names)
-        required = [
-            n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if self.solve else ev)
-        ]
+        self.periodic = periodic
+        if periodic:
+            # the columns a periodic table needs depend on the policies of its rows:
+            # invsl.frame checks them chunk by chunk (a missing one stops the run, and
+            # nothing is written)
+            required = ["demand_mean", "demand_std", "lead_time"]
+        else:
+            required = [
+                n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if self.solve else ev)
+            ]
         frame_map = {
             k: v
             for k, v in mapping.items()
@@ -945,9 +971,10 @@ class _Plan:
             )
             raise frame.InputError(message) from None
         #: canonical names of the numeric inputs, in invsl.frame's order, and column -> name
-        self.numeric = [
-            n for n in (*NUMERIC_INPUTS, "target" if self.solve else "reorder_point") if n in found
-        ]
+        numeric = [*NUMERIC_INPUTS, "target" if self.solve else "reorder_point"]
+        if periodic:
+            numeric += ["review_period", "order_up_to"]
+        self.numeric = [n for n in numeric if n in found]
         self.numeric_cols = {found[n]: n for n in self.numeric}
         #: the other input columns invsl.frame reads (distribution, metric, and any column a
         #: later version adds to frame.INPUT_COLUMNS): handed over as text or numbers, for
@@ -961,9 +988,10 @@ class _Plan:
                 self.options.setdefault("history_options", {"sku": sku})
         #: what invsl.frame gets: only the columns it reads (ids and the rest stay in arrow)
         self.frame_columns = dict(found)
-        self.targets, self.order = _output_plan(kind, names, found, mapping)
+        outputs = periodic_frame.OUTPUT_COLUMNS if periodic else frame.OUTPUT_COLUMNS
+        self.targets, self.order = _output_plan(kind, names, found, mapping, outputs)
 
-        out_fields, self.categories = _output_fields()
+        out_fields, self.categories = _output_fields(periodic)
         fields = {}
         for field in schema:
             if field.name in self.numeric_cols and not _is_number(field.type):
@@ -1036,7 +1064,7 @@ class _Plan:
                     array = pa.array(message, type=pa.string())
             else:
                 values = result[name].to_numpy(dtype=np.float64)
-                if not_a_number and (self.solve or name != "reorder_point"):
+                if not_a_number and (self.solve or name not in _LEVELS):
                     values = np.where(text_rows, np.nan, values)
                 array = pa.array(values, type=pa.float64(), from_pandas=True)
             columns[target] = array
@@ -1047,15 +1075,44 @@ def _is_number(dtype: pa.DataType) -> bool:
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
 
 
+def _prefetch(chunks: Iterator[pa.Table], pool) -> Iterator[pa.Table]:
+    """The items of ``chunks``, each one read in ``pool`` while the caller uses the last.
+
+    Exceptions of the reader come out where the chunk would have; the iterator is only
+    ever advanced by one thread at a time (each read waits for the one before).
+    """
+    sentinel = object()
+
+    def advance():
+        return next(chunks, sentinel)
+
+    future = pool.submit(advance)
+    try:
+        while True:
+            chunk = future.result()
+            if chunk is sentinel:
+                return
+            future = pool.submit(advance)
+            yield chunk
+    finally:
+        future.cancel()
+
+
 def _run_file(
-    kind, input_path, output_path, options, text, mapping, chunk_rows, progress, encoding
+    kind, input_path, output_path, options, text, mapping, chunk_rows, progress, encoding, periodic
 ):
+    from invsl import periodic_frame
     from invsl._status import NAMES
 
     reader = open_table(input_path, text, encoding)
     bar = None
     try:
-        plan = _Plan(kind, reader.schema, mapping, options, text)
+        if periodic is None:
+            columns = {k: v for k, v in mapping.items() if k == "policy" and v in reader.names}
+            periodic = periodic_frame.is_periodic(
+                pd.DataFrame(columns=reader.names), options.get("policy", "sQ"), columns
+            )
+        plan = _Plan(kind, reader.schema, mapping, options, text, periodic)
         counts = np.zeros(len(NAMES), dtype=np.int64)
         if progress:
             from tqdm import tqdm
@@ -1068,13 +1125,16 @@ def _run_file(
                 desc=kind,
                 dynamic_ncols=True,
             )
-        # one chunk is written (in a thread: pyarrow releases the GIL) while the next one is
-        # computed, so at most two chunks are in memory. The pool is left first: a failed
-        # run waits for the write in flight, then the writer deletes its temporary file.
+        # three stages overlap: the next chunk is read (in a thread) and the previous one
+        # written (in another thread) while this one is computed; pyarrow and the numba
+        # kernels release the GIL. At most three input and two output chunks are in memory.
+        # The pools are left first: a failed run waits for the read and the write in
+        # flight, then the writer deletes its temporary file.
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        read_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         pending, done = None, 0
-        with AtomicWriter(output_path, plan.schema, text) as writer, pool:
-            for chunk in reader.chunks(chunk_rows):
+        with AtomicWriter(output_path, plan.schema, text) as writer, pool, read_pool:
+            for chunk in _prefetch(reader.chunks(chunk_rows), read_pool):
                 table, status = plan.compute(chunk)
                 done += table.num_rows
                 counts += np.bincount(status, minlength=len(NAMES))

@@ -62,6 +62,8 @@ _LOW_SDS = 10.0
 #: tolerance of the continuous per-SKU root, in units of max(1, sd(X))
 _ROOT_TOL = 1e-10
 _MAX_ITER = 400
+#: ... a Newton step shorter than this (same units) is the last one
+_NEWTON_LAST = 1e-6
 #: outer bisection: stop when lambda_big / lambda_small - 1 falls below this
 _LAMBDA_REL_TOL = 1e-11
 _MAX_OUTER = 200
@@ -71,6 +73,8 @@ _SLACK_REL_TOL = 1e-10
 #: ... or when all but one SKU's step between the two bracketing solutions is below this
 #: share (the greedy completion then handles the rest)
 _JUMP_REL_TOL = 1e-5
+#: ... or when the rest is below this share of the largest single jump
+_REST_OF_JUMP = 1.0
 #: rounds of the repair step (fix the SKU whose step did not fit, re-solve the others)
 _REPAIR_ROUNDS = 2
 #: ... run only while the gap bound exceeds this share of the objective
@@ -263,7 +267,10 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
         nxt = math.nan
         if math.isfinite(g) and dlog < 0.0:
             nxt = s - g / dlog
-            if abs(nxt - s) <= 0.1 * tol and nxt >= lo and nxt <= hi:
+            # Newton converges quadratically: after a step of d the error is about
+            # d^2 |g''| / (2 |g'|), with g''/g' of order 1/sd(X) on the decreasing branch,
+            # so a step below _NEWTON_LAST * max(1, sd) leaves an error far below tol
+            if abs(nxt - s) <= _NEWTON_LAST * max(1.0, sd) and nxt >= lo and nxt <= hi:
                 return nxt, dlog
         if not (nxt > lo and nxt < hi):
             if math.isfinite(hi):
@@ -943,6 +950,29 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         info.update(binding=False, message="the floors alone reach the target")
         return base, None, None, info, passes
 
+    def slack(sol):
+        if budget_mode:
+            return budget - sol["total_cost"]  # >= 0 on the big side
+        return sol["total_score"] - target  # >= 0 on the small side
+
+    scale = abs(budget) if budget_mode else abs(target)
+    # aim at half the stopping tolerance inside the feasible side, so that a step landing
+    # on the root stops the search instead of overshooting by a rounding
+    aim = 0.5 * _SLACK_REL_TOL * scale
+
+    def predict(last, prev):
+        """log(lambda) where the slack reaches ``aim``: secant through the last two passes
+        (it sees the jumps, which Newton does not), else Newton with the continuous SKUs'
+        slope; NaN when neither is available."""
+        xl = math.log(last["lam"])
+        if prev is not None and slack(prev) != slack(last):
+            xp = math.log(prev["lam"])
+            return xl - (slack(last) - aim) * (xl - xp) / (slack(last) - slack(prev))
+        slope = -last["dcost"] if budget_mode else last["lam"] * last["dcost"]
+        if slope != 0.0 and math.isfinite(slope):
+            return xl - (slack(last) - aim) / slope
+        return math.nan
+
     lam = _lambda_scale(prep) if lam0 is None else lam0
     first = run(lam)
     big = small = None  # big lambda: less stock; small lambda: more stock
@@ -950,20 +980,37 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         big = first
     else:
         small = first
-    # expand by factors of 1000, or, from a hint, by factors growing from 1.05 (squared
-    # each time) so that the first passes stay near the answer
+    # expand by factors of 1000, or, from a hint, by Newton / secant steps past the
+    # predicted root (falling back to factors growing from 1.05, squared each time), so
+    # that the first passes stay near the answer
     factor = 1e3 if lam0 is None else 1.05
+    # Newton sees only the continuous SKUs' slope, not the jumps, and overshoots: its
+    # steps are capped at a factor 1.5 at first, the cap squared after each pass
+    cap = math.log(1.5)
+    last, prev = first, None
     for _ in range(200):
-        if big is None:
-            lam *= factor
-        elif small is None:
-            lam /= factor
-            if lam < 1e-280:
-                break
-        else:
+        if big is not None and small is not None:
             break
-        factor = min(factor * factor, 1e3)
+        up = big is None  # every pass so far on the side of too small a multiplier
+        step = math.nan
+        if lam0 is not None:
+            d = predict(last, prev) - math.log(last["lam"])
+            if math.isfinite(d) and (d > 0.0) == up and d != 0.0:
+                # overshoot by a quarter (and by at least 0.1 %) to land past the root
+                step = min(max(1.25 * abs(d), 1e-3), cap)
+                cap = min(2.0 * cap, math.log(1e3))
+        if math.isfinite(step):
+            lam = last["lam"] * math.exp(step if up else -step)
+        elif up:
+            lam = last["lam"] * factor
+            factor = min(factor * factor, 1e3)
+        else:
+            lam = last["lam"] / factor
+            factor = min(factor * factor, 1e3)
+        if lam < 1e-280 or not math.isfinite(lam):
+            break
         sol = run(lam)
+        prev, last = last, sol
         if budget_mode == feasible(sol):
             big = sol
         else:
@@ -987,20 +1034,17 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         )
         return big, None, None, info, passes
 
-    # Illinois regula falsi on log(lambda) against the constraint's slack, with bisection
-    # whenever it stalls; the slack is nearly smooth for large portfolios.
-    def slack(sol):
-        if budget_mode:
-            return budget - sol["total_cost"]  # >= 0 on the big side
-        return sol["total_score"] - target  # >= 0 on the small side
-
-    scale = abs(budget) if budget_mode else abs(target)
+    # Secant / Newton steps on log(lambda) against the constraint's slack, stepping past
+    # the root when two passes in a row landed on the same side (so that the bracket
+    # closes from both sides), with Illinois and bisection as safeguards; the slack is
+    # nearly smooth for large portfolios.
     scale += float(np.abs(big["cost"] if budget_mode else big["score"]).sum())
+    aim = 0.5 * _SLACK_REL_TOL * scale
     f_big, f_small = slack(big), slack(small)
     side = 0
-    sol = None
-    prev = None
-    prev_width = math.inf
+    # the first step: a secant through the last two passes of the expansion
+    sol, prev = last, prev
+    widths: list[float] = []
     integer = np.isin(prep.kind, (dist.POISSON, dist.NEGBIN, dist.POINT_INT))
     s_floor = prep.bounds[0]
     for _ in range(_MAX_OUTER):
@@ -1015,9 +1059,15 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         # a jump: an integer step, or a leap between s_lo and the concave branch
         jump = integer | ((big["s"] == s_floor) != (small["s"] == s_floor))
         rest = float(d[~jump].sum())
+        largest = 0.0
         if jump.any():
-            rest += float(d[jump].sum() - d[jump].max())
+            largest = float(d[jump].max())
+            rest += float(d[jump].sum()) - largest
         if rest <= _JUMP_REL_TOL * scale:
+            break
+        # ... or the rest is small beside the jump (the gap bound is of the order of one
+        # SKU's step anyway, which the greedy completion settles)
+        if rest <= _REST_OF_JUMP * largest:
             break
         # only tied jumps left (SKUs whose steps have the same benefit per unit of money,
         # e.g. identical SKUs): no multiplier separates them, the greedy step takes over.
@@ -1032,30 +1082,24 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
                     break
         a, b = math.log(small["lam"]), math.log(big["lam"])
         width = b - a
-        # Newton from the last solution (continuous SKUs give the slope of the slack),
-        # else Illinois, else bisection
-        x = math.nan
-        last = sol if sol is not None else big
-        # aim at half the stopping tolerance inside the feasible side, so that a step
-        # landing on the root stops the search instead of overshooting by a rounding
-        aim = 0.5 * _SLACK_REL_TOL * scale
-        if prev is not None and slack(prev) != slack(last):
-            # secant through the last two passes (sees the jumps, which Newton does not)
-            xl, xp = math.log(last["lam"]), math.log(prev["lam"])
-            x = xl - (slack(last) - aim) * (xl - xp) / (slack(last) - slack(prev))
-        else:
-            slope = -last["dcost"] if budget_mode else last["lam"] * last["dcost"]
-            if slope != 0.0 and math.isfinite(slope):
-                x = math.log(last["lam"]) - (slack(last) - aim) / slope
+        last = sol
+        x = predict(last, prev)
+        overshoot = math.isfinite(x) and prev is not None and feasible(prev) == feasible(last)
+        if overshoot:
+            # approaching from one side: step as far past the prediction again
+            x += x - math.log(last["lam"])
         if not (a < x < b):
             x = math.nan
             if f_big != f_small:
                 x = b - f_big * (b - a) / (f_big - f_small)
             if not (a + 0.01 * width < x < b - 0.01 * width):
                 x = 0.5 * (a + b)
-        if width > 0.5 * prev_width:
-            x = 0.5 * (a + b)  # the last step did not halve the bracket: bisect
-        prev_width = width
+        widths.append(width)
+        if len(widths) >= 4 and width > 0.5 * widths[-4] and not overshoot:
+            # the last three steps did not halve the bracket: bisect, and give the
+            # secant three more steps from there
+            x = 0.5 * (a + b)
+            widths.clear()
         prev = last
         sol = run(math.exp(x))
         value = slack(sol)

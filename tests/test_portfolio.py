@@ -450,3 +450,29 @@ def test_sample_hint_gives_the_same_answer(monkeypatch):
     inv = optimize_portfolio(df, aggregate_target=target)
     assert inv.summary["aggregate_fill_rate"] >= target - 1e-12
     assert inv.summary["investment_used"] <= budget + inv.summary["gap_bound"] + 1e-6
+
+
+def test_early_stop_beside_the_largest_jump_stays_within_the_bound(monkeypatch):
+    """The outer search stops once the rest of the bracket is no more than its largest jump.
+
+    Against the search that narrows on (``_REST_OF_JUMP = 0``): each answer is within the
+    other's gap bound, both within budget, and the bound stays below one SKU's step. The
+    sample hint is forced on, so the Newton bracketing from a start runs too.
+    """
+    from invsl import portfolio
+
+    df = _large(20_000, "normal", seed=21)
+    uniform = invsl.optimize(df, metric="beta", target=0.95)
+    budget = float((df["unit_cost"] * uniform["safety_stock"]).sum())
+    monkeypatch.setattr(portfolio, "_HINT_ABOVE", 5_000)
+    monkeypatch.setattr(portfolio, "_HINT_SAMPLE", 2_000)
+    early = optimize_portfolio(df, budget=budget, min_reorder_point=None).summary
+    monkeypatch.setattr(portfolio, "_REST_OF_JUMP", 0.0)
+    narrow = optimize_portfolio(df, budget=budget, min_reorder_point=None).summary
+    for s in (early, narrow):
+        assert s["investment_used"] <= budget
+        assert s["gap_bound"] <= s["blocking_step"] + 1e-12, s
+    assert early["passes"] <= narrow["passes"]
+    a, b = early["aggregate_fill_rate"], narrow["aggregate_fill_rate"]
+    assert a >= b - early["gap_bound"] - 1e-12
+    assert b >= a - narrow["gap_bound"] - 1e-12
