@@ -30,7 +30,6 @@ from invsl._status import (
     BAD_ORDER_UP_TO,
     BAD_REVIEW_PERIOD,
     MISSING,
-    NAMES,
     NOT_A_NUMBER,
     NOT_FINITE,
     NOT_INTEGER,
@@ -182,11 +181,8 @@ def run(
                 continue  # evaluate keeps the input column untouched, bad rows included
             values = numbers[name]
         result[name] = values
-    kind_codes = np.where(kind < 0, -1, frame._KIND_CODE[np.maximum(kind, 0)])
-    result["lead_time_distribution"] = pd.Categorical.from_codes(
-        kind_codes, categories=frame._KIND_CATEGORIES
-    )
-    result["status"] = pd.Categorical.from_codes(status.astype(np.int16), categories=list(NAMES))
+    result["lead_time_distribution"] = frame.kind_column(kind)
+    result["status"] = frame.status_column(status)
     result["message"] = pd.Series(frame._messages(status, field, raw), index=df.index, dtype=object)
     return result
 

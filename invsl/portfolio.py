@@ -35,7 +35,6 @@ from invsl._status import (
     NOT_A_NUMBER,
     NOT_FINITE,
     OK,
-    STATUS,
     ZERO_DEMAND,
 )
 from invsl._validate import distribution_codes, validate
@@ -1301,13 +1300,8 @@ def _frame(prep, s):
         result[name] = out[i]
     invest = out[1] if prep.inv == SAFETY_STOCK else out[7]
     result["investment"] = np.where(prep.active, prep.c * invest, np.where(zero, 0.0, np.nan))
-    kind_codes = np.where(kind < 0, -1, frame._KIND_CODE[np.maximum(kind, 0)])
-    result["lead_time_distribution"] = pd.Categorical.from_codes(
-        kind_codes, categories=frame._KIND_CATEGORIES
-    )
-    result["status"] = pd.Categorical.from_codes(
-        status.astype(np.int16), categories=[STATUS[k][0] for k in sorted(STATUS)]
-    )
+    result["lead_time_distribution"] = frame.kind_column(kind)
+    result["status"] = frame.status_column(status)
     result["message"] = pd.Series(prep.message, index=prep.df.index, dtype=object)
     return result, out
 
