@@ -135,8 +135,8 @@ def sq_kernel(
             else:
                 if solve:
                     s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
-                    if math.isnan(s):
-                        status[i] = NO_CONVERGENCE
+                    if math.isnan(s) or s == solvers.LOST:
+                        status[i] = NO_CONVERGENCE if math.isnan(s) else PRECISION_LIMIT
                         _skip(out, kind_out, i)
                         continue
                 else:

@@ -35,6 +35,7 @@ from invsl._status import (
     NOT_A_NUMBER,
     NOT_FINITE,
     OK,
+    PRECISION_LIMIT,
     ZERO_DEMAND,
 )
 from invsl._validate import distribution_codes, validate
@@ -380,15 +381,15 @@ def _prepare_kernel_py(
             s_lo = math.ceil(min_s) if integer else min_s
         if floor[i] > 0.0:
             sf = solvers.solve(service, kind, p1, p2, mean, sd, q, mu, floor[i])
-            if math.isnan(sf):
-                status[i] = NO_CONVERGENCE
+            if math.isnan(sf) or sf == solvers.LOST:
+                status[i] = NO_CONVERGENCE if math.isnan(sf) else PRECISION_LIMIT
                 continue
             s_lo = max(s_lo, sf)
         s_hi = math.inf
         if ceiling[i] < 1.0:
             sc = solvers.solve(service, kind, p1, p2, mean, sd, q, mu, ceiling[i])
-            if math.isnan(sc):
-                status[i] = NO_CONVERGENCE
+            if math.isnan(sc) or sc == solvers.LOST:
+                status[i] = NO_CONVERGENCE if math.isnan(sc) else PRECISION_LIMIT
                 continue
             s_hi = max(sc, s_lo)
         if obj == FILL_RATE and inv == SAFETY_STOCK:

@@ -87,12 +87,22 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
     return math.nan
 
 
+#: what ``solve_integer`` returns when s - 1 could not be evaluated: the answer cannot be
+#: shown to be the smallest (the batch kernel flags such rows ``precision_limit``)
+LOST = -math.inf
+
+
 @scalar
 def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
-    """Smallest integer s with metric(s) >= target for integer X. NaN if none is found."""
+    """Smallest integer s with metric(s) >= target for integer X.
+
+    NaN if none is found; ``LOST`` if minimality rests on an evaluation that lost its
+    precision (``metric_and_slope`` gave NaN just below the answer).
+    """
     step = max(1.0, math.floor(sd))
     lo = -math.inf  # largest s known infeasible
     hi = math.inf  # smallest s known feasible
+    lo_lost = False  # lo comes from an evaluation that could not be computed
     s = math.floor(_start(metric, mean, sd, q, mu, target))
     for _ in range(_MAX_ITER):
         value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
@@ -100,8 +110,9 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
             hi = s
         else:
             lo = s
+            lo_lost = math.isnan(value)
         if hi - lo == 1.0:
-            return hi
+            return LOST if lo_lost else hi
         newton = _log_newton(value, short, slope, target)
         if value >= target:
             # the root lies at or below s; aim just at or below it and test its neighbour

@@ -330,6 +330,21 @@ def test_small_order_quantity_low_targets(mu, L, Q, metric):
     assert out["status"] == "ok"
 
 
+def test_integer_minimality_that_cannot_be_shown_is_flagged():
+    """negbin near Poisson, mean 1e5 over L = 1000, Q = 5.6e10 and a beta target of 1e-9
+    (the 2,000-example extremes run): the answer lies near s = -5.6e10, but on the way the
+    solver met an s whose metric had lost its precision (NaN), took it for infeasible and
+    returned s = -2.8e10 as the smallest feasible point, where beta is still 0.5. A row whose
+    minimality rests on such an evaluation is flagged ``precision_limit`` instead."""
+    c = dict(dist="negbin", mu=100.0, sigma=10.000000005, L=1000.0, Q=56234132519.0)
+    c.update(ex=1e5, sd=math.sqrt(1000.0) * 10.000000005)
+    _solve_then_evaluate(c, "beta", 1e-9)  # flagged rows pass, ok rows must be minimal
+    out = invsl.optimize(_frame(c), metric="beta", target=1e-9).iloc[0]
+    assert out["status"] in ("ok", "precision_limit")
+    if out["status"] == "ok":  # should a later fix compute it: then it must be the true root
+        assert out["reorder_point"] < -5e10
+
+
 def test_negbin_near_poisson_is_poisson():
     """Var/E[X] - 1 below 1e-13: computed (and reported) as Poisson; above: negbin, and the
     metrics converge to the Poisson ones as the dispersion vanishes."""
