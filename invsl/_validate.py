@@ -185,7 +185,7 @@ def validate(
     All arguments are 1-d arrays of one length (``distribution``/``metric``: int8 codes).
     Returns ``(status uint8, field object array)``: field holds the name of the column at
     fault, and None for rows that pass (an object array of n empty strings would cost more
-    than the checks themselves; ``_field_names`` reads None as "").
+    than the checks themselves; ``field_names`` reads None as "").
     The checks, in the order in which the first problem of a row wins: missing and
     non-finite numbers (column by column: demand_mean, demand_std except for poisson,
     lead_time, lead_time_std, order_quantity, reorder_point, target), unknown distribution,

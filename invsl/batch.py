@@ -78,8 +78,8 @@ def sq_kernel(
     """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
 
     Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
-    solving and ``reorder_point`` only when evaluating (the others may have length 0). ``status`` (uint8) is read and
-    updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
+    solving and ``reorder_point`` only when evaluating (the others may then have length 0).
+    ``status`` (uint8) is read and updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
     (NaN and -1 for rows that are not computed). ``normal_start`` is the start table of
     ``_normal_start`` (read-only).
     """
