@@ -483,7 +483,8 @@ class _CsvReader(_Reader):
                 if self._file is not None and not self._file.closed
                 else self.total
             )
-        except OSError:  # pragma: no cover - closed underneath
+        except (OSError, pa.ArrowException):
+            # the read-ahead thread closed the file between the check and tell(): all read
             return self.total
 
 

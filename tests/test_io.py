@@ -508,6 +508,25 @@ def test_evaluate_streams_and_keeps_the_reorder_point_column(tmp_path):
     assert got["status"].astype(str).tolist() == expected["status"].astype(str).tolist()
 
 
+def test_csv_position_when_the_read_ahead_closed_the_file(tmp_path):
+    """The progress bar asks the CSV reader for its byte position while the read-ahead
+    thread may close the file between the reader's closed check and tell() (a fresh-clone
+    CI run hit this: pyarrow's "Invalid operation on closed file"). The reader then
+    reports the whole file as read instead of raising."""
+
+    class ClosedUnderneath:
+        closed = False  # the check still saw it open ...
+
+        def tell(self):  # ... and then the other thread closed it
+            raise pa.ArrowInvalid("Invalid operation on closed file")
+
+    src = tmp_path / "in.csv"
+    _mixed_table().to_csv(src, index=False)
+    reader = io.open_table(src)
+    reader._file = ClosedUnderneath()
+    assert reader.position() == src.stat().st_size
+
+
 def test_progress_bar_on_stderr(tmp_path, capsys):
     src = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pandas(_mixed_table(), preserve_index=False), src)
