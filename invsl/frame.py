@@ -8,7 +8,7 @@ rows are computed as usual. Structural problems (a required column missing) rais
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -164,10 +164,14 @@ def _messages(
     field: np.ndarray,
     raw: dict[str, pd.Series],
     defaults: Mapping[str, float] | None = None,
+    texts: Mapping[int, tuple[str, str]] = STATUS,
+    plain: Collection[int] = (ZERO_DEMAND,),
 ) -> np.ndarray:
     """'column = value: what to fix' for each flagged row, '' for ok rows.
 
     ``defaults``: the value used for empty cells of optional columns, shown instead of 'empty'.
+    ``texts``: status code -> (name, text) (the simulator adds its own codes); ``plain``: the
+    codes whose message shows no cell value.
     """
     defaults = defaults or {}
     message = np.array([""], dtype=object).repeat(status.shape[0])
@@ -177,8 +181,8 @@ def _messages(
     frame = pd.DataFrame({"status": status[bad], "field": field_names(field[bad])})
     for (code, name), group in frame.groupby(["status", "field"], sort=False):
         rows = bad[group.index.to_numpy()]
-        text = STATUS[int(code)][1]
-        if name and name in raw and code != ZERO_DEMAND:
+        text = texts[int(code)][1]
+        if name and name in raw and code not in plain:
             cells = pd.Series(raw[name].iloc[rows].to_numpy(dtype=object))
             if name in defaults:
                 cells = cells.map(lambda v, d=defaults[name]: d if _blank(v) else v)

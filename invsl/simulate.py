@@ -45,7 +45,7 @@ from invsl._status import (
     UNKNOWN_POLICY,
     ZERO_DEMAND,
 )
-from invsl._validate import _codes, field_names, validate
+from invsl._validate import _codes, validate
 
 # policy codes (the ``policy`` column)
 SQ = 0
@@ -1024,7 +1024,17 @@ def simulate(
     result["status"] = pd.Categorical.from_codes(
         _CATEGORY[status], categories=pd.Index(STATUS_NAMES)
     )
-    result["message"] = pd.Series(_messages(status, field, raw), index=df.index, dtype=object)
+    result["message"] = pd.Series(
+        _frame._messages(
+            status,
+            field,
+            raw,
+            texts=_ALL_STATUS,
+            plain=(ZERO_DEMAND, NO_ORDER_CYCLES, SIM_CAPACITY),
+        ),
+        index=df.index,
+        dtype=object,
+    )
     return result
 
 
@@ -1059,22 +1069,3 @@ def _history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
     start[rows] = sku_start[take[rows]]
     length[rows] = sku_length[take[rows]]
     return counts, start, length
-
-
-def _messages(status: np.ndarray, field: np.ndarray, raw: dict) -> np.ndarray:
-    """'column = value: what to fix' for each flagged row, '' for ok rows (as evaluate)."""
-    message = np.full(status.shape[0], "", dtype=object)
-    bad = np.flatnonzero(status != OK)
-    if bad.size == 0:
-        return message
-    frame = pd.DataFrame({"status": status[bad], "field": field_names(field[bad])})
-    for (code, name), group in frame.groupby(["status", "field"], sort=False):
-        rows = bad[group.index.to_numpy()]
-        text = _ALL_STATUS[int(code)][1]
-        if name and name in raw and code not in (ZERO_DEMAND, NO_ORDER_CYCLES, SIM_CAPACITY):
-            cells = pd.Series(raw[name].iloc[rows].to_numpy(dtype=object))
-            values = cells.map(_frame._show).to_numpy(dtype=object)
-            message[rows] = name + " = " + values + ": " + text
-        else:
-            message[rows] = text
-    return message
