@@ -23,6 +23,7 @@ import pytest
 from scipy import integrate, stats
 
 import invsl
+from _chain import dense_chain_metrics
 from invsl import periodic, periodic_integer
 
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
@@ -60,65 +61,14 @@ def pmf_vector(d, hi):
 
 
 def twin_integer(policy, name, mu, sd, L, R, x, gap, sl=0.0, hi=500):
-    """Every metric from the dense Markov chain on the positions after a review."""
+    """Every metric from the dense Markov chain on the positions after a review (tests/_chain.py),
+    with the scipy pmfs of the two-moment fits; RS alpha = F_{L+R}(S) from scipy's cdf."""
     p_r = pmf_vector(demand(name, mu, sd, R), hi)
-    if policy == "RS":
-        s, big_s = None, x
-        pos = np.array([x])
-    elif policy == "RsS":
-        s, big_s = x, x + gap
-        pos = np.arange(s + 1, big_s + 1)
-    else:
-        s = x
-        pos = np.arange(s + 1, s + gap + 1)
-    k = len(pos)
-    P = np.zeros((k, k))
-    for a, y in enumerate(pos):
-        for d in range(hi + 1):
-            z = y - d
-            if policy == "RS":
-                z = big_s
-            elif z <= s:
-                z = big_s if policy == "RsS" else z + gap * (math.floor((s - z) / gap) + 1)
-            P[a, int(z - pos[0])] += p_r[d]
-    A = np.vstack([P.T - np.eye(k), np.ones(k)])
-    b = np.zeros(k + 1)
-    b[-1] = 1.0
-    pi = np.linalg.lstsq(A, b, rcond=None)[0]
-    xs = np.arange(hi + 1)
     pmfs = {j: pmf_vector(demand(name, mu, sd, L + j, sl), hi) for j in range(0, R + 1)}
-
-    def over_positions(f):
-        return sum(pi[a] * f(y) for a, y in enumerate(pos))
-
-    g1 = {j: over_positions(lambda y: np.sum(pmfs[j] * np.maximum(xs - y, 0))) for j in pmfs}
-    backorders = np.mean([g1[j] for j in range(1, R + 1)])
-    ready = np.mean([over_positions(lambda y: np.sum(pmfs[j][xs < y])) for j in range(1, R + 1)])
-    on_hand = np.mean(
-        [over_positions(lambda y: np.sum(pmfs[j] * np.maximum(y - xs, 0))) for j in range(1, R + 1)]
-    )
+    out = dense_chain_metrics(policy, p_r, pmfs, mu, R, x, gap)
     if policy == "RS":  # the contract: every review cycle counts, alpha = F_{L+R}(S)
-        d = demand(name, mu, sd, L + R, sl)
-        alpha = d.cdf(x)
-    cdf_l = np.cumsum(pmfs[0])
-    num = den = 0.0
-    for a, y in enumerate(pos):
-        for d in range(hi + 1):
-            z = y - d
-            if policy == "RS" or z <= s:
-                w = pi[a] * p_r[d]
-                den += w
-                num += w * (cdf_l[int(z)] if z >= 0 else 0.0)
-    if policy != "RS":
-        alpha = num / den  # P(D_L <= IP before the review | order), IP = y - D_R
-    return {
-        "alpha": alpha,
-        "beta": 1 - (g1[R] - g1[0]) / (R * mu),
-        "gamma": 1 - backorders / mu,
-        "ready_rate": ready,
-        "expected_backorders": backorders,
-        "expected_on_hand": on_hand,
-    }
+        out["alpha"] = demand(name, mu, sd, L + R, sl).cdf(x)
+    return out
 
 
 def loss1(d, y):

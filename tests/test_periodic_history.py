@@ -21,7 +21,7 @@ import pytest
 from scipy import stats
 
 import invsl
-from datasets import carparts
+from _chain import dense_chain_metrics
 
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 
@@ -85,65 +85,10 @@ def pad(p, hi):
 # the dense Markov chain twin
 # ------------------------------------------------------------------------------------------
 def twin(policy, pmf_n, mu, L, R, x, gap, hi=400):
-    """Every metric from the dense chain on the positions after a review; ``pmf_n(n)`` gives
-    the pmf of the demand over n periods as a numpy vector."""
-    p_r = pad(pmf_n(R), hi)
-    if policy == "RS":
-        s, big_s = None, x
-        pos = np.array([x])
-    elif policy == "RsS":
-        s, big_s = x, x + gap
-        pos = np.arange(s + 1, big_s + 1)
-    else:
-        s = x
-        pos = np.arange(s + 1, s + gap + 1)
-    k = len(pos)
-    P = np.zeros((k, k))
-    for a, y in enumerate(pos):
-        for d in range(hi + 1):
-            z = y - d
-            if policy == "RS":
-                z = big_s
-            elif z <= s:
-                z = big_s if policy == "RsS" else z + gap * (math.floor((s - z) / gap) + 1)
-            P[a, int(z - pos[0])] += p_r[d]
-    A = np.vstack([P.T - np.eye(k), np.ones(k)])
-    b = np.zeros(k + 1)
-    b[-1] = 1.0
-    pi = np.linalg.lstsq(A, b, rcond=None)[0]
-    xs = np.arange(hi + 1)
+    """Every metric from the dense chain on the positions after a review (tests/_chain.py);
+    ``pmf_n(n)`` gives the pmf of the demand over n periods as a numpy vector."""
     pmfs = {j: pad(pmf_n(L + j), hi) for j in range(R + 1)}
-
-    def over(f):
-        return sum(pi[a] * f(y) for a, y in enumerate(pos))
-
-    g1 = {j: over(lambda y, j=j: np.sum(pmfs[j] * np.maximum(xs - y, 0))) for j in pmfs}
-    backorders = np.mean([g1[j] for j in range(1, R + 1)])
-    ready = np.mean([over(lambda y, j=j: np.sum(pmfs[j][xs < y])) for j in range(1, R + 1)])
-    on_hand = np.mean(
-        [over(lambda y, j=j: np.sum(pmfs[j] * np.maximum(y - xs, 0))) for j in range(1, R + 1)]
-    )
-    if policy == "RS":
-        alpha = np.sum(pmfs[R][xs <= x])
-    else:
-        cdf_l = np.cumsum(pmfs[0])
-        num = den = 0.0
-        for a, y in enumerate(pos):
-            for d in range(hi + 1):
-                z = y - d
-                if z <= s:  # this review orders; net stock before the arrival: z - D(L)
-                    w = pi[a] * p_r[d]
-                    den += w
-                    num += w * (cdf_l[int(z)] if z >= 0 else 0.0)
-        alpha = num / den
-    return {
-        "alpha": alpha,
-        "beta": 1 - (g1[R] - g1[0]) / (R * mu),
-        "gamma": 1 - backorders / mu,
-        "ready_rate": ready,
-        "expected_backorders": backorders,
-        "expected_on_hand": on_hand,
-    }
+    return dense_chain_metrics(policy, pad(pmf_n(R), hi), pmfs, mu, R, x, gap)
 
 
 def table(dist, policy, L, R, x, gap):
@@ -329,7 +274,7 @@ def test_sq_and_periodic_pmf_rows_mix_in_one_table():
 def test_car_parts_fit_demand_then_min_max_with_empirical_demand():
     """fit_demand then optimize(policy="RsS", distribution="empirical") on every car part:
     each row ok (meeting the target) or flagged with a reason."""
-    h = carparts.load_carparts()
+    h = pytest.importorskip("datasets.carparts").load_carparts()  # not in the sdist
     options = {"sku": "part", "period": "month", "missing": "skip"}
     fit = invsl.fit_demand(h, sku="part", period="month", missing="skip")
     df = fit.assign(lead_time=2.0, order_quantity=np.maximum(1.0, np.ceil(2 * fit["demand_mean"])))
