@@ -131,7 +131,7 @@ NAMES = tuple(STATUS[code][0] for code in sorted(STATUS))
 PERIODIC_LEAD_TIME = 100
 NO_ORDER_CYCLES = 101
 SIM_CAPACITY = 102
-SQ_EMPIRICAL = 103
+# 103 was sq_empirical (sQ with empirical demand, simulated now; do not reuse)
 
 #: simulator status code -> (name, what it means and how to fix it); overrides STATUS's
 #: messages for the shared codes
@@ -164,11 +164,5 @@ SIMULATE_STATUS = {
         "sim_capacity",
         "too many orders at once for the simulator (order_quantity tiny against the "
         "demand of a period or a lead time); simulate it with a larger order_quantity",
-    ),
-    SQ_EMPIRICAL: (
-        "sq_empirical",
-        "continuous review (sQ) with empirical demand is not simulated: a per-period history "
-        "does not say when within a period its units arrive; simulate review every period "
-        "(policy RsQ, review_period 1) or use compound_poisson",
     ),
 }

@@ -28,6 +28,7 @@ from invsl._status import (
     MISSING,
     BAD_HISTORY,
     COMPOUND_POISSON_VARIANCE,
+    FRACTIONAL_LEAD_TIME,
     NEGBIN_VARIANCE,
     NO_HISTORY,
     NOT_A_NUMBER,
@@ -40,7 +41,6 @@ from invsl._status import (
     PMF_TOO_LARGE,
     SIM_CAPACITY,
     SIMULATE_STATUS,
-    SQ_EMPIRICAL,
     STATUS,
     UNKNOWN_POLICY,
     ZERO_DEMAND,
@@ -501,6 +501,88 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
 
 
 @scalar
+def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
+    """Continuous review (s, Q), ``empirical`` demand: units spread over each period.
+
+    Each period k draws its demand d from the history (``counts``, see ``_empirical``); its d
+    units arrive one at a time at independent uniform times in [k, k + 1) (drawn in order:
+    the next of m remaining units after time x comes at x + (k + 1 - x)(1 - V^(1/m))). The
+    unit that takes the inventory position to s triggers an order of Q, which arrives exactly
+    L periods later. Net stock is integrated over time between events, so E[B], the ready
+    rate and on-hand are exact time averages (the process is periodic within a period, a
+    grid of period ends would not do). Returns a status code.
+    """
+    n_batches = acc.shape[0]
+    top = counts.shape[0] - 1  # the largest demand of a period in the history
+    cap = _capacity(mu + top / max(lead, 1.0), lead, q)
+    mask = cap - 1
+    times = np.empty(cap)
+    head = 0
+    count = 0
+    net = s + q
+    ip = s + q
+    total = warmup + periods
+    measured = False
+    b = 0
+    cut = warmup + periods // n_batches
+    for k in range(total):
+        if k == warmup:
+            measured = True
+        elif measured and k == cut:
+            b += 1
+            cut = warmup + (b + 1) * periods // n_batches
+        end = k + 1.0
+        left = int(_empirical(state, counts))
+        cur = float(k)
+        unit = cur + (end - cur) * (1.0 - _rng.uniform(state) ** (1.0 / left)) if left else np.inf
+        while True:
+            ta = times[head] if count > 0 else np.inf
+            te = min(ta, unit)
+            if te >= end and left == 0:
+                te = end
+            if measured and te > cur:
+                dt = te - cur
+                if net < 0.0:
+                    acc[b, _BACK] -= net * dt
+                else:
+                    acc[b, _ONHAND] += net * dt
+                    if net > 0.0:
+                        acc[b, _READY] += dt
+            cur = te
+            if te == end and left == 0:
+                break
+            if ta <= unit:  # an arrival (before a unit at the same instant)
+                if measured:
+                    acc[b, _CYCLES] += 1.0
+                    if net >= 0.0:
+                        acc[b, _GOOD] += 1.0
+                net += q
+                head = (head + 1) & mask
+                count -= 1
+                continue
+            if measured:
+                acc[b, _DEMAND] += 1.0
+                if net < 1.0:
+                    acc[b, _SHORT] += 1.0
+            net -= 1.0
+            ip -= 1.0
+            if ip <= s:
+                ip += q
+                if count == cap:
+                    return SIM_CAPACITY
+                times[(head + count) & mask] = te + lead
+                count += 1
+            left -= 1
+            if left > 0:
+                unit = te + (end - te) * (1.0 - _rng.uniform(state) ** (1.0 / left))
+            else:
+                unit = np.inf
+        if measured:
+            acc[b, _SAMPLES] += 1.0
+    return OK
+
+
+@scalar
 def _ratio(acc, num, den, t_quantile):
     """Ratio of batch totals sum(num)/sum(den) and its half-width (delta method over batches).
 
@@ -565,7 +647,19 @@ def simulate_kernel(
         acc = np.zeros((n_batches, _N_ACC))
         mu = demand_mean[i]
         pol = policy[i]
-        if pol == SQ:
+        if pol == SQ and dist[i] == EMPIRICAL:
+            code = _sq_units_row(
+                state,
+                mu,
+                lead_time[i],
+                reorder_point[i],
+                order_quantity[i],
+                warmup[i],
+                periods,
+                acc,
+                counts[counts_start[i] : counts_start[i] + counts_length[i]],
+            )
+        elif pol == SQ:
             if dist[i] == POISSON or dist[i] == NEGBIN or dist[i] == COMPOUND_POISSON:
                 code = _sq_event_row(
                     state,
@@ -749,7 +843,7 @@ def simulate(
     history : pandas.DataFrame, optional
         Demand history (one row per SKU and period), needed by ``empirical`` rows: each
         simulated period's demand is the demand of a uniformly chosen period of the SKU's
-        history (its ``demand_mean`` and ``demand_std`` are taken from it, as in
+        history (``sQ``: its units at uniform times within the period) (its ``demand_mean`` and ``demand_std`` are taken from it, as in
         :func:`invsl.evaluate`). ``compound_poisson`` rows draw Poisson(r) customers of
         geometric size (docs/history.md) and need no history.
     history_options : mapping, optional
@@ -776,12 +870,16 @@ def simulate(
       every review counts (also one that orders nothing), as in alpha = F_{L+R}(S);
     - beta = 1 - (demand not served from stock at once) / (demand);
     - E[B], ready rate (net stock > 0) and on-hand are averages over period ends (periodic
-      review) or step ends (continuous review); gamma = 1 - E[B] / mu.
+      review), step ends (continuous review) or time (continuous review with ``empirical``
+      demand); gamma = 1 - E[B] / mu.
 
     ``sQ`` is continuous review (the order at the moment the position reaches s), not daily
     review. With lumpy demand (negbin customers, normal and gamma steps) its alpha and beta
     include the undershoot of the lump that crosses s, so they confirm the (s, Q) formulas
     only for Poisson unit demand; docs/simulate.md lists which formula agrees in which case.
+    With ``empirical`` demand the units of each period arrive one at a time at independent
+    uniform times within the period (exactly the (s, Q) model when the pmf is Poisson, an
+    approximation otherwise).
 
     Half-widths are t_{0.975, B-1} times the batch-means standard error of B consecutive
     batches (ratio metrics by the delta method). See docs/simulate.md.
@@ -945,7 +1043,7 @@ def simulate(
         mean, var = numbers["demand_mean"], numbers["demand_std"] ** 2
         compound = dcodes == COMPOUND_POISSON
         flag(compound & (var < mean * (1.0 - 1e-12)), COMPOUND_POISSON_VARIANCE, "demand_std")
-        flag((dcodes == EMPIRICAL) & (pcodes == SQ), SQ_EMPIRICAL, "policy")
+        flag((dcodes == EMPIRICAL) & (lead != np.floor(lead)), FRACTIONAL_LEAD_TIME, "lead_time")
     # the policy decides which columns matter: an unknown policy is reported first
     bad_policy = pcodes < 0
     status[bad_policy] = UNKNOWN_POLICY

@@ -392,6 +392,7 @@ def test_simulate_flags_bad_history_rows_and_runs_the_others():
             table("empirical", "RsS", 1, 2, 3, 4).assign(sku="nobody"),
             table("compound_poisson", "RsQ", 1, 1, 2, 3).assign(demand_std=1.0),
             table("empirical", "RsQ", 1, 1, 2, 3),
+            table("empirical", "RsQ", 1, 1, 2, 3).assign(policy="sQ", lead_time=1.5),
             table("empirical", "RsQ", 1, 1, 2, 3).assign(policy="sQ", order_quantity=3.0),
         ],
         ignore_index=True,
@@ -402,12 +403,14 @@ def test_simulate_flags_bad_history_rows_and_runs_the_others():
         "no_history",
         "compound_poisson_variance",
         "ok",
-        "sq_empirical",
+        "fractional_lead_time",
+        "ok",
     ]
     assert (a.loc[a["status"] != "ok", "message"] != "").all()
     pd.testing.assert_frame_equal(a, b)  # reproducible by seed
     c = invsl.simulate(df, periods=2000, seed=2, history=HISTORY)
     assert c["beta"].iloc[2] != a["beta"].iloc[2]
+    assert c["beta"].iloc[4] != a["beta"].iloc[4]
 
 
 def test_command_line_optimize_and_simulate_with_history(tmp_path):
