@@ -165,6 +165,9 @@ CASES = [
     ("RsS", "poisson", 3.0, 0.0, 0, 2, 4.0, 8.0, True),
     ("RsQ", "negbin", 2.0, 2.0, 1, 1, 3.0, 5.0, True),
     ("RS", "poisson", 1.5, 0.0, 2, 3, 10.0, 0.0, True),
+    ("RS", "negbin", 5.0, 4.0, 1, 2, 22.0, 0.0, True),
+    ("RsS", "negbin", 2.0, 2.0, 2, 2, 6.0, 9.0, True),
+    ("RsQ", "poisson", 3.0, 0.0, 1, 1, 5.0, 7.0, True),
     # continuous (R, s, S): the lattice form, within 0.002 when S - s >= one period's demand
     ("RsS", "normal", 100.0, 25.0, 1, 1, 150.0, 200.0, False),
     ("RsS", "normal", 100.0, 40.0, 1, 1, 120.0, 100.0, False),
