@@ -15,7 +15,7 @@ import pandas as pd
 
 from invsl import batch
 from invsl import distributions as dist
-from invsl._status import NAMES, NOT_A_NUMBER, OK, STATUS, ZERO_DEMAND
+from invsl._status import MISSING, NAMES, NOT_A_NUMBER, OK, STATUS, ZERO_DEMAND
 from invsl._validate import distribution_codes, field_names, metric_codes, validate
 
 #: input columns: canonical name -> (required for evaluate, required for optimize, default)
@@ -72,6 +72,18 @@ def kind_column(kind: np.ndarray) -> pd.Categorical:
 def status_column(status: np.ndarray) -> pd.Categorical:
     """The status column from the status codes."""
     return pd.Categorical.from_codes(status, dtype=_STATUS_DTYPE)
+
+
+#: columns a table may leave out when a demand history is given: its ``empirical`` rows take
+#: them from the history, and other rows without them are flagged ``missing``
+HISTORY_OPTIONAL = ("demand_mean", "demand_std")
+
+
+def _required(required: list[str], history) -> list[str]:
+    """The required columns, without HISTORY_OPTIONAL when a history is given."""
+    if history is None:
+        return required
+    return [name for name in required if name not in HISTORY_OPTIONAL]
 
 
 class InputError(ValueError):
@@ -188,6 +200,11 @@ def _messages(
                 cells = cells.map(lambda v, d=defaults[name]: d if _blank(v) else v)
             values = cells.map(_show).to_numpy(dtype=object)
             message[rows] = name + " = " + values + ": " + text
+        elif code == MISSING and name in HISTORY_OPTIONAL and name not in raw:
+            message[rows] = (
+                f"the table has no {name} column; only empirical rows take it from the "
+                "history: add the column, or use distribution empirical"
+            )
         else:
             message[rows] = text
     return message
@@ -226,7 +243,7 @@ def _run(
             history_options=history_options,
         )
     required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]
-    found = _resolve_columns(df, columns, required)
+    found = _resolve_columns(df, columns, _required(required, history))
     n = len(df)
     raw = {name: df[col] for name, col in found.items()}
 
@@ -248,6 +265,8 @@ def _run(
             values = np.full(n, float(lead_time_std))
         elif name == "target":
             values = np.full(n, float(target) if target is not None else np.nan)
+        else:  # a demand column left out of a table with a history
+            values = np.full(n, np.nan)
         numbers[name] = values
     if solve and "target" in raw and target is not None:
         numbers["target"] = np.where(

@@ -957,6 +957,7 @@ class _Plan:
             required = [
                 n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if self.solve else ev)
             ]
+        required = frame._required(required, self.options.get("history"))
         frame_map = {
             k: v
             for k, v in mapping.items()

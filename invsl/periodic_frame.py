@@ -63,11 +63,14 @@ def is_periodic(df: pd.DataFrame, policy: str, columns) -> bool:
     return str(policy).strip().lower() != "sq"
 
 
-def required_columns(df: pd.DataFrame, solve: bool, policy: str, columns=None) -> list[str]:
-    """Columns a table needs, given the policies of its rows (raises for an unknown name)."""
-    from invsl.frame import INPUT_COLUMNS, _resolve_columns
+def required_columns(
+    df: pd.DataFrame, solve: bool, policy: str, columns=None, history=None
+) -> list[str]:
+    """Columns a table needs, given the policies of its rows (raises for an unknown name);
+    with a ``history``, demand_mean and demand_std may be left out."""
+    from invsl.frame import INPUT_COLUMNS, _required, _resolve_columns
 
-    base = ["demand_mean", "demand_std", "lead_time"]
+    base = _required(["demand_mean", "demand_std", "lead_time"], history)
     found = _resolve_columns(df, columns, base)
     codes = _row_policies(df, found, policy, len(df))
     present = set(np.unique(codes).tolist()) if len(df) else {int(policy_codes(policy))}
@@ -104,7 +107,7 @@ def run(
     from invsl import frame
 
     n = len(df)
-    required = required_columns(df, solve, policy, columns)
+    required = required_columns(df, solve, policy, columns, history)
     found = frame._resolve_columns(df, columns, required)
     raw = {name: df[col] for name, col in found.items()}
     pcodes = _row_policies(df, found, policy, n)

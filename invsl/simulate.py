@@ -915,7 +915,9 @@ def simulate(
     unknown = set(columns) - set(core) - set(_EXTRA_COLUMNS)
     if unknown:
         raise _frame.InputError(f"columns= maps unknown names {sorted(unknown)}")
-    found = _frame._resolve_columns(df, core, ["demand_mean", "demand_std", "lead_time"])
+    found = _frame._resolve_columns(
+        df, core, _frame._required(["demand_mean", "demand_std", "lead_time"], history)
+    )
     found.update(_resolve_extra(df, columns))
     n = len(df)
     raw = {name: df[col] for name, col in found.items()}
