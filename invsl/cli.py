@@ -400,6 +400,34 @@ def simulate(
     sys.exit(EXIT_OK)
 
 
+@main.command()
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def warmup(quiet):
+    """Compile every kernel now, so that later jobs do not have to.
+
+    numba compiles invsl's kernels at their first use in a fresh installation (tens of
+    seconds) and caches them on disk; run this once after installing (for example when
+    building a container image). Later processes load the kernels in about a second.
+    Example: invsl warmup
+    """
+    from invsl import warmup as _warmup
+
+    def report(step, seconds):
+        if not quiet:
+            click.echo(f"invsl: {step}: {seconds:.1f} s", err=True)
+
+    seconds = _warmup.warmup(report)
+    if not quiet:
+        import numba
+
+        where = numba.config.CACHE_DIR or "the __pycache__ folders of the invsl package"
+        click.echo(
+            f"invsl: warm-up done in {sum(seconds.values()):.1f} s; kernels cached in {where}",
+            err=True,
+        )
+    sys.exit(EXIT_OK)
+
+
 @main.group()
 def plot() -> None:
     """Draw plots (needs the optional extra: pip install 'invsl[plot]')."""

@@ -37,6 +37,7 @@ from invsl._status import (
     UNKNOWN_POLICY,
     ZERO_DEMAND,
 )
+from invsl._jit import readonly
 from invsl._validate import distribution_codes, metric_codes, policy_codes, validate
 
 #: output columns added to the input in periodic mode, in order
@@ -266,8 +267,9 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
         kind[sq_rows] = sq_kind[sq_rows]
         status[sq_rows] = sq_status[sq_rows]
     per_status = np.where(periodic_rows, status, np.uint8(255)).astype(np.uint8)
-    periodic.periodic_kernel(
-        solve,
+    # inputs read-only, whatever their source (pandas views or numpy copies): one compiled
+    # specialisation of the kernel (see invsl._jit.readonly)
+    inputs = [
         pcodes,
         dcodes,
         mcodes,
@@ -280,10 +282,8 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=N
         q_eff,
         np.full(n, np.nan) if solve else s_eff,
         np.where(uses_big_s, big_s, np.nan),
-        per_status,
-        out,
-        kind,
-    )
+    ]
+    periodic.periodic_kernel(solve, *map(readonly, inputs), per_status, out, kind)
     status[periodic_rows] = per_status[periodic_rows]
     if pmf_ctx is not None:
         status[pmf_ctx.rows] = pmf_status

@@ -212,20 +212,6 @@ def empirical_kernel(
 
 
 @scalar
-def stuttering_parameters(mean, var):
-    """(order rate, geometric ratio q) of a compound Poisson with the given mean and variance.
-
-    Order sizes Y on {1, 2, ...} with P(Y = k) = (1 - q) q^(k-1), mean m = 1 / (1 - q);
-    per-period demand mean = rate * m, variance = rate * E[Y^2] = mean * (2m - 1), so
-    m = (var / mean + 1) / 2. Needs var >= mean > 0 (NaN otherwise).
-    """
-    if not (mean > 0.0) or not (var >= mean):
-        return math.nan, math.nan
-    m = 0.5 * (var / mean + 1.0)
-    return mean / m, 1.0 - 1.0 / m
-
-
-@scalar
 def _panjer(lam, q, out, store):
     """Compound Poisson(lam) with geometric(q) sizes by the Panjer recursion.
 
@@ -583,7 +569,7 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     Poisson demand.
 
     Per-period mean and standard deviation fix the order rate and the geometric order
-    sizes (``stuttering_parameters``); over ``lead_time`` periods the order count is
+    sizes (mean size m = (var / mean + 1) / 2, rate = mean / m, ratio q = 1 - 1/m); over ``lead_time`` periods the order count is
     Poisson(rate * lead_time). Rows with a variance below the mean must be flagged by the
     caller (they give NaN parameters here and are skipped).
     """

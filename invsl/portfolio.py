@@ -24,7 +24,7 @@ import pandas as pd
 
 from invsl import batch, frame, metrics, solvers
 from invsl import distributions as dist
-from invsl._jit import kernel, parallel_kernel, prange, scalar
+from invsl._jit import kernel, parallel_kernel, prange, readonly, scalar
 from invsl._status import (
     BAD_TARGET,
     CANNOT_FIT,
@@ -526,27 +526,12 @@ def _pass_kernel_py(
         cost_out[i] = best_cost
 
 
-def _fixed_kernel_py(obj, inv, active, kind, par, q, w, c, s, score_out, cost_out):
-    """Score and cost of each SKU at given reorder points."""
-    n = active.shape[0]
-    for i in prange(n):
-        if not active[i]:
-            continue
-        sc, co = _score_cost(
-            obj, inv, kind[i], par[0, i], par[1, i], par[2, i], s[i], q[i], par[4, i], w[i], c[i]
-        )
-        score_out[i] = sc
-        cost_out[i] = co
-
-
 #: below this many SKUs the kernels run on one thread (waking threads costs more)
 _SERIAL_BELOW = 20_000
 _prepare_serial = kernel(_prepare_kernel_py)
 _prepare_parallel = parallel_kernel(_prepare_kernel_py)
 _pass_serial = kernel(_pass_kernel_py)
 _pass_parallel = parallel_kernel(_pass_kernel_py)
-_fixed_serial = kernel(_fixed_kernel_py)
-_fixed_parallel = parallel_kernel(_fixed_kernel_py)
 
 
 def _pick(n, serial, parallel):
@@ -764,7 +749,8 @@ class _Prepared:
         self.unit_cost = np.where(status == OK, cost, 1.0)
         self.floor = np.where(status == OK, lo, 0.0)
         self.ceiling = np.where(status == OK, hi, 1.0)
-        self.q = numbers["order_quantity"]
+        # kernel inputs read-only whatever their source: one compiled specialisation
+        self.q = readonly(numbers["order_quantity"])
 
         min_s = -math.inf if min_reorder_point is None else float(min_reorder_point)
         if math.isnan(min_s):
@@ -777,14 +763,14 @@ class _Prepared:
             self.obj,
             self.inv,
             self.service,
-            dcodes,
-            numbers["demand_mean"],
-            numbers["demand_std"],
-            numbers["lead_time"],
-            numbers["lead_time_std"],
+            readonly(dcodes),
+            readonly(numbers["demand_mean"]),
+            readonly(numbers["demand_std"]),
+            readonly(numbers["lead_time"]),
+            readonly(numbers["lead_time_std"]),
             self.q,
-            self.floor,
-            self.ceiling,
+            readonly(self.floor),
+            readonly(self.ceiling),
             min_s,
             status,
             kind,
@@ -844,24 +830,6 @@ class _Prepared:
             dcost,
         )
         return s, score, cost, float(dcost.sum())
-
-    def evaluate_at(self, s):
-        score = np.zeros(self.n)
-        cost = np.zeros(self.n)
-        _pick(self.n, _fixed_serial, _fixed_parallel)(
-            self.obj,
-            self.inv,
-            self.active,
-            self.kind,
-            self.par,
-            self.q,
-            self.w,
-            self.c,
-            s,
-            score,
-            cost,
-        )
-        return score, cost
 
     def uniform(self, target):
         """Reorder points of a uniform service target (clipped to each SKU's floor/ceiling)."""

@@ -1,0 +1,127 @@
+"""``invsl warmup``: it reaches every kernel, and real tables need nothing more.
+
+The check runs in a fresh interpreter (numba's list of compiled signatures is per process):
+
+1. after ``invsl.warmup.warmup()`` every kernel that Python calls (the parallel batch
+   kernels and the one-thread twins of the portfolio's) has a compiled signature, except the
+   builder of the stored start table (a maintenance function);
+2. the public functions, called on the same kinds of tables built differently (integer
+   columns, pyarrow-backed columns, a strided slice, a table read from CSV by the command
+   line), add no signature: a production job after the warm-up compiles nothing. Each new
+   signature would be a compilation of tens of seconds in the first job that meets it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from invsl.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import importlib, json, pkgutil, sys, tempfile, os
+import numba
+import numpy as np
+import pandas as pd
+import invsl
+import invsl.warmup as w
+
+def signatures():
+    out = {}
+    for info in pkgutil.iter_modules(invsl.__path__):
+        mod = importlib.import_module("invsl." + info.name)
+        for name, value in vars(mod).items():
+            if isinstance(value, numba.core.dispatcher.Dispatcher) and (
+                value.py_func.__module__ == mod.__name__
+            ):
+                out[info.name + "." + name] = (
+                    bool(value.targetoptions.get("parallel")) or name.endswith("_serial"),
+                    sorted(map(str, value.signatures)),
+                )
+    return out
+
+w.warmup()
+before = signatures()
+
+# the same calls on tables built differently
+sq = w._table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
+periodic = w._table(["RS", "RsS", "RsQ"])
+variants = []
+for table in (sq, periodic):
+    ints = table.copy()
+    for col in ("lead_time", "order_quantity", "reorder_point", "review_period", "order_up_to"):
+        if col in ints:
+            ints[col] = ints[col].astype(np.int64)
+    variants += [ints, table.convert_dtypes(dtype_backend="pyarrow"),
+                 pd.concat([table, table]).iloc[::2]]
+for table in variants:
+    invsl.evaluate(table, history=w._HISTORY)
+    invsl.optimize(table, history=w._HISTORY)
+sim = w._table(["sQ", "RS", "RsS", "RsQ"]).drop(columns=["metric", "target"])
+sim = sim.drop_duplicates(["policy", "distribution"])
+sim_int = sim.astype({"lead_time": np.int64, "review_period": np.int64})
+invsl.simulate(sim_int, periods=40, warmup=5, history=w._HISTORY)
+portfolio = sq[sq["distribution"] == "normal"].drop(columns=["metric", "target"])
+invsl.optimize_portfolio(portfolio.assign(unit_cost=1, lead_time=2), budget=10.0)
+
+# the command line, on CSV files with integer columns
+from click.testing import CliRunner
+from invsl.cli import main
+folder = tempfile.mkdtemp()
+for name, table in (("sq", sq), ("periodic", periodic)):
+    path = os.path.join(folder, name + ".csv")
+    ints = table.copy()
+    for col in ("lead_time", "order_quantity", "reorder_point"):
+        ints[col] = ints[col].astype(np.int64)
+    ints.to_csv(path, index=False)
+    w._HISTORY.to_csv(os.path.join(folder, "history.csv"), index=False)
+    for command in ("evaluate", "optimize"):
+        result = CliRunner().invoke(main, [command, path, "-o", path + ".out.csv",
+                                           "--history", os.path.join(folder, "history.csv")])
+        assert result.exit_code in (0, 1), result.output
+
+after = signatures()
+print(json.dumps({"before": before, "after": after}))
+"""
+
+
+def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    before, after = data["before"], data["after"]
+    # the kernels Python calls (batch kernels: parallel, and the one-thread twins of the
+    # portfolio's); the functions they call are compiled into them and, loaded from numba's
+    # cache, list no signature of their own
+    entries = {name for name, (entry, _) in before.items() if entry}
+    entries.discard("normal_sq.build_start_table")  # builds the stored start table
+    never = sorted(name for name in entries if not before[name][1])
+    assert not never, f"not reached by the warm-up: {never}"
+    assert len(entries) >= 14  # the scan found the package's kernels
+    new = {
+        name: sorted(set(after[name][1]) - set(sigs))
+        for name, (_, sigs) in before.items()
+        if set(after[name][1]) - set(sigs)
+    }
+    assert not new, f"compiled again for another kind of table: {new}"
+
+
+def test_command_line_warmup(monkeypatch):
+    seen = []
+    monkeypatch.setattr("invsl.warmup.STEPS", {"one step": lambda: seen.append(1)})
+    result = CliRunner().invoke(main, ["warmup"])
+    assert result.exit_code == 0, result.output
+    assert seen == [1]
+    assert "one step" in result.output and "warm-up done" in result.output
+    quiet = CliRunner().invoke(main, ["warmup", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""
