@@ -1040,14 +1040,22 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         # only tied jumps left (SKUs whose steps have the same benefit per unit of money,
         # e.g. identical SKUs): no multiplier separates them, the greedy step takes over.
         # (Continuous SKUs are left out: their chords all have nearly the same ratio.)
-        moved = small["s"] != big["s"]
+        # Only when every tied SKU moves by one integer step is the tie settled. Tied SKUs
+        # that move several steps, or continuous SKUs that leap from their floor together,
+        # land where the multiplier says: the bracket must close on the tie first, by
+        # bisection (the slack is a step there, which the secant cannot use).
+        moved = active & (small["s"] != big["s"])  # (inactive SKUs hold NaN)
+        tied_leaps = False
         if moved.any() and jump[moved].all():
             dc = small["cost"][moved] - big["cost"][moved]
             ds = small["score"][moved] - big["score"][moved]
             if (dc > 0).all():
                 ratio = ds / dc
                 if ratio.max() <= ratio.min() * (1.0 + _TIE_REL_TOL):
-                    break
+                    one_step = small["s"][moved] - big["s"][moved] == 1.0
+                    if integer[moved].all() and one_step.all():
+                        break
+                    tied_leaps = True
         a, b = math.log(small["lam"]), math.log(big["lam"])
         width = b - a
         last = sol
@@ -1063,7 +1071,9 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
             if not (a + 0.01 * width < x < b - 0.01 * width):
                 x = 0.5 * (a + b)
         widths.append(width)
-        if len(widths) >= 4 and width > 0.5 * widths[-4] and not overshoot:
+        if tied_leaps:
+            x = 0.5 * (a + b)
+        elif len(widths) >= 4 and width > 0.5 * widths[-4] and not overshoot:
             # the last three steps did not halve the bracket: bisect, and give the
             # secant three more steps from there
             x = 0.5 * (a + b)
