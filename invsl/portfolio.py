@@ -786,10 +786,12 @@ class _Prepared:
         self.bounds = bounds
         self.active = status == OK
         # weights: demand (or the weight column) normalised over the SKUs in the portfolio
+        self.custom_weight = False
         if self.obj == BACKORDER_VALUE:
             w = self.unit_cost.copy()
         else:
             w = numbers["demand_mean"] if extra["weight"] is None else extra["weight"]
+            self.custom_weight = extra["weight"] is not None
             w = np.where(self.active, w, 0.0)
             total = w.sum()
             w = w / total if total > 0 else w
@@ -1252,6 +1254,93 @@ def _aggregates(prep, out):
     return fill, gamma, backorder_value, ss_value, oh_value
 
 
+#: the uniform-target safeguard runs when the duality gap exceeds this (aggregate service,
+#: or relative investment in the inverse mode): a few SKUs' leaps, not rounding; and only
+#: up to this many SKUs (80 uniform solves; one SKU's step is tiny in larger portfolios)
+_UNIFORM_CHECK_GAP = 1e-4
+_UNIFORM_CHECK_MAX_SKUS = 200_000
+
+
+def _uniform_point(prep, t):
+    """Reorder points of the uniform target t, their aggregate service and investment."""
+    s, failed = prep.uniform(t)
+    if failed.any():
+        return s, math.nan, math.nan
+    # within each SKU's allowed range (min_reorder_point, service floor and ceiling)
+    s = np.where(prep.active, np.clip(s, prep.bounds[0], prep.bounds[1]), np.nan)
+    status = np.where(prep.active, OK, 1).astype(np.uint8)
+    n_ = prep.numbers
+    out, _ = batch.sq(
+        False,
+        prep.dcodes,
+        np.zeros(prep.n, np.int8),
+        np.full(prep.n, np.nan),
+        n_["demand_mean"],
+        n_["demand_std"],
+        n_["lead_time"],
+        n_["lead_time_std"],
+        prep.q,
+        np.where(prep.active, s, np.nan),
+        status,
+    )
+    fill, gamma, _, ss_value, oh_value = _aggregates(prep, out)
+    service = fill if prep.obj == FILL_RATE else gamma
+    return s, service, ss_value if prep.inv == SAFETY_STOCK else oh_value
+
+
+def _uniform_safeguard(prep, s, service, invested, gap, budget, target):
+    """The better of the answer and the best uniform target with the same budget (or
+    reaching the same aggregate), when the duality gap leaves room for it.
+
+    Near a non-concave stretch (a fill rate's leap from the floor) the multiplier plus greedy
+    completion can leave whole SKUs at their floor where an equal level for all SKUs does
+    better, most visibly for a few hundred identical SKUs. The uniform target is found by
+    bisection (40 evaluations). Returns (s, replaced).
+    """
+    if prep.obj == BACKORDER_VALUE or prep.custom_weight or not prep.active.any():
+        return s, False
+    if prep.active.sum() > _UNIFORM_CHECK_MAX_SKUS:
+        return s, False
+    if budget is not None:
+        if not gap > _UNIFORM_CHECK_GAP:
+            return s, False
+        ok = lambda point: point[2] <= budget  # noqa: E731
+    else:
+        if not gap > _UNIFORM_CHECK_GAP * max(abs(invested), 1.0):
+            return s, False
+        ok = lambda point: point[1] >= target  # noqa: E731
+    lo, hi = 1e-9, 1.0 - 1e-12
+    best = None
+    if budget is not None:  # the largest uniform target within the budget
+        if not ok(_uniform_point(prep, lo)):
+            return s, False
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            point = _uniform_point(prep, mid)
+            if ok(point):
+                lo, best = mid, point
+            else:
+                hi = mid
+        best = best or _uniform_point(prep, lo)
+        better = best[1] > service
+    else:  # the smallest uniform target reaching the aggregate
+        top = _uniform_point(prep, hi)
+        if not ok(top):
+            return s, False
+        best = top
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            point = _uniform_point(prep, mid)
+            if ok(point):
+                hi, best = mid, point
+            else:
+                lo = mid
+        better = best[2] < invested
+    if not better:
+        return s, False
+    return best[0], True
+
+
 def _frame(prep, s):
     """Per-SKU output frame at reorder points s, through the batch evaluation kernel."""
     n = prep.n
@@ -1319,6 +1408,22 @@ def _run(prep, budget=None, aggregate_target=None):
     fill, gamma, backorder_value, ss_value, oh_value = _aggregates(prep, out)
     aggregate = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
     invested = ss_value if prep.inv == SAFETY_STOCK else oh_value
+    s_uniform, replaced = _uniform_safeguard(
+        prep, s, aggregate, invested, gap, budget, target_score
+    )
+    if replaced:
+        # the duality bound stays valid: re-state the gap against the better answer
+        upper = aggregate + gap if budget is not None else invested - gap
+        s = s_uniform
+        result, out = _frame(prep, s)
+        fill, gamma, backorder_value, ss_value, oh_value = _aggregates(prep, out)
+        aggregate = {FILL_RATE: fill, GAMMA: gamma}[prep.obj]
+        invested = ss_value if prep.inv == SAFETY_STOCK else oh_value
+        gap = max(upper - aggregate, 0.0) if budget is not None else max(invested - upper, 0.0)
+        info["message"] = (
+            "a uniform service target beat the multiplier's allocation (few or identical "
+            "SKUs around a fill rate's leap from the floor) and is returned"
+        )
     if prep.obj == BACKORDER_VALUE and budget is not None:
         gap_text = f"{gap:.3g} [currency of backorders]"
     elif budget is not None:

@@ -522,3 +522,33 @@ def test_identical_skus_are_split_well_and_quickly(dist):
         fill = invsl.fill_rate(x, 8.0, mu, sd, 2.0, distribution=dist)
         best = max(best, float(np.max((kk * fill + (n - kk) * floor_fill) / n)))
     assert s["aggregate_fill_rate"] >= best - s["blocking_step"], (s, best)
+
+
+def test_a_better_uniform_target_is_returned_for_few_identical_skus():
+    """168 identical normal SKUs without a floor on s: each SKU's fill rate leaps from 0 to
+    its concave branch at one multiplier, and the multiplier with the greedy completion
+    lifts 165 SKUs to the tangent point and leaves 3 at the bottom: 0.9459, while every SKU
+    at the uniform 95 % level costs the same and gives 0.95. The safeguard compares with the
+    best uniform target and returns it, in both modes, with a gap bound still valid."""
+    n = 168
+    df = pd.DataFrame(
+        {
+            "demand_mean": 20.0,
+            "demand_std": 14.384,
+            "lead_time": 1.0,
+            "order_quantity": 10.0,
+            "unit_cost": 1.0,
+        },
+        index=range(n),
+    )
+    uniform = invsl.optimize(df, metric="beta", target=0.95)
+    budget = float(uniform["safety_stock"].sum())
+    res = optimize_portfolio(df, budget=budget, min_reorder_point=None)
+    s = res.summary
+    assert s["investment_used"] <= budget
+    assert s["aggregate_fill_rate"] >= 0.95 - 1e-9, s
+    assert "uniform service target" in s["message"]
+    assert s["aggregate_fill_rate"] + s["gap_bound"] >= 0.95 - 1e-9
+    inv = optimize_portfolio(df, aggregate_target=0.95 - 1e-9, min_reorder_point=None)
+    assert inv.summary["aggregate_fill_rate"] >= 0.95 - 1e-9
+    assert inv.summary["investment_used"] <= budget + 1e-6, inv.summary
