@@ -1261,16 +1261,10 @@ _UNIFORM_CHECK_GAP = 1e-4
 _UNIFORM_CHECK_MAX_SKUS = 200_000
 
 
-def _uniform_point(prep, t):
-    """Reorder points of the uniform target t, their aggregate service and investment."""
-    s, failed = prep.uniform(t)
-    if failed.any():
-        return s, math.nan, math.nan
-    # within each SKU's allowed range (min_reorder_point, service floor and ceiling)
-    s = np.where(prep.active, np.clip(s, prep.bounds[0], prep.bounds[1]), np.nan)
-    status = np.where(prep.active, OK, 1).astype(np.uint8)
+def _evaluate_at(prep, s, status):
+    """Every metric (batch.OUTPUTS rows) and the fitted kinds at reorder points s."""
     n_ = prep.numbers
-    out, _ = batch.sq(
+    return batch.sq(
         False,
         prep.dcodes,
         np.zeros(prep.n, np.int8),
@@ -1283,9 +1277,39 @@ def _uniform_point(prep, t):
         np.where(prep.active, s, np.nan),
         status,
     )
+
+
+def _uniform_point(prep, t):
+    """Reorder points of the uniform target t, their aggregate service and investment."""
+    s, failed = prep.uniform(t)
+    if failed.any():
+        return s, math.nan, math.nan
+    # within each SKU's allowed range (min_reorder_point, service floor and ceiling)
+    s = np.where(prep.active, np.clip(s, prep.bounds[0], prep.bounds[1]), np.nan)
+    out, _ = _evaluate_at(prep, s, np.where(prep.active, OK, 1).astype(np.uint8))
     fill, gamma, _, ss_value, oh_value = _aggregates(prep, out)
     service = fill if prep.obj == FILL_RATE else gamma
     return s, service, ss_value if prep.inv == SAFETY_STOCK else oh_value
+
+
+def _bisect_uniform(prep, ok, ok_low):
+    """The uniform point (s, service, investment) at the boundary of ``ok`` found by
+    bisection on the target in (1e-9, 1 - 1e-12), 40 steps: the last point that is ok.
+    ``ok_low``: ok holds below the boundary (a budget), else above it (an aggregate)."""
+    lo, hi = 1e-9, 1.0 - 1e-12
+    best = _uniform_point(prep, lo if ok_low else hi)
+    if not ok(best):
+        return None
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        point = _uniform_point(prep, mid)
+        if ok(point):
+            best = point
+        if ok(point) == ok_low:
+            lo = mid
+        else:
+            hi = mid
+    return best
 
 
 def _uniform_safeguard(prep, s, service, invested, gap, budget, target):
@@ -1309,33 +1333,11 @@ def _uniform_safeguard(prep, s, service, invested, gap, budget, target):
         if not gap > _UNIFORM_CHECK_GAP * max(abs(invested), 1.0):
             return s, False
         ok = lambda point: point[1] >= target  # noqa: E731
-    lo, hi = 1e-9, 1.0 - 1e-12
-    best = None
-    if budget is not None:  # the largest uniform target within the budget
-        if not ok(_uniform_point(prep, lo)):
-            return s, False
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            point = _uniform_point(prep, mid)
-            if ok(point):
-                lo, best = mid, point
-            else:
-                hi = mid
-        best = best or _uniform_point(prep, lo)
-        better = best[1] > service
-    else:  # the smallest uniform target reaching the aggregate
-        top = _uniform_point(prep, hi)
-        if not ok(top):
-            return s, False
-        best = top
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            point = _uniform_point(prep, mid)
-            if ok(point):
-                hi, best = mid, point
-            else:
-                lo = mid
-        better = best[2] < invested
+    # the largest uniform target within the budget, or the smallest reaching the aggregate
+    best = _bisect_uniform(prep, ok, ok_low=budget is not None)
+    if best is None:
+        return s, False
+    better = best[1] > service if budget is not None else best[2] < invested
     if not better:
         return s, False
     return best[0], True
@@ -1343,23 +1345,8 @@ def _uniform_safeguard(prep, s, service, invested, gap, budget, target):
 
 def _frame(prep, s):
     """Per-SKU output frame at reorder points s, through the batch evaluation kernel."""
-    n = prep.n
     status = prep.status.copy()
-    evaluate_status = np.where(prep.active, OK, status).astype(np.uint8)
-    n_ = prep.numbers
-    out, kind = batch.sq(
-        False,
-        prep.dcodes,
-        np.zeros(n, np.int8),
-        np.full(n, np.nan),
-        n_["demand_mean"],
-        n_["demand_std"],
-        n_["lead_time"],
-        n_["lead_time_std"],
-        prep.q,
-        np.where(prep.active, s, np.nan),
-        evaluate_status,
-    )
+    out, kind = _evaluate_at(prep, s, np.where(prep.active, OK, status).astype(np.uint8))
     zero = status == ZERO_DEMAND
     out[0, zero] = 0.0
     out[1, zero] = 0.0

@@ -318,6 +318,39 @@ def _capacity(mu, lead, q):
 
 
 @scalar
+def _count_arrival(acc, b, net):
+    """An order arrives in batch b with net stock ``net`` just before: one cycle, good if
+    net >= 0 (alpha)."""
+    acc[b, _CYCLES] += 1.0
+    if net >= 0.0:
+        acc[b, _GOOD] += 1.0
+
+
+@scalar
+def _observe(acc, b, net, dt):
+    """Net stock ``net`` held for ``dt`` (a step observed once: dt = 1) in batch b."""
+    if net < 0.0:
+        acc[b, _BACK] -= net * dt
+    else:
+        acc[b, _ONHAND] += net * dt
+        if net > 0.0:
+            acc[b, _READY] += dt
+
+
+@scalar
+def _batch_at(k, first, steps, n_batches, measured, b, cut):
+    """Batch bookkeeping of the continuous-review rows at step k: measuring starts at step
+    ``first``; batch b ends at step ``cut`` (batch b covers steps
+    [first + b steps / B, first + (b + 1) steps / B)). Returns (measured, b, cut)."""
+    if k == first:
+        measured = True
+    elif measured and k == cut:
+        b += 1
+        cut = first + (b + 1) * steps // n_batches
+    return measured, b, cut
+
+
+@scalar
 def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, periods, substeps, acc):
     """Continuous review (s, Q), continuous demand, in steps of 1/substeps period.
 
@@ -346,11 +379,7 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
     b = 0
     cut = first + n_steps // n_batches
     for k in range(total):
-        if k == first:
-            measured = True
-        elif measured and k == cut:
-            b += 1
-            cut = first + (b + 1) * n_steps // n_batches
+        measured, b, cut = _batch_at(k, first, n_steps, n_batches, measured, b, cut)
         t1 = (k + 1) * h
         cur = k * h
         d = _draw(state, spare, dist, mean, sd, p1, p2)
@@ -384,9 +413,7 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
                 break
             if event == 1:
                 if measured:
-                    acc[b, _CYCLES] += 1.0
-                    if net >= 0.0:
-                        acc[b, _GOOD] += 1.0
+                    _count_arrival(acc, b, net)
                 net += q
                 head = (head + 1) & mask
                 count -= 1
@@ -397,12 +424,7 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
                 times[(head + count) & mask] = te + lead
                 count += 1
         if measured:
-            if net < 0.0:
-                acc[b, _BACK] -= net
-            else:
-                acc[b, _ONHAND] += net
-                if net > 0.0:
-                    acc[b, _READY] += 1.0
+            _observe(acc, b, net, 1.0)
             acc[b, _SAMPLES] += 1.0
     return OK
 
@@ -450,11 +472,7 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
     b = 0
     cut = first + n_steps // n_batches
     for k in range(total):
-        if k == first:
-            measured = True
-        elif measured and k == cut:
-            b += 1
-            cut = first + (b + 1) * n_steps // n_batches
+        measured, b, cut = _batch_at(k, first, n_steps, n_batches, measured, b, cut)
         t1 = (k + 1) * h
         while True:
             ta = times[head] if count > 0 else np.inf
@@ -462,9 +480,7 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
                 break
             if ta <= next_customer:
                 if measured:
-                    acc[b, _CYCLES] += 1.0
-                    if net >= 0.0:
-                        acc[b, _GOOD] += 1.0
+                    _count_arrival(acc, b, net)
                 net += sizes[head]
                 head = (head + 1) & mask
                 count -= 1
@@ -490,12 +506,7 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
                 count += 1
             next_customer += _rng.exponential(state) / rate
         if measured:
-            if net < 0.0:
-                acc[b, _BACK] -= net
-            else:
-                acc[b, _ONHAND] += net
-                if net > 0.0:
-                    acc[b, _READY] += 1.0
+            _observe(acc, b, net, 1.0)
             acc[b, _SAMPLES] += 1.0
     return OK
 
@@ -526,11 +537,7 @@ def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
     b = 0
     cut = warmup + periods // n_batches
     for k in range(total):
-        if k == warmup:
-            measured = True
-        elif measured and k == cut:
-            b += 1
-            cut = warmup + (b + 1) * periods // n_batches
+        measured, b, cut = _batch_at(k, warmup, periods, n_batches, measured, b, cut)
         end = k + 1.0
         left = int(_empirical(state, counts))
         cur = float(k)
@@ -541,21 +548,13 @@ def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
             if te >= end and left == 0:
                 te = end
             if measured and te > cur:
-                dt = te - cur
-                if net < 0.0:
-                    acc[b, _BACK] -= net * dt
-                else:
-                    acc[b, _ONHAND] += net * dt
-                    if net > 0.0:
-                        acc[b, _READY] += dt
+                _observe(acc, b, net, te - cur)
             cur = te
             if te == end and left == 0:
                 break
             if ta <= unit:  # an arrival (before a unit at the same instant)
                 if measured:
-                    acc[b, _CYCLES] += 1.0
-                    if net >= 0.0:
-                        acc[b, _GOOD] += 1.0
+                    _count_arrival(acc, b, net)
                 net += q
                 head = (head + 1) & mask
                 count -= 1
