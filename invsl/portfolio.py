@@ -107,9 +107,35 @@ def _beta_short(kind, p1, p2, mean, s, q):
     return 1.0 - short, short
 
 
+#: integer windows of up to this many values are summed term by term
+_WINDOW_SUM_MAX = 32
+
+
 @scalar
 def _window(kind, p1, p2, mean, s, q):
-    """P(s < X <= s + Q), from whichever tail avoids cancellation."""
+    """P(s < X <= s + Q), from whichever tail avoids cancellation.
+
+    Poisson and negative binomial X (success probability <= 0.999) with
+    Q <= _WINDOW_SUM_MAX: the sum of the Q point probabilities, the first from its accurate form and the rest by the ratio recurrence
+    p(k + 1) / p(k) = lam / (k + 1), resp. (k + r) (1 - p) / (k + 1): positive terms, no
+    cancellation, and one special-function call instead of two.
+    """
+    summable = kind == dist.POISSON or (kind == dist.NEGBIN and p2 <= 0.999)
+    if summable and q <= _WINDOW_SUM_MAX:  # (near p = 1, 1 - p would lose digits)
+        k = max(s + 1.0, 0.0)
+        top = s + q
+        if k > top:
+            return 0.0
+        p = dist.density(kind, p1, p2, k)
+        total = p
+        while k < top:
+            if kind == dist.POISSON:
+                p *= p1 / (k + 1.0)
+            else:
+                p *= (k + p1) * (1.0 - p2) / (k + 1.0)
+            k += 1.0
+            total += p
+        return min(total, 1.0)
     if s + 0.5 * q < mean:
         return max(dist.cdf(kind, p1, p2, s + q) - dist.cdf(kind, p1, p2, s), 0.0)
     return max(dist.sf(kind, p1, p2, s) - dist.sf(kind, p1, p2, s + q), 0.0)
@@ -286,44 +312,52 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
 def _root_int(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
     """Smallest integer s in (lo, hi] with rho(s) <= lam, or hi (rho(lo) > lam).
 
-    Galloping search from the warm start in both directions, then bisection.
+    Galloping search from the warm start in both directions, then bisection. Returns
+    ``(s, rho(s - 1), rho(s))`` with NaN for a value the search did not evaluate (the caller
+    needs both for the range of lam over which s stays the answer).
     """
+    rho_lo = math.nan  # rho at lo, > lam
+    rho_hi = math.nan  # rho at hi, <= lam
     if lo + 1.0 >= hi:
-        return hi
+        return hi, math.nan, math.nan
     s = start
     if not (s > lo and s < hi):
         s = lo + 1.0
     step = 1.0
-    if _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c) > lam:
-        lo = s
+    value = _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+    if value > lam:
+        lo, rho_lo = s, value
         while True:
             s = min(lo + step, hi)
             if s >= hi:
                 break
-            if _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c) > lam:
-                lo = s
+            value = _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+            if value > lam:
+                lo, rho_lo = s, value
                 step *= 2.0
             else:
-                hi = s
+                hi, rho_hi = s, value
                 break
     else:
-        hi = s
+        hi, rho_hi = s, value
         while True:
             s = max(hi - step, lo)
             if s <= lo:
                 break
-            if _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c) > lam:
-                lo = s
+            value = _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+            if value > lam:
+                lo, rho_lo = s, value
                 break
-            hi = s
+            hi, rho_hi = s, value
             step *= 2.0
     while hi - lo > 1.0:
         mid = math.floor(0.5 * (lo + hi))
-        if _rho_int(obj, inv, kind, p1, p2, mean, mid, q, mu, w, c) > lam:
-            lo = mid
+        value = _rho_int(obj, inv, kind, p1, p2, mean, mid, q, mu, w, c)
+        if value > lam:
+            lo, rho_lo = mid, value
         else:
-            hi = mid
-    return hi
+            hi, rho_hi = mid, value
+    return hi, rho_lo, rho_hi
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,17 +505,25 @@ def _pass_kernel_py(
                 else:
                     lo = bounds[2, i]
                     hi = bounds[1, i]
-                    r = _root_int(
+                    r, rho_below, rho_at = _root_int(
                         obj, inv, k, p1, p2, mean, q[i], mu, w[i], c[i], lam, lo, hi, warm[i]
                     )
                     score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
                     warm[i] = r
+                    # r stays the answer for lam in [rho(r), rho(r - 1)) (values the search
+                    # evaluated are reused)
                     lam_min = 0.0
                     if r < hi:
-                        lam_min = _rho_int(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
+                        lam_min = rho_at
+                        if math.isnan(lam_min):
+                            lam_min = _rho_int(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
                     lam_max = math.inf
                     if r - 1.0 > lo:
-                        lam_max = _rho_int(obj, inv, k, p1, p2, mean, r - 1.0, q[i], mu, w[i], c[i])
+                        lam_max = rho_below
+                        if math.isnan(lam_max):
+                            lam_max = _rho_int(
+                                obj, inv, k, p1, p2, mean, r - 1.0, q[i], mu, w[i], c[i]
+                            )
                     cache[0, i] = lam_min
                     cache[1, i] = lam_max
                     cache[2, i] = score

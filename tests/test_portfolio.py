@@ -552,3 +552,25 @@ def test_a_better_uniform_target_is_returned_for_few_identical_skus():
     inv = optimize_portfolio(df, aggregate_target=0.95 - 1e-9, min_reorder_point=None)
     assert inv.summary["aggregate_fill_rate"] >= 0.95 - 1e-9
     assert inv.summary["investment_used"] <= budget + 1e-6, inv.summary
+
+
+@pytest.mark.parametrize(
+    "dist,p1,p2",
+    [("poisson", 0.05, 0.0), ("poisson", 3.0, 0.0), ("poisson", 400.0, 0.0),
+     ("negbin", 0.3, 0.2), ("negbin", 5.0, 0.7), ("negbin", 80.0, 0.99),
+     ("negbin", 2.0, 0.9995)],
+)  # fmt: skip
+def test_window_probability_against_scipy(dist, p1, p2):
+    """The fill rate's slope P(s < X <= s + Q) (summed term by term for Q <= 32, from the
+    cdf beyond, and always from the cdf near p = 1) against scipy.stats pmf sums."""
+    from invsl import distributions as d
+    from invsl.portfolio import _window
+
+    kind = d.POISSON if dist == "poisson" else d.NEGBIN
+    law = stats.poisson(p1) if dist == "poisson" else stats.nbinom(p1, p2)
+    mean = law.mean()
+    for q in (1.0, 4.0, 32.0, 33.0, 100.0):
+        for s in np.unique(np.round([-5, -1, 0, mean / 2, mean, mean + 3 * law.std() + 1])):
+            ref = law.pmf(np.arange(max(s + 1, 0), s + q + 1)).sum()
+            got = _window(kind, p1, p2, mean, s, q)
+            assert got == pytest.approx(ref, rel=1e-11, abs=1e-300), (q, s, got, ref)
