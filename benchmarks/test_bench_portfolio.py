@@ -43,39 +43,7 @@ def portfolio(normal_skus):
     w = df["demand_mean"] / df["demand_mean"].sum()
     fill = float((w * uniform["beta"]).sum())
     budget = float((df["unit_cost"] * uniform["safety_stock"]).sum())
-    return df, budget, fill
-
-
-def test_portfolio_budget(benchmark, portfolio, sizes):
-    df, budget, fill = portfolio
-    result = benchmark.pedantic(
-        invsl.optimize_portfolio,
-        args=(df,),
-        kwargs=dict(budget=budget, min_reorder_point=None),
-        rounds=1 if not sizes.short else 2,
-        iterations=1,
-    )
-    summary = result.summary
-    benchmark.extra_info.update(
-        skus=len(df),
-        passes=summary["passes"],
-        uniform_fill_rate=fill,
-        optimised_fill_rate=summary["aggregate_fill_rate"],
-        gap_bound=summary["gap_bound"],
-    )
-    assert summary["investment_used"] <= budget
-    assert summary["aggregate_fill_rate"] >= fill
-
-
-def test_uniform_baseline(benchmark, portfolio, sizes):
-    df, _, _ = portfolio
-    benchmark.pedantic(
-        invsl.optimize,
-        args=(df,),
-        kwargs=dict(metric="beta", target=TARGET),
-        rounds=1 if not sizes.short else 2,
-        iterations=1,
-    )
+    return df, budget, fill, {"min_reorder_point": None}
 
 
 @pytest.fixture(scope="module")
@@ -87,15 +55,21 @@ def car_parts(sizes):
     invsl.optimize_portfolio(df.iloc[:30_000], budget=60_000.0)
     uniform = invsl.optimize(df, metric="beta", target=TARGET)
     w = df["demand_mean"] / df["demand_mean"].sum()
-    return df, float(uniform["safety_stock"].sum()), float((w * uniform["beta"]).sum())
+    budget = float(uniform["safety_stock"].sum())
+    return df, budget, float((w * uniform["beta"]).sum()), {}
 
 
-def test_portfolio_budget_car_parts(benchmark, car_parts, sizes):
-    df, budget, fill = car_parts
+#: the tables: fixture name -> id
+TABLES = {"portfolio": "normal", "car_parts": "car_parts"}
+
+
+@pytest.mark.parametrize("table", TABLES, ids=TABLES.values())
+def test_portfolio_budget(benchmark, request, sizes, table):
+    df, budget, fill, options = request.getfixturevalue(table)
     result = benchmark.pedantic(
         invsl.optimize_portfolio,
         args=(df,),
-        kwargs=dict(budget=budget),
+        kwargs=dict(budget=budget, **options),
         rounds=1 if not sizes.short else 2,
         iterations=1,
     )
@@ -111,8 +85,9 @@ def test_portfolio_budget_car_parts(benchmark, car_parts, sizes):
     assert summary["aggregate_fill_rate"] >= fill
 
 
-def test_uniform_baseline_car_parts(benchmark, car_parts, sizes):
-    df, _, _ = car_parts
+@pytest.mark.parametrize("table", TABLES, ids=TABLES.values())
+def test_uniform_baseline(benchmark, request, sizes, table):
+    df = request.getfixturevalue(table)[0]
     benchmark.pedantic(
         invsl.optimize,
         args=(df,),
