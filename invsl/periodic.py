@@ -134,27 +134,14 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
         _, g0, _ = dist.tail(kr, r1, r2, mr, 0.0)
         _, gq, _ = dist.tail(kr, r1, r2, mr, gap)
         den = g0 - gq
-        num = pc.alpha_integral(1, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, 0.0, gap)
+        num = pc.alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, 0.0, gap)
         return min(max(num / den, 0.0), 1.0)
     # (R, s, S): the order is placed at a review with IP = S - w - D_R <= s
-    top = x + gap
     if kr == dist.POINT:
         # deterministic D_R: the undershoot is the same at every order
         m = pos_w.shape[0]
         return dist.cdf(kl, l1, l2, x - (m * r1 - gap))
-    # the integral over the undershoot varies with the position on the scale of sd(D_R):
-    # bins are merged up to a width of sd(D_R) / 4
-    group = int(max(1.0, min(8.0, math.floor(0.25 * sdr * pc.BINS / gap))))
-    offsets, probs = pc.merge(pos_w, pos_p, group)
-    num = 0.0
-    den = 0.0
-    for k in range(offsets.shape[0]):
-        a = gap - offsets[k]
-        den += probs[k] * dist.sf(kr, r1, r2, a)
-        num += probs[k] * pc.alpha_integral(
-            0, kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, top - offsets[k], a, 0.0
-        )
-    return min(max(num / den, 0.0), 1.0)
+    return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p)
 
 
 @scalar
@@ -177,6 +164,64 @@ def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_
         g, _ = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
         total += g
     return 1.0 - total / (r * mu)
+
+
+@scalar
+def value_slope(metric, policy, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
+    """BETA or GAMMA of a policy with continuous demand at x, and its derivative in x.
+
+    d/dy G1(y) = -P(D > y), which ``level_sums`` returns beside G1 as P(D < y); for (R, s, nQ)
+    d/dx (G2(x) - G2(x + Q)) / Q = -(G1(x) - G1(x + Q)) / Q, which it returns as 1 - P(D < Y).
+    """
+    nr = int(r)
+    if metric == BETA:
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
+        g_top, lt_top = level_sums(policy, False, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False)
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
+        g_low, lt_low = level_sums(policy, False, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False)
+        return 1.0 - (g_top - g_low) / (r * mu), (lt_low - lt_top) / (r * mu)
+    total = 0.0
+    slope = 0.0
+    for j in range(1, nr + 1):
+        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
+        g, lt_j = level_sums(policy, False, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
+        total += g
+        slope += 1.0 - lt_j
+    return 1.0 - total / (r * mu), slope / (r * mu)
+
+
+@scalar
+def _newton(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol):
+    """Newton's method on a BETA or GAMMA target with continuous demand, from x.
+
+    Every evaluation narrows a bracket (the metric is nondecreasing in x); a step that leaves
+    it bisects. NaN if it has not converged after a few steps (the caller then brackets and
+    runs Brent's method).
+    """
+    lo = -math.inf
+    hi = math.inf
+    for _ in range(12):
+        v, d = value_slope(metric, policy, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
+        v -= target
+        if not (math.isfinite(v) and math.isfinite(d)):
+            return math.nan
+        if v == 0.0:
+            return x
+        if v > 0.0:
+            hi = min(hi, x)
+        else:
+            lo = max(lo, x)
+        if not d > 0.0:
+            return math.nan
+        nxt = x - v / d
+        if not (lo < nxt < hi):
+            if math.isinf(lo) or math.isinf(hi):
+                return math.nan
+            nxt = 0.5 * (lo + hi)
+        if abs(nxt - x) <= tol:
+            return nxt
+        x = nxt
+    return math.nan
 
 
 @scalar
@@ -288,6 +333,25 @@ def solve(
         return dist.quantile(k, p1, p2, target)
     step = max(sd, 0.5 * gap, 1.0)
     x = _start(metric, policy, mean, sd, gap, target)
+    if not integer and metric != ALPHA:
+        root = _newton(
+            metric,
+            target,
+            policy,
+            dcode,
+            mu,
+            sigma,
+            lt,
+            lt_std,
+            r,
+            gap,
+            pos_w,
+            pos_p,
+            x,
+            _REL_TOL * max(1.0, sd),
+        )
+        if not math.isnan(root):
+            return root
     if integer:
         x = math.floor(x)
         step = math.ceil(step)
