@@ -33,6 +33,8 @@ PRECISION_LIMIT = 20
 UNKNOWN_POLICY = 21
 BAD_REVIEW_PERIOD = 22
 BAD_ORDER_UP_TO = 23
+#: optimize_portfolio and sensitivity: a periodic-review or history-based row
+UNSUPPORTED = 24
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {
@@ -118,6 +120,12 @@ STATUS = {
         "bad_order_up_to",
         "order_up_to must be above reorder_point (min/max: max > min); for poisson and "
         "negbin it must be a whole number",
+    ),
+    UNSUPPORTED: (
+        "unsupported",
+        "optimize_portfolio and sensitivity handle continuous review (policy sQ) with normal, "
+        "gamma, poisson or negbin demand; compute periodic-review (RS, RsS, RsQ), empirical "
+        "and compound_poisson rows with invsl.optimize or invsl.evaluate",
     ),
 }
 

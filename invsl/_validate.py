@@ -24,6 +24,8 @@ from invsl._status import (
     OK,
     UNKNOWN_DISTRIBUTION,
     UNKNOWN_METRIC,
+    UNKNOWN_POLICY,
+    UNSUPPORTED,
     ZERO_DEMAND,
 )
 
@@ -42,11 +44,14 @@ def _codes(values, table: dict, default: str) -> np.ndarray:
     if isinstance(values, str) or values is None:
         code = table.get(str(values if values is not None else default).strip().lower(), -1)
         return np.asarray(code, dtype=np.int8)
-    series = pd.Series(np.asarray(values, dtype=object).ravel())
-    series = series.where(series.notna(), default)
-    series = series.astype(str).str.strip().str.lower()
-    codes = series.map(table).fillna(-1).to_numpy(dtype=np.int8)
-    return codes.reshape(np.shape(values))
+    # the names are few: look up each distinct value once (-1 from factorize: missing)
+    index, distinct = pd.factorize(np.asarray(values, dtype=object).ravel())
+    lookup = np.array(
+        [table.get(str(name).strip().lower(), -1) for name in distinct]
+        + [table.get(str(default).strip().lower(), -1)],
+        dtype=np.int8,
+    )
+    return lookup[index].reshape(np.shape(values))
 
 
 def distribution_codes(values, default: str = "normal", pmf: bool = False) -> np.ndarray:
@@ -67,6 +72,45 @@ def policy_codes(values, default: str = "sQ") -> np.ndarray:
     from invsl.periodic import POLICY_ALIASES
 
     return _codes(values, POLICY_ALIASES, default)
+
+
+def unsupported_rows(n: int, distribution, default_distribution: str, policy, what: str):
+    """Rows a continuous-review-only function (``what``) cannot compute.
+
+    ``distribution`` and ``policy`` are the raw column (or None for no policy column). Returns
+    (status, text): status UNSUPPORTED for a periodic policy (RS, RsS, RsQ) or a history
+    distribution (empirical, compound_poisson), UNKNOWN_POLICY for a policy name that is none
+    of sQ, RS, RsS, RsQ, OK elsewhere; text says why and what to use instead ('' for OK).
+    """
+    from invsl.periodic import POLICY_NAMES
+
+    status = np.zeros(n, dtype=np.uint8)
+    text = np.full(n, "", dtype=object)
+    codes = np.broadcast_to(
+        distribution_codes(distribution, default=default_distribution, pmf=True), (n,)
+    )
+    for name in ("empirical", "compound_poisson"):
+        rows = codes == _PMF_DISTRIBUTION_CODES[name]
+        status[rows] = UNSUPPORTED
+        text[rows] = (
+            f"distribution = '{name}': {what} handles normal, gamma, poisson and negbin demand; "
+            f"compute {name} rows with invsl.optimize or invsl.evaluate"
+        )
+    if policy is not None:
+        pcodes = np.broadcast_to(policy_codes(policy), (n,))
+        for code in range(1, len(POLICY_NAMES)):
+            rows = (pcodes == code) & (status == OK)
+            status[rows] = UNSUPPORTED
+            text[rows] = (
+                f"policy = '{POLICY_NAMES[code]}': {what} handles continuous review (sQ) "
+                "only; compute periodic-review rows with invsl.optimize or invsl.evaluate"
+            )
+        rows = (pcodes < 0) & (status == OK)
+        status[rows] = UNKNOWN_POLICY
+        given = np.broadcast_to(np.asarray(policy, dtype=object), (n,))
+        for i in np.flatnonzero(rows):
+            text[i] = f"policy = {str(given[i])!r}: policy must be one of sQ, RS, RsS, RsQ"
+    return status, text
 
 
 #: names of the fields a status can point at; index 0: none

@@ -38,7 +38,7 @@ from invsl._status import (
     PRECISION_LIMIT,
     ZERO_DEMAND,
 )
-from invsl._validate import distribution_codes, validate
+from invsl._validate import distribution_codes, unsupported_rows, validate
 
 # objectives (what is maximised) and investments (what the budget limits)
 FILL_RATE = 0
@@ -751,6 +751,20 @@ class _Prepared:
         field[text_mask] = text_field[text_mask]
         # the portfolio's own columns
         custom = np.full(n, "", dtype=object)
+        # periodic-review and history rows: not computed here (whatever their values)
+        unsupported, why = unsupported_rows(
+            n,
+            raw["distribution"] if "distribution" in raw else distribution,
+            distribution,
+            raw.get("policy"),
+            "optimize_portfolio",
+        )
+        out = unsupported != OK
+        status[out] = unsupported[out]
+        field[out] = np.where(why.astype(str).astype("U6") == "policy", "policy", "distribution")[
+            out
+        ]
+        custom[out] = why[out]
 
         def flag(mask, code, name, text):
             mask = mask & (status == OK)

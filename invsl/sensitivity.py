@@ -17,7 +17,7 @@ import pandas as pd
 from invsl import batch
 from invsl import distributions as dist
 from invsl._status import NAMES, NOT_A_NUMBER, ZERO_DEMAND
-from invsl._validate import distribution_codes, metric_codes, validate
+from invsl._validate import distribution_codes, metric_codes, unsupported_rows, validate
 
 #: swept parameters, in the order of the dataset's dimensions after ``sku``
 SWEEPS = ("target", "order_quantity_factor", "lead_time_factor")
@@ -284,6 +284,14 @@ def sensitivity(
     mcodes = metric_codes(df[found["metric"]] if "metric" in found else metric, default=metric)
     mcodes = np.ascontiguousarray(np.broadcast_to(mcodes, (n,)), dtype=np.int8)
     integer = (dcodes == dist.POISSON) | (dcodes == dist.NEGBIN)
+    # periodic-review and history rows: status unsupported (or unknown_policy), not computed
+    unsupported, _ = unsupported_rows(
+        n,
+        df[found["distribution"]] if "distribution" in found else distribution,
+        distribution,
+        df[found["policy"]] if "policy" in found else None,
+        "sensitivity",
+    )
 
     # the scenario grid, flattened in C order over the swept dimensions
     shape = tuple(sweeps[name].size for name in dims)
@@ -333,6 +341,8 @@ def sensitivity(
             target=cell_target,
         )
         status[rows(text)] = NOT_A_NUMBER
+        cell_unsupported = rows(unsupported)
+        status[cell_unsupported != 0] = cell_unsupported[cell_unsupported != 0]
         out, kind = batch.sq(
             True,
             distribution_cell,

@@ -223,7 +223,9 @@ def test_docs_list_every_status_code():
     untested = {name for name, _ in STATUS.values()} - flagged_by_tests
     # ok is the default, no_convergence has no known trigger, cannot_fit is tested below;
     # the codes of demand from history are tested in tests/test_pmf.py and test_bad_input.py,
-    # precision_limit in test_extremes.py, bad_order_up_to (evaluate only) in test_periodic.py
+    # precision_limit in test_extremes.py, bad_order_up_to (evaluate only) in test_periodic.py,
+    # unsupported (optimize_portfolio and sensitivity only) in test_portfolio.py and
+    # test_sensitivity.py
     history = {
         "no_history",
         "bad_history",
@@ -238,6 +240,7 @@ def test_docs_list_every_status_code():
         "cannot_fit",
         "precision_limit",
         "bad_order_up_to",
+        "unsupported",
     }
 
 

@@ -373,6 +373,43 @@ def test_bad_rows_flagged_and_excluded():
     np.testing.assert_allclose(clean.skus["reorder_point"], good["reorder_point"], rtol=1e-8)
 
 
+def test_periodic_and_history_rows_are_unsupported_not_computed_as_sq():
+    """A table with a policy column: optimize_portfolio is continuous review only, so RS, RsS
+    and RsQ rows (and empirical/compound_poisson rows) are flagged, never planned as (s, Q)."""
+    df = _large(40, "poisson", seed=4)
+    df.index = [f"r{i}" for i in range(len(df))]
+    df["policy"] = pd.Series(["sQ"] * len(df), index=df.index, dtype=object)
+    df.loc["r2", "policy"] = "RsS"
+    df.loc["r5", "policy"] = "rsq"  # any case
+    df.loc["r8", "policy"] = "RS"
+    df.loc["r9", "policy"] = "minmax"
+    df.loc["r11", "policy"] = None  # empty: sQ, computed
+    df["distribution"] = df["distribution"].astype(object)
+    df.loc["r13", "distribution"] = "compound_poisson"
+    df.loc["r14", "distribution"] = "empirical"
+    out = optimize_portfolio(df, budget=300.0).skus
+    expected = {
+        "r2": ("unsupported", "policy = 'RsS': optimize_portfolio handles continuous review"),
+        "r5": ("unsupported", "policy = 'RsQ': optimize_portfolio handles continuous review"),
+        "r8": ("unsupported", "policy = 'RS': optimize_portfolio handles continuous review"),
+        "r9": ("unknown_policy", "policy = 'minmax': policy must be one of sQ, RS, RsS, RsQ"),
+        "r13": ("unsupported", "distribution = 'compound_poisson': optimize_portfolio handles"),
+        "r14": ("unsupported", "distribution = 'empirical': optimize_portfolio handles"),
+    }
+    for row, (status, start) in expected.items():
+        assert out.loc[row, "status"] == status, row
+        assert out.loc[row, "message"].startswith(start), out.loc[row, "message"]
+        assert out.loc[row, "message"].endswith(
+            "excluded from the portfolio (no budget spent on it)"
+        )
+        assert np.isnan(out.loc[row, "reorder_point"]) and np.isnan(out.loc[row, "beta"])
+    good = out.drop(index=list(expected))
+    assert (good["status"] == "ok").all() and good.loc["r11", "reorder_point"] >= 0
+    # the other rows get the plan of the portfolio without the flagged rows
+    clean = optimize_portfolio(df.drop(index=list(expected)).drop(columns="policy"), budget=300.0)
+    np.testing.assert_array_equal(clean.skus["reorder_point"], good["reorder_point"])
+
+
 def test_input_errors():
     df = _large(5, "normal")
     with pytest.raises(invsl.InputError, match="unit_cost"):

@@ -359,6 +359,33 @@ def test_bad_rows_are_nan_with_a_status_and_never_raise():
     assert bool(cube["reorder_point"].isel(target=1).isnull().all())
 
 
+def test_periodic_and_history_rows_are_unsupported_not_computed_as_sq():
+    df = _mixed_frame().iloc[:6].copy()  # n1, n2, g1, p1, p2, nb: all ok
+    df["policy"] = ["sQ", "RsS", "sQ", "rs", "bogus", "sQ"]
+    df["distribution"] = df["distribution"].astype(object)
+    df.loc[df["sku"] == "g1", "distribution"] = "compound_poisson"
+    cube = invsl.sensitivity(df, target=[0.9, 0.95])
+    names = np.array(cube["status"].attrs["flag_meanings"].split())
+    got = {sku: set(names[cube["status"].sel(sku=sku).to_numpy()]) for sku in df["sku"]}
+    assert got == {
+        "n1": {"ok"},
+        "n2": {"unsupported"},
+        "g1": {"unsupported"},
+        "p1": {"unsupported"},
+        "p2": {"unknown_policy"},
+        "nb": {"ok"},
+    }
+    flagged = ["n2", "g1", "p1", "p2"]
+    for name in METRIC_VARIABLES + ["reorder_point"]:
+        assert bool(cube[name].sel(sku=flagged).isnull().all()), name
+    # the sQ rows are what sensitivity gives without the policy column
+    plain = invsl.sensitivity(df.iloc[[0, 5]].drop(columns="policy"), target=[0.9, 0.95])
+    for name in METRIC_VARIABLES + ["reorder_point"]:
+        np.testing.assert_array_equal(
+            cube[name].sel(sku=["n1", "nb"]).to_numpy(), plain[name].to_numpy()
+        )
+
+
 def test_structural_errors_raise():
     df = _mixed_frame()
     with pytest.raises(InputError, match="order_quantity"):
