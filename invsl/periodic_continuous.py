@@ -225,12 +225,22 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     hi_l = upper_bound(kl, l1, l2, ml, sdl)
     hi_r = upper_bound(kr, r1, r2, mr, sdr)
     u1 = max(0.0, s - hi_l)  # below u1: P(D_L <= s - u) = 1
-    num = 0.0
+    u2 = max(u1, min(s - lo_l, hi_r - amin))  # above u2 the integrand is 0
+    g1 = den  # G(u) = sum_k p_k P(D_R > a_k + u), the mass of undershoots above u
     if u1 > 0.0:
+        g1 = 0.0
         for k in range(n):
-            a = gap - offsets[k]
-            num += probs[k] * (dist.sf(kr, r1, r2, a) - dist.sf(kr, r1, r2, a + u1))
-    u2 = min(s - lo_l, hi_r - amin)  # above u2 the integrand is 0
+            g1 += probs[k] * dist.sf(kr, r1, r2, gap - offsets[k] + u1)
+    g2 = 0.0
+    if u2 < hi_r - amin:
+        for k in range(n):
+            g2 += probs[k] * dist.sf(kr, r1, r2, gap - offsets[k] + u2)
+    # On [u1, u2]: integral of g(u) F(s - u) = c (G(u1) - G(u2)) - integral of g(u) (c - F(s - u))
+    # with c = F(s - u1). The second integrand vanishes at u1, where g is steepest (a gamma
+    # D_R with shape < 1 has a density that is infinite at 0), so the quadrature stays
+    # accurate there.
+    c = dist.cdf(kl, l1, l2, s - u1)
+    num = (den - g1) + c * (g1 - g2)
     if u2 > u1:
         scale = min(sdl, sdr) if sdr > 0.0 else sdl
         panels = int(min(48.0, max(1.0, math.ceil((u2 - u1) / (3.0 * scale)))))
@@ -239,11 +249,11 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
             mid = u1 + (p + 0.5) * width
             for i in range(_GL_X.shape[0]):
                 u = mid + 0.5 * width * _GL_X[i]
-                f_l = dist.cdf(kl, l1, l2, s - u)
-                if f_l <= 0.0:
+                gap_f = c - dist.cdf(kl, l1, l2, s - u)
+                if gap_f == 0.0:
                     continue
                 g = 0.0
                 for k in range(n):
                     g += probs[k] * dist.density(kr, r1, r2, gap - offsets[k] + u)
-                num += 0.5 * width * _GL_W[i] * g * f_l
+                num -= 0.5 * width * _GL_W[i] * g * gap_f
     return min(max(num / den, 0.0), 1.0)
