@@ -148,6 +148,57 @@ def stationary_lattice(kind, p1, p2, mean, sd, delta):
 
 
 @scalar
+def _panel_scale(sdl, ml, sdr, mr):
+    """Width scale of the quadrature panels (a panel spans three of it): the smaller standard
+    deviation, or mean when it is smaller (a skewed gamma's mass lies within its mean of 0)."""
+    scale = min(sdl, ml) if ml > 0.0 else sdl
+    if sdr > 0.0:
+        scale = min(scale, sdr, mr) if mr > 0.0 else min(scale, sdr)
+    return scale
+
+
+@scalar
+def _panels(length, scale, least):
+    """Number of quadrature panels over ``length``: one per three ``scale``, ``least`` .. 48
+    (more than one where a gamma with shape < 1, whose cdf has a cusp t^k at 0, is involved)."""
+    return int(min(48.0, max(float(least), math.ceil(length / (3.0 * scale)))))
+
+
+@scalar
+def _cusp_power(kl, l1, at_lower_bound):
+    """m > 1 when P(D_L <= t) has a cusp t^k (gamma with shape k < 1) at t = 0 and the
+    quadrature range ends there (``at_lower_bound``): the last panel is then mapped by
+    t = tau^m with the whole number m = ceil(2 / k), which makes P(D_L <= tau^m) ~ tau^(m k),
+    m k >= 2, and the Jacobian m tau^(m - 1) smooth. 1 otherwise."""
+    if at_lower_bound and kl == dist.GAMMA and l1 < 1.0:
+        return _whole_power(l1)
+    return 1.0
+
+
+@scalar
+def _whole_power(k):
+    """ceil(2 / k) for a cusp t^k, capped at 40 (tau^40 of a panel width stays representable)."""
+    return min(40.0, math.ceil(2.0 / k))
+
+
+@scalar
+def _node(start, width, i, last, end, m, first, m_first):
+    """Gauss-Legendre node i of the panel [start, start + width] and its weight; on the
+    ``last`` panel with m > 1 the variable is x = end - tau^m (see ``_cusp_power``), on the
+    ``first`` panel with m_first > 1 it is x = start + tau^m_first (a cusp at the start)."""
+    if last and m > 1.0:
+        t_hi = (end - start) ** (1.0 / m)
+        t_lo = max(end - start - width, 0.0) ** (1.0 / m)
+        tau = 0.5 * (t_hi + t_lo) + 0.5 * (t_hi - t_lo) * _GL_X[i]
+        return end - tau**m, 0.5 * (t_hi - t_lo) * _GL_W[i] * m * tau ** (m - 1.0)
+    if first and m_first > 1.0:
+        t_hi = width ** (1.0 / m_first)
+        tau = 0.5 * t_hi * (1.0 + _GL_X[i])
+        return start + tau**m_first, 0.5 * t_hi * _GL_W[i] * m_first * tau ** (m_first - 1.0)
+    return start + 0.5 * width * (1.0 + _GL_X[i]), 0.5 * width * _GL_W[i]
+
+
+@scalar
 def _weight_integral(kr, r1, r2, mr, a, b, q):
     """Closed-form integral over [a, b] of the undershoot weight P(x < D_R <= x + q)."""
     if b <= a:
@@ -183,15 +234,25 @@ def alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
     x2 = min(c - lo_l, upper_bound(kr, r1, r2, mr, sdr))  # above x2 the integrand is 0
     if x2 <= x1:
         return total
-    scale = min(sdl, sdr) if sdr > 0.0 else sdl
-    panels = int(min(48.0, max(1.0, math.ceil((x2 - x1) / (3.0 * scale)))))
+    # as in alpha_rss: C times the weight's integral in closed form, then the quadrature of
+    # weight * (C - P(D_L <= c - x)), which vanishes at x1 (where a lumpy gamma's weight is
+    # steepest)
+    top = dist.cdf(kl, l1, l2, c - x1)
+    total += top * _weight_integral(kr, r1, r2, mr, x1, x2, q)
+    scale = _panel_scale(sdl, ml, sdr, mr)
+    m = _cusp_power(kl, l1, x2 == c - lo_l)
+    panels = _panels(x2 - x1, scale, 8 if m > 1.0 or (kr == dist.GAMMA and r1 < 1.0) else 1)
     width = (x2 - x1) / panels
+    # the weight P(x < D_R <= x + q) has a cusp x^k at x = 0 for a gamma D_R with shape k < 1
+    m_first = _whole_power(r1) if kr == dist.GAMMA and r1 < 1.0 and x1 == 0.0 else 1.0
     for p in range(panels):
-        mid = x1 + (p + 0.5) * width
         for i in range(_GL_X.shape[0]):
-            x = mid + 0.5 * width * _GL_X[i]
+            x, wq = _node(x1 + p * width, width, i, p == panels - 1, c, m, p == 0, m_first)
+            rest = top - dist.cdf(kl, l1, l2, c - x)
+            if rest == 0.0:
+                continue
             wgt = dist.sf(kr, r1, r2, x) - dist.sf(kr, r1, r2, x + q)
-            total += 0.5 * width * _GL_W[i] * wgt * dist.cdf(kl, l1, l2, c - x)
+            total -= wq * wgt * rest
     return total
 
 
@@ -242,18 +303,18 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     c = dist.cdf(kl, l1, l2, s - u1)
     num = (den - g1) + c * (g1 - g2)
     if u2 > u1:
-        scale = min(sdl, sdr) if sdr > 0.0 else sdl
-        panels = int(min(48.0, max(1.0, math.ceil((u2 - u1) / (3.0 * scale)))))
+        scale = _panel_scale(sdl, ml, sdr, mr)
+        m = _cusp_power(kl, l1, u2 == s - lo_l)
+        panels = _panels(u2 - u1, scale, 4 if m > 1.0 or (kr == dist.GAMMA and r1 < 1.0) else 1)
         width = (u2 - u1) / panels
         for p in range(panels):
-            mid = u1 + (p + 0.5) * width
             for i in range(_GL_X.shape[0]):
-                u = mid + 0.5 * width * _GL_X[i]
+                u, wq = _node(u1 + p * width, width, i, p == panels - 1, s, m, False, 1.0)
                 gap_f = c - dist.cdf(kl, l1, l2, s - u)
                 if gap_f == 0.0:
                     continue
                 g = 0.0
                 for k in range(n):
                     g += probs[k] * dist.density(kr, r1, r2, gap - offsets[k] + u)
-                num -= 0.5 * width * _GL_W[i] * g * gap_f
+                num -= wq * g * gap_f
     return min(max(num / den, 0.0), 1.0)

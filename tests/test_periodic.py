@@ -106,16 +106,25 @@ def twin_continuous(policy, name, mu, sd, L, R, x, gap, sl=0.0):
         def weight(u):
             return d_r.cdf(u + gap) - d_r.cdf(u)
 
-        hi = d_r.mean() + 12 * d_r.std()
-        den = integrate.quad(weight, 0, hi, limit=200, epsabs=1e-13)[0]
-        num = integrate.quad(
-            lambda u: weight(u) * cdf(ds[0], x - u),
-            0,
-            hi,
-            limit=400,
-            epsabs=1e-13,
-            points=[max(0.0, x - L * mu)],
-        )[0]
+        # den = integral of the weight over u >= 0 = E[clip(D_R, 0, Q)]; num: up to the u beyond
+        # which P(D_L <= x - u) is 0 (u = x when D_L >= 0; normal D_L: 12 sd further). The
+        # pieces are geometric towards u = 0 and u = x, where a gamma of shape < 1 has a cusp,
+        # and each is integrated adaptively.
+        den = d_r.expect(lambda d: np.clip(d, 0.0, gap))
+        d_l = ds[0]
+        top = x if d_l is None or name == "gamma" else x - d_l.mean() + 12 * d_l.std()
+        ends = [0.0, max(top, 0.0)]
+        if x > 0:
+            ends += [
+                x,
+                *np.geomspace(1e-12 * x, 0.5 * x, 40),
+                *(x - np.geomspace(1e-12 * x, 0.5 * x, 40)),
+            ]
+        ends = np.unique(np.clip(ends, 0.0, max(top, 0.0)))
+        num = sum(
+            integrate.quad(lambda u: weight(u) * cdf(d_l, x - u), a, b, limit=200, epsabs=1e-15)[0]
+            for a, b in zip(ends[:-1], ends[1:])
+        )
         alpha = num / den
         mean_y = x + gap / 2
     g1 = {j: mean_over(lambda y: loss1(ds[j], y)) for j in ds}
@@ -238,6 +247,10 @@ def test_stationary_renewal_form_equals_chain_for_a_wide_gap():
 
 CONTINUOUS_CASES = [
     ("RS", "normal", 100.0, 40.0, 1.0, 1, 250.0, 0.0, 0.0),
+    # lumpy gamma demand (CV 3 and 2: shapes 1/9 .. 3/4, cdfs with a cusp at 0)
+    ("RsQ", "gamma", 2.0, 6.0, 1.0, 1, 6.0, 6.0, 0.0),
+    ("RsQ", "gamma", 2.0, 6.0, 2.0, 1, 5.0, 2.0, 0.0),
+    ("RsQ", "gamma", 2.0, 4.0, 3.0, 2, 8.0, 10.0, 0.0),
     ("RS", "gamma", 10.0, 8.0, 2.5, 3, 60.0, 0.0, 0.4),
     ("RS", "normal", 5.0, 2.0, 0.0, 2, 9.0, 0.0, 0.0),
     ("RsQ", "normal", 100.0, 40.0, 1.0, 1, 113.79, 200.0, 0.0),
@@ -253,7 +266,10 @@ def test_continuous_rs_and_rsq_match_quadrature(case):
     policy, name, mu, sd, L, R, x, gap, sl = case
     got = levels(policy, name, mu, sd, L, R, x, gap, sl)
     ref = twin_continuous(policy, name, mu, sd, L, R, x, gap, sl)
-    assert_close(got, ref, 1e-7, str(case))
+    # alpha of (R, s, nQ) is a quadrature over the undershoot: with a lumpy gamma (shape < 1)
+    # its cusps leave about 1e-7 (4e-7 measured; it was 2e-3 before the cusps were mapped)
+    lumpy = name == "gamma" and sd > mu
+    assert_close(got, ref, 1e-6 if lumpy else 1e-7, str(case))
 
 
 RSS_CASES = [
@@ -288,8 +304,10 @@ def test_continuous_rss_lumpy_gamma_alpha(case):
     """Gamma demand with CV 3 per period (shape 1/9: most periods almost nothing, a few very
     large): the density of D_R is infinite at 0 and the undershoot density steep near 0,
     which quadrature alone integrated 1.6e-3 (L2) and 3.7e-3 (L1) too low. Every metric within
-    the documented accuracy of the fine unbinned lattice, alpha within 5e-4 (2.1e-4 and 2e-5
-    measured: the cusp of P(D_L <= x) ~ x^(1/9) at 0 is left to the quadrature)."""
+    the documented accuracy of the fine unbinned lattice, alpha within 5e-4 (1.3e-4 and 3.4e-4
+    measured; the quadrature itself is within 2e-5 of a fine Stieltjes sum over the same
+    positions, the rest is the coarser lattice and its 64 bins, O(h) for a density that is
+    infinite at 0)."""
     name, mu, sd, L, R, s, big_s = case
     got = levels("RsS", name, mu, sd, L, R, s, big_s - s)
     ref = twin_rss_lattice(name, mu, sd, L, R, s, big_s)
