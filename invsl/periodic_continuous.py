@@ -14,7 +14,7 @@ uniform on (s, s + Q], and every metric is a closed form in the loss functions (
   summarised on at most 65 points: the atom W = 0 (order-up-to level S, reached after every
   order) and 64 bins, each at its conditional mean. Both steps are second-order accurate;
   tests/test_periodic.py checks the result against a long simulation (within 0.002 on every
-  metric) and against a 4096-point lattice without binning.
+  metric) and against a 3,000-cell lattice without binning.
 - ``alpha_integral`` (R, s, nQ) and ``alpha_rss`` (R, s, S): alpha = E[P(D_L <= s - U) |
   order] by Gauss-Legendre quadrature over the undershoot U, with the regions where
   P(D_L <= .) is 0 or 1 integrated in closed form. For (R, s, S) the undershoot density is a
