@@ -80,11 +80,13 @@ def unsupported_rows(n: int, distribution, default_distribution: str, policy, wh
     ``distribution`` and ``policy`` are the raw column (or None for no policy column). Returns
     (status, text): status UNSUPPORTED for a periodic policy (RS, RsS, RsQ) or a history
     distribution (empirical, compound_poisson), UNKNOWN_POLICY for a policy name that is none
-    of sQ, RS, RsS, RsQ, OK elsewhere; text says why and what to use instead ('' for OK).
+    of sQ, RS, RsS, RsQ, OK elsewhere; field the column it is about ('distribution' or
+    'policy'); text says why and what to use instead ('' for OK).
     """
     from invsl.periodic import POLICY_NAMES
 
     status = np.zeros(n, dtype=np.uint8)
+    field = np.full(n, "", dtype=object)
     text = np.full(n, "", dtype=object)
     codes = np.broadcast_to(
         distribution_codes(distribution, default=default_distribution, pmf=True), (n,)
@@ -92,6 +94,7 @@ def unsupported_rows(n: int, distribution, default_distribution: str, policy, wh
     for name in ("empirical", "compound_poisson"):
         rows = codes == _PMF_DISTRIBUTION_CODES[name]
         status[rows] = UNSUPPORTED
+        field[rows] = "distribution"
         text[rows] = (
             f"distribution = '{name}': {what} handles normal, gamma, poisson and negbin demand; "
             f"compute {name} rows with invsl.optimize or invsl.evaluate"
@@ -101,16 +104,18 @@ def unsupported_rows(n: int, distribution, default_distribution: str, policy, wh
         for code in range(1, len(POLICY_NAMES)):
             rows = (pcodes == code) & (status == OK)
             status[rows] = UNSUPPORTED
+            field[rows] = "policy"
             text[rows] = (
                 f"policy = '{POLICY_NAMES[code]}': {what} handles continuous review (sQ) "
                 "only; compute periodic-review rows with invsl.optimize or invsl.evaluate"
             )
         rows = (pcodes < 0) & (status == OK)
         status[rows] = UNKNOWN_POLICY
+        field[rows] = "policy"
         given = np.broadcast_to(np.asarray(policy, dtype=object), (n,))
         for i in np.flatnonzero(rows):
             text[i] = f"policy = {str(given[i])!r}: policy must be one of sQ, RS, RsS, RsQ"
-    return status, text
+    return status, field, text
 
 
 #: names of the fields a status can point at; index 0: none

@@ -151,43 +151,51 @@ def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_
         return _alpha(
             policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
         )
-    nr = int(r)
+    loss, _ = _shortage(
+        metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
+    )
     if metric == BETA:
-        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        g_top, _ = level_sums(policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False)
-        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
-        g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False)
-        return 1.0 - max(g_top - g_low, 0.0) / (r * mu)
-    total = 0.0
-    for j in range(1, nr + 1):
-        k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, _ = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
-        total += g
-    return 1.0 - total / (r * mu)
+        loss = max(loss, 0.0)
+    return 1.0 - loss / (r * mu)
 
 
 @scalar
-def value_slope(metric, policy, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
-    """BETA or GAMMA of a policy with continuous demand at x, and its derivative in x.
+def _shortage(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
+    """The shortage behind BETA (E[G1_{L+R}(Y) - G1_L(Y)], new backorders of a review cycle) or
+    GAMMA (sum_j E[G1_{L+j}(Y)]), and its derivative in x.
 
-    d/dy G1(y) = -P(D > y), which ``level_sums`` returns beside G1 as P(D < y); for (R, s, nQ)
-    d/dx (G2(x) - G2(x + Q)) / Q = -(G1(x) - G1(x + Q)) / Q, which it returns as 1 - P(D < Y).
+    d/dy G1(y) = -P(D > y), which ``level_sums`` returns beside G1 as P(D < y) (continuous
+    demand); for (R, s, nQ) d/dx (G2(x) - G2(x + Q)) / Q = -(G1(x) - G1(x + Q)) / Q, which it
+    returns as 1 - P(D < Y).
     """
     nr = int(r)
     if metric == BETA:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        g_top, lt_top = level_sums(policy, False, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False)
+        g_top, lt_top = level_sums(
+            policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False
+        )
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
-        g_low, lt_low = level_sums(policy, False, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False)
-        return 1.0 - (g_top - g_low) / (r * mu), (lt_low - lt_top) / (r * mu)
+        g_low, lt_low = level_sums(
+            policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False
+        )
+        return g_top - g_low, lt_top - lt_low
     total = 0.0
     slope = 0.0
     for j in range(1, nr + 1):
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, lt_j = level_sums(policy, False, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
+        g, lt_j = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
         total += g
-        slope += 1.0 - lt_j
-    return 1.0 - total / (r * mu), slope / (r * mu)
+        slope -= 1.0 - lt_j
+    return total, slope
+
+
+@scalar
+def value_slope(metric, policy, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
+    """BETA or GAMMA of a policy with continuous demand at x, and its derivative in x."""
+    loss, slope = _shortage(
+        metric, policy, False, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
+    )
+    return 1.0 - loss / (r * mu), -slope / (r * mu)
 
 
 @scalar
@@ -332,6 +340,7 @@ def solve(
     if policy == RS and metric == ALPHA and not integer and k != dist.POINT:
         return dist.quantile(k, p1, p2, target)
     step = max(sd, 0.5 * gap, 1.0)
+    tol = _REL_TOL * max(1.0, sd)
     x = _start(metric, policy, mean, sd, gap, target)
     if not integer and metric != ALPHA:
         root = _newton(
@@ -348,7 +357,7 @@ def solve(
             pos_w,
             pos_p,
             x,
-            _REL_TOL * max(1.0, sd),
+            tol,
         )
         if not math.isnan(root):
             return root
@@ -462,7 +471,6 @@ def solve(
                 lo, flo = x, v
             use_bisect = (hi - lo) > 0.5 * width
         return math.nan
-    tol = _REL_TOL * max(1.0, sd)
     return _brent(
         metric,
         target,

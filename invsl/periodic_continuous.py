@@ -257,6 +257,16 @@ def alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
 
 
 @scalar
+def _mass_above(kr, r1, r2, gap, offsets, probs, u):
+    """G(u) = sum_k p_k P(D_R > a_k + u), a_k = gap - offsets[k]: the (unnormalised) mass of
+    undershoots above u; G(0) is the probability that a review places an order."""
+    total = 0.0
+    for k in range(offsets.shape[0]):
+        total += probs[k] * dist.sf(kr, r1, r2, gap - offsets[k] + u)
+    return total
+
+
+@scalar
 def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     """alpha of continuous (R, s, S) from the summarised positions (``offsets``, ``probs``).
 
@@ -266,36 +276,22 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     D_R is not deterministic here (the caller handles that case).
     """
     n = offsets.shape[0]
-    den = 0.0
-    amin = math.inf
-    for k in range(n):
-        a = gap - offsets[k]
-        den += probs[k] * dist.sf(kr, r1, r2, a)
-        amin = min(amin, a)
+    den = _mass_above(kr, r1, r2, gap, offsets, probs, 0.0)
     if not den > 0.0:
         return math.nan
     if kl == dist.POINT:
         # D_L = l1: P(D_L <= s - u) = 1 for u <= s - l1, else 0
         top = max(s - l1, 0.0)
-        num = 0.0
-        for k in range(n):
-            a = gap - offsets[k]
-            num += probs[k] * (dist.sf(kr, r1, r2, a) - dist.sf(kr, r1, r2, a + top))
+        num = den - _mass_above(kr, r1, r2, gap, offsets, probs, top)
         return min(max(num / den, 0.0), 1.0)
+    amin = gap - np.max(offsets)  # the smallest a_k
     lo_l = lower_bound(kl, l1, l2, ml, sdl)
     hi_l = upper_bound(kl, l1, l2, ml, sdl)
     hi_r = upper_bound(kr, r1, r2, mr, sdr)
     u1 = max(0.0, s - hi_l)  # below u1: P(D_L <= s - u) = 1
     u2 = max(u1, min(s - lo_l, hi_r - amin))  # above u2 the integrand is 0
-    g1 = den  # G(u) = sum_k p_k P(D_R > a_k + u), the mass of undershoots above u
-    if u1 > 0.0:
-        g1 = 0.0
-        for k in range(n):
-            g1 += probs[k] * dist.sf(kr, r1, r2, gap - offsets[k] + u1)
-    g2 = 0.0
-    if u2 < hi_r - amin:
-        for k in range(n):
-            g2 += probs[k] * dist.sf(kr, r1, r2, gap - offsets[k] + u2)
+    g1 = den if u1 == 0.0 else _mass_above(kr, r1, r2, gap, offsets, probs, u1)
+    g2 = _mass_above(kr, r1, r2, gap, offsets, probs, u2) if u2 < hi_r - amin else 0.0
     # On [u1, u2]: integral of g(u) F(s - u) = c (G(u1) - G(u2)) - integral of g(u) (c - F(s - u))
     # with c = F(s - u1). The second integrand vanishes at u1, where g is steepest (a gamma
     # D_R with shape < 1 has a density that is infinite at 0), so the quadrature stays

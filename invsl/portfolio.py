@@ -752,7 +752,7 @@ class _Prepared:
         # the portfolio's own columns
         custom = np.full(n, "", dtype=object)
         # periodic-review and history rows: not computed here (whatever their values)
-        unsupported, why = unsupported_rows(
+        unsupported, about, why = unsupported_rows(
             n,
             raw["distribution"] if "distribution" in raw else distribution,
             distribution,
@@ -761,9 +761,7 @@ class _Prepared:
         )
         out = unsupported != OK
         status[out] = unsupported[out]
-        field[out] = np.where(why.astype(str).astype("U6") == "policy", "policy", "distribution")[
-            out
-        ]
+        field[out] = about[out]
         custom[out] = why[out]
 
         def flag(mask, code, name, text):

@@ -285,7 +285,7 @@ def sensitivity(
     mcodes = np.ascontiguousarray(np.broadcast_to(mcodes, (n,)), dtype=np.int8)
     integer = (dcodes == dist.POISSON) | (dcodes == dist.NEGBIN)
     # periodic-review and history rows: status unsupported (or unknown_policy), not computed
-    unsupported, _ = unsupported_rows(
+    unsupported, _, _ = unsupported_rows(
         n,
         df[found["distribution"]] if "distribution" in found else distribution,
         distribution,
