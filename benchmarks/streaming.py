@@ -19,7 +19,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/streaming.py --rows 5000000 --chunk-rows 250000 --json s.json
     .venv/bin/python benchmarks/streaming.py --sweep 250000,500000,1000000 --rows 5000000
 
-The command measured is ``python -m invsl.cli optimize IN.parquet -o OUT.parquet -q
+The command measured is ``python -m invsl.tools.cli optimize IN.parquet -o OUT.parquet -q
 --metric beta --target 0.95 [--chunk-rows N]`` with this checkout first on PYTHONPATH.
 """
 
@@ -84,7 +84,7 @@ def command(src: Path, out: Path, chunk_rows: int | None) -> list[str]:
     cmd = [
         sys.executable,
         "-m",
-        "invsl.cli",
+        "invsl.tools.cli",
         "optimize",
         str(src),
         "-o",

@@ -1,4 +1,4 @@
-"""Steady-state speed of periodic review with demand from history (``invsl.periodic_pmf``).
+"""Steady-state speed of periodic review with demand from history (``invsl.kernels.periodic.pmf``).
 
 100,000 SKUs (``--short``: 10,000) are solved for a fill rate of 0.95 under min/max (RsS)
 through the DataFrame layer (history grouping, per-period pmfs, exact convolutions, renewal

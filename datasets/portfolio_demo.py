@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import invsl
-    from invsl.curves import investment_to_match
+    from invsl.tools.curves import investment_to_match
 
     df = carparts.carparts_parameters().assign(unit_cost=args.unit_cost)
     t0 = time.perf_counter()

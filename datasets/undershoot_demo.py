@@ -126,7 +126,7 @@ def draw(path: str | Path | None = None, *, periods: int = 400_000, seed: int = 
         The :func:`key_numbers`, plus ``curves`` (:func:`curves` on the plotted grid),
         ``simulation`` (:func:`simulated` at the simulated points) and ``figure``.
     """
-    from invsl.plot import _pyplot
+    from invsl.tools.plot import _pyplot
 
     plt = _pyplot()
     marks = key_numbers()

@@ -21,12 +21,12 @@ The definitions are in docs/service-levels.md.
 """
 
 from invsl._version import __version__
-from invsl.frame import InputError, evaluate, optimize
-from invsl.sensitivity import sensitivity
-from invsl.history import fit_demand
-from invsl.simulate import simulate
-from invsl.arrays import RowStatus
-from invsl.arrays import (
+from invsl.api.frame import InputError, evaluate, optimize
+from invsl.tools.whatif import sensitivity
+from invsl.api.history import fit_demand
+from invsl.tools.simulation import simulate
+from invsl.api.arrays import RowStatus
+from invsl.api.arrays import (
     alpha,
     beta,
     cycle_service_level,
@@ -43,7 +43,7 @@ from invsl.arrays import (
     safety_stock,
     service_levels,
 )
-from invsl.periodic_arrays import periodic_policy, periodic_service_levels
+from invsl.api.periodic_arrays import periodic_policy, periodic_service_levels
 
 __all__ = [
     "RowStatus",
@@ -73,8 +73,8 @@ __all__ = [
     "periodic_service_levels",
 ]
 
-from invsl.portfolio import PortfolioResult, optimize_portfolio  # noqa: E402
-from invsl.curves import exchange_curve  # noqa: E402
-from invsl.plot import plot_exchange_curve  # noqa: E402
+from invsl.tools.portfolio import PortfolioResult, optimize_portfolio  # noqa: E402
+from invsl.tools.curves import exchange_curve  # noqa: E402
+from invsl.tools.plot import plot_exchange_curve  # noqa: E402
 
 __all__ += ["PortfolioResult", "optimize_portfolio", "exchange_curve", "plot_exchange_curve"]

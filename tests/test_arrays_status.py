@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import invsl
-from invsl._status import STATUS
+from invsl.vocabulary import STATUS
 
 # (what, element inputs that differ from GOOD, expected status name, field in the message)
 GOOD = dict(

@@ -43,8 +43,8 @@ import pandas as pd
 import pytest
 
 import invsl
-from invsl._status import STATUS
-from invsl.frame import OUTPUT_COLUMNS
+from invsl.vocabulary import STATUS
+from invsl.api.frame import OUTPUT_COLUMNS
 
 try:
     from _sim import INTEGER, ref_metrics
@@ -939,7 +939,7 @@ def test_command_line(tmp_path):
     """
     from click.testing import CliRunner
 
-    from invsl.cli import main
+    from invsl.tools.cli import main
 
     for call in ("optimize", "evaluate"):
         cases = [

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-from invsl.cli import main
+from invsl.tools.cli import main
 
 GOOD = (
     "sku,demand_mean,demand_std,lead_time,order_quantity,distribution\n"

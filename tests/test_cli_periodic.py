@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import invsl
-from invsl.cli import main
+from invsl.tools.cli import main
 
 POLICIES = ["sQ", "RS", "RsS", "RsQ"]
 

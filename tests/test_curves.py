@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import invsl
-from invsl.cli import main
-from invsl.curves import investment_to_match
+from invsl.tools.cli import main
+from invsl.tools.curves import investment_to_match
 
 
 def _skus(n=400, seed=2):

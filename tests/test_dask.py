@@ -25,7 +25,7 @@ import cloudpickle  # noqa: E402
 
 import invsl  # noqa: E402
 import invsl.dask  # noqa: E402
-from invsl.frame import InputError  # noqa: E402
+from invsl.api.frame import InputError  # noqa: E402
 
 ROWS_PER_PARTITION = 125_000
 PARTITIONS = 8  # 1,000,000 rows

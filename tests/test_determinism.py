@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from invsl import io
-from invsl.io import TextFormat
+from invsl.tools import io
+from invsl.tools.io import TextFormat
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = [
@@ -59,7 +59,7 @@ def run_in_subprocess(src, outs, threads):
     """optimize src into each of outs in a fresh Python with NUMBA_NUM_THREADS=threads."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS=str(threads))
     code = (
-        "import sys, numba, invsl.io as io\n"
+        "import sys, numba, invsl.tools.io as io\n"
         "assert numba.get_num_threads() == int(sys.argv[1])\n"
         "for out in sys.argv[3:]:\n"
         "    s = io.run_file('optimize', sys.argv[2], out, chunk_rows=1000)\n"

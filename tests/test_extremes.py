@@ -18,7 +18,7 @@ file); ``HYPOTHESIS_PROFILE=extremes`` runs 2,000 randomized examples per proper
 
 Spot checks against mpmath (independent: pmf sums and quadrature of densities at 30+ digits,
 with the moment identities E[X; X > n] = lambda P(X >= n), never the centred formulas of
-invsl.distributions) at Poisson / negbin means of 1e8, gamma shapes 1e-4 and 1e6 and the
+invsl.scalar.distributions) at Poisson / negbin means of 1e8, gamma shapes 1e-4 and 1e6 and the
 extreme targets.
 """
 

@@ -7,7 +7,7 @@ from scipy import optimize as sopt
 from scipy import stats
 
 import invsl
-from invsl.frame import OUTPUT_COLUMNS
+from invsl.api.frame import OUTPUT_COLUMNS
 
 
 def normal_beta(s, q, mean, sd):
@@ -213,7 +213,7 @@ def test_docs_list_every_status_code():
     import pathlib
     import re
 
-    from invsl._status import STATUS
+    from invsl.vocabulary import STATUS
 
     text = (pathlib.Path(__file__).parents[1] / "docs" / "cli.md").read_text()
     section = text.split("## Status codes", 1)[1]

@@ -22,15 +22,13 @@ import numpy as np
 import pytest
 from scipy import special
 
-from invsl import (
-    _normal_start,
-    batch,
-    distributions as dist,
-    integer_sq,
-    metrics,
-    normal_sq,
-    solvers,
-)
+from invsl.kernels import normal_start as _normal_start
+from invsl.kernels import batch
+from invsl.scalar import distributions as dist
+from invsl.kernels import integer_sq
+from invsl.kernels import metrics
+from invsl.kernels import normal_sq
+from invsl.kernels import solvers
 
 RNG = np.random.default_rng(20261123)
 TABLE = _normal_start.table()

@@ -8,7 +8,7 @@ Contract (issue 5, items 1 and 5; docs/bad-input.md):
   for structural problems (a required column missing or ambiguous); otherwise the result has
   the same rows in the same order with the same index, every status is a known code, the
   message is empty exactly for ``ok`` rows, and every ``ok`` row has finite metrics in range.
-- ``invsl.io.read_table`` on a ``.csv`` file of arbitrary bytes returns a DataFrame or raises
+- ``invsl.tools.io.read_table`` on a ``.csv`` file of arbitrary bytes returns a DataFrame or raises
   ``TableError`` (or ``InputError``); a frame it returns goes through ``optimize`` under the
   contract above.
 
@@ -31,10 +31,10 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import invsl
-from invsl._status import NAMES
-import invsl.periodic_frame
-from invsl.frame import INPUT_COLUMNS, OUTPUT_COLUMNS, InputError
-from invsl.io import TableError, read_table
+from invsl.vocabulary import NAMES
+import invsl.engine.periodic_rows
+from invsl.api.frame import INPUT_COLUMNS, OUTPUT_COLUMNS, InputError
+from invsl.tools.io import TableError, read_table
 
 # INVSL_FUZZ_EXAMPLES wins; else the profile's count, capped at 50 in the default (CI) profile
 _EXAMPLES = int(os.environ.get("INVSL_FUZZ_EXAMPLES", "0")) or (
@@ -249,7 +249,7 @@ def _documented_range(df: pd.DataFrame) -> np.ndarray:
     metrics are only checked to be in range where finite (see the report in
     docs/contributing.md, "Fuzzing").
     """
-    found = invsl.frame._resolve_columns(df, None, [])
+    found = invsl.api.frame._resolve_columns(df, None, [])
 
     def number(name, default):
         if name not in found:
@@ -318,11 +318,11 @@ def test_frames_never_crash(case):
     df, call, options, present = case
     before = df.copy(deep=True)
     function = invsl.optimize if call == "optimize" else invsl.evaluate
-    periodic = invsl.periodic_frame.is_periodic(df, options.get("policy", "sQ"), None)
+    periodic = invsl.engine.periodic_rows.is_periodic(df, options.get("policy", "sQ"), None)
     try:
         if periodic:
             # the columns a periodic table needs depend on the policies of its rows
-            required = invsl.periodic_frame.required_columns(
+            required = invsl.engine.periodic_rows.required_columns(
                 df, call == "optimize", options.get("policy", "sQ")
             )
         else:

@@ -1,7 +1,7 @@
 """invsl.fit_demand against a slow per-SKU twin, and the car parts must-show.
 
 The twin below loops over SKUs in plain Python with the textbook definitions; it shares no
-code with invsl.history.
+code with invsl.api.history.
 """
 
 import math

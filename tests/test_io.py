@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from scipy import stats
 
 import invsl
-from invsl import io
-from invsl.cli import main
-from invsl.io import TableError, TextFormat, parse_numbers
+from invsl.tools import io
+from invsl.tools.cli import main
+from invsl.tools.io import TableError, TextFormat, parse_numbers
 
 HEADER = "sku,demand_mean,demand_std,lead_time,order_quantity\n"
 GOOD = HEADER + "007,100,30,1,200\n0042,50,10,2,100\n"
@@ -158,7 +158,7 @@ def test_hostile_header_only_gives_empty_output_with_columns(tmp_path, suffix):
     assert result.exit_code == 0, result.output
     df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
     assert len(df) == 0
-    assert list(df.columns) == HEADER.strip().split(",") + list(invsl.frame.OUTPUT_COLUMNS)
+    assert list(df.columns) == HEADER.strip().split(",") + list(invsl.api.frame.OUTPUT_COLUMNS)
     if suffix == ".parquet":
         assert df["beta"].dtype == np.float64 and df["status"].dtype == "category"
 
@@ -790,7 +790,7 @@ def test_interrupted_run_writes_nothing(tmp_path, monkeypatch):
     src.write_text(HEADER + "".join(f"{i},100,30,1,200\n" for i in range(10)))
     out = tmp_path / "out.parquet"
     out.write_bytes(b"good")
-    real, calls = invsl.frame.optimize, []
+    real, calls = invsl.api.frame.optimize, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -798,7 +798,7 @@ def test_interrupted_run_writes_nothing(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(invsl.frame, "optimize", interrupted)
+    monkeypatch.setattr(invsl.api.frame, "optimize", interrupted)
     result = run("optimize", src, "-o", out, "--chunk-rows", "2")
     assert result.exit_code == 130
     assert result.output == f"invsl: interrupted; {out} was not written\n"
@@ -828,17 +828,17 @@ def test_hostile_corrupt_gzip(tmp_path):
 
 
 def test_every_frame_input_column_reaches_the_dataframe_layer(tmp_path, monkeypatch):
-    # a column that a later invsl.frame reads (here a made-up "unit_cost") must be handed
+    # a column that a later invsl.api.frame reads (here a made-up "unit_cost") must be handed
     # over by the streaming pipeline, not dropped with the pass-through columns
-    monkeypatch.setitem(invsl.frame.INPUT_COLUMNS, "unit_cost", (False, False, None))
+    monkeypatch.setitem(invsl.api.frame.INPUT_COLUMNS, "unit_cost", (False, False, None))
     seen = []
-    real = invsl.frame.optimize
+    real = invsl.api.frame.optimize
 
     def spy(df, *args, **kwargs):
         seen.append(df.copy())
         return real(df, *args, **kwargs)
 
-    monkeypatch.setattr(invsl.frame, "optimize", spy)
+    monkeypatch.setattr(invsl.api.frame, "optimize", spy)
     src = tmp_path / "in.csv"
     src.write_text(HEADER.strip() + ",unit_cost,note\n007,100,30,1,200,2.5,x\n")
     assert run("optimize", src, "-o", tmp_path / "out.csv").exit_code == 0

@@ -96,7 +96,7 @@ def test_wheel_contents_and_metadata(dists):
     assert not any(name.startswith(("tests/", "datasets/", "benchmarks/")) for name in names)
     assert f"Version: {version}\n" in metadata
     assert "License-Expression: MIT" in metadata
-    assert "invsl = invsl.cli:main" in entry_points
+    assert "invsl = invsl.tools.cli:main" in entry_points
 
 
 def test_installed_wheel_runs_the_command_line(dists, tmp_path):

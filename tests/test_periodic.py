@@ -24,7 +24,8 @@ from scipy import integrate, stats
 
 import invsl
 from _chain import dense_chain_metrics
-from invsl import periodic, periodic_integer
+from invsl.kernels.periodic import policies as periodic
+from invsl.kernels.periodic import integer as periodic_integer
 
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 
@@ -544,7 +545,7 @@ def test_rs_table_needs_no_order_quantity_and_missing_order_up_to_is_named():
 def test_cli_policy_and_review_period(tmp_path):
     from click.testing import CliRunner
 
-    from invsl.cli import main
+    from invsl.tools.cli import main
 
     src = tmp_path / "in.csv"
     pd.DataFrame(
@@ -644,7 +645,7 @@ def test_random_sweep_every_row_solves_and_evaluates_back():
 def test_table_path_equals_walk_path(dcode, mu, sd, L, sl):
     """Supports too wide for a table use tail evaluations and pmf walks instead: both routes
     give the same sums (the twins above only see the table route)."""
-    from invsl import distributions as dist
+    from invsl.scalar import distributions as dist
 
     R = 2
     tab = periodic.tables(dcode, mu, sd, L, sl, float(R))

@@ -416,7 +416,7 @@ def test_simulate_flags_bad_history_rows_and_runs_the_others():
 def test_command_line_optimize_and_simulate_with_history(tmp_path):
     from click.testing import CliRunner
 
-    from invsl.cli import main
+    from invsl.tools.cli import main
 
     skus = tmp_path / "skus.csv"
     hist = tmp_path / "history.csv"

@@ -1,4 +1,4 @@
-"""invsl.pmf: lead-time demand pmfs and (s, Q) metrics from them, against independent references.
+"""invsl.kernels.pmf: lead-time demand pmfs and (s, Q) metrics from them, against independent references.
 
 References used here, none of them invsl code:
 
@@ -22,8 +22,8 @@ import pytest
 from scipy import stats
 
 import invsl
-from invsl import pmf
-from invsl._status import OK
+from invsl.kernels import pmf
+from invsl.vocabulary import OK
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -668,7 +668,7 @@ def test_frame_empirical_too_large_pmf_flagged(monkeypatch):
 def test_cli_history_option(tmp_path):
     from click.testing import CliRunner
 
-    from invsl.cli import main
+    from invsl.tools.cli import main
 
     (tmp_path / "h.csv").write_text("sku,period,demand\n007,1,0\n007,2,2\n007,3,1\n007,4,1\n")
     (tmp_path / "in.csv").write_text(

@@ -19,7 +19,7 @@ import xarray as xr
 from scipy import stats
 
 import invsl
-from invsl.frame import InputError
+from invsl.api.frame import InputError
 
 METRIC_VARIABLES = [
     "reorder_point",
@@ -408,7 +408,7 @@ def test_docs_examples_run():
     import pathlib
     import sys
 
-    module = sys.modules["invsl.sensitivity"]  # the attribute invsl.sensitivity is the function
+    module = sys.modules["invsl.tools.whatif"]  # the attribute invsl.sensitivity is the function
 
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     path = pathlib.Path(__file__).parents[1] / "docs" / "scale.md"

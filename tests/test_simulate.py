@@ -36,7 +36,7 @@ from click.testing import CliRunner
 from scipy import integrate, special, stats
 
 import invsl
-from invsl.cli import main
+from invsl.tools.cli import main
 
 N_SE = 4.5
 N_BATCHES = 50  # more batches than the default 20: a better se estimate, lighter t tails
@@ -707,7 +707,7 @@ def test_xoshiro_matches_plain_python():
     """The compiled generator is xoshiro256** (Blackman and Vigna), step for step."""
     import numba
 
-    from invsl import _rng
+    from invsl.scalar import rng as _rng
 
     @numba.njit
     def run(seed, row, n):
@@ -744,9 +744,9 @@ def test_xoshiro_matches_plain_python():
 def sampler():
     import numba
 
-    from invsl import _rng
-    from invsl.simulate import _draw as draw
-    from invsl.simulate import _fit_step as fit_step
+    from invsl.scalar import rng as _rng
+    from invsl.tools.simulation import _draw as draw
+    from invsl.tools.simulation import _fit_step as fit_step
 
     @numba.njit
     def sample(dist, mean, sd, n, seed):

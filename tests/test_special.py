@@ -14,8 +14,8 @@ import math
 import mpmath
 import numpy as np
 
-from invsl import _special as sp
-from invsl import distributions as dist
+from invsl.scalar import special as sp
+from invsl.scalar import distributions as dist
 
 mpmath.mp.dps = 40
 

@@ -8,7 +8,7 @@ import threading
 import pandas as pd
 import pytest
 
-from invsl import io
+from invsl.tools import io
 
 
 def test_prefetch_keeps_order_and_reads_ahead_in_another_thread():

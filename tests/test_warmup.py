@@ -2,7 +2,7 @@
 
 The check runs in a fresh interpreter (numba's list of compiled signatures is per process):
 
-1. after ``invsl.warmup.warmup()`` every kernel that Python calls (the parallel batch
+1. after ``invsl.tools.warmup.warmup()`` every kernel that Python calls (the parallel batch
    kernels and the one-thread twins of the portfolio's) has a compiled signature, except the
    builder of the stored start table (a maintenance function);
 2. the public functions, called on the same kinds of tables built differently (integer
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from invsl.cli import main
+from invsl.tools.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,17 +31,17 @@ import numba
 import numpy as np
 import pandas as pd
 import invsl
-import invsl.warmup as w
+import invsl.tools.warmup as w
 
 def signatures():
     out = {}
-    for info in pkgutil.iter_modules(invsl.__path__):
-        mod = importlib.import_module("invsl." + info.name)
+    for info in pkgutil.walk_packages(invsl.__path__, "invsl."):
+        mod = importlib.import_module(info.name)
         for name, value in vars(mod).items():
             if isinstance(value, numba.core.dispatcher.Dispatcher) and (
                 value.py_func.__module__ == mod.__name__
             ):
-                out[info.name + "." + name] = (
+                out[info.name.removeprefix("invsl.") + "." + name] = (
                     bool(value.targetoptions.get("parallel")) or name.endswith("_serial"),
                     sorted(map(str, value.signatures)),
                 )
@@ -73,7 +73,7 @@ invsl.optimize_portfolio(portfolio.assign(unit_cost=1, lead_time=2), budget=10.0
 
 # the command line, on CSV files with integer columns
 from click.testing import CliRunner
-from invsl.cli import main
+from invsl.tools.cli import main
 folder = tempfile.mkdtemp()
 for name, table in (("sq", sq), ("periodic", periodic)):
     path = os.path.join(folder, name + ".csv")
@@ -104,7 +104,7 @@ def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
     # portfolio's); the functions they call are compiled into them and, loaded from numba's
     # cache, list no signature of their own
     entries = {name for name, (entry, _) in before.items() if entry}
-    entries.discard("normal_sq.build_start_table")  # builds the stored start table
+    entries.discard("kernels.normal_sq.build_start_table")  # builds the stored start table
     never = sorted(name for name in entries if not before[name][1])
     assert not never, f"not reached by the warm-up: {never}"
     assert len(entries) >= 14  # the scan found the package's kernels
@@ -118,7 +118,7 @@ def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
 
 def test_command_line_warmup(monkeypatch):
     seen = []
-    monkeypatch.setattr("invsl.warmup.STEPS", {"one step": lambda: seen.append(1)})
+    monkeypatch.setattr("invsl.tools.warmup.STEPS", {"one step": lambda: seen.append(1)})
     result = CliRunner().invoke(main, ["warmup"])
     assert result.exit_code == 0, result.output
     assert seen == [1]

@@ -1,0 +1,202 @@
+"""Row-parallel kernels: plain arrays in, preallocated arrays out, one status per row.
+
+These are the hot paths of invsl. Each row is one SKU; rows are independent and run in
+parallel (``prange``). A row whose status is not OK on entry is skipped and keeps NaN
+outputs; a row that fails inside (a distribution that cannot be fitted, a solver that does
+not converge) gets its status set here. Nothing in a kernel raises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl.scalar import distributions as dist
+from invsl.kernels import normal_start as _normal_start
+from invsl.kernels import integer_sq
+from invsl.kernels import metrics
+from invsl.kernels import normal_sq
+from invsl.kernels import solvers
+from invsl.scalar import special as sp
+from invsl.scalar.jit import parallel_kernel, prange, readonly, tiny
+from invsl.vocabulary import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
+
+#: output columns of the kernels, in order
+OUTPUTS = (
+    "reorder_point",
+    "safety_stock",
+    "alpha",
+    "beta",
+    "gamma",
+    "ready_rate",
+    "expected_backorders",
+    "expected_on_hand",
+)
+
+
+#: rows per block of the parallel loop
+_BLOCK = 512
+#: targets below this go through the generic solver (see sq_kernel)
+_FUSED_MIN_TARGET = 0.5
+#: normal rows with an order quantity below this share of sd(X) go through the generic solver
+#: too: the fused path's loss-function differences lose log10(sd / Q) digits, the generic
+#: solver takes cycle averages by quadrature there (metrics._cycle_average)
+_FUSED_MIN_Q = 1e-3
+
+
+def allocate(n: int):
+    """Output arrays for n rows: an (8, n) float array (see OUTPUTS) and the kind per row.
+
+    They are left uninitialised: ``sq_kernel`` writes every element (NaN and -1 for rows it
+    skips), in parallel, which is much faster than filling them here first.
+    """
+    return np.empty((len(OUTPUTS), n)), np.empty(n, dtype=np.int8)
+
+
+@tiny
+def _skip(out, kind_out, i):
+    """Outputs of a row that is not computed: NaN, kind -1."""
+    for j in range(out.shape[0]):
+        out[j, i] = math.nan
+    kind_out[i] = -1
+
+
+@parallel_kernel
+def sq_kernel(
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+    status,
+    out,
+    kind_out,
+    normal_start,
+):
+    """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
+
+    Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
+    solving and ``reorder_point`` only when evaluating (the others may then have length 0).
+    ``status`` (uint8) is read and updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
+    (NaN and -1 for rows that are not computed). ``normal_start`` is the start table of
+    ``_normal_start`` (read-only).
+    """
+    n = status.shape[0]
+    # rows in blocks: each block keeps the last target's normal quantile (most tables share
+    # one target, and the quantile is the dearest part of the normal solver's start)
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        last_target = math.nan
+        quantile = math.nan
+        for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+            if status[i] != OK:
+                _skip(out, kind_out, i)
+                continue
+            mu = demand_mean[i]
+            kind, p1, p2, mean, sd = dist.fit(
+                distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
+            )
+            if kind < 0:
+                if distribution[i] == dist.NEGBIN or distribution[i] == dist.POISSON:
+                    status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
+                else:
+                    status[i] = CANNOT_FIT
+                _skip(out, kind_out, i)
+                continue
+            kind_out[i] = kind
+            q = order_quantity[i]
+            # the fused paths work with the shortfall 1 - metric, which cancels when the
+            # metric itself is tiny (s deep below the mean): low targets take the generic
+            # solver, which switches to lower-tail loss functions there
+            fused = solve and metric[i] != metrics.ALPHA and target[i] >= _FUSED_MIN_TARGET
+            if fused and (kind == dist.POISSON or kind == dist.NEGBIN):
+                # solve by exact recurrences and report the metrics from the same state
+                s, a, b, g, rr, eb, oh = integer_sq.solve(
+                    metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
+                )
+                if math.isnan(s):
+                    status[i] = NO_CONVERGENCE
+                    _skip(out, kind_out, i)
+                    continue
+            elif fused and kind == dist.NORMAL and q >= _FUSED_MIN_Q * sd:
+                # Halley's method; the metrics come from its last evaluation
+                if target[i] != last_target:
+                    last_target = target[i]
+                    quantile = sp.ndtri(last_target)
+                s, a, b, g, rr, eb, oh = normal_sq.solve(
+                    metric[i], mean, sd, q, mu, target[i], normal_start, quantile
+                )
+                if math.isnan(s):
+                    status[i] = NO_CONVERGENCE
+                    _skip(out, kind_out, i)
+                    continue
+            else:
+                if solve:
+                    s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
+                    if math.isnan(s) or s == solvers.LOST:
+                        status[i] = NO_CONVERGENCE if math.isnan(s) else PRECISION_LIMIT
+                        _skip(out, kind_out, i)
+                        continue
+                else:
+                    s = reorder_point[i]
+                a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+            if math.isnan(a + b + g + eb + oh):
+                # the metrics could not be computed accurately (docs/extremes.md)
+                status[i] = PRECISION_LIMIT
+                _skip(out, kind_out, i)
+                continue
+            out[0, i] = s
+            out[1, i] = s - mean
+            out[2, i] = a
+            out[3, i] = b
+            out[4, i] = g
+            out[5, i] = rr
+            out[6, i] = eb
+            out[7, i] = oh
+
+
+def sq(
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+    status,
+):
+    """Run ``sq_kernel`` on 1-d arrays of one length; returns ``(out, kind)`` (see allocate).
+
+    ``metric`` and ``target`` may have length 0 when evaluating, ``reorder_point`` when
+    solving (the kernel does not read them then).
+
+    The inputs are passed as read-only views, whatever their origin (pandas hands out
+    read-only views of its columns, numpy gives writable arrays), so that the kernel is
+    compiled, and cached, for one signature only. ``status`` is updated in place.
+    """
+    out, kind = allocate(status.shape[0])
+    inputs = [
+        readonly(a)
+        for a in (
+            distribution,
+            metric,
+            target,
+            demand_mean,
+            demand_std,
+            lead_time,
+            lead_time_std,
+            order_quantity,
+            reorder_point,
+        )
+    ]
+    sq_kernel(bool(solve), *inputs, status, out, kind, readonly(_normal_start.table()))
+    return out, kind

@@ -1,0 +1,593 @@
+"""Periodic review (R, S), (R, s, S), (R, s, nQ) with demand from history: exact sums on pmfs.
+
+The periodic policies of ``invsl.kernels.periodic.policies`` with the two pmf-based demand models of
+``invsl.kernels.pmf`` (docs/history.md): ``empirical`` (the SKU's own per-period demand pmf) and
+``compound_poisson`` (stuttering Poisson). Both are integer-valued, so every metric is a
+finite sum, computed here without approximation beyond the documented truncation of the
+pmfs (compound Poisson tails below 1e-16, FFT convolutions of long supports; see
+``invsl.kernels.pmf``).
+
+Per SKU, one compiled kernel (``periodic_pmf_kernel``, a ``prange`` over rows):
+
+1. builds the pmfs of the demand D(n) over n periods for n = R (the demand between two
+   reviews, D_R) and n = L + j, j = 0 .. R: ``empirical`` by convolution powers of the
+   per-period pmf (direct sums up to ``pmf.FFT_FROM`` support points, each D(L + j + 1) then
+   as D(L + j) convolved with one period; FFT beyond), ``compound_poisson`` by the Panjer
+   recursion with order rate r n;
+2. turns each into cumulative arrays (``pmf._cumulative``: F, G1, G2, H1, K2, tails summed
+   from the top so that nothing cancels);
+3. computes the distribution of the inventory position Y just after a review: Y = S for
+   (R, S); uniform on s+1 .. s+Q for (R, s, nQ); for (R, s, S) the stationary distribution
+   of the chain on s+1 .. S in renewal form, P(Y = S - k) = u(k) / sum_{i < S-s} u(i),
+   u(0) = 1, u(k) P(D_R > 0) = sum_{j=1..k} P(D_R = j) u(k - j);
+4. the undershoot weights of the ordering reviews for alpha: P(order, U = u) =
+   sum_k P(Y = S - k) P(D_R = S - s - k + u) for (R, s, S), proportional to
+   P(u < D_R <= u + Q) for (R, s, nQ);
+5. evaluates the metrics by conditioning on Y (contract docs/service-levels.md, "Periodic
+   review"; docs/periodic.md), or solves the smallest integer reorder point (order-up-to
+   level for RS) whose metric reaches the target by bisection on integers:
+
+   - E[B] = (1/R) sum_{j=1..R} E[G1_{L+j}(Y)], gamma = 1 - E[B] / mu
+   - beta = 1 - E[G1_{L+R}(Y) - G1_L(Y)] / (R mu)
+   - ready_rate = (1/R) sum_j E[P(D(L + j) < Y)]
+   - expected_on_hand = (1/R) sum_j E[H1_{L+j}(Y)], H1(y) = E[(y - D)^+] (a sum of positive
+     terms, equal to E[Y] - mu (L + (R+1)/2) + E[B])
+   - alpha = F_{L+R}(S) for (R, S); otherwise sum_u P(order, U = u) F_L(s - u) /
+     sum_u P(order, U = u)
+
+   With the uniform position of (R, s, nQ) and Q > 64 the expectations are differences of
+   the cumulative arrays (G2 for G1, H1 for the cdf, K2 for H1); smaller Q are summed
+   position by position.
+
+Example: (R, S) with stuttering Poisson demand of mean 1 and variance 3 per period (order
+rate 1/2, mean order size 2), L = 0, R = 1, S = 0: alpha = P(no order in a period) =
+exp(-1/2).
+
+>>> import math, pandas as pd, invsl
+>>> df = pd.DataFrame({"demand_mean": [1.0], "demand_std": [math.sqrt(3.0)],
+...                    "lead_time": [0], "order_up_to": [0], "policy": ["RS"],
+...                    "review_period": [1], "distribution": ["compound_poisson"]})
+>>> row = invsl.evaluate(df).iloc[0]
+>>> round(float(row["alpha"]), 12) == round(math.exp(-0.5), 12)
+True
+
+Rows the DataFrame layer cannot compute (no history, fractional lead time for empirical,
+variance below the mean for compound Poisson, a pmf beyond ``pmf.MAX_SUPPORT``) get a status
+and a message, as in the continuous-review path (``invsl.engine.history_rows``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl.kernels import pmf
+from invsl.scalar.jit import parallel_kernel, prange, scalar
+from invsl.vocabulary import (
+    COMPOUND_POISSON_VARIANCE,
+    FRACTIONAL_LEAD_TIME,
+    NO_CONVERGENCE,
+    NOT_INTEGER,
+    OK,
+    PMF_TOO_LARGE,
+    RANDOM_LEAD_TIME,
+)
+
+RS = 1
+RSS = 2
+RSQ = 3
+ALPHA = 0
+BETA = 1
+GAMMA = 2
+
+#: (R, s, nQ): order quantities up to this size are summed position by position
+SMALL_Q = 64.0
+
+_F, _G1, _G2, _H1, _K2 = 0, 1, 2, 3, 4
+
+
+# ---------------------------------------------------------------------------------------------
+# pmfs of D(n)
+
+
+@scalar
+def _panjer_pmf(lam, q):
+    """Compound Poisson(lam) pmf with geometric(q) sizes; empty if beyond MAX_SUPPORT."""
+    dummy = np.empty(0)
+    length = pmf._panjer(lam, q, dummy, False)
+    if length < 0:
+        return np.empty(0)
+    out = np.empty(length)
+    pmf._panjer(lam, q, out, True)
+    return out
+
+
+@scalar
+def _power(period, n):
+    """Empirical: the per-period pmf convolved with itself n times (direct or FFT)."""
+    size = pmf.empirical_length(period.shape[0], n)
+    if size > pmf.FFT_FROM and n > 1:
+        return pmf.convolve_power_fft(period, n, size)
+    return pmf.convolve_power_direct(period, n)
+
+
+@scalar
+def _build(kind, period, rate, q, lead, r, work, offsets, sizes):
+    """Cumulative arrays of D(L + j), j = 0 .. R (tables 0 .. R) and of D_R (table R + 1).
+
+    ``work`` is (5, total) with table t in columns offsets[t] .. offsets[t] + sizes[t];
+    returns the pmf of D_R (for the position and undershoot distributions).
+    """
+    nr = int(r)
+    prev = np.empty(0)
+    for j in range(nr + 2):
+        if j == nr + 1:
+            n = r
+        else:
+            n = lead + j
+        if kind == pmf.EMPIRICAL:
+            nn = int(n)
+            if j == nr + 1:
+                p = _power(period, nn)
+            elif j > 0 and prev.shape[0] + period.shape[0] - 1 <= pmf.FFT_FROM:
+                p = pmf.convolve(prev, period)  # D(L + j) = D(L + j - 1) + one period
+            else:
+                p = _power(period, nn)
+        else:
+            p = _panjer_pmf(rate * n, q)
+        size = p.shape[0]
+        sizes[j] = size
+        pmf._cumulative(p, work[:, offsets[j] : offsets[j] + size + 1])
+        prev = p
+    return prev
+
+
+@scalar
+def _table_sizes(kind, period_length, rate, q, lead, r):
+    """Support sizes of the R + 2 pmfs ``_build`` makes (an upper bound for FFT cuts);
+    -1 when one would exceed MAX_SUPPORT."""
+    nr = int(r)
+    sizes = np.zeros(nr + 2, dtype=np.int64)
+    dummy = np.empty(0)
+    for j in range(nr + 2):
+        n = r if j == nr + 1 else lead + j
+        if kind == pmf.EMPIRICAL:
+            size = pmf.empirical_length(period_length, int(n))
+        else:
+            size = pmf._panjer(rate * n, q, dummy, False)
+        if size < 0 or size > pmf.MAX_SUPPORT:
+            sizes[:] = -1
+            return sizes
+        sizes[j] = size
+    return sizes
+
+
+# ---------------------------------------------------------------------------------------------
+# position and undershoot distributions
+
+
+@scalar
+def stationary(p_r, gap):
+    """P(Y = S - k), k = 0 .. gap - 1, of (R, s, S) from the pmf of D_R (renewal form)."""
+    n = int(gap)
+    pi = np.zeros(n)
+    positive = 0.0
+    for j in range(p_r.shape[0] - 1, 0, -1):
+        positive += p_r[j]  # P(D_R > 0) as a sum, not 1 - P(D_R = 0)
+    pi[0] = 1.0
+    if not positive > 0.0:
+        return pi
+    jmax = min(n - 1, p_r.shape[0] - 1)
+    total = 1.0
+    for k in range(1, n):
+        acc = 0.0
+        for j in range(1, min(k, jmax) + 1):
+            acc += p_r[j] * pi[k - j]
+        acc /= positive
+        pi[k] = acc
+        total += acc
+    for k in range(n):
+        pi[k] /= total
+    return pi
+
+
+@scalar
+def undershoot_rss(p_r, pi):
+    """w[u] = P(order, U = u) = sum_k pi_k P(D_R = gap - k + u), u = 0, 1, ...."""
+    gap = pi.shape[0]
+    m = p_r.shape[0]
+    w = np.zeros(max(m - 1, 1))
+    for k in range(gap):
+        d0 = gap - k
+        for u in range(0, m - d0):
+            w[u] += pi[k] * p_r[d0 + u]
+    return w
+
+
+@scalar
+def undershoot_rsq(p_r, q):
+    """w[u] = P(u < D_R <= u + Q), proportional to P(order, U = u) of (R, s, nQ)."""
+    m = p_r.shape[0]
+    tail = np.zeros(m + 1)  # tail[d] = P(D_R >= d), summed from the top
+    for d in range(m - 1, -1, -1):
+        tail[d] = tail[d + 1] + p_r[d]
+    nq = int(q)
+    w = np.zeros(max(m - 1, 1))
+    for u in range(m - 1):
+        hi = u + nq + 1
+        w[u] = tail[u + 1] - (tail[hi] if hi <= m else 0.0)
+    return w
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+
+@scalar
+def _sums(work, size, policy, x, gap, pi):
+    """(E[G1(Y)], E[P(D < Y)], E[H1(Y)]) for D with cumulative arrays ``work``.
+
+    x is S for (R, S) and s otherwise; gap is Q for (R, s, nQ) and S - s for (R, s, S).
+    ``pi``: P(Y = x + gap - k) for (R, s, S) (and 1/Q for small Q of (R, s, nQ)).
+    """
+    mean = work[_G1, 0]
+    if policy == RS:
+        return (
+            pmf._at(work, _G1, size, mean, x),
+            pmf._at(work, _F, size, mean, x - 1.0),
+            pmf._at(work, _H1, size, mean, x),
+        )
+    if policy == RSQ and gap > SMALL_Q:
+        g = pmf._at(work, _G2, size, mean, x + 1.0) - pmf._at(work, _G2, size, mean, x + gap + 1.0)
+        lt = pmf._at(work, _H1, size, mean, x + gap) - pmf._at(work, _H1, size, mean, x)
+        h = pmf._at(work, _K2, size, mean, x + gap) - pmf._at(work, _K2, size, mean, x)
+        return max(g / gap, 0.0), min(max(lt / gap, 0.0), 1.0), max(h / gap, 0.0)
+    top = x + gap
+    g = 0.0
+    lt = 0.0
+    h = 0.0
+    for k in range(pi.shape[0]):
+        y = top - k
+        w = pi[k]
+        g += w * pmf._at(work, _G1, size, mean, y)
+        lt += w * pmf._at(work, _F, size, mean, y - 1.0)
+        h += w * pmf._at(work, _H1, size, mean, y)
+    return g, lt, h
+
+
+@scalar
+def _table(work, offsets, sizes, j):
+    return work[:, offsets[j] : offsets[j] + sizes[j] + 1]
+
+
+@scalar
+def _alpha(work, offsets, sizes, nr, policy, x, w):
+    """alpha: F_{L+R}(S) for (R, S); the undershoot-weighted F_L(s - U) otherwise."""
+    if policy == RS:
+        t = _table(work, offsets, sizes, nr)
+        return pmf._at(t, _F, sizes[nr], t[_G1, 0], x)
+    t = _table(work, offsets, sizes, 0)
+    size = sizes[0]
+    mean = t[_G1, 0]
+    num = 0.0
+    den = 0.0
+    for u in range(w.shape[0]):
+        num += w[u] * pmf._at(t, _F, size, mean, x - u)
+        den += w[u]
+    if not den > 0.0:
+        return math.nan
+    return min(max(num / den, 0.0), 1.0)
+
+
+@scalar
+def all_metrics(work, offsets, sizes, nr, policy, x, gap, pi, w, mu):
+    """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand) at x."""
+    backorders = 0.0
+    ready = 0.0
+    on_hand = 0.0
+    g_top = 0.0
+    for j in range(1, nr + 1):
+        g, lt, h = _sums(_table(work, offsets, sizes, j), sizes[j], policy, x, gap, pi)
+        backorders += g
+        ready += lt
+        on_hand += h
+        g_top = g
+    g_low, _, _ = _sums(_table(work, offsets, sizes, 0), sizes[0], policy, x, gap, pi)
+    r = float(nr)
+    beta = min(max(1.0 - max(g_top - g_low, 0.0) / (r * mu), 0.0), 1.0)
+    backorders /= r
+    alpha = _alpha(work, offsets, sizes, nr, policy, x, w)
+    return (
+        alpha,
+        beta,
+        1.0 - backorders / mu,
+        min(max(ready / r, 0.0), 1.0),
+        backorders,
+        on_hand / r,
+    )
+
+
+@scalar
+def value(metric, work, offsets, sizes, nr, policy, x, gap, pi, w, mu):
+    """One metric (ALPHA, BETA or GAMMA) at x."""
+    if metric == ALPHA:
+        return _alpha(work, offsets, sizes, nr, policy, x, w)
+    if metric == BETA:
+        g_top, _, _ = _sums(_table(work, offsets, sizes, nr), sizes[nr], policy, x, gap, pi)
+        g_low, _, _ = _sums(_table(work, offsets, sizes, 0), sizes[0], policy, x, gap, pi)
+        return 1.0 - max(g_top - g_low, 0.0) / (nr * mu)
+    total = 0.0
+    for j in range(1, nr + 1):
+        g, _, _ = _sums(_table(work, offsets, sizes, j), sizes[j], policy, x, gap, pi)
+        total += g
+    return 1.0 - total / (nr * mu)
+
+
+@scalar
+def solve(metric, target, work, offsets, sizes, nr, policy, gap, pi, w, mu, lead):
+    """Smallest integer x (S for RS, s otherwise) with metric(x) >= target; NaN if none.
+
+    Brackets: above the supports every metric is 1 (up to the truncated tail mass); below,
+    alpha(-1) = 0, beta = 0 once every position is <= 0, and gamma <= 0 once
+    E[Y] <= mu (L + (R - 1)/2) (then E[B] >= -E[net] >= mu). The lower end is moved further
+    down if needed; then bisection on integers.
+    """
+    hi = float(sizes[nr] + sizes[nr + 1] + 1)
+    if metric == ALPHA:
+        lo = -1.0
+    elif metric == BETA:
+        lo = -gap - 1.0
+    else:
+        lo = math.floor(mu * (lead + 0.5 * (nr - 1.0))) - gap - 2.0
+    if value(metric, work, offsets, sizes, nr, policy, hi, gap, pi, w, mu) < target:
+        return math.nan
+    step = max(1.0, gap)
+    bracketed = False
+    for _ in range(64):
+        if value(metric, work, offsets, sizes, nr, policy, lo, gap, pi, w, mu) < target:
+            bracketed = True
+            break
+        hi = lo
+        lo -= step
+        step *= 2.0
+    if not bracketed:
+        return math.nan
+    while hi - lo > 1.0:
+        mid = math.floor(0.5 * (lo + hi))
+        if value(metric, work, offsets, sizes, nr, policy, mid, gap, pi, w, mu) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@parallel_kernel
+def periodic_pmf_kernel(
+    solve_,
+    policy,
+    kind,
+    metric,
+    target,
+    period_values,
+    period_start,
+    period_length,
+    rate,
+    ratio,
+    demand_mean,
+    lead_time,
+    review_period,
+    order_quantity,
+    reorder_point,
+    order_up_to,
+    status,
+    out,
+):
+    """Evaluate (solve_=False) or optimize (solve_=True) periodic rows with pmf demand.
+
+    ``kind`` is ``pmf.EMPIRICAL`` (per-period pmf ``period_values[period_start[i] :
+    period_start[i] + period_length[i]]``) or ``pmf.COMPOUND_POISSON`` (order rate
+    ``rate[i]`` per period, geometric size ratio ``ratio[i]``). ``out`` is (9, n) in the
+    order of ``invsl.kernels.periodic.policies.OUTPUTS``. Evaluate reads ``order_up_to`` (RS, RsS) and
+    ``reorder_point`` (RsS, RsQ); optimize reads ``order_quantity`` (the gap S - s for RsS,
+    Q for RsQ). Rows whose status is not OK are skipped; a row whose pmfs would exceed
+    ``pmf.MAX_SUPPORT`` gets PMF_TOO_LARGE, a failed solve NO_CONVERGENCE.
+    """
+    for i in prange(status.shape[0]):
+        if status[i] != OK:
+            continue
+        pol = policy[i]
+        r = review_period[i]
+        nr = int(r)
+        lead = lead_time[i]
+        plen = period_length[i]
+        period = period_values[period_start[i] : period_start[i] + plen]
+        bound = _table_sizes(kind[i], plen, rate[i], ratio[i], lead, r)
+        if bound[0] < 0:
+            status[i] = PMF_TOO_LARGE
+            continue
+        offsets = np.zeros(nr + 3, dtype=np.int64)
+        for j in range(nr + 2):
+            offsets[j + 1] = offsets[j] + bound[j] + 1
+        work = np.zeros((5, offsets[nr + 2]))
+        sizes = np.zeros(nr + 2, dtype=np.int64)
+        p_r = _build(kind[i], period, rate[i], ratio[i], lead, r, work, offsets, sizes)
+        mu = demand_mean[i]
+        if pol == RS:
+            gap = 0.0
+        elif solve_ or pol == RSQ:
+            gap = order_quantity[i]
+        else:
+            gap = order_up_to[i] - reorder_point[i]
+        if pol == RSS:
+            pi = stationary(p_r, gap)
+            w = undershoot_rss(p_r, pi)
+        elif pol == RSQ:
+            pi = np.full(int(gap) if gap <= SMALL_Q else 0, 1.0 / gap)
+            w = undershoot_rsq(p_r, gap)
+        else:
+            pi = np.zeros(0)
+            w = np.zeros(0)
+        if solve_:
+            x = solve(metric[i], target[i], work, offsets, sizes, nr, pol, gap, pi, w, mu, lead)
+            if math.isnan(x):
+                status[i] = NO_CONVERGENCE
+                continue
+        elif pol == RS:
+            x = order_up_to[i]
+        else:
+            x = reorder_point[i]
+        a, b, g, rr, eb, oh = all_metrics(work, offsets, sizes, nr, pol, x, gap, pi, w, mu)
+        out[0, i] = math.nan if pol == RS else x
+        out[1, i] = x - mu * (lead + r)
+        out[2, i] = a
+        out[3, i] = b
+        out[4, i] = g
+        out[5, i] = rr
+        out[6, i] = eb
+        out[7, i] = oh
+        if pol == RS:
+            out[8, i] = x
+        elif pol == RSS:
+            out[8, i] = x + gap
+        else:
+            out[8, i] = math.nan
+
+
+# ---------------------------------------------------------------------------------------------
+# DataFrame layer (called by invsl.engine.periodic_rows.compute)
+
+
+def stuttering(demand_mean, demand_std):
+    """Order rate r per period and geometric ratio q of stuttering Poisson demand (numpy);
+    NaN where the variance is below the mean."""
+    mean = np.asarray(demand_mean, dtype=float)
+    var = np.asarray(demand_std, dtype=float) ** 2
+    with np.errstate(all="ignore"):
+        m = 0.5 * (var / mean + 1.0)
+        rate = mean / m
+        q = 1.0 - 1.0 / m
+    bad = ~(var >= mean * (1.0 - 1e-12)) | ~(mean > 0)
+    q = np.where(bad, np.nan, np.maximum(q, 0.0))
+    return np.where(bad, np.nan, rate), q
+
+
+def _restrict(ctx, mask):
+    """A copy of a ``_pmf_frame.Context`` limited to the rows in ``mask``."""
+    from invsl.engine import history_rows as _pmf_frame
+
+    sub = _pmf_frame.Context()
+    sub.rows = ctx.rows & mask
+    sub.empirical = ctx.empirical & mask
+    sub.compound = ctx.compound & mask
+    sub.sku_index = ctx.sku_index
+    sub.no_history = ctx.no_history
+    sub.groups = ctx.groups
+    return sub
+
+
+def compute_frame(ctx, solve, pcodes, mcodes, numbers, status, field, out, kind) -> None:
+    """Hook of ``invsl.engine.periodic_rows.compute``: every empirical / compound_poisson row.
+
+    sQ rows go to the continuous-review pmf path (``invsl.engine.history_rows.compute``), RS, RsS and
+    RsQ rows to :func:`compute_periodic`. ``status``/``field`` hold the validation of every
+    row and are updated for these rows; ``out`` (9, n) and ``kind`` are written for them.
+    """
+    from invsl.engine import history_rows as _pmf_frame
+
+    sq = ctx.rows & (pcodes == 0)
+    if sq.any():
+        _pmf_frame.compute(_restrict(ctx, sq), solve, mcodes, numbers, status, field, out, kind)
+    periodic_rows = ctx.rows & (pcodes > 0)
+    if periodic_rows.any():
+        compute_periodic(
+            _restrict(ctx, periodic_rows), solve, pcodes, mcodes, numbers, status, field, out, kind
+        )
+
+
+def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, kind) -> None:
+    """Compute the periodic rows (RS, RsS, RsQ) of pmf distributions (``ctx.rows``)."""
+    from invsl.engine import history_rows as _pmf_frame
+
+    rows = ctx.rows
+
+    def flag(mask, code, name):
+        mask = mask & rows & (status == OK)
+        status[mask] = code
+        field[mask] = name
+
+    for code in (_pmf_frame.NO_HISTORY, _pmf_frame.BAD_HISTORY):
+        flag(ctx.no_history == code, code, "")
+    flag(numbers["lead_time_std"] > 0, RANDOM_LEAD_TIME, "lead_time_std")
+    q = numbers["order_quantity"]
+    uses_q = (pcodes == RSQ) | (bool(solve) & (pcodes == RSS))
+    flag(uses_q & (q != np.floor(q)), NOT_INTEGER, "order_quantity")
+    if not solve:
+        s = numbers["reorder_point"]
+        big_s = numbers["order_up_to"]
+        flag((pcodes != RS) & (s != np.floor(s)), NOT_INTEGER, "reorder_point")
+        flag((pcodes != RSQ) & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
+    lead = numbers["lead_time"]
+    flag(ctx.empirical & (lead != np.floor(lead)), FRACTIONAL_LEAD_TIME, "lead_time")
+    mean = numbers["demand_mean"]
+    var = numbers["demand_std"] ** 2
+    flag(ctx.compound & (var < mean * (1.0 - 1e-12)), COMPOUND_POISSON_VARIANCE, "demand_std")
+
+    idx = np.flatnonzero(rows)
+    if idx.size == 0:
+        return
+    sub = status[idx].copy()
+    ok = sub == OK
+    review = np.where(ok, numbers["review_period"][idx], 1.0)
+    lead_ok = np.where(ok, lead[idx], 0.0)
+    # per-period pmfs of the empirical rows, from the history
+    p_values = np.zeros(0)
+    p_start = np.zeros(idx.size, dtype=np.int64)
+    p_length = np.zeros(idx.size, dtype=np.int64)
+    emp = ctx.empirical[idx]
+    if emp.any():
+        g = ctx.groups
+        sku = ctx.sku_index[idx]
+        needed = np.zeros(len(g.skus), dtype=np.bool_)
+        needed[sku[(sub == OK) & emp & (sku >= 0)]] = True
+        p_values, ps, pl = _pmf_frame._period_pmfs(g, needed)
+        take = np.maximum(sku, 0)
+        length = np.where(emp & (sub == OK), pl[take], 0)
+        sub[emp & (sub == OK) & (length == 0)] = PMF_TOO_LARGE
+        longest = (length - 1) * (lead_ok + review) + 1
+        sub[emp & (sub == OK) & (longest > pmf.MAX_SUPPORT)] = PMF_TOO_LARGE
+        p_start = np.where(emp & (sub == OK), ps[take], 0).astype(np.int64)
+        p_length = np.where(emp & (sub == OK), length, 0).astype(np.int64)
+    rate, ratio = stuttering(mean[idx], numbers["demand_std"][idx])
+    comp = ctx.compound[idx]
+    rate = np.where(comp & (sub == OK), rate, 0.0)
+    ratio = np.where(comp & (sub == OK), ratio, 0.0)
+    codes = np.where(emp, pmf.EMPIRICAL, pmf.COMPOUND_POISSON).astype(np.int8)
+    sub_out = np.full((out.shape[0], idx.size), np.nan)
+    nan = np.full(idx.size, np.nan)
+    ok = sub == OK
+    periodic_pmf_kernel(
+        bool(solve),
+        pcodes[idx].astype(np.int8),
+        codes,
+        mcodes[idx].astype(np.int8) if solve else np.zeros(idx.size, np.int8),
+        numbers["target"][idx] if solve else nan,
+        np.ascontiguousarray(p_values, dtype=np.float64),
+        p_start,
+        p_length,
+        rate,
+        ratio,
+        np.where(ok, mean[idx], 1.0),
+        np.where(ok, lead[idx], 0.0),
+        np.where(ok, review, 1.0),
+        np.where(ok, q[idx], 1.0),
+        nan if solve else np.where(ok, numbers["reorder_point"][idx], 0.0),
+        nan if solve else np.where(ok, numbers["order_up_to"][idx], 1.0),
+        sub,
+        sub_out,
+    )
+    out[:, idx] = sub_out
+    changed = sub != status[idx]
+    status[idx] = sub
+    field[idx[changed]] = ""
+    kind[idx[sub == OK]] = codes[sub == OK]

@@ -1,0 +1,509 @@
+"""The ``invsl`` command line.
+
+Exit codes: 0 every row ok; 1 the output was written but some rows are flagged (a summary
+line on stderr); 2 usage or structural error (missing column, unreadable file): one line on
+stderr, no output file; 130 interrupted (Ctrl-C), no output file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+import numpy as np
+
+from invsl.api import frame
+from invsl.tools.io import (
+    CHUNK_ROWS,
+    TableError,
+    TextFormat,
+    read_column_map,
+    read_table,
+    run_file,
+    write_table,
+)
+
+EXIT_OK, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"invsl: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _text_format(sep: str, decimal: str, thousands: str | None, encoding: str | None):
+    """The TextFormat of the --sep/--decimal/--thousands/--encoding options (exit 2 if bad)."""
+    named = {
+        "tab": "\t",
+        "\\t": "\t",
+        "semicolon": ";",
+        "comma": ",",
+        "space": " ",
+        "apostrophe": "'",
+        "dot": ".",
+        "none": None,
+        "": None,
+    }
+    try:
+        return TextFormat(
+            sep=named.get(sep, sep) or sep,
+            decimal=named.get(decimal, decimal) or decimal,
+            thousands=named.get(thousands, thousands) if thousands else None,
+            encoding=encoding if encoding not in (None, "auto") else None,
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def _idle_threads_sleep() -> None:
+    """Let the kernels' idle OpenMP threads sleep instead of spinning (unless set already).
+
+    The streaming run keeps a reader and a writer thread busy beside the numba kernels;
+    between two kernel calls GNU OpenMP's idle workers would spin for a while, taking CPU
+    from those threads (on 4,000,000 rows, OMP_WAIT_POLICY=ACTIVE cost 4.4 and 5.0 user
+    CPU-seconds against 3.1 and 3.4 for PASSIVE). Read by the OpenMP runtime when numba
+    loads it, at the first parallel kernel call, so this must run before; a value the user
+    set wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def _run(
+    kind: str,
+    input_path: str,
+    output_path: str,
+    quiet: bool,
+    *,
+    sep: str = ",",
+    decimal: str = ".",
+    thousands: str | None = None,
+    encoding: str | None = None,
+    columns_file: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    **options,
+) -> None:
+    """Stream IN through frame.optimize/evaluate into OUT; exit with the documented code."""
+    text = _text_format(sep, decimal, thousands, encoding)
+    _idle_threads_sleep()
+    try:
+        history_path = options.pop("history_path", None)
+        if history_path is not None:
+            # the demand history is read whole (one row per SKU and period) and handed to
+            # every chunk; only the rows with distribution empirical use it
+            options["history"] = read_table(history_path)
+        mapping = read_column_map(columns_file) if columns_file else {}
+        # continuous and periodic review alike: streamed in chunks (periodic tables, with
+        # --policy other than sQ or a policy column, get the order_up_to column)
+        summary = run_file(
+            kind,
+            input_path,
+            output_path,
+            options=options,
+            text=text,
+            columns=mapping,
+            chunk_rows=chunk_rows,
+            progress=sys.stderr.isatty() and not quiet,
+        )
+    except (frame.InputError, TableError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo(f"invsl: interrupted; {output_path} was not written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if summary.flagged:
+        detail = ", ".join(
+            f"{name}: {count}" for name, count in summary.status_counts.items() if name != "ok"
+        )
+        click.echo(
+            f"invsl: {summary.flagged} of {summary.rows} rows flagged ({detail}); "
+            f"see the status and message columns of {output_path}",
+            err=True,
+        )
+        sys.exit(EXIT_FLAGGED)
+    if not quiet:
+        click.echo(f"invsl: wrote {summary.rows} rows to {output_path}, all ok", err=True)
+    sys.exit(EXIT_OK)
+
+
+_DIST = click.Choice(
+    ["normal", "gamma", "poisson", "negbin", "empirical", "compound_poisson"], case_sensitive=False
+)
+_common = [
+    click.argument("input_path", metavar="IN", type=click.Path(dir_okay=True)),
+    click.option(
+        "-o",
+        "--output",
+        "output_path",
+        required=True,
+        metavar="OUT",
+        help="Output table, .csv, .parquet or .xlsx (written only if the run succeeds).",
+    ),
+    click.option(
+        "--distribution",
+        type=_DIST,
+        default="normal",
+        show_default=True,
+        help="Lead-time demand model for rows without a 'distribution' value.",
+    ),
+    click.option(
+        "--lead-time-std",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Lead-time standard deviation [periods] for rows without one.",
+    ),
+    click.option(
+        "--policy",
+        type=click.Choice(["sQ", "RS", "RsS", "RsQ"], case_sensitive=False),
+        default="sQ",
+        show_default=True,
+        help="Policy for rows without a 'policy' value: sQ continuous review, RS "
+        "order-up-to, RsS min/max, RsQ (R,s,nQ); see docs/periodic.md.",
+    ),
+    click.option(
+        "--review-period",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Review period [whole periods >= 1] for periodic rows without one.",
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="No progress bar, no success line."),
+    click.option(
+        "--history",
+        "history_path",
+        default=None,
+        metavar="FILE",
+        type=click.Path(dir_okay=True),
+        help="Demand history (.csv or .parquet; columns sku, period, demand) for "
+        "rows with distribution empirical; absent periods count as zero demand.",
+    ),
+    click.option(
+        "--sep",
+        default=",",
+        show_default=True,
+        metavar="CHAR",
+        help="Field separator of CSV files (input and output): ',', ';', 'tab', ...",
+    ),
+    click.option(
+        "--decimal",
+        default=".",
+        show_default=True,
+        type=click.Choice([".", ","]),
+        help="Decimal mark of numbers in CSV files (input and output).",
+    ),
+    click.option(
+        "--thousands",
+        default=None,
+        metavar="CHAR",
+        help="Thousands separator in input numbers: '.', ',', 'space', \"'\" "
+        "(default: none; a number holding one is flagged not_a_number).",
+    ),
+    click.option(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="Encoding of CSV input, e.g. utf-8, latin-1, cp1252 (default: UTF-8 with "
+        "or without BOM, else Latin-1). Output is UTF-8.",
+    ),
+    click.option(
+        "--columns",
+        "columns_file",
+        default=None,
+        metavar="MAP.toml",
+        type=click.Path(dir_okay=True),
+        help="TOML file mapping invsl column names to the file's names "
+        '([columns] demand_mean = "AVG_SALES"), for input and output.',
+    ),
+    click.option(
+        "--chunk-rows",
+        type=click.IntRange(min=1),
+        default=CHUNK_ROWS,
+        show_default=True,
+        help="Rows read, computed and written at a time.",
+    ),
+]
+
+
+def _with_common(function):
+    for decorator in reversed(_common):
+        function = decorator(function)
+    return function
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="invsl")
+def main() -> None:
+    """Service levels and reorder points for inventory, one row per SKU.
+
+    IN is a CSV, Parquet or .xlsx table with the columns demand_mean and demand_std (per
+    period), lead_time (periods), order_quantity, and optionally sku, lead_time_std,
+    distribution (normal, gamma, poisson, negbin, empirical, compound_poisson); files are
+    streamed in chunks. OUT gets
+    the same rows plus reorder_point, safety_stock, alpha (cycle service level), beta (fill
+    rate), gamma, ready_rate, expected_backorders, expected_on_hand, status and message.
+
+    Exit codes: 0 all rows ok, 1 output written but some rows flagged (see their status
+    and message), 2 usage error or unusable input (nothing written), 130 interrupted.
+    """
+
+
+@main.command()
+@_with_common
+@click.option(
+    "--metric",
+    type=click.Choice(
+        ["alpha", "beta", "gamma", "cycle_service_level", "fill_rate", "gamma_service_level"],
+        case_sensitive=False,
+    ),
+    default="beta",
+    show_default=True,
+    help="Service level to reach: alpha = cycle service level (chance of no "
+    "stockout per order cycle), beta = fill rate (share of demand served "
+    "from stock), gamma = 1 - mean waiting time per unit in periods.",
+)
+@click.option(
+    "--target",
+    type=float,
+    default=0.95,
+    show_default=True,
+    help="Target between 0 and 1 (a per-row 'target' column overrides it).",
+)
+def optimize(
+    input_path,
+    output_path,
+    distribution,
+    lead_time_std,
+    policy,
+    review_period,
+    quiet,
+    metric,
+    target,
+    **io_options,
+):
+    """Find the reorder point of every SKU that reaches the service target.
+
+    Example: invsl optimize skus.csv -o plan.csv --metric beta --target 0.95
+    """
+    _run(
+        "optimize",
+        input_path,
+        output_path,
+        quiet,
+        metric=metric,
+        target=target,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        policy=policy,
+        review_period=review_period,
+        **io_options,
+    )
+
+
+@main.command()
+@_with_common
+def evaluate(
+    input_path, output_path, distribution, lead_time_std, policy, review_period, quiet, **io_options
+):
+    """Compute every service level at each SKU's current reorder_point.
+
+    Example: invsl evaluate current_policy.parquet -o levels.parquet
+    """
+    _run(
+        "evaluate",
+        input_path,
+        output_path,
+        quiet,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        policy=policy,
+        review_period=review_period,
+        **io_options,
+    )
+
+
+@main.command()
+@_with_common
+@click.option(
+    "--periods",
+    type=click.IntRange(min=2),
+    default=20_000,
+    show_default=True,
+    help="Periods simulated per SKU after the warm-up.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed; the same seed and rows give the same output.",
+)
+def simulate(
+    input_path,
+    output_path,
+    distribution,
+    lead_time_std,
+    quiet,
+    periods,
+    seed,
+    policy,
+    review_period,
+    sep,
+    decimal,
+    thousands,
+    encoding,
+    columns_file,
+    chunk_rows,
+    history_path,
+):
+    """Simulate every SKU's policy and report the measured service levels.
+
+    Each metric gets a 95% confidence half-width column (alpha_ci, ...).
+    See docs/simulate.md. Example: invsl simulate plan.csv -o check.csv --periods 50000
+    """
+    from invsl.tools.simulation import simulate as run_simulation
+
+    if columns_file is not None:
+        _fail("simulate does not take --columns yet; rename the columns of IN")
+    text = _text_format(sep, decimal, thousands, encoding)
+    try:
+        df = read_table(input_path, text)  # whole table: every row's random stream is its own
+        # empirical rows sample each period's demand from their history (--history)
+        history = read_table(history_path) if history_path is not None else None
+        result = run_simulation(
+            df,
+            periods=periods,
+            seed=seed,
+            policy=policy,
+            review_period=review_period,
+            distribution=distribution,
+            lead_time_std=lead_time_std,
+            history=history,
+        )
+        write_table(result, output_path)
+    except (frame.InputError, TableError) as exc:
+        _fail(str(exc))
+    flagged = (result["status"] != "ok").to_numpy()
+    n_flagged = int(np.count_nonzero(flagged))
+    if n_flagged:
+        counts = result.loc[flagged, "status"].astype(str).value_counts()
+        detail = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+        click.echo(
+            f"invsl: {n_flagged} of {len(result)} rows flagged ({detail}); see the "
+            f"status and message columns of {output_path}",
+            err=True,
+        )
+        sys.exit(EXIT_FLAGGED)
+    if not quiet:
+        click.echo(f"invsl: simulated {len(result)} rows into {output_path}, all ok", err=True)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def warmup(quiet):
+    """Compile every kernel now, so that later jobs do not have to.
+
+    numba compiles invsl's kernels at their first use in a fresh installation (tens of
+    seconds) and caches them on disk; run this once after installing (for example when
+    building a container image). Later processes load the kernels in about a second.
+    Example: invsl warmup
+    """
+    from invsl.tools import warmup as _warmup
+
+    def report(step, seconds):
+        if not quiet:
+            click.echo(f"invsl: {step}: {seconds:.1f} s", err=True)
+
+    seconds = _warmup.warmup(report)
+    if not quiet:
+        import numba
+
+        where = numba.config.CACHE_DIR or "the __pycache__ folders of the invsl package"
+        click.echo(
+            f"invsl: warm-up done in {sum(seconds.values()):.1f} s; kernels cached in {where}",
+            err=True,
+        )
+    sys.exit(EXIT_OK)
+
+
+@main.group()
+def plot() -> None:
+    """Draw plots (needs the optional extra: pip install 'invsl[plot]')."""
+
+
+@plot.command("exchange-curve")
+@click.argument("input_path", metavar="IN", type=click.Path(dir_okay=True))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    metavar="OUT",
+    help="Image file, .png or .svg (the suffix picks the format).",
+)
+@click.option(
+    "--table",
+    "table_path",
+    default=None,
+    metavar="CSV",
+    help="Also write the curve's numbers to this table (.csv or .parquet).",
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["fill_rate", "gamma", "backorder_value"]),
+    default="fill_rate",
+    show_default=True,
+    help="Aggregate service on the y axis.",
+)
+@click.option(
+    "--investment",
+    type=click.Choice(["safety_stock", "on_hand"]),
+    default="safety_stock",
+    show_default=True,
+    help="What the x axis counts.",
+)
+@click.option(
+    "--unit-cost",
+    type=float,
+    default=None,
+    help="One unit cost for every SKU when IN has no unit_cost column.",
+)
+@click.option(
+    "--distribution",
+    type=_DIST,
+    default="normal",
+    show_default=True,
+    help="Lead-time demand model for rows without a 'distribution' value.",
+)
+def exchange_curve_command(
+    input_path, output_path, table_path, objective, investment, unit_cost, distribution
+):
+    """Aggregate service against investment: uniform targets against the optimised allocation.
+
+    Example: invsl plot exchange-curve skus.csv -o curve.png --unit-cost 1
+    """
+    from invsl.tools.curves import exchange_curve
+    from invsl.tools.plot import plot_exchange_curve
+
+    try:
+        df = read_table(input_path)
+        curve = exchange_curve(
+            df,
+            objective=objective,
+            investment=investment,
+            unit_cost="unit_cost" if unit_cost is None else unit_cost,
+            distribution=distribution,
+        )
+        plot_exchange_curve(curve, output_path, objective=objective)
+        if table_path:
+            write_table(curve, table_path)
+    except (frame.InputError, TableError, ImportError) as exc:
+        _fail(str(exc))
+    click.echo(f"invsl: wrote the exchange curve to {output_path}", err=True)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

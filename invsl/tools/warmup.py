@@ -1,0 +1,194 @@
+"""Compile every kernel once, ahead of the first real job (``invsl warmup``).
+
+invsl's kernels are compiled by numba at their first call in a process and written to
+numba's on-disk cache (``cache=True``); later processes load them from there in about a
+second. A fresh installation (a new virtual environment, a container image, a CI runner)
+therefore pays the compilation, tens of seconds, in the first job that runs. Call
+:func:`warmup` (or ``invsl warmup`` on the command line) once after installing, for example in
+the image build, so that no production job has to compile.
+
+Each step calls a public function on a small table that reaches every kernel it uses (every
+distribution, policy and metric), exactly as a real call would, so the compiled signatures
+are the ones real calls load.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+#: (distribution, demand_mean, demand_std): one row of each kind the DataFrame layer takes
+_DISTRIBUTIONS = [
+    ("normal", 20.0, 6.0),
+    ("gamma", 10.0, 8.0),
+    ("poisson", 3.0, 0.0),
+    ("negbin", 4.0, 3.0),
+    ("empirical", np.nan, np.nan),
+    ("compound_poisson", 1.5, 2.5),
+]
+
+#: a short history for the ``empirical`` rows (SKU "h")
+_HISTORY = pd.DataFrame(
+    {"sku": "h", "period": np.arange(12), "demand": [0, 2, 0, 1, 5, 0, 0, 3, 1, 0, 2, 0]}
+)
+
+
+def _table(policies: list[str]) -> pd.DataFrame:
+    """Every distribution under every policy, with every metric as target."""
+    rows = []
+    for policy in policies:
+        for dist, mu, sd in _DISTRIBUTIONS:
+            for metric in ("alpha", "beta", "gamma"):
+                rows.append(
+                    {
+                        "sku": "h" if dist == "empirical" else "p",
+                        "distribution": dist,
+                        "policy": policy,
+                        "demand_mean": mu,
+                        "demand_std": sd,
+                        "lead_time": 2.0,
+                        "review_period": 2.0,
+                        "order_quantity": 8.0,
+                        "reorder_point": 9.0,
+                        "order_up_to": 17.0,
+                        "metric": metric,
+                        "target": 0.9,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _sq_layer() -> None:
+    import invsl
+
+    df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
+    invsl.evaluate(df, history=_HISTORY)
+    invsl.optimize(df, history=_HISTORY)
+    # with a random lead time (the Poisson mixture becomes negbin)
+    invsl.optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
+
+
+def _periodic_layer() -> None:
+    import invsl
+
+    df = _table(["RS", "RsS", "RsQ"])
+    invsl.evaluate(df, history=_HISTORY)
+    invsl.optimize(df, history=_HISTORY)
+
+
+def _arrays() -> None:
+    import invsl
+
+    for dist, mu, sd in _DISTRIBUTIONS[:4]:
+        invsl.service_levels(9.0, 8.0, mu, sd, 2.0, distribution=dist)
+        for metric in ("alpha", "beta", "gamma"):
+            invsl.reorder_point(0.9, 8.0, mu, sd, 2.0, metric=metric, distribution=dist)
+        invsl.loss_first_order(9.0, 2 * mu, 2 * sd, distribution=dist)
+        invsl.loss_second_order(9.0, 2 * mu, 2 * sd, distribution=dist)
+        for policy in ("RS", "RsS", "RsQ"):
+            invsl.periodic_service_levels(
+                policy, mu, sd, 2, 2, reorder_point=9.0, order_up_to=17.0, order_quantity=8.0,
+                distribution=dist,
+            )  # fmt: skip
+    invsl.lead_time_demand(20.0, 6.0, 2.0, 0.5)
+
+
+def _history() -> None:
+    import invsl
+
+    invsl.fit_demand(_HISTORY)
+
+
+def _simulate() -> None:
+    import invsl
+
+    df = _table(["sQ", "RS", "RsS", "RsQ"]).drop(columns=["metric", "target"])
+    df = df.drop_duplicates(["policy", "distribution"]).reset_index(drop=True)
+    extra = df[df["distribution"] == "normal"].assign(distribution="deterministic")
+    invsl.simulate(pd.concat([df, extra]), periods=40, warmup=5, history=_HISTORY)
+
+
+def _portfolio() -> None:
+    import invsl
+    from invsl.tools.portfolio import _SERIAL_BELOW
+
+    df = _table(["sQ"])
+    df = df[df["distribution"].isin(["normal", "poisson"])].drop(columns=["metric", "target"])
+    df = df.drop_duplicates("distribution").reset_index(drop=True).assign(unit_cost=1.0)
+    for dist, part in df.groupby("distribution"):
+        # small tables run on one thread, large ones in parallel: compile both
+        big = part.loc[part.index.repeat(_SERIAL_BELOW)].reset_index(drop=True)
+        big["demand_mean"] *= np.linspace(0.5, 2.0, len(big))  # distinct SKUs, no ties
+        for table in (part, big):
+            budget = 2.0 * len(table)
+            invsl.optimize_portfolio(table, budget=budget, distribution=dist)
+            invsl.optimize_portfolio(table, aggregate_target=0.95, distribution=dist)
+        invsl.exchange_curve(part, targets=[0.9, 0.95], distribution=dist)
+
+
+def _sensitivity() -> None:
+    import invsl
+
+    df = _table(["sQ"])
+    df = df[df["distribution"].isin(["normal", "gamma", "poisson", "negbin"])]
+    df = df.drop(columns=["metric", "target", "policy"]).reset_index(drop=True)
+    invsl.sensitivity(df.drop(columns=["sku"]), target=[0.9, 0.95], lead_time_factor=[1.0, 1.5])
+
+
+#: the steps, in order: name -> function
+STEPS: dict[str, Callable[[], None]] = {
+    "evaluate/optimize (s, Q)": _sq_layer,
+    "evaluate/optimize periodic": _periodic_layer,
+    "array functions": _arrays,
+    "fit_demand": _history,
+    "simulate": _simulate,
+    "optimize_portfolio, exchange_curve": _portfolio,
+    "sensitivity": _sensitivity,
+}
+
+
+def warmup(report: Callable[[str, float], None] | None = None) -> dict[str, float]:
+    """Compile (or load from numba's cache) every kernel of invsl's public functions.
+
+    Parameters
+    ----------
+    report : callable, optional
+        Called as ``report(step, seconds)`` after each step (the command line prints them).
+
+    Returns
+    -------
+    dict
+        Step name -> seconds it took [s]. With an empty cache the total is tens of seconds;
+        once the cache is filled, a second or two.
+
+    Notes
+    -----
+    The compiled kernels go to numba's cache: the ``__pycache__`` folders next to invsl's
+    modules, or ``NUMBA_CACHE_DIR`` if set. The processes that are to profit from the warm-up
+    must see the same cache (same installation, same ``NUMBA_CACHE_DIR``) and the same CPU
+    type; numba recompiles a kernel whose source file changed.
+
+    Examples
+    --------
+    >>> import invsl.tools.warmup
+    >>> list(invsl.tools.warmup.STEPS)[:2]
+    ['evaluate/optimize (s, Q)', 'evaluate/optimize periodic']
+    >>> seconds = invsl.tools.warmup.warmup()  # doctest: +SKIP
+    >>> round(sum(seconds.values()))  # doctest: +SKIP
+    2
+    """
+    import warnings
+
+    seconds = {}
+    for name, step in STEPS.items():
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step()
+        seconds[name] = time.perf_counter() - start
+        if report is not None:
+            report(name, seconds[name])
+    return seconds
