@@ -27,8 +27,10 @@ test: $(STAMP) lint format-check typecheck docs
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q benchmarks --benchmark-only --short --benchmark-json=benchmark-results.json
 
+# ruff, and the import rules of docs/architecture.md (the import-linter contract in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check invsl tests benchmarks datasets
+	$(BIN)/lint-imports
 
 # part of `test` (the code base was formatted once, in session 2)
 format-check: $(STAMP)

@@ -1,11 +1,255 @@
-"""Row status codes: one per row, computed by validation and by the kernels.
+"""One vocabulary: every code and every spelling invsl reads or writes.
 
-The codes, their names (the ``status`` column) and what a planner should do about each are
-listed in docs/cli.md ("Status codes"); ``describe`` turns a code into that text.
+This module is the only place that defines
+
+- the integer codes the kernels use: demand families (``DEMAND_*``), metrics (``METRIC_*``),
+  policies (``POLICY_*``), portfolio objectives and investments, row statuses;
+- the names a table or a call may use for them, with their other spellings (``*_SPELLINGS``:
+  lower case, blanks trimmed), and the names written back (``*_NAMES``);
+- the input columns and the other names accepted for each (``COLUMN_ALIASES``);
+- the message of an unknown name, the same wherever the name is read (:func:`unknown_name`),
+  and the check of a call-level argument, which raises (:func:`code_of`).
+
+It imports nothing from invsl, so every layer may use it (the kernels write its status
+codes). Codes are plain ``int`` constants: numba freezes them into compiled code.
+docs/architecture.md says where each kind of name is used; docs/nomenclature.md explains
+them to planners.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+# ---------------------------------------------------------------------------------------------
+# Demand families (the ``distribution`` column) and fitted lead-time demand kinds (the
+# ``lead_time_distribution`` column). 0-3 are two-moment families, 4-5 are demand without
+# variance (continuous, integer), 6-7 come from a demand history (kernels.pmf).
+DEMAND_NORMAL = 0
+DEMAND_GAMMA = 1
+DEMAND_POISSON = 2
+DEMAND_NEGBIN = 3
+DEMAND_POINT = 4
+DEMAND_POINT_INT = 5
+DEMAND_EMPIRICAL = 6
+DEMAND_COMPOUND_POISSON = 7
+
+#: the distribution names a table or call may use, and their codes. ``deterministic`` is
+#: demand without variance: read as ``normal`` with demand_std 0 (the simulator draws it as
+#: such).
+DISTRIBUTION_SPELLINGS: dict[str, int] = {
+    "normal": DEMAND_NORMAL,
+    "gamma": DEMAND_GAMMA,
+    "poisson": DEMAND_POISSON,
+    "negbin": DEMAND_NEGBIN,
+    "deterministic": DEMAND_POINT,
+    "empirical": DEMAND_EMPIRICAL,
+    "compound_poisson": DEMAND_COMPOUND_POISSON,
+}
+#: the two-moment families of the array functions (no history, no deterministic)
+PARAMETRIC_DISTRIBUTIONS = ("normal", "gamma", "poisson", "negbin")
+#: the families fitted from a demand history (kernels.pmf)
+HISTORY_DISTRIBUTIONS = ("empirical", "compound_poisson")
+#: kind code -> name in the ``lead_time_distribution`` column
+KIND_NAMES = (
+    "normal",
+    "gamma",
+    "poisson",
+    "negbin",
+    "deterministic",
+    "deterministic",
+    "empirical",
+    "compound_poisson",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Service-level metrics (the ``metric`` column and argument)
+METRIC_ALPHA = 0
+METRIC_BETA = 1
+METRIC_GAMMA = 2
+METRIC_NAMES = ("alpha", "beta", "gamma")
+METRIC_SPELLINGS: dict[str, int] = {
+    "alpha": METRIC_ALPHA,
+    "cycle_service_level": METRIC_ALPHA,
+    "csl": METRIC_ALPHA,
+    "beta": METRIC_BETA,
+    "fill_rate": METRIC_BETA,
+    "gamma": METRIC_GAMMA,
+    "gamma_service_level": METRIC_GAMMA,
+}
+
+# ---------------------------------------------------------------------------------------------
+# Inventory policies (the ``policy`` column and argument)
+POLICY_SQ = 0
+POLICY_RS = 1
+POLICY_RSS = 2
+POLICY_RSQ = 3
+POLICY_NAMES = ("sQ", "RS", "RsS", "RsQ")
+#: the engine's code for a row with a review period and no policy (flagged ``missing``);
+#: -1 is an unknown name, as for every kind of name
+POLICY_NOT_GIVEN = -2
+POLICY_SPELLINGS: dict[str, int] = {
+    "sq": POLICY_SQ,
+    "s,q": POLICY_SQ,
+    "(s,q)": POLICY_SQ,
+    "rs": POLICY_RS,
+    "r,s": POLICY_RS,
+    "(r,s)": POLICY_RS,
+    "rss": POLICY_RSS,
+    "r,s,s": POLICY_RSS,
+    "(r,s,s)": POLICY_RSS,
+    "min/max": POLICY_RSS,
+    "minmax": POLICY_RSS,
+    "rsq": POLICY_RSQ,
+    "r,s,nq": POLICY_RSQ,
+    "(r,s,nq)": POLICY_RSQ,
+}
+
+# ---------------------------------------------------------------------------------------------
+# optimize_portfolio: the objective (what is maximised) and the investment (what the budget
+# limits)
+OBJECTIVE_FILL_RATE = 0
+OBJECTIVE_GAMMA = 1
+OBJECTIVE_BACKORDER_VALUE = 2
+OBJECTIVE_SPELLINGS: dict[str, int] = {
+    "beta": OBJECTIVE_FILL_RATE,
+    "fill_rate": OBJECTIVE_FILL_RATE,
+    "gamma": OBJECTIVE_GAMMA,
+    "gamma_service_level": OBJECTIVE_GAMMA,
+    "backorder_value": OBJECTIVE_BACKORDER_VALUE,
+    "backorders": OBJECTIVE_BACKORDER_VALUE,
+}
+INVESTMENT_SAFETY_STOCK = 0
+INVESTMENT_ON_HAND = 1
+INVESTMENT_SPELLINGS: dict[str, int] = {
+    "safety_stock": INVESTMENT_SAFETY_STOCK,
+    "on_hand": INVESTMENT_ON_HAND,
+    "expected_on_hand": INVESTMENT_ON_HAND,
+}
+
+# ---------------------------------------------------------------------------------------------
+# fit_demand: Syntetos-Boylan demand classes and the distribution suggested for each SKU
+DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "no_demand")
+SUGGESTED_DISTRIBUTIONS = ("normal", "poisson", "negbin", "empirical", "compound_poisson")
+
+#: how absent (sku, period) pairs of a demand history are read
+HISTORY_MISSING_OPTIONS = ("zero", "skip")
+
+# fit_demand's status per SKU, its name and message (the ``fit_status`` / ``fit_message`` columns)
+FIT_OK = 0
+FIT_MISSING_DEMAND = 1
+FIT_NEGATIVE_DEMAND = 2
+FIT_DUPLICATE_PERIOD = 3
+FIT_MISSING_PERIOD = 4
+FIT_TOO_FEW_PERIODS = 5
+FIT_STATUS = {
+    FIT_OK: ("ok", ""),
+    FIT_MISSING_DEMAND: (
+        "missing_demand",
+        "a demand value of this sku is missing or not a number; fill it in (0 for no demand)",
+    ),
+    FIT_NEGATIVE_DEMAND: (
+        "negative_demand",
+        "a demand value of this sku is negative (returns?); net them out of the history "
+        "or set them to 0",
+    ),
+    FIT_DUPLICATE_PERIOD: (
+        "duplicate_period",
+        "a period appears more than once for this sku; add the rows up per period first",
+    ),
+    FIT_MISSING_PERIOD: (
+        "missing_period",
+        "a row of this sku has no period; fill in the period",
+    ),
+    FIT_TOO_FEW_PERIODS: (
+        "too_few_periods",
+        "not enough periods to estimate a standard deviation (need more than ddof)",
+    ),
+}
+FIT_NAMES = tuple(FIT_STATUS[code][0] for code in sorted(FIT_STATUS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Input columns: canonical name -> other names accepted (compared after normalise_column)
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "demand_mean": ("mean_demand", "mu", "avg_demand", "average_demand"),
+    "demand_std": ("std_demand", "sigma", "demand_sd", "sd_demand"),
+    "lead_time": ("leadtime", "lt", "lead_time_periods"),
+    "lead_time_std": ("leadtime_std", "lead_time_sd", "sigma_l"),
+    "order_quantity": ("q", "lot_size", "order_qty", "eoq"),
+    "distribution": (),
+    "reorder_point": ("s", "rop", "reorder_level"),
+    "metric": (),
+    "target": (),
+    "policy": ("policy_type", "inventory_policy"),
+    "review_period": ("review_interval", "review", "r"),
+    "order_up_to": ("order_up_to_level", "max_level", "s_max", "max_stock"),
+}
+INPUT_COLUMNS = tuple(COLUMN_ALIASES)
+
+
+def normalise_column(name: object) -> str:
+    """A column name as it is matched: lower case, blanks trimmed, inner blanks and dashes
+    as underscores (``"Lead Time"`` -> ``"lead_time"``)."""
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def normalise_name(value: object) -> str:
+    """A name (distribution, metric, policy, ...) as it is looked up: lower case, trimmed."""
+    return str(value).strip().lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# What each kind of name is called in messages, and the names listed as accepted
+#: kind -> (spellings, canonical names listed in messages)
+NAME_KINDS: dict[str, tuple[Mapping[str, int], tuple[str, ...]]] = {
+    "distribution": (DISTRIBUTION_SPELLINGS, tuple(DISTRIBUTION_SPELLINGS)),
+    "metric": (METRIC_SPELLINGS, tuple(METRIC_SPELLINGS)),
+    "policy": (POLICY_SPELLINGS, POLICY_NAMES),
+    "objective": (OBJECTIVE_SPELLINGS, tuple(OBJECTIVE_SPELLINGS)),
+    "investment": (INVESTMENT_SPELLINGS, tuple(INVESTMENT_SPELLINGS)),
+}
+
+
+def accepted(kind: str) -> str:
+    """The names of one kind as messages list them, e.g. ``'sQ, RS, RsS, RsQ'``."""
+    text = ", ".join(NAME_KINDS[kind][1])
+    if kind == "policy":
+        text += " (also (s,q), (r,s), min/max, (r,s,nq))"
+    return text
+
+
+def unknown_text(kind: str) -> str:
+    """What to do about an unknown name of one kind (the text after ``column = value: ``)."""
+    return f"not a known {kind}; use one of {accepted(kind)}"
+
+
+def unknown_name(kind: str, value: object) -> str:
+    """The one message for a name that is not in the vocabulary: a cell's message and a bad
+    argument's ValueError read the same."""
+    return f"{kind} = {str(value)!r}: {unknown_text(kind)}"
+
+
+def code_of(kind: str, value: object) -> int:
+    """The code of a call-level name; raises ValueError naming it and what is accepted.
+
+    >>> code_of("metric", "fill_rate")
+    1
+    >>> code_of("policy", "xyz")
+    Traceback (most recent call last):
+    ...
+    ValueError: policy = 'xyz': not a known policy; use one of sQ, RS, RsS, RsQ (also (s,q), (r,s), min/max, (r,s,nq))
+    """
+    spellings = NAME_KINDS[kind][0]
+    code = spellings.get(normalise_name(value)) if isinstance(value, str) else None
+    if code is None:
+        raise ValueError(unknown_name(kind, value))
+    return code
+
+
+# ---------------------------------------------------------------------------------------------
+# Row statuses: one code per row, set by validation and by the kernels. The names (the
+# ``status`` column) and what a planner should do about each are listed in docs/cli.md
+# ("Status codes") and docs/troubleshooting.md.
 OK = 0
 MISSING = 1
 NOT_FINITE = 2
@@ -44,11 +288,8 @@ STATUS = {
     NEGATIVE: ("negative", "a value that must be >= 0 is negative"),
     BAD_ORDER_QUANTITY: ("bad_order_quantity", "order_quantity must be > 0"),
     BAD_TARGET: ("bad_target", "target must lie strictly between 0 and 1, e.g. 0.95"),
-    UNKNOWN_DISTRIBUTION: (
-        "unknown_distribution",
-        "distribution must be one of normal, gamma, poisson, negbin, empirical, compound_poisson",
-    ),
-    UNKNOWN_METRIC: ("unknown_metric", "metric must be one of alpha, beta, gamma"),
+    UNKNOWN_DISTRIBUTION: ("unknown_distribution", unknown_text("distribution")),
+    UNKNOWN_METRIC: ("unknown_metric", unknown_text("metric")),
     NEGBIN_VARIANCE: (
         "negbin_variance",
         "negbin needs a lead-time demand variance above its mean; use poisson "
@@ -111,7 +352,7 @@ STATUS = {
         "reorder point, or a reorder point hundreds of standard deviations from the mean); "
         "check the units or rescale the row (see docs/extremes.md)",
     ),
-    UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
+    UNKNOWN_POLICY: ("unknown_policy", unknown_text("policy")),
     BAD_REVIEW_PERIOD: (
         "bad_review_period",
         "review_period must be a whole number of periods >= 1 (1 = review every period)",
@@ -144,7 +385,6 @@ SIM_CAPACITY = 102
 #: simulator status code -> (name, what it means and how to fix it); overrides STATUS's
 #: messages for the shared codes
 SIMULATE_STATUS = {
-    UNKNOWN_POLICY: ("unknown_policy", "policy must be one of sQ, RS, RsS, RsQ"),
     BAD_REVIEW_PERIOD: (
         "bad_review_period",
         "review_period must be a whole number of periods, at least 1",

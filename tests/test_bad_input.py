@@ -249,25 +249,11 @@ ROW_CASES = [
     ),
     RowCase("target < 0", {"target": -0.1}, "bad_target", f"target = -0.1: {T_TARGET}"),
     RowCase(
-        "empty target cell, target=1 as the argument",
-        {"target": np.nan},
-        "bad_target",
-        f"target = 1.0: {T_TARGET}",
-        options={"target": 1.0},
-    ),
-    RowCase(
         "empty target cell and target=None",
         {"target": np.nan},
         "missing",
         f"target = empty: {T_MISSING}",
         options={"target": None},
-    ),
-    RowCase(
-        "empty lead_time_std cell, lead_time_std=-1 as the argument",
-        {"lead_time_std": np.nan},
-        "negative",
-        f"lead_time_std = -1.0: {T_NEG}",
-        options={"lead_time_std": -1.0},
     ),
     RowCase("empty target cell (falls back to target=)", {"target": np.nan}, "ok"),
     RowCase("target close to 0", {"target": 1e-6}, "ok"),
@@ -645,6 +631,19 @@ TABLE_CASES = [
         "test_columns_mapping_to_absent_column",
     ),
     TableCase("not a DataFrame", "`InputError`", "test_not_a_dataframe"),
+    TableCase(
+        "a bad call-level argument (`target=95`, `metric='fillrate'`, `policy='xyz'`, "
+        "`distribution='weibull'`, `lead_time_std=-1`, `review_period=0`)",
+        "`InputError` (a `ValueError`) naming the value and what is accepted, in the words a "
+        "bad cell of that column gets; exit code 2 on the command line",
+        "test_bad_call_argument_raises",
+    ),
+    TableCase(
+        "a review period (column or `review_period=`) but no `policy`",
+        "the rows with a review period and no policy are flagged `missing` on `policy` (the "
+        "message lists the policies); never computed as continuous review",
+        "test_review_period_without_policy_is_flagged",
+    ),
     TableCase("no rows", "an empty result with every output column", "test_no_rows"),
     TableCase(
         "output column names already in the input (`beta`, `status`)",
@@ -1096,6 +1095,56 @@ def test_columns_mapping_to_absent_column():
 def test_not_a_dataframe():
     with pytest.raises(invsl.InputError, match="expected a pandas DataFrame, got dict"):
         invsl.optimize(GOOD[0])
+
+
+@pytest.mark.parametrize(
+    "call, options, shown",
+    [
+        ("optimize", {"target": 95}, "target = 95: "),
+        ("optimize", {"metric": "fillrate"}, "metric = 'fillrate': "),
+        ("optimize", {"policy": "xyz"}, "policy = 'xyz': "),
+        ("evaluate", {"distribution": "weibull"}, "distribution = 'weibull': "),
+        ("evaluate", {"lead_time_std": -1.0}, "lead_time_std = -1.0: "),
+        ("optimize", {"review_period": 0}, "review_period = 0: "),
+    ],
+)
+def test_bad_call_argument_raises(call, options, shown):
+    """A bad argument is every row's problem: it raises, naming the value; the text after
+    'name = value: ' is the one a bad cell of that column gets (the vocabulary's)."""
+    df = _good_frame()
+    if call == "evaluate":
+        df = df.assign(reorder_point=[10.0] * len(df))
+    with pytest.raises(ValueError) as info:
+        getattr(invsl, call)(df, **options)
+    assert isinstance(info.value, invsl.InputError)
+    assert str(info.value).startswith(shown), str(info.value)
+    if "metric" in options:
+        for name in ("alpha", "beta", "gamma", "fill_rate", "cycle_service_level"):
+            assert name in str(info.value)
+
+
+def test_review_period_without_policy_is_flagged():
+    """demand 10 +- 3, L = 2, Q = 20, R = 7: without a policy the row is not silently
+    continuous review (whose s would be 21.6; RsQ needs 81.7)."""
+    df = pd.DataFrame(
+        {
+            "demand_mean": [10.0, 10.0],
+            "demand_std": [3.0, 3.0],
+            "lead_time": [2.0, 2.0],
+            "order_quantity": [20.0, 20.0],
+            "review_period": [7.0, np.nan],
+        }
+    )
+    out = invsl.optimize(df)
+    assert out["status"].astype(str).tolist() == ["missing", "ok"]
+    assert out["message"].iloc[0].startswith("policy = empty: ")
+    assert all(name in out["message"].iloc[0] for name in ("sQ", "RS", "RsS", "RsQ"))
+    assert np.isnan(out["reorder_point"].iloc[0])
+    assert out["reorder_point"].iloc[1] == pytest.approx(21.6, abs=0.05)
+    rsq = invsl.optimize(df.iloc[:1], policy="RsQ")
+    assert rsq["reorder_point"].iloc[0] == pytest.approx(81.7, abs=0.05)
+    flagged = invsl.optimize(df.drop(columns="review_period"), review_period=7)
+    assert flagged["status"].astype(str).tolist() == ["missing", "missing"]
 
 
 def test_no_rows():

@@ -22,16 +22,17 @@ import numpy as np
 import pytest
 from scipy import special
 
-from invsl.kernels import normal_start as _normal_start
+from invsl.kernels import normal_start
 from invsl.kernels import batch
 from invsl.scalar import distributions as dist
 from invsl.kernels import integer_sq
 from invsl.kernels import metrics
 from invsl.kernels import normal_sq
 from invsl.kernels import solvers
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_BETA, METRIC_GAMMA
 
 RNG = np.random.default_rng(20261123)
-TABLE = _normal_start.table()
+TABLE = normal_start.table()
 
 
 def _close(got, want, rel=1e-11, abs_=1e-13):
@@ -49,26 +50,26 @@ def _normal_rows(n):
 @pytest.mark.parametrize(
     "metric,target",
     [
-        (metrics.BETA, 0.95),
-        (metrics.BETA, 0.5),
-        (metrics.BETA, 0.999999),
-        (metrics.GAMMA, 0.9),
-        (metrics.GAMMA, 0.99999),
+        (METRIC_BETA, 0.95),
+        (METRIC_BETA, 0.5),
+        (METRIC_BETA, 0.999999),
+        (METRIC_GAMMA, 0.9),
+        (METRIC_GAMMA, 0.99999),
     ],
 )
 def test_normal_fused_matches_generic(metric, target):
     bad = []
     for mean, sd, q, mu in zip(*_normal_rows(150)):
         s, *levels = normal_sq.solve(metric, mean, sd, q, mu, target, TABLE, special.ndtri(target))
-        s_ref = solvers.solve(metric, dist.NORMAL, mean, sd, mean, sd, q, mu, target)
+        s_ref = solvers.solve(metric, DEMAND_NORMAL, mean, sd, mean, sd, q, mu, target)
         tol = 1e-9 * max(1.0, sd)
         # conditioning: the metric's change over the tolerance must exceed its rounding
         value, _, slope = metrics.metric_and_slope(
-            metric, dist.NORMAL, mean, sd, mean, s_ref, q, mu
+            metric, DEMAND_NORMAL, mean, sd, mean, s_ref, q, mu
         )
         if slope * tol > 1e-13 and not abs(s - s_ref) <= tol:
             bad.append(("s", mean, sd, q, mu, s, s_ref))
-        want = metrics.sq_metrics(dist.NORMAL, mean, sd, mean, s, q, mu)
+        want = metrics.sq_metrics(DEMAND_NORMAL, mean, sd, mean, s, q, mu)
         for name, g, w in zip(batch.OUTPUTS[2:], levels, want):
             if not _close(g, w):
                 bad.append((name, mean, sd, q, mu, s, g, w))
@@ -79,7 +80,7 @@ def _integer_rows(n, kind):
     mean = 10 ** RNG.uniform(-1.5, 4, n)
     q = np.maximum(1.0, np.round(10 ** RNG.uniform(0, 3, n)))
     mu = mean / 10 ** RNG.uniform(0, 1.5, n)
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         return [(mean[i], 0.0, mean[i], math.sqrt(mean[i]), q[i], mu[i]) for i in range(n)]
     var = mean * (1.0 + 10 ** RNG.uniform(-1, 1.5, n))
     p = mean / var
@@ -87,15 +88,15 @@ def _integer_rows(n, kind):
     return [(r[i], p[i], mean[i], math.sqrt(var[i]), q[i], mu[i]) for i in range(n)]
 
 
-@pytest.mark.parametrize("kind", [dist.POISSON, dist.NEGBIN])
+@pytest.mark.parametrize("kind", [DEMAND_POISSON, DEMAND_NEGBIN])
 @pytest.mark.parametrize(
     "metric,target",
     [
-        (metrics.BETA, 0.95),
-        (metrics.BETA, 0.3),
-        (metrics.BETA, 0.999999),
-        (metrics.GAMMA, 0.9),
-        (metrics.GAMMA, 0.999),
+        (METRIC_BETA, 0.95),
+        (METRIC_BETA, 0.3),
+        (METRIC_BETA, 0.999999),
+        (METRIC_GAMMA, 0.9),
+        (METRIC_GAMMA, 0.999),
     ],
 )
 def test_integer_fused_matches_generic(kind, metric, target):
@@ -111,9 +112,9 @@ def test_integer_fused_matches_generic(kind, metric, target):
             if not _close(g, w, rel=1e-10):
                 bad.append((name, p1, p2, q, mu, s, g, w))
         # minimality, from the generic evaluator: s reaches the target, s - 1 does not
-        short = {metrics.BETA: 1.0 - want[1], metrics.GAMMA: 1.0 - want[2]}[metric]
+        short = {METRIC_BETA: 1.0 - want[1], METRIC_GAMMA: 1.0 - want[2]}[metric]
         prev = metrics.sq_metrics(kind, p1, p2, mean, s - 1.0, q, mu)
-        if not (short <= 1.0 - target and prev[1 if metric == metrics.BETA else 2] < target):
+        if not (short <= 1.0 - target and prev[1 if metric == METRIC_BETA else 2] < target):
             bad.append(("minimal", p1, p2, q, mu, s))
     assert not bad, bad[:10]
 
@@ -124,8 +125,8 @@ def test_batch_kernel_takes_the_fused_paths():
     sd = np.array([30.0, 30.0, math.sqrt(8.0), 4.0])
     demand_mean, lead_time = mean / 2.0, np.full(n, 2.0)
     demand_std = sd / math.sqrt(2.0)
-    distribution = np.array([dist.NORMAL, dist.NORMAL, dist.POISSON, dist.NEGBIN], np.int8)
-    metric = np.array([metrics.BETA, metrics.GAMMA, metrics.BETA, metrics.GAMMA], np.int8)
+    distribution = np.array([DEMAND_NORMAL, DEMAND_NORMAL, DEMAND_POISSON, DEMAND_NEGBIN], np.int8)
+    metric = np.array([METRIC_BETA, METRIC_GAMMA, METRIC_BETA, METRIC_GAMMA], np.int8)
     target = np.array([0.98, 0.97, 0.95, 0.9])
     q = np.array([200.0, 50.0, 10.0, 7.0])
     status = np.zeros(n, np.uint8)
@@ -147,7 +148,7 @@ def test_batch_kernel_takes_the_fused_paths():
         k, p1, p2, m, s_d = dist.fit(
             distribution[i], demand_mean[i], demand_std[i], lead_time[i], 0.0
         )
-        if k == dist.NORMAL:
+        if k == DEMAND_NORMAL:
             want = normal_sq.solve(
                 metric[i], m, s_d, q[i], demand_mean[i], target[i], TABLE, special.ndtri(target[i])
             )
@@ -160,7 +161,7 @@ def test_batch_kernel_takes_the_fused_paths():
 def test_start_table_is_close_and_only_a_start():
     """The stored start table lands within 1e-3 (in sd) of the root found from the analytic
     start, over its whole domain; and a useless table (zeros) changes nothing but speed."""
-    xs, ys = _normal_start.grid()
+    xs, ys = normal_start.grid()
     rng = np.random.default_rng(7)
     x = rng.uniform(xs[1], xs[-3], 400)
     y = rng.uniform(ys[1], ys[-3], 400)
@@ -168,15 +169,15 @@ def test_start_table_is_close_and_only_a_start():
     worst = 0.0
     for xi, yi in zip(x, y):
         q, t = math.exp(xi), 0.5 * math.erfc(-yi / math.sqrt(2.0))
-        z = normal_sq.solve_plain(metrics.BETA, 0.0, 1.0, q, 1.0, t)
-        z0 = _normal_start.start(TABLE, q, yi)
+        z = normal_sq.solve_plain(METRIC_BETA, 0.0, 1.0, q, 1.0, t)
+        z0 = normal_start.start(TABLE, q, yi)
         # the table holds f = (z + q/2)/sqrt(1 + q^2/12): its error scales with that sqrt
         worst = max(worst, abs(z0 - z) / math.sqrt(1.0 + q * q / 12.0))
-        a = normal_sq.solve(metrics.BETA, 0.0, 1.0, q, 1.0, t, TABLE, yi)
-        b = normal_sq.solve(metrics.BETA, 0.0, 1.0, q, 1.0, t, zeros, yi)
+        a = normal_sq.solve(METRIC_BETA, 0.0, 1.0, q, 1.0, t, TABLE, yi)
+        b = normal_sq.solve(METRIC_BETA, 0.0, 1.0, q, 1.0, t, zeros, yi)
         assert abs(a[0] - z) <= 1e-9 and abs(b[0] - z) <= 1e-9, (q, t, a[0], b[0], z)
     assert worst <= 1e-3, worst
-    assert math.isnan(_normal_start.start(TABLE, 1e6, 0.0))  # outside: the analytic start
+    assert math.isnan(normal_start.start(TABLE, 1e6, 0.0))  # outside: the analytic start
 
 
 @pytest.mark.parametrize("lam", [1e-6, 1e-3, 0.05])
@@ -188,7 +189,7 @@ def test_integer_fused_when_the_pmf_underflows_at_the_start(lam, target):
     from scipy import stats
 
     s, *_ = integer_sq.solve(
-        metrics.BETA, dist.POISSON, lam, 0.0, lam, math.sqrt(lam), 1.0, lam, target
+        METRIC_BETA, DEMAND_POISSON, lam, 0.0, lam, math.sqrt(lam), 1.0, lam, target
     )
     want = 0.0
     while stats.poisson.cdf(want, lam) < target:

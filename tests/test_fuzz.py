@@ -27,12 +27,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import invsl
 from invsl.vocabulary import NAMES
-import invsl.engine.periodic_rows
+import invsl.engine.table
 from invsl.api.frame import INPUT_COLUMNS, OUTPUT_COLUMNS, InputError
 from invsl.tools.io import TableError, read_table
 
@@ -312,22 +313,49 @@ def check_result(df: pd.DataFrame, out: pd.DataFrame, periodic: bool = False) ->
     assert not (results["expected_backorders"] < 0.0).any()
 
 
+def _bad_arguments(call: str, options: dict) -> list[str]:
+    """The keyword arguments a call must refuse with InputError (docs/bad-input.md): a name
+    outside the vocabulary, a target outside (0, 1), a lead_time_std that is not a finite
+    number >= 0."""
+    bad = []
+    if call == "optimize" and options.get("metric", "beta") not in (
+        "alpha",
+        "beta",
+        "gamma",
+        "fill_rate",
+    ):
+        bad.append("metric")
+    if options.get("distribution", "normal") not in ("normal", "gamma", "poisson", "negbin"):
+        bad.append("distribution")
+    if options.get("policy", "sQ") not in ("sQ", "RS", "RsS", "RsQ", "rsq"):
+        bad.append("policy")
+    target = options.get("target", 0.95)
+    if call == "optimize" and target is not None and not 0.0 < target < 1.0:
+        bad.append("target")
+    if not options.get("lead_time_std", 0.0) >= 0.0:
+        bad.append("lead_time_std")
+    return bad
+
+
 @FUZZ
 @given(frames())
 def test_frames_never_crash(case):
     df, call, options, present = case
     before = df.copy(deep=True)
     function = invsl.optimize if call == "optimize" else invsl.evaluate
-    periodic = invsl.engine.periodic_rows.is_periodic(df, options.get("policy", "sQ"), None)
+    bad = _bad_arguments(call, options)
+    if bad:
+        with pytest.raises(InputError) as info:
+            function(df, **options)
+        pd.testing.assert_frame_equal(df, before)  # never mutated, even on error
+        assert str(info.value).startswith(f"{bad[0]} = "), (bad, str(info.value))
+        return
+    policy, review = options.get("policy"), options.get("review_period")
+    periodic = invsl.engine.table.is_periodic(df, policy, review, None)
     try:
-        if periodic:
-            # the columns a periodic table needs depend on the policies of its rows
-            required = invsl.engine.periodic_rows.required_columns(
-                df, call == "optimize", options.get("policy", "sQ")
-            )
-        else:
-            required = REQUIRED[call]
-    except InputError as exc:  # a required column missing, or the policy= keyword unknown
+        # the columns a periodic table needs depend on the policies of its rows
+        required = invsl.engine.table.required_columns(df, call == "optimize", policy, review)
+    except InputError as exc:  # a column missing that decides the rows' policies
         assert periodic, exc
         return
     missing = set(required) - present

@@ -444,8 +444,8 @@ def test_mixed_policies_in_one_table_keep_rows_and_sq_results():
             "demand_std": [40.0, 40.0, 40.0, 0.0, 0.0],
             "lead_time": [1.0] * 5,
             "order_quantity": [200.0, 200.0, np.nan, 20.0, 6.0],
-            "policy": ["sQ", "RsQ", "rs", "RsS", None],
-            "review_period": [np.nan, 1, 2, 1, 1],
+            "policy": ["sQ", "RsQ", "rs", "RsS", None],  # None without a review period: sQ
+            "review_period": [np.nan, 1, 2, 1, np.nan],
             "distribution": ["normal", "normal", "normal", "poisson", "poisson"],
         },
         index=[5, 3, 9, 1, 0],

@@ -382,7 +382,7 @@ def test_periodic_and_history_rows_are_unsupported_not_computed_as_sq():
     df.loc["r2", "policy"] = "RsS"
     df.loc["r5", "policy"] = "rsq"  # any case
     df.loc["r8", "policy"] = "RS"
-    df.loc["r9", "policy"] = "minmax"
+    df.loc["r9", "policy"] = "weekly"  # not a policy (minmax is RsS)
     df.loc["r11", "policy"] = None  # empty: sQ, computed
     df["distribution"] = df["distribution"].astype(object)
     df.loc["r13", "distribution"] = "compound_poisson"
@@ -392,7 +392,7 @@ def test_periodic_and_history_rows_are_unsupported_not_computed_as_sq():
         "r2": ("unsupported", "policy = 'RsS': optimize_portfolio handles continuous review"),
         "r5": ("unsupported", "policy = 'RsQ': optimize_portfolio handles continuous review"),
         "r8": ("unsupported", "policy = 'RS': optimize_portfolio handles continuous review"),
-        "r9": ("unknown_policy", "policy = 'minmax': policy must be one of sQ, RS, RsS, RsQ"),
+        "r9": ("unknown_policy", "policy = 'weekly': not a known policy; use one of sQ, RS, RsS"),
         "r13": ("unsupported", "distribution = 'compound_poisson': optimize_portfolio handles"),
         "r14": ("unsupported", "distribution = 'empirical': optimize_portfolio handles"),
     }

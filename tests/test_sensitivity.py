@@ -144,7 +144,7 @@ def _assert_cell_equals_frame(cell: xr.Dataset, frame: pd.DataFrame, where: str)
 def test_every_cell_equals_optimize_on_the_modified_frame(chunk_cells):
     df = _mixed_frame()
     before = df.copy()
-    targets = [0.8, 0.95, 0.99, 1.0]  # 1.0 is not a valid target: bad_target cells
+    targets = [0.8, 0.95, 0.99]  # (a target sweep value outside (0, 1) raises: see below)
     q_factors = [0.5, 1.0, 1.3]  # 1.3 makes the poisson/negbin Q non-whole: rounded
     l_factors = [0.0, 1.0, 2.5]  # 0: lead time 0 (deterministic or cannot_fit rows)
     cube = invsl.sensitivity(
@@ -176,7 +176,9 @@ def test_every_cell_equals_optimize_on_the_modified_frame(chunk_cells):
         )
     # the scenario grid really varies what it should
     assert (cube["status"] == 0).sum() > 0
-    assert set(np.unique(cube["status"].sel(target=1.0))) >= {5}  # bad_target
+    # a target outside (0, 1) is a bad argument (every cell of its slice), not a bad cell
+    with pytest.raises(invsl.InputError, match="target = 1.0: target must lie strictly"):
+        invsl.sensitivity(df, target=[*targets, 1.0], metric="beta")
 
 
 @pytest.mark.parametrize("metric", ["alpha", "gamma"])
@@ -353,10 +355,9 @@ def test_bad_rows_are_nan_with_a_status_and_never_raise():
         assert bool(cube[name].where(bad).isnull().sum() == cube[name].size), name
     zero = cube.sel(sku="zero", order_quantity_factor=1.0)
     assert bool((zero["reorder_point"] == 0).all()) and bool(zero["beta"].isnull().all())
-    # a NaN in a sweep is a bad cell, not an exception
-    cube = invsl.sensitivity(df.iloc[:2], target=[0.9, np.nan])
-    assert list(names[cube["status"].sel(target=0.9)]) == ["ok", "ok"]
-    assert bool(cube["reorder_point"].isel(target=1).isnull().all())
+    # a target sweep value outside (0, 1), NaN included, is a bad argument: it raises
+    with pytest.raises(invsl.InputError, match="target = nan: "):
+        invsl.sensitivity(df.iloc[:2], target=[0.9, np.nan])
 
 
 def test_periodic_and_history_rows_are_unsupported_not_computed_as_sq():

@@ -16,12 +16,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from invsl.kernels import batch
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import parallel_kernel, prange
 from invsl.vocabulary import NAMES, OK, ZERO_DEMAND
-from invsl.engine.validate import distribution_codes, metric_codes, validate
+from invsl.engine.assemble import messages
+from invsl.engine.validate import distribution_codes, fold_deterministic, metric_codes, validate
 
 _POLICY_DOC = """
     reorder_point : array_like
@@ -43,7 +45,7 @@ _POLICY_DOC = """
         ``negbin``, fitted to E[X] = mu L and Var[X] = L sigma^2 + mu^2 sigma_L^2."""
 
 
-_RETURN_STATUS_DOC = """
+RETURN_STATUS_DOC = """
     return_status : bool, optional
         If True, also return a :class:`RowStatus` saying, element by element, whether the
         result was computed (``ok``) or why it is NaN. Default False."""
@@ -84,23 +86,19 @@ class RowStatus(NamedTuple):
         return _result(np.asarray(self.code) == OK)
 
 
-def _row_status(status: np.ndarray, field: np.ndarray, values: dict, shape) -> RowStatus:
+def row_status(status: np.ndarray, field: np.ndarray, values: dict, shape) -> RowStatus:
     """A RowStatus from the flat status and field arrays of validation and the kernels.
 
     ``values``: the flat input arrays by name, for the messages (field = value: text).
     """
-    import pandas as pd
-
-    from invsl.api.frame import _messages
-
     raw = {name: pd.Series(np.asarray(v, dtype=object)) for name, v in values.items()}
-    message = _messages(status, field, raw).reshape(shape)
+    message = messages(status, field, raw).reshape(shape)
     code = status.reshape(shape)
     name = np.asarray(NAMES, dtype=object)[status].reshape(shape)
     return RowStatus(_result(code), _result(name), _result(message))
 
 
-def _labels(value, shape):
+def labels(value, shape):
     """Text inputs (distribution, metric) broadcast to the flat shape, for the messages."""
     return np.broadcast_to(np.asarray(value, dtype=object), shape).ravel()
 
@@ -135,6 +133,7 @@ def _run_sq(
     shape = arrays[0].shape
     # copies: broadcast views are read-only and may alias each other
     mu, sigma, lt, lt_std, q, s, t, dcode, mcode = (np.array(a).ravel() for a in arrays)
+    dcode, sigma = fold_deterministic(dcode, sigma)
     status, field = validate(
         demand_mean=mu,
         demand_std=sigma,
@@ -158,10 +157,10 @@ def _run_sq(
         order_quantity=q,
         reorder_point=s,
         target=t,
-        distribution=_labels(distribution, shape),
-        metric=_labels(metric if solve else "", shape),
+        distribution=labels(distribution, shape),
+        metric=labels(metric if solve else "", shape),
     )
-    return outputs, _row_status(status, field, values, shape)
+    return outputs, row_status(status, field, values, shape)
 
 
 def service_levels(
@@ -240,7 +239,7 @@ def service_levels(
 
 
 service_levels.__doc__ = (service_levels.__doc__ or "").format(
-    policy=_POLICY_DOC, return_status=_RETURN_STATUS_DOC
+    policy=_POLICY_DOC, return_status=RETURN_STATUS_DOC
 )
 
 
@@ -279,7 +278,7 @@ def _single(name: str, title: str, formula: str, unit: str):
     function.__doc__ = f"""{title}
 
     Parameters
-    ----------{_POLICY_DOC}{_RETURN_STATUS_DOC}
+    ----------{_POLICY_DOC}{RETURN_STATUS_DOC}
 
     Returns
     -------
@@ -437,7 +436,7 @@ def reorder_point(
 # the policy parameters without reorder_point, which reorder_point solves for
 reorder_point.__doc__ = (reorder_point.__doc__ or "").format(
     policy=_POLICY_DOC[_POLICY_DOC.index("\n    order_quantity :") :],
-    return_status=_RETURN_STATUS_DOC,
+    return_status=RETURN_STATUS_DOC,
 )
 
 
@@ -492,6 +491,7 @@ def _loss(x, mean, std, distribution):
     )
     shape = arrays[0].shape
     xs, mu, sigma, dc = (np.array(a).ravel() for a in arrays)
+    dc, sigma = fold_deterministic(dc, sigma)
     # Validate as a policy with lead time 1 (so mean/std are those of X) and Q = 1; x takes
     # the place of the reorder point (integer kinds need an integer x). Mean 0 is fine here.
     status, _ = validate(

@@ -18,139 +18,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from invsl.engine.history_table import HistoryGroups, history_moments
+from invsl.vocabulary import (
+    DEMAND_CLASSES,
+    FIT_NAMES,
+    FIT_OK,
+    FIT_STATUS,
+    FIT_TOO_FEW_PERIODS,
+    SUGGESTED_DISTRIBUTIONS,
+)
+
 #: Syntetos-Boylan-Croston cut-off on the mean interval between demands (ADI) [periods]
 ADI_CUTOFF = 1.32
 #: Syntetos-Boylan-Croston cut-off on the squared coefficient of variation of sizes [-]
 CV2_CUTOFF = 0.49
 #: per-period mean demand from which smooth and erratic SKUs are suggested ``normal``
 NORMAL_FROM = 10.0
-
-#: demand classes, in the order of the categorical ``demand_class`` column
-CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "no_demand")
-#: suggested distributions, in the order of the categorical ``distribution`` column
-SUGGESTIONS = ("normal", "poisson", "negbin", "empirical", "compound_poisson")
-
-#: how absent (sku, period) pairs are read
-MISSING_OPTIONS = ("zero", "skip")
-
-# fit status codes, their names and messages (the ``fit_status`` / ``fit_message`` columns)
-FIT_OK = 0
-FIT_MISSING_DEMAND = 1
-FIT_NEGATIVE_DEMAND = 2
-FIT_DUPLICATE_PERIOD = 3
-FIT_MISSING_PERIOD = 4
-FIT_TOO_FEW_PERIODS = 5
-FIT_STATUS = {
-    FIT_OK: ("ok", ""),
-    FIT_MISSING_DEMAND: (
-        "missing_demand",
-        "a demand value of this sku is missing or not a number; fill it in (0 for no demand)",
-    ),
-    FIT_NEGATIVE_DEMAND: (
-        "negative_demand",
-        "a demand value of this sku is negative (returns?); net them out of the history "
-        "or set them to 0",
-    ),
-    FIT_DUPLICATE_PERIOD: (
-        "duplicate_period",
-        "a period appears more than once for this sku; add the rows up per period first",
-    ),
-    FIT_MISSING_PERIOD: (
-        "missing_period",
-        "a row of this sku has no period; fill in the period",
-    ),
-    FIT_TOO_FEW_PERIODS: (
-        "too_few_periods",
-        "not enough periods to estimate a standard deviation (need more than ddof)",
-    ),
-}
-FIT_NAMES = tuple(FIT_STATUS[code][0] for code in sorted(FIT_STATUS))
-
-
-class _Groups:
-    """Per-SKU sums of a history table, shared by fit_demand and the empirical pmfs.
-
-    Attributes (arrays over SKUs in order of first appearance unless said otherwise):
-    ``skus`` (the ids, untouched), ``code`` (per history row: SKU number, -1 for rows
-    without an id), ``value`` (per row: demand as float, NaN for text), ``periods``,
-    ``rows`` (history rows), ``status`` (fit status code), ``integer`` (every demand a whole
-    number).
-    """
-
-    def __init__(self, history, sku, period, demand, missing):
-        from invsl.api.frame import InputError
-
-        if not isinstance(history, pd.DataFrame):
-            raise InputError(f"history: expected a pandas DataFrame, got {type(history).__name__}")
-        absent = [c for c in (sku, period, demand) if c not in history.columns]
-        if absent:
-            raise InputError(
-                f"history has no column(s) {absent} (columns: {list(history.columns)}); "
-                f"name them with sku=..., period=..., demand=..."
-            )
-        if missing not in MISSING_OPTIONS:
-            raise InputError(f"missing={missing!r}: use one of {MISSING_OPTIONS}")
-        code, skus = pd.factorize(history[sku], sort=False)
-        keep = code >= 0  # rows without a sku id cannot be assigned: ignored
-        code = code[keep]
-        raw = history[demand][keep]
-        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-            value = raw.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            value = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        pcode, pvalues = pd.factorize(history[period][keep], sort=False)
-        n = len(skus)
-        rows = np.bincount(code, minlength=n)
-
-        status = np.zeros(n, dtype=np.int8)
-
-        def flag(row_mask, status_code):
-            bad = np.zeros(n, dtype=bool)
-            bad[code[row_mask]] = True
-            status[bad & (status == FIT_OK)] = status_code
-
-        flag(~np.isfinite(value), FIT_MISSING_DEMAND)
-        flag(value < 0, FIT_NEGATIVE_DEMAND)
-        flag(pcode < 0, FIT_MISSING_PERIOD)
-        pair = code.astype(np.int64) * (len(pvalues) + 1) + (pcode + 1)
-        if n * (len(pvalues) + 1) <= 4 * len(pair) + 1024:  # dense: count every pair
-            dup = np.bincount(pair, minlength=n * (len(pvalues) + 1))[pair] > 1
-        else:
-            dup = pd.Series(pair).duplicated(keep=False).to_numpy()
-        flag(dup, FIT_DUPLICATE_PERIOD)
-
-        if missing == "zero":
-            periods = np.full(n, len(pvalues), dtype=np.int64)
-        else:
-            periods = rows.astype(np.int64)
-        finite = np.isfinite(value)
-        integer_row = ~finite | (value == np.floor(value))
-        self.integer = np.bincount(code, weights=~integer_row, minlength=n) == 0
-        self.skus = skus
-        self.code = code
-        self.value = np.where(finite, value, 0.0)
-        self.periods = periods
-        self.rows = rows
-        self.status = status
-
-
-def _moments(g: _Groups, ddof: float):
-    """Per-SKU mean, std, nonzero count, size mean and size variance (ddof 0)."""
-    n = len(g.skus)
-    code, value = g.code, g.value
-    periods = g.periods.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(code, weights=value, minlength=n) / periods
-        dev = value - mean[code]
-        ss = np.bincount(code, weights=dev * dev, minlength=n)
-        ss += (periods - g.rows) * mean * mean  # absent periods read as zero demand
-        var = np.where(periods > ddof, ss / (periods - ddof), np.nan)
-        nonzero = value != 0
-        k = np.bincount(code, weights=nonzero, minlength=n)
-        size_mean = np.bincount(code, weights=value, minlength=n) / k
-        sdev = np.where(nonzero, value - size_mean[code], 0.0)
-        size_var = np.bincount(code, weights=sdev * sdev, minlength=n) / k
-    return mean, var, k, size_mean, size_var
 
 
 def fit_demand(
@@ -251,8 +134,8 @@ def fit_demand(
     0   A          2.0            2.0  intermittent
     1   B          2.0            1.0        smooth
     """
-    g = _Groups(history, sku, period, demand, missing)
-    mean, var, k, size_mean, size_var = _moments(g, ddof)
+    g = HistoryGroups(history, sku, period, demand, missing)
+    mean, var, k, size_mean, size_var = history_moments(g, ddof)
     n = len(g.skus)
     periods = g.periods.astype(float)
     status = g.status.copy()
@@ -272,7 +155,7 @@ def fit_demand(
     klass = np.where(k == 0, 4, klass)
     klass = np.where(bad, -1, klass)
 
-    code = {name: i for i, name in enumerate(SUGGESTIONS)}
+    code = {name: i for i, name in enumerate(SUGGESTED_DISTRIBUTIONS)}
     dist = np.where(var > mean, code["negbin"], code["poisson"])
     dist = np.where(mean >= normal_from, code["normal"], dist)
     sparse = np.where(var >= mean, code["compound_poisson"], code["empirical"])
@@ -290,10 +173,14 @@ def fit_demand(
             "zero_share": zero_share,
             "mean_interval": adi,
             "size_cv2": cv2,
-            "demand_class": pd.Categorical.from_codes(klass, categories=pd.Index(list(CLASSES))),
+            "demand_class": pd.Categorical.from_codes(
+                klass, categories=pd.Index(list(DEMAND_CLASSES))
+            ),
             "periods": g.periods,
             "integer_demand": g.integer,
-            "distribution": pd.Categorical.from_codes(dist, categories=pd.Index(list(SUGGESTIONS))),
+            "distribution": pd.Categorical.from_codes(
+                dist, categories=pd.Index(list(SUGGESTED_DISTRIBUTIONS))
+            ),
             "fit_status": pd.Categorical.from_codes(status, categories=pd.Index(list(FIT_NAMES))),
             "fit_message": messages[status],
         },
@@ -301,4 +188,4 @@ def fit_demand(
     )
 
 
-__all__ = ["fit_demand", "ADI_CUTOFF", "CV2_CUTOFF", "CLASSES", "SUGGESTIONS"]
+__all__ = ["fit_demand", "ADI_CUTOFF", "CV2_CUTOFF", "DEMAND_CLASSES", "SUGGESTED_DISTRIBUTIONS"]

@@ -10,9 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from invsl.kernels.periodic import policies as periodic
-from invsl.engine import periodic_rows as periodic_frame
-from invsl.api.arrays import _RETURN_STATUS_DOC, _labels, _row_status
-from invsl.engine.validate import distribution_codes, metric_codes, policy_codes
+from invsl.api.arrays import RETURN_STATUS_DOC, labels, row_status
+from invsl.engine import dispatch
+from invsl.engine.validate import (
+    distribution_codes,
+    fold_deterministic,
+    metric_codes,
+    policy_codes,
+    validate_table,
+)
 
 _COMMON_DOC = """
     demand_mean : array_like
@@ -82,17 +88,19 @@ def _run(
         "target",
     )
     numbers = dict(zip(names, flat[3:]))
-    status, field, out, _ = periodic_frame.compute(solve, pcodes, dcodes, mcodes, numbers)
+    dcodes, numbers["demand_std"] = fold_deterministic(dcodes, numbers["demand_std"])
+    status, field = validate_table(solve, pcodes, dcodes, mcodes, numbers)
+    out, _ = dispatch.compute(solve, pcodes, dcodes, mcodes, numbers, status, field)
     outputs = {name: out[i].reshape(shape) for i, name in enumerate(periodic.OUTPUTS)}
     if not return_status:
         return outputs, None
     values = dict(
         numbers,
-        policy=_labels(policy, shape),
-        distribution=_labels(distribution, shape),
-        metric=_labels(metric if solve else "", shape),
+        policy=labels(policy, shape),
+        distribution=labels(distribution, shape),
+        metric=labels(metric if solve else "", shape),
     )
-    return outputs, _row_status(status, field, values, shape)
+    return outputs, row_status(status, field, values, shape)
 
 
 def _result(array):
@@ -261,7 +269,7 @@ for _function in (periodic_service_levels, periodic_policy):
     _function.__doc__ = (
         (_function.__doc__ or "")
         .replace("{common}", _COMMON_DOC)
-        .replace("{return_status}", _RETURN_STATUS_DOC)
+        .replace("{return_status}", RETURN_STATUS_DOC)
     )
 
 __all__ = ["periodic_service_levels", "periodic_policy"]

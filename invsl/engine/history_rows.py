@@ -14,15 +14,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from invsl.engine.history_table import HistoryGroups, history_moments
+from invsl.engine.reader import InputError
 from invsl.kernels import pmf
+from invsl.kernels.periodic import pmf as periodic_pmf
 from invsl.vocabulary import (
     BAD_HISTORY,
     COMPOUND_POISSON_VARIANCE,
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    FIT_OK,
     FRACTIONAL_LEAD_TIME,
     NO_HISTORY,
     NOT_INTEGER,
     OK,
     PMF_TOO_LARGE,
+    POLICY_RS,
+    POLICY_RSQ,
+    POLICY_RSS,
+    POLICY_SQ,
     RANDOM_LEAD_TIME,
 )
 
@@ -41,6 +51,8 @@ class Context:
     sku_index: np.ndarray  # per row: SKU number in the history, -1 if none
     no_history: np.ndarray  # empirical rows without (usable) history: status code or 0
     groups: Any
+    #: why some ids found no history although they may be meant to ("" if nothing to say)
+    sku_note: str = ""
 
 
 def prepare(
@@ -51,11 +63,8 @@ def prepare(
     Raises InputError when empirical rows exist but ``history`` is missing or the table has
     no SKU column to match it.
     """
-    from invsl.api.frame import InputError
-    from invsl.api.history import FIT_OK, _Groups, _moments
-
-    empirical = dcodes == pmf.EMPIRICAL
-    compound = dcodes == pmf.COMPOUND_POISSON
+    empirical = dcodes == DEMAND_EMPIRICAL
+    compound = dcodes == DEMAND_COMPOUND_POISSON
     rows = empirical | compound
     if not rows.any():
         return None
@@ -82,16 +91,16 @@ def prepare(
             f"distribution 'empirical' matches rows to the history by the column {sku!r}, "
             f"which the table does not have; name it with history_options={{'sku': ...}}"
         )
-    g = _Groups(
+    g = HistoryGroups(
         history,
         sku,
         options.get("period", "period"),
         options.get("demand", "demand"),
         options.get("missing", "zero"),
     )
-    mean, var, _, _, _ = _moments(g, 1)
+    mean, var, _, _, _ = history_moments(g, 1)
     good = (g.status == FIT_OK) & g.integer & (g.periods > 1)
-    index = pd.Index(g.skus).get_indexer(df[sku])
+    index, ctx.sku_note = match_skus(df[sku], g.skus)
     ctx.sku_index = np.where(empirical, index, -1)
     ctx.groups = g
     found = ctx.sku_index >= 0
@@ -107,6 +116,55 @@ def prepare(
         empirical, np.where(usable, np.sqrt(np.maximum(var[take], 0.0)), 1.0), numbers["demand_std"]
     )
     return ctx
+
+
+def _sku_key(value) -> object:
+    """An id as it is matched across dtypes: a whole number (int, or float with an integer
+    value) as its decimal text, text as written, anything else as itself."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == int(value):
+        return str(int(value))
+    return value
+
+
+def _kind(values) -> str:
+    dtype = getattr(values, "dtype", None)
+    if dtype is None or dtype == object or pd.api.types.is_string_dtype(dtype):
+        return "text"
+    return str(dtype)
+
+
+def match_skus(table_skus: pd.Series, history_skus) -> tuple[np.ndarray, str]:
+    """Position in ``history_skus`` of each id of the table (-1 where none), and a note for
+    the message of unmatched rows ("" if there is nothing to add).
+
+    Ids are matched by value: exactly first, then, for the ids left over, across dtypes
+    (the integer 101, the float 101.0 and the text "101" are one id; "0101" is not 101).
+    """
+    history_index = pd.Index(history_skus)
+    index = history_index.get_indexer(table_skus)
+    missing = index < 0
+    if not missing.any():
+        return index, ""
+    codes, distinct = pd.factorize(table_skus[missing], sort=False)
+    keys = pd.Index([_sku_key(v) for v in history_index])
+    if keys.has_duplicates:  # two ids of the history read as one: keep the exact match only
+        found = np.full(len(distinct), -1)
+    else:
+        found = keys.get_indexer([_sku_key(v) for v in distinct])
+    index = index.copy()
+    index[np.flatnonzero(missing)] = np.where(codes >= 0, found[np.maximum(codes, 0)], -1)
+    table_kind, history_kind = _kind(table_skus), _kind(history_index)
+    note = ""
+    if table_kind != history_kind:
+        note = (
+            f" (the table's sku column holds {table_kind}, the history's {history_kind}; ids are"
+            " matched by value: 101 matches '101' but not '0101')"
+        )
+    return index, note
 
 
 def _period_pmfs(g, needed: np.ndarray):
@@ -126,7 +184,7 @@ def _period_pmfs(g, needed: np.ndarray):
     return counts, start[:-1], length
 
 
-def compute(
+def compute_sq(
     ctx: Context,
     solve: bool,
     mcodes,
@@ -136,7 +194,7 @@ def compute(
     out: np.ndarray,
     kind: np.ndarray,
 ) -> None:
-    """Compute the pmf rows into ``out``/``kind``, setting their ``status``/``field``."""
+    """Compute the sQ pmf rows into ``out``/``kind``, setting their ``status``/``field``."""
 
     def flag(mask, code, name):
         mask = mask & (status == OK)
@@ -162,12 +220,12 @@ def compute(
     metric = mcodes if solve else np.zeros(len(status), np.int8)
     target = numbers["target"] if solve else np.full(len(status), np.nan)
     reorder = np.full(len(status), np.nan) if solve else numbers["reorder_point"]
-    for which, code in ((ctx.empirical, pmf.EMPIRICAL), (ctx.compound, pmf.COMPOUND_POISSON)):
+    for which, code in ((ctx.empirical, DEMAND_EMPIRICAL), (ctx.compound, DEMAND_COMPOUND_POISSON)):
         idx = np.flatnonzero(which)
         if idx.size == 0:
             continue
         sub = status[idx].copy()
-        if code == pmf.EMPIRICAL:
+        if code == DEMAND_EMPIRICAL:
             g = ctx.groups
             needed = np.zeros(len(g.skus), dtype=np.bool_)
             sku = ctx.sku_index[idx]
@@ -205,3 +263,116 @@ def compute(
         status[idx] = sub
         field[idx[changed]] = ""
         kind[idx[fitted]] = code
+
+
+def restrict(ctx, mask):
+    """A copy of a :class:`Context` limited to the rows in ``mask``."""
+    sub = Context()
+    sub.rows = ctx.rows & mask
+    sub.empirical = ctx.empirical & mask
+    sub.compound = ctx.compound & mask
+    sub.sku_index = ctx.sku_index
+    sub.no_history = ctx.no_history
+    sub.groups = ctx.groups
+    return sub
+
+
+def compute_frame(ctx, solve, pcodes, mcodes, numbers, status, field, out, kind) -> None:
+    """Every empirical / compound_poisson row: sQ rows by :func:`compute_sq`, RS, RsS and
+    RsQ rows by :func:`compute_periodic`. ``status``/``field`` hold the validation of every
+    row and are updated for these rows; ``out`` (9, n) and ``kind`` are written for them.
+    """
+    sq = ctx.rows & (pcodes == POLICY_SQ)
+    if sq.any():
+        compute_sq(restrict(ctx, sq), solve, mcodes, numbers, status, field, out, kind)
+    periodic_rows = ctx.rows & (pcodes > POLICY_SQ)
+    if periodic_rows.any():
+        compute_periodic(
+            restrict(ctx, periodic_rows), solve, pcodes, mcodes, numbers, status, field, out, kind
+        )
+
+
+def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, kind) -> None:
+    """Compute the periodic rows (RS, RsS, RsQ) of pmf distributions (``ctx.rows``)."""
+    rows = ctx.rows
+
+    def flag(mask, code, name):
+        mask = mask & rows & (status == OK)
+        status[mask] = code
+        field[mask] = name
+
+    for code in (NO_HISTORY, BAD_HISTORY):
+        flag(ctx.no_history == code, code, "")
+    flag(numbers["lead_time_std"] > 0, RANDOM_LEAD_TIME, "lead_time_std")
+    q = numbers["order_quantity"]
+    uses_q = (pcodes == POLICY_RSQ) | (bool(solve) & (pcodes == POLICY_RSS))
+    flag(uses_q & (q != np.floor(q)), NOT_INTEGER, "order_quantity")
+    if not solve:
+        s = numbers["reorder_point"]
+        big_s = numbers["order_up_to"]
+        flag((pcodes != POLICY_RS) & (s != np.floor(s)), NOT_INTEGER, "reorder_point")
+        flag((pcodes != POLICY_RSQ) & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
+    lead = numbers["lead_time"]
+    flag(ctx.empirical & (lead != np.floor(lead)), FRACTIONAL_LEAD_TIME, "lead_time")
+    mean = numbers["demand_mean"]
+    var = numbers["demand_std"] ** 2
+    flag(ctx.compound & (var < mean * (1.0 - 1e-12)), COMPOUND_POISSON_VARIANCE, "demand_std")
+
+    idx = np.flatnonzero(rows)
+    if idx.size == 0:
+        return
+    sub = status[idx].copy()
+    ok = sub == OK
+    review = np.where(ok, numbers["review_period"][idx], 1.0)
+    lead_ok = np.where(ok, lead[idx], 0.0)
+    # per-period pmfs of the empirical rows, from the history
+    p_values = np.zeros(0)
+    p_start = np.zeros(idx.size, dtype=np.int64)
+    p_length = np.zeros(idx.size, dtype=np.int64)
+    emp = ctx.empirical[idx]
+    if emp.any():
+        g = ctx.groups
+        sku = ctx.sku_index[idx]
+        needed = np.zeros(len(g.skus), dtype=np.bool_)
+        needed[sku[(sub == OK) & emp & (sku >= 0)]] = True
+        p_values, ps, pl = _period_pmfs(g, needed)
+        take = np.maximum(sku, 0)
+        length = np.where(emp & (sub == OK), pl[take], 0)
+        sub[emp & (sub == OK) & (length == 0)] = PMF_TOO_LARGE
+        longest = (length - 1) * (lead_ok + review) + 1
+        sub[emp & (sub == OK) & (longest > pmf.MAX_SUPPORT)] = PMF_TOO_LARGE
+        p_start = np.where(emp & (sub == OK), ps[take], 0).astype(np.int64)
+        p_length = np.where(emp & (sub == OK), length, 0).astype(np.int64)
+    rate, ratio = periodic_pmf.stuttering(mean[idx], numbers["demand_std"][idx])
+    comp = ctx.compound[idx]
+    rate = np.where(comp & (sub == OK), rate, 0.0)
+    ratio = np.where(comp & (sub == OK), ratio, 0.0)
+    codes = np.where(emp, DEMAND_EMPIRICAL, DEMAND_COMPOUND_POISSON).astype(np.int8)
+    sub_out = np.full((out.shape[0], idx.size), np.nan)
+    nan = np.full(idx.size, np.nan)
+    ok = sub == OK
+    periodic_pmf.periodic_pmf_kernel(
+        bool(solve),
+        pcodes[idx].astype(np.int8),
+        codes,
+        mcodes[idx].astype(np.int8) if solve else np.zeros(idx.size, np.int8),
+        numbers["target"][idx] if solve else nan,
+        np.ascontiguousarray(p_values, dtype=np.float64),
+        p_start,
+        p_length,
+        rate,
+        ratio,
+        np.where(ok, mean[idx], 1.0),
+        np.where(ok, lead[idx], 0.0),
+        np.where(ok, review, 1.0),
+        np.where(ok, q[idx], 1.0),
+        nan if solve else np.where(ok, numbers["reorder_point"][idx], 0.0),
+        nan if solve else np.where(ok, numbers["order_up_to"][idx], 1.0),
+        sub,
+        sub_out,
+    )
+    out[:, idx] = sub_out
+    changed = sub != status[idx]
+    status[idx] = sub
+    field[idx[changed]] = ""
+    kind[idx[sub == OK]] = codes[sub == OK]

@@ -8,17 +8,20 @@ failing check of a row wins, in the order of the checks below.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
-from invsl.scalar import distributions as dist
-from invsl.kernels import metrics
 from invsl.scalar.jit import parallel_kernel, prange, readonly
 from invsl.vocabulary import (
     BAD_ORDER_QUANTITY,
+    BAD_ORDER_UP_TO,
+    BAD_REVIEW_PERIOD,
     BAD_TARGET,
     MISSING,
     NEGATIVE,
+    NOT_A_NUMBER,
     NOT_FINITE,
     NOT_INTEGER,
     OK,
@@ -28,50 +31,80 @@ from invsl.vocabulary import (
     UNSUPPORTED,
     ZERO_DEMAND,
 )
+from invsl.vocabulary import (
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POINT,
+    DEMAND_POISSON,
+    DISTRIBUTION_SPELLINGS,
+    HISTORY_DISTRIBUTIONS,
+    METRIC_SPELLINGS,
+    PARAMETRIC_DISTRIBUTIONS,
+    POLICY_NAMES,
+    POLICY_NOT_GIVEN,
+    POLICY_RS,
+    POLICY_RSQ,
+    POLICY_RSS,
+    POLICY_SPELLINGS,
+    POLICY_SQ,
+    normalise_name,
+    unknown_name,
+)
 
-_DISTRIBUTION_CODES = {name: code for code, name in enumerate(dist.DISTRIBUTION_NAMES)}
-#: pmf-based distributions (invsl.kernels.pmf, demand from history): DataFrame layer only
-_PMF_DISTRIBUTION_CODES = {**_DISTRIBUTION_CODES, "empirical": 6, "compound_poisson": 7}
+#: the distributions of the array functions and of the continuous-review-only tools
+_PARAMETRIC_CODES = {
+    name: DISTRIBUTION_SPELLINGS[name] for name in (*PARAMETRIC_DISTRIBUTIONS, "deterministic")
+}
+_HISTORY_CODES = {name: DISTRIBUTION_SPELLINGS[name] for name in HISTORY_DISTRIBUTIONS}
 
 
-def _codes(values, table: dict, default: str) -> np.ndarray:
+def _codes(values, table: Mapping[str, int], default: str) -> np.ndarray:
     """Map names (scalar, array or Series of str) to int8 codes; -1 where unknown.
 
     Case and surrounding blanks are ignored; missing values take ``default``.
     """
-    import pandas as pd
-
     if isinstance(values, str) or values is None:
-        code = table.get(str(values if values is not None else default).strip().lower(), -1)
+        code = table.get(normalise_name(values if values is not None else default), -1)
         return np.asarray(code, dtype=np.int8)
     # the names are few: look up each distinct value once (-1 from factorize: missing)
     index, distinct = pd.factorize(np.asarray(values, dtype=object).ravel())
     lookup = np.array(
-        [table.get(str(name).strip().lower(), -1) for name in distinct]
-        + [table.get(str(default).strip().lower(), -1)],
+        [table.get(normalise_name(name), -1) for name in distinct]
+        + [table.get(normalise_name(default), -1)],
         dtype=np.int8,
     )
     return lookup[index].reshape(np.shape(values))
 
 
 def distribution_codes(values, default: str = "normal", pmf: bool = False) -> np.ndarray:
-    """Distribution names -> codes (``invsl.scalar.distributions``), -1 for unknown names.
+    """Distribution names -> codes (``invsl.vocabulary``), -1 for unknown names.
 
-    ``pmf=True`` also accepts ``empirical`` and ``compound_poisson`` (``invsl.kernels.pmf``).
+    ``pmf=False``: the two-moment families and ``deterministic`` (the array functions).
+    ``pmf=True``: every name of the vocabulary, the history families included (tables).
+    ``deterministic`` rows need :func:`fold_deterministic` before the kernels.
     """
-    return _codes(values, _PMF_DISTRIBUTION_CODES if pmf else _DISTRIBUTION_CODES, default)
+    return _codes(values, DISTRIBUTION_SPELLINGS if pmf else _PARAMETRIC_CODES, default)
+
+
+def fold_deterministic(dcodes: np.ndarray, demand_std: np.ndarray):
+    """``deterministic`` rows as the kernels take them: normal demand with demand_std 0.
+
+    Returns new (codes, demand_std) arrays when a row is deterministic, the inputs otherwise.
+    """
+    rows = dcodes == DEMAND_POINT
+    if not rows.any():
+        return dcodes, demand_std
+    return np.where(rows, DEMAND_NORMAL, dcodes).astype(np.int8), np.where(rows, 0.0, demand_std)
 
 
 def metric_codes(values, default: str = "beta") -> np.ndarray:
     """Metric names (alpha/beta/gamma or their long names) -> codes, -1 for unknown names."""
-    return _codes(values, metrics.METRIC_ALIASES, default)
+    return _codes(values, METRIC_SPELLINGS, default)
 
 
 def policy_codes(values, default: str = "sQ") -> np.ndarray:
-    """Policy names (sQ, RS, RsS, RsQ, any case) -> codes (``invsl.kernels.periodic.policies``), -1 if unknown."""
-    from invsl.kernels.periodic.policies import POLICY_ALIASES
-
-    return _codes(values, POLICY_ALIASES, default)
+    """Policy names (``invsl.vocabulary.POLICY_SPELLINGS``, any case) -> codes, -1 if unknown."""
+    return _codes(values, POLICY_SPELLINGS, default)
 
 
 def unsupported_rows(n: int, distribution, default_distribution: str, policy, what: str):
@@ -79,20 +112,18 @@ def unsupported_rows(n: int, distribution, default_distribution: str, policy, wh
 
     ``distribution`` and ``policy`` are the raw column (or None for no policy column). Returns
     (status, text): status UNSUPPORTED for a periodic policy (RS, RsS, RsQ) or a history
-    distribution (empirical, compound_poisson), UNKNOWN_POLICY for a policy name that is none
-    of sQ, RS, RsS, RsQ, OK elsewhere; field the column it is about ('distribution' or
+    distribution (empirical, compound_poisson), UNKNOWN_POLICY for a policy name that is not
+    in the vocabulary, OK elsewhere; field the column it is about ('distribution' or
     'policy'); text says why and what to use instead ('' for OK).
     """
-    from invsl.kernels.periodic.policies import POLICY_NAMES
-
     status = np.zeros(n, dtype=np.uint8)
     field = np.full(n, "", dtype=object)
     text = np.full(n, "", dtype=object)
     codes = np.broadcast_to(
         distribution_codes(distribution, default=default_distribution, pmf=True), (n,)
     )
-    for name in ("empirical", "compound_poisson"):
-        rows = codes == _PMF_DISTRIBUTION_CODES[name]
+    for name, code in _HISTORY_CODES.items():
+        rows = codes == code
         status[rows] = UNSUPPORTED
         field[rows] = "distribution"
         text[rows] = (
@@ -101,7 +132,7 @@ def unsupported_rows(n: int, distribution, default_distribution: str, policy, wh
         )
     if policy is not None:
         pcodes = np.broadcast_to(policy_codes(policy), (n,))
-        for code in range(1, len(POLICY_NAMES)):
+        for code in (POLICY_RS, POLICY_RSS, POLICY_RSQ):
             rows = (pcodes == code) & (status == OK)
             status[rows] = UNSUPPORTED
             field[rows] = "policy"
@@ -114,7 +145,7 @@ def unsupported_rows(n: int, distribution, default_distribution: str, policy, wh
         field[rows] = "policy"
         given = np.broadcast_to(np.asarray(policy, dtype=object), (n,))
         for i in np.flatnonzero(rows):
-            text[i] = f"policy = {str(given[i])!r}: policy must be one of sQ, RS, RsS, RsQ"
+            text[i] = unknown_name("policy", given[i])
     return status, field, text
 
 
@@ -158,7 +189,7 @@ def _validate_rows(
     for i in prange(status.shape[0]):
         code = OK
         where = 0
-        poisson = distribution[i] == dist.POISSON
+        poisson = distribution[i] == DEMAND_POISSON
         for k in range(7):
             if k == 0:
                 v = demand_mean[i]
@@ -206,7 +237,7 @@ def _validate_rows(
             code, where = BAD_ORDER_QUANTITY, 5
         if code == OK and has_target and not (target[i] > 0 and target[i] < 1):
             code, where = BAD_TARGET, 7
-        integer = poisson or distribution[i] == dist.NEGBIN
+        integer = poisson or distribution[i] == DEMAND_NEGBIN
         if code == OK and integer and order_quantity[i] != math.floor(order_quantity[i]):
             code, where = NOT_INTEGER, 5
         if code == OK and integer and has_rp and reorder_point[i] != math.floor(reorder_point[i]):
@@ -267,3 +298,90 @@ def validate(
 def field_names(field: np.ndarray) -> np.ndarray:
     """The field names of some rows of ``validate``'s field array, with "" for None."""
     return np.array([name or "" for name in field], dtype=object)
+
+
+def policy_inputs(solve, pcodes, numbers) -> dict:
+    """The inputs each row's policy reads, with a harmless stand-in where it reads none, so
+    that checks and kernels only see values that are used: ``order_quantity`` (1 where not
+    used: RS, and RsS when evaluating, which reads order_up_to instead), ``reorder_point``
+    (0 where not used; NaN when solving), ``order_up_to`` (NaN where not used), ``target``
+    (NaN when evaluating) and the mask ``uses_order_up_to``."""
+    n = pcodes.shape[0]
+    rss = pcodes == POLICY_RSS
+    uses_q = (pcodes == POLICY_SQ) | (pcodes == POLICY_RSQ) | (bool(solve) & rss)
+    uses_s = (not solve) & ((pcodes == POLICY_SQ) | rss | (pcodes == POLICY_RSQ))
+    uses_big_s = (not solve) & ((pcodes == POLICY_RS) | rss)
+    nan = np.full(n, np.nan)
+    return {
+        "order_quantity": np.where(uses_q, numbers["order_quantity"], 1.0),
+        "reorder_point": nan if solve else np.where(uses_s, numbers["reorder_point"], 0.0),
+        "order_up_to": np.where(uses_big_s, numbers["order_up_to"], np.nan),
+        "target": numbers["target"] if solve else nan,
+        "uses_order_up_to": uses_big_s,
+    }
+
+
+def validate_table(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=None):
+    """Status code and offending field of every row of a table (any policy): the one order
+    of checks of evaluate and optimize.
+
+    1. :func:`validate`'s checks (missing and non-finite numbers, unknown distribution and
+       metric, negative values, order_quantity <= 0, target outside (0, 1), whole numbers
+       for integer demand), each policy seeing only the inputs it reads: the others get a
+       harmless stand-in;
+    2. the policy: missing (a review_period but no policy), unknown;
+    3. the periodic inputs: review_period missing, not finite or not a whole number >= 1;
+       order_up_to missing, not finite, not whole for integer demand, not above the reorder
+       point (evaluate RsS);
+    4. zero demand (not an input error: only where nothing else is wrong);
+    5. text in a numeric column (``text_mask``), which wins over everything above.
+
+    The history families add their own checks when they are computed
+    (``engine.history_rows``). ``pcodes``: int8 policy codes, ``POLICY_NOT_GIVEN`` for a
+    row with a review period and no policy, -1 for an unknown name. Returns
+    ``(status, field)`` as :func:`validate`.
+    """
+    used = policy_inputs(solve, pcodes, numbers)
+    uses_big_s = used["uses_order_up_to"]
+    status, field = validate(
+        demand_mean=numbers["demand_mean"],
+        demand_std=numbers["demand_std"],
+        lead_time=numbers["lead_time"],
+        lead_time_std=numbers["lead_time_std"],
+        order_quantity=used["order_quantity"],
+        distribution=dcodes,
+        reorder_point=None if solve else used["reorder_point"],
+        metric=mcodes if solve else None,
+        target=numbers["target"] if solve else None,
+    )
+
+    def flag(mask, code, name):
+        mask = mask & (status == OK)
+        status[mask] = code
+        field[mask] = name
+
+    zero = status == ZERO_DEMAND
+    status[zero] = OK
+    periodic_rows = pcodes > POLICY_SQ
+    rp = numbers["review_period"]
+    flag(pcodes == POLICY_NOT_GIVEN, MISSING, "policy")
+    flag(pcodes == -1, UNKNOWN_POLICY, "policy")
+    flag(periodic_rows & np.isnan(rp), MISSING, "review_period")
+    flag(periodic_rows & np.isinf(rp), NOT_FINITE, "review_period")
+    flag(periodic_rows & ~((rp >= 1) & (rp == np.floor(rp))), BAD_REVIEW_PERIOD, "review_period")
+    big_s = numbers["order_up_to"]
+    flag(uses_big_s & np.isnan(big_s), MISSING, "order_up_to")
+    flag(uses_big_s & np.isinf(big_s), NOT_FINITE, "order_up_to")
+    integer = (dcodes == DEMAND_POISSON) | (dcodes == DEMAND_NEGBIN)
+    flag(uses_big_s & integer & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
+    if not solve:
+        flag(
+            (pcodes == POLICY_RSS) & ~(big_s > numbers["reorder_point"]),
+            BAD_ORDER_UP_TO,
+            "order_up_to",
+        )
+    status[zero & (status == OK)] = ZERO_DEMAND
+    if text_mask is not None:
+        status[text_mask] = NOT_A_NUMBER
+        field[text_mask] = text_field[text_mask]
+    return status, field

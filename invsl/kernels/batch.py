@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from invsl.scalar import distributions as dist
-from invsl.kernels import normal_start as _normal_start
+from invsl.kernels import normal_start
 from invsl.kernels import integer_sq
 from invsl.kernels import metrics
 from invsl.kernels import normal_sq
@@ -21,6 +21,7 @@ from invsl.kernels import solvers
 from invsl.scalar import special as sp
 from invsl.scalar.jit import parallel_kernel, prange, readonly, tiny
 from invsl.vocabulary import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_ALPHA
 
 #: output columns of the kernels, in order
 OUTPUTS = (
@@ -85,7 +86,7 @@ def sq_kernel(
     solving and ``reorder_point`` only when evaluating (the others may then have length 0).
     ``status`` (uint8) is read and updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
     (NaN and -1 for rows that are not computed). ``normal_start`` is the start table of
-    ``_normal_start`` (read-only).
+    ``normal_start`` (read-only).
     """
     n = status.shape[0]
     # rows in blocks: each block keeps the last target's normal quantile (most tables share
@@ -103,7 +104,7 @@ def sq_kernel(
                 distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
             )
             if kind < 0:
-                if distribution[i] == dist.NEGBIN or distribution[i] == dist.POISSON:
+                if distribution[i] == DEMAND_NEGBIN or distribution[i] == DEMAND_POISSON:
                     status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
                 else:
                     status[i] = CANNOT_FIT
@@ -114,8 +115,8 @@ def sq_kernel(
             # the fused paths work with the shortfall 1 - metric, which cancels when the
             # metric itself is tiny (s deep below the mean): low targets take the generic
             # solver, which switches to lower-tail loss functions there
-            fused = solve and metric[i] != metrics.ALPHA and target[i] >= _FUSED_MIN_TARGET
-            if fused and (kind == dist.POISSON or kind == dist.NEGBIN):
+            fused = solve and metric[i] != METRIC_ALPHA and target[i] >= _FUSED_MIN_TARGET
+            if fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
                 # solve by exact recurrences and report the metrics from the same state
                 s, a, b, g, rr, eb, oh = integer_sq.solve(
                     metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
@@ -124,7 +125,7 @@ def sq_kernel(
                     status[i] = NO_CONVERGENCE
                     _skip(out, kind_out, i)
                     continue
-            elif fused and kind == dist.NORMAL and q >= _FUSED_MIN_Q * sd:
+            elif fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
                 # Halley's method; the metrics come from its last evaluation
                 if target[i] != last_target:
                     last_target = target[i]
@@ -173,8 +174,12 @@ def sq(
     order_quantity,
     reorder_point,
     status,
+    out=None,
+    kind=None,
 ):
     """Run ``sq_kernel`` on 1-d arrays of one length; returns ``(out, kind)`` (see allocate).
+
+    ``out``/``kind``: arrays to write into ((8, n) C-contiguous, n), allocated when None.
 
     ``metric`` and ``target`` may have length 0 when evaluating, ``reorder_point`` when
     solving (the kernel does not read them then).
@@ -183,7 +188,8 @@ def sq(
     read-only views of its columns, numpy gives writable arrays), so that the kernel is
     compiled, and cached, for one signature only. ``status`` is updated in place.
     """
-    out, kind = allocate(status.shape[0])
+    if out is None:
+        out, kind = allocate(status.shape[0])
     inputs = [
         readonly(a)
         for a in (
@@ -198,5 +204,5 @@ def sq(
             reorder_point,
         )
     ]
-    sq_kernel(bool(solve), *inputs, status, out, kind, readonly(_normal_start.table()))
+    sq_kernel(bool(solve), *inputs, status, out, kind, readonly(normal_start.table()))
     return out, kind

@@ -31,6 +31,7 @@ from invsl.scalar import recurrence as rec
 from invsl.kernels import metrics
 from invsl.kernels import solvers
 from invsl.scalar.jit import scalar
+from invsl.vocabulary import METRIC_BETA
 
 #: the largest distance (in units) walked one integer at a time instead of a Newton jump
 WALK_MAX = 48.0
@@ -40,7 +41,7 @@ _MAX_ITER = 200
 @scalar
 def _short(metric, q, mu, b_g1, b_g2, t_g1, t_g2, w):
     """Shortfall 1 - metric: beta (G1(s) - G1(s+Q))/Q, gamma E[B]/mu."""
-    if metric == metrics.BETA:
+    if metric == METRIC_BETA:
         return (b_g1 - t_g1) / q
     if math.isnan(w):
         return max((b_g2 - b_g1) - (t_g2 - t_g1), 0.0) / (q * mu)
@@ -54,7 +55,7 @@ def _slope(metric, q, mu, b_s, b_g1, t_s, t_g1):
     beta: (F(s + Q) - F(s)) / Q; gamma: (G1(s + 1) - G1(s + Q + 1)) / (Q mu), with
     G1(x + 1) = G1(x) - S(x).
     """
-    if metric == metrics.BETA:
+    if metric == METRIC_BETA:
         return (b_s - t_s) / q
     return ((b_g1 - b_s) - (t_g1 - t_s)) / (q * mu)
 
@@ -64,7 +65,7 @@ def solve(metric, kind, p1, p2, mean, sd, q, mu, target):
     """Smallest integer s with metric(s) >= target, and every metric there.
 
     Returns ``(s, alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``;
-    s is NaN when no answer was found. ``metric`` is ``metrics.BETA`` or ``metrics.GAMMA``.
+    s is NaN when no answer was found. ``metric`` is ``METRIC_BETA`` or ``METRIC_GAMMA``.
     """
     nan = math.nan
     limit = 1.0 - target
@@ -73,14 +74,14 @@ def solve(metric, kind, p1, p2, mean, sd, q, mu, target):
     # The normal-approximation start lies below the answer for skewed integer demand (by two
     # units in the median, ten at the 99th percentile on the benchmark's Poisson SKUs): start
     # a little above it, so that one exact evaluation and a short walk down usually suffice.
-    s = math.floor(solvers._start(metric, mean, sd, q, mu, target))
+    s = math.floor(solvers.start_point(metric, mean, sd, q, mu, target))
     s += min(math.ceil(2.0 * sd) + 4.0, WALK_MAX)
     done = False
     for _ in range(_MAX_ITER):
         t_s, t_g1, t_g2, t_p, b_s, b_g1, b_g2, b_p, w = rec.window(kind, p1, p2, mean, s, q)
         short = _short(metric, q, mu, b_g1, b_g2, t_g1, t_g2, w)
         slope = _slope(metric, q, mu, b_s, b_g1, t_s, t_g1)
-        newton = solvers._log_newton(1.0 - short, short, slope, target)
+        newton = solvers.log_newton_step(1.0 - short, short, slope, target)
         if short > limit:
             # infeasible: jump up past the answer (a log-Newton step overshoots when the
             # shortfall is log-concave), at least one unit; doubling if the slope is no use

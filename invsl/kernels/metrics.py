@@ -21,22 +21,15 @@ import numpy as np
 from invsl.scalar import recurrence as rec
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import scalar
-
-ALPHA = 0
-BETA = 1
-GAMMA = 2
-METRIC_NAMES = ("alpha", "beta", "gamma")
-#: names accepted for the metric, mapped to the codes above
-METRIC_ALIASES = {
-    "alpha": ALPHA,
-    "cycle_service_level": ALPHA,
-    "csl": ALPHA,
-    "beta": BETA,
-    "fill_rate": BETA,
-    "gamma": GAMMA,
-    "gamma_service_level": GAMMA,
-}
-
+from invsl.vocabulary import (
+    METRIC_GAMMA,
+    DEMAND_GAMMA,
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POISSON,
+    METRIC_ALPHA,
+    METRIC_BETA,
+)
 
 #: integer order quantities up to this size get E[B] as the mean of G1 over the order
 #: cycle, which avoids differencing two large G2 values
@@ -85,9 +78,9 @@ def _scale(kind, p1, p2, x):
     singularity at 0 and the curvature of log f) and 1 / |(k - 1)/x - 1/theta| (the slope of
     log f). 0 where the quadrature is not used (other kinds, gamma at x <= 0).
     """
-    if kind == dist.NORMAL:
+    if kind == DEMAND_NORMAL:
         return p2 / max(1.0, abs(x - p1) / p2)
-    if kind == dist.GAMMA and x > 0.0:
+    if kind == DEMAND_GAMMA and x > 0.0:
         km1 = p1 - 1.0
         w = x / (1.0 + math.sqrt(abs(km1)))
         rate = abs(km1 / x - 1.0 / p2)
@@ -202,7 +195,7 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     and stepped down to s by the exact recurrences of ``_recurrence``; E[B] is then the mean
     of G1 over the Q inventory positions (positive terms only).
     """
-    if (kind == dist.POISSON or kind == dist.NEGBIN) and q <= rec.RECURRENCE_Q:
+    if (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN) and q <= rec.RECURRENCE_Q:
         t_s, t_g1, t_g2, t_p, b_s, b_g1, b_g2, b_p, w = rec.window(kind, p1, p2, mean, s, q)
         return integer_report(kind, p1, p2, mean, s, q, mu, b_s, b_g1, b_g2, t_g1, t_g2, w)
     return _sq_metrics(kind, p1, p2, mean, s, q, mu)
@@ -274,7 +267,7 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
     # s + Q is rounded (normal, gamma; integers are exact and a point mass has no density):
     # an error of |s + Q| eps / 2 in the argument of the loss functions at s + Q, whose
     # slopes there are -S(s + Q), F(s + Q) (first order) and -G1, H1 (second order)
-    rounding = abs(s) + q if kind == dist.NORMAL or kind == dist.GAMMA else 0.0
+    rounding = abs(s) + q if kind == DEMAND_NORMAL or kind == DEMAND_GAMMA else 0.0
     if net < 0.0:
         # 1 - (G1(s) - G1(s + Q)) / Q = (H1(s + Q) - H1(s)) / Q, accurate when beta is small
         beta = (h1b - h1a) / q
@@ -291,7 +284,7 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         nan = math.nan
         return nan, nan, nan, nan, nan, nan
     beta = min(max(beta, 0.0), 1.0)
-    if kind != dist.NORMAL and s + q <= 0.0:
+    if kind != DEMAND_NORMAL and s + q <= 0.0:
         beta = 0.0
         on_hand = 0.0
     gamma = 1.0 - backorders / mu
@@ -318,22 +311,22 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
     - gamma: (1 - beta(s)) / mu (continuous), (1 - beta(s + 1)) / mu (integer)
     """
     integer = dist.is_integer_kind(kind)
-    if metric != ALPHA and quadrature_applies(kind, p1, p2, s, q):
+    if metric != METRIC_ALPHA and quadrature_applies(kind, p1, p2, s, q):
         # a small Q against the density's scale: the cycle averages by quadrature, at full
         # precision (the differences below would cancel; see _cycle_average)
         below = s + 0.5 * q - mean < 0.0
-        want_cdf = below and metric == BETA
+        want_cdf = below and metric == METRIC_BETA
         a_s, a_f, a_g1, a_d, _ = _cycle_average(kind, p1, p2, mean, s, q, want_cdf, False)
-        if metric == BETA:
+        if metric == METRIC_BETA:
             return (a_f if want_cdf else 1.0 - a_s), a_s, a_d
         return 1.0 - a_g1 / mu, a_g1 / mu, a_s / mu
-    if metric == ALPHA:
+    if metric == METRIC_ALPHA:
         value = dist.cdf(kind, p1, p2, s)
         short = dist.sf(kind, p1, p2, s)
         if integer:
             return value, short, dist.density(kind, p1, p2, s + 1.0)
         return value, short, dist.density(kind, p1, p2, s)
-    if metric == BETA:
+    if metric == METRIC_BETA:
         sa, g1a, _ = dist.tail(kind, p1, p2, mean, s, False)
         sb, g1b, _ = dist.tail(kind, p1, p2, mean, s + q, False)
         short = (g1a - g1b) / q
@@ -358,3 +351,8 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
         _, h2b = dist.lower(kind, p1, p2, mean, s + q)
         short = (max((h2b - h2a) / q, 0.0) - net) / mu
     return 1.0 - short, short, (g1a - g1b) / (q * mu)
+
+
+# Transitional: the old names of the metric codes, still read by tools.portfolio while it is
+# being split into a package; removed once it uses the vocabulary's names (issue 12).
+BETA, GAMMA = METRIC_BETA, METRIC_GAMMA

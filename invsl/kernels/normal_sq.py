@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import math
 
-from invsl.kernels import normal_start as _normal_start
+import numpy as np
+
+from invsl.kernels import normal_start
 from invsl.scalar import special as sp
 from invsl.scalar import distributions as dist
 from invsl.kernels import metrics
 from invsl.kernels import solvers
 from invsl.scalar.jit import parallel_kernel, prange, scalar
+from invsl.vocabulary import DEMAND_NORMAL, METRIC_BETA
 
 _MAX_ITER = 200
 
@@ -71,38 +74,38 @@ def _shift(z, qz, pz, l1, l2, cdf, h):
 
 @scalar
 def solve(metric, mean, sd, q, mu, target, tab, quantile):
-    """The s with metric(s) = target (``metrics.BETA`` or ``metrics.GAMMA``), and every metric.
+    """The s with metric(s) = target (``METRIC_BETA`` or ``METRIC_GAMMA``), and every metric.
 
     Returns ``(s, alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``;
     s is NaN when the iteration does not converge. Absolute tolerance on s:
-    ``solvers._REL_TOL * max(1, sd)``, ten times tighter than the contract's. ``tab`` is the
-    start table of ``_normal_start`` (beta targets start from it where it covers them) and
+    ``solvers.REL_TOL * max(1, sd)``, ten times tighter than the contract's. ``tab`` is the
+    start table of ``normal_start`` (beta targets start from it where it covers them) and
     ``quantile`` the standard normal quantile of the target (``ndtri(target)``).
     """
     s = math.nan
-    if metric == metrics.BETA:
-        s = mean + sd * _normal_start.start(tab, q / sd, quantile)
+    if metric == METRIC_BETA:
+        s = mean + sd * normal_start.start(tab, q / sd, quantile)
     if math.isnan(s):
-        s = solvers._start(metric, mean, sd, q, mu, target)
+        s = solvers.start_point(metric, mean, sd, q, mu, target)
     return _solve(metric, mean, sd, q, mu, target, s)
 
 
 @scalar
 def solve_plain(metric, mean, sd, q, mu, target):
     """Only the reorder point, from the analytic start (used to build the start table)."""
-    return _solve(metric, mean, sd, q, mu, target, solvers._start(metric, mean, sd, q, mu, target))[
-        0
-    ]
+    return _solve(
+        metric, mean, sd, q, mu, target, solvers.start_point(metric, mean, sd, q, mu, target)
+    )[0]
 
 
 @parallel_kernel
 def build_start_table(xs, ys, out):
-    """``_normal_start``'s table: f = (z* + q/2) / sqrt(1 + q^2/12) at q = e^x, t = Phi(y)."""
+    """``normal_start``'s table: f = (z* + q/2) / sqrt(1 + q^2/12) at q = e^x, t = Phi(y)."""
     for i in prange(xs.shape[0]):
         q = math.exp(xs[i])
         for j in range(ys.shape[0]):
             t = 0.5 * math.erfc(-ys[j] / math.sqrt(2.0))
-            z = solve_plain(metrics.BETA, 0.0, 1.0, q, 1.0, t)
+            z = solve_plain(METRIC_BETA, 0.0, 1.0, q, 1.0, t)
             out[i, j] = (z + 0.5 * q) / math.sqrt(1.0 + q * q / 12.0)
 
 
@@ -110,7 +113,7 @@ def build_start_table(xs, ys, out):
 def _solve(metric, mean, sd, q, mu, target, s):
     """``solve`` from the start s."""
     nan = math.nan
-    tol = solvers._REL_TOL * max(1.0, sd)
+    tol = solvers.REL_TOL * max(1.0, sd)
     step = max(sd, 0.5 * q, 1e-6 * max(1.0, abs(mean)))
     log_limit = math.log1p(-target)
     lo = -math.inf
@@ -127,7 +130,7 @@ def _solve(metric, mean, sd, q, mu, target, s):
         zb = (s + q - mean) / sd
         qa, pa, l1a, l2a = _standard(za, False)
         qb, pb, l1b, l2b = _standard(zb, False)
-        if metric == metrics.BETA:
+        if metric == METRIC_BETA:
             u = sd * (l1a - l1b) / q
             d1 = -(qa - qb) / q
             d2 = (pa - pb) / (sd * q)
@@ -184,7 +187,7 @@ def _solve(metric, mean, sd, q, mu, target, s):
     # every metric at s from its evaluation (metrics.sq_metrics, normal branch)
     net = s + 0.5 * q - mean
     if net < 0.0:
-        a, b, g_, rr, eb, oh = metrics.sq_metrics(dist.NORMAL, mean, sd, mean, s, q, mu)
+        a, b, g_, rr, eb, oh = metrics.sq_metrics(DEMAND_NORMAL, mean, sd, mean, s, q, mu)
         return s, a, b, g_, rr, eb, oh
     za = (s - mean) / sd
     if za > 3.0 and not taylor:
@@ -202,3 +205,22 @@ def _solve(metric, mean, sd, q, mu, target, s):
     backorders = max(sd * sd * (l2a - l2b) / q, 0.0)
     on_hand = max(net + backorders, 0.0)
     return s, alpha, beta, 1.0 - backorders / mu, beta, backorders, on_hand
+
+
+def build_table() -> np.ndarray:
+    """The start table of ``normal_start``, f(x, y) on its grid (float64), computed with
+    this module's solver from the analytic start (``build_start_table``)."""
+    xs, ys = normal_start.grid()
+    out = np.empty((xs.size, ys.size))
+    build_start_table(xs, ys, out)
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - maintainers regenerate the table with this
+    normal_start.FILE.parent.mkdir(exist_ok=True)
+    tab = build_table()
+    if not np.isfinite(tab).all():
+        raise SystemExit("the table has non-finite entries")
+    # float32: 2e-7 relative, far below the 1e-4 aimed at
+    np.save(normal_start.FILE, tab.astype(np.float32))
+    print(f"wrote {normal_start.FILE} {tab.shape}")

@@ -14,9 +14,9 @@ start within about 1e-4 of the root (in units of sd) for q from 0.002 to 180 and
 0.0005 to 1 - 1e-14. Halley's method then needs one evaluation to reach the contract's
 tolerance (normal_sq). Outside the table the analytic start of ``solvers`` is used.
 
-The table is data, computed by this module's ``build`` with the package's own solver
+The table is data, computed by ``normal_sq.build_table`` with the package's own solver
 (analytic start, full iteration) and stored in ``data/normal_beta_start.npy``; regenerate it
-with ``python -m invsl.kernels.normal_start``. A wrong table can only cost iterations, never accuracy:
+with ``python -m invsl.kernels.normal_sq``. A wrong table can only cost iterations, never accuracy:
 the solver iterates to the tolerance from wherever it starts (tests/test_fused.py).
 """
 
@@ -41,16 +41,6 @@ def grid() -> tuple[np.ndarray, np.ndarray]:
     xs = X0 + STEP * np.arange(round((X1 - X0) / STEP) + 1)
     ys = Y0 + STEP * np.arange(round((Y1 - Y0) / STEP) + 1)
     return xs, ys
-
-
-def build() -> np.ndarray:
-    """The table f(x, y) on the grid (float64, shape (len(x), len(y)))."""
-    from invsl.kernels import normal_sq  # imports this module: kept out of the module level
-
-    xs, ys = grid()
-    out = np.empty((xs.size, ys.size))
-    normal_sq.build_start_table(xs, ys, out)
-    return out
 
 
 _TABLE: np.ndarray | None = None
@@ -93,12 +83,3 @@ def start(tab, q, y):
     r3 = _cr(tab[ii + 2, jj - 1], tab[ii + 2, jj], tab[ii + 2, jj + 1], tab[ii + 2, jj + 2], v)
     f = _cr(r0, r1, r2, r3, u)
     return f * math.sqrt(1.0 + q * q / 12.0) - 0.5 * q
-
-
-if __name__ == "__main__":  # pragma: no cover - maintainers regenerate the table with this
-    FILE.parent.mkdir(exist_ok=True)
-    tab = build()
-    if not np.isfinite(tab).all():
-        raise SystemExit("the table has non-finite entries")
-    np.save(FILE, tab.astype(np.float32))  # float32: 2e-7 relative, far below the 1e-4 aimed at
-    print(f"wrote {FILE} {tab.shape}")

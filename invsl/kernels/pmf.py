@@ -37,12 +37,14 @@ import math
 import numpy as np
 
 from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
-from invsl.vocabulary import NO_CONVERGENCE, OK, PMF_TOO_LARGE
+from invsl.vocabulary import (
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    NO_CONVERGENCE,
+    OK,
+    PMF_TOO_LARGE,
+)
 
-#: distribution codes of the two pmf models (continue the codes of ``invsl.scalar.distributions``)
-EMPIRICAL = 6
-COMPOUND_POISSON = 7
-PMF_DISTRIBUTION_NAMES = {"empirical": EMPIRICAL, "compound_poisson": COMPOUND_POISSON}
 
 #: support size from which the empirical convolution is done by FFT instead of directly
 FFT_FROM = 2048
@@ -212,7 +214,7 @@ def empirical_kernel(
 
 
 @scalar
-def _panjer(lam, q, out, store):
+def panjer_geometric(lam, q, out, store):
     """Compound Poisson(lam) with geometric(q) sizes by the Panjer recursion.
 
     g_0 = exp(-lam); with A_n = sum_{k=1..n} q^(k-1) g_(n-k) and
@@ -276,7 +278,7 @@ def compound_poisson_lengths(lam, q, status, length):
         length[i] = 0
         if status[i] != OK:
             continue
-        n = _panjer(lam[i], q[i], dummy, False)
+        n = panjer_geometric(lam[i], q[i], dummy, False)
         if n < 0:
             status[i] = PMF_TOO_LARGE
         else:
@@ -290,7 +292,7 @@ def compound_poisson_kernel(lam, q, values, start, status):
     for i in prange(status.shape[0]):
         if status[i] != OK:
             continue
-        _panjer(lam[i], q[i], values[start[i] :], True)
+        panjer_geometric(lam[i], q[i], values[start[i] :], True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +300,7 @@ def compound_poisson_kernel(lam, q, values, start, status):
 
 
 @kernel
-def _cumulative(p, work):
+def cumulative_tables(p, work):
     """Fill ``work`` (5, S + 1) from the pmf p (length S).
 
     Row 0: F(x) = P(X <= x); row 1: G1(x) = E[(X - x)^+] = sum_{y >= x} P(X > y), with
@@ -334,7 +336,7 @@ def _cumulative(p, work):
 
 
 @scalar
-def _at(work, row, size, mean, x):
+def table_at(work, row, size, mean, x):
     """F, G1, G2, H1 or K2 (``row`` 0..4) at integer x, extended beyond 0..S exactly."""
     if x >= 0.0 and x <= size:
         return work[row, int(x)]
@@ -386,7 +388,7 @@ def undershoot_extra(q):
 def pmf_metrics(work, size, work_w, size_w, s, q, mu):
     """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand, mean).
 
-    ``work``/``size``: cumulative arrays (``_cumulative``) of the lead-time demand X;
+    ``work``/``size``: cumulative arrays (``cumulative_tables``) of the lead-time demand X;
     ``work_w``/``size_w``: those of W = X + U, U the undershoot of the order-triggering
     customer (W = X for unit-sized demand). Inventory position uniform on s+1..s+Q:
 
@@ -403,23 +405,33 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu):
     """
     mean = work[1, 0]  # G1(0) = E[X]
     mean_w = work_w[1, 0]
-    alpha = _at(work_w, 0, size_w, mean_w, s)
+    alpha = table_at(work_w, 0, size_w, mean_w, s)
     net = s + 0.5 * (q + 1.0) - mean
     if net >= 0.0:
         backorders = max(
-            (_at(work, 2, size, mean, s + 1.0) - _at(work, 2, size, mean, s + q + 1.0)) / q, 0.0
+            (table_at(work, 2, size, mean, s + 1.0) - table_at(work, 2, size, mean, s + q + 1.0))
+            / q,
+            0.0,
         )
         on_hand = net + backorders
-        ready = 1.0 - (_at(work, 1, size, mean, s) - _at(work, 1, size, mean, s + q)) / q
+        ready = 1.0 - (table_at(work, 1, size, mean, s) - table_at(work, 1, size, mean, s + q)) / q
     else:
-        on_hand = max((_at(work, 4, size, mean, s + q) - _at(work, 4, size, mean, s)) / q, 0.0)
+        on_hand = max(
+            (table_at(work, 4, size, mean, s + q) - table_at(work, 4, size, mean, s)) / q, 0.0
+        )
         backorders = on_hand - net
-        ready = (_at(work, 3, size, mean, s + q) - _at(work, 3, size, mean, s)) / q
+        ready = (table_at(work, 3, size, mean, s + q) - table_at(work, 3, size, mean, s)) / q
     ready = min(max(ready, 0.0), 1.0)
     if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
-        beta = 1.0 - (_at(work_w, 1, size_w, mean_w, s) - _at(work_w, 1, size_w, mean_w, s + q)) / q
+        beta = (
+            1.0
+            - (table_at(work_w, 1, size_w, mean_w, s) - table_at(work_w, 1, size_w, mean_w, s + q))
+            / q
+        )
     else:
-        beta = (_at(work_w, 3, size_w, mean_w, s + q) - _at(work_w, 3, size_w, mean_w, s)) / q
+        beta = (
+            table_at(work_w, 3, size_w, mean_w, s + q) - table_at(work_w, 3, size_w, mean_w, s)
+        ) / q
     beta = min(max(beta, 0.0), 1.0)
     gamma = 1.0 - backorders / mu
     return alpha, beta, gamma, ready, backorders, on_hand, mean
@@ -493,7 +505,7 @@ def pmf_sq_kernel(
         size = length[i]
         p = values[start[i] : start[i] + size]
         work = np.empty((5, size + 1))
-        _cumulative(p, work)
+        cumulative_tables(p, work)
         work_w = work
         size_w = size
         if size_ratio[i] > 0.0:
@@ -504,7 +516,7 @@ def pmf_sq_kernel(
             w = undershoot_pmf(p, size_ratio[i], extra)
             size_w = w.shape[0]
             work_w = np.empty((5, size_w + 1))
-            _cumulative(w, work_w)
+            cumulative_tables(w, work_w)
         q = order_quantity[i]
         mu = demand_mean[i]
         if solve:
@@ -588,3 +600,8 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     values = np.zeros(int(start[-1]))
     compound_poisson_kernel(lam, q, values, start[:-1], status)
     return values, start[:-1], length, q
+
+
+# Transitional: the old names of the two codes, still read by tools.simulation while it is
+# being split into a package; removed once it uses the vocabulary's names (issue 12).
+EMPIRICAL, COMPOUND_POISSON = DEMAND_EMPIRICAL, DEMAND_COMPOUND_POISSON

@@ -18,15 +18,16 @@ import math
 from invsl.scalar import distributions as dist
 from invsl.kernels import metrics
 from invsl.scalar.jit import scalar, tiny
+from invsl.vocabulary import METRIC_ALPHA, METRIC_BETA
 
 #: relative tolerance used internally; tighter than the contract's 1e-9 for a safety margin
-_REL_TOL = 1e-10
+REL_TOL = 1e-10
 _MAX_ITER = 400
 _ULP = 2.220446049250313e-16
 
 
 @scalar
-def _start(metric, mean, sd, q, mu, target):
+def start_point(metric, mean, sd, q, mu, target):
     """A starting point from the normal approximation.
 
     alpha: the quantile. beta: the larger of the small-Q answer (the quantile, less Q/2)
@@ -34,15 +35,15 @@ def _start(metric, mean, sd, q, mu, target):
     the shortfall scaled to backorders.
     """
     quant = mean + sd * dist.sp.ndtri(target)
-    if metric == metrics.ALPHA:
+    if metric == METRIC_ALPHA:
         return quant
-    if metric == metrics.BETA:
+    if metric == METRIC_BETA:
         return max(quant - 0.5 * q, mean - (1.0 - target) * q)
     return max(quant - 0.5 * q, mean - math.sqrt(2.0 * (1.0 - target) * q * mu))
 
 
 @tiny
-def _log_newton(value, short, slope, target):
+def log_newton_step(value, short, slope, target):
     """Newton step on log(1 - metric) = log(1 - target); NaN when it is not defined."""
     if slope > 0.0 and short > 0.0:
         return (math.log(short) - math.log1p(-target)) * short / slope
@@ -52,13 +53,13 @@ def _log_newton(value, short, slope, target):
 @scalar
 def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
     """Root of metric(s) = target for continuous X. NaN if it does not converge."""
-    if metric == metrics.ALPHA:
+    if metric == METRIC_ALPHA:
         return dist.quantile(kind, p1, p2, target)
-    tol = _REL_TOL * max(1.0, sd)
+    tol = REL_TOL * max(1.0, sd)
     step = max(sd, 0.5 * q, 1e-6 * max(1.0, abs(mean)))
     lo = -math.inf
     hi = math.inf
-    s = _start(metric, mean, sd, q, mu, target)
+    s = start_point(metric, mean, sd, q, mu, target)
     for _ in range(_MAX_ITER):
         value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
         if value < target:
@@ -70,7 +71,7 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
         tol_s = max(tol, 8.0 * _ULP * abs(s))
         if hi - lo <= tol_s:
             return 0.5 * (lo + hi)
-        nxt = s + _log_newton(value, short, slope, target)
+        nxt = s + log_newton_step(value, short, slope, target)
         if abs(nxt - s) <= 0.1 * tol_s:
             # converged: the Newton correction is far below the tolerance
             return nxt
@@ -103,7 +104,7 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
     lo = -math.inf  # largest s known infeasible
     hi = math.inf  # smallest s known feasible
     lo_lost = False  # lo comes from an evaluation that could not be computed
-    s = math.floor(_start(metric, mean, sd, q, mu, target))
+    s = math.floor(start_point(metric, mean, sd, q, mu, target))
     for _ in range(_MAX_ITER):
         value, short, slope = metrics.metric_and_slope(metric, kind, p1, p2, mean, s, q, mu)
         if value >= target:
@@ -113,7 +114,7 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
             lo_lost = math.isnan(value)
         if hi - lo == 1.0:
             return LOST if lo_lost else hi
-        newton = _log_newton(value, short, slope, target)
+        newton = log_newton_step(value, short, slope, target)
         if value >= target:
             # the root lies at or below s; aim just at or below it and test its neighbour
             jump = 1.0

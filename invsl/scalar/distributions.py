@@ -2,16 +2,18 @@
 
 A lead-time demand X is described by four numbers ``(kind, p1, p2, mean)``:
 
-============  ==========================  ==================================
-kind          p1                          p2
-============  ==========================  ==================================
-NORMAL        mean                        standard deviation
-GAMMA         shape k                     scale theta
-POISSON       mean lambda                 (unused)
-NEGBIN        size r                      success probability p
-POINT         the value (X is constant)   (unused)
-POINT_INT     the value, an integer       (unused)
-============  ==========================  ==================================
+====================  ==========================  ==================================
+kind                  p1                          p2
+====================  ==========================  ==================================
+DEMAND_NORMAL         mean                        standard deviation
+DEMAND_GAMMA          shape k                     scale theta
+DEMAND_POISSON        mean lambda                 (unused)
+DEMAND_NEGBIN         size r                      success probability p
+DEMAND_POINT          the value (X is constant)   (unused)
+DEMAND_POINT_INT      the value, an integer       (unused)
+====================  ==========================  ==================================
+
+(the codes are those of ``invsl.vocabulary``)
 
 ``fit`` turns per-period demand and lead time into these parameters with the two-moment fit of
 the contract (docs/service-levels.md). The loss functions follow the contract:
@@ -36,17 +38,14 @@ import math
 
 from invsl.scalar import special as sp
 from invsl.scalar.jit import scalar, tiny
-
-# Distribution codes as accepted from users (the ``distribution`` column).
-NORMAL = 0
-GAMMA = 1
-POISSON = 2
-NEGBIN = 3
-DISTRIBUTION_NAMES = ("normal", "gamma", "poisson", "negbin")
-#: codes of the fitted lead-time demand (``lead_time_distribution`` column)
-POINT = 4
-POINT_INT = 5
-KIND_NAMES = ("normal", "gamma", "poisson", "negbin", "deterministic", "deterministic")
+from invsl.vocabulary import (
+    DEMAND_GAMMA,
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POINT,
+    DEMAND_POINT_INT,
+    DEMAND_POISSON,
+)
 
 _TINY = 1e-300
 _CF_EPS = 1e-16
@@ -70,7 +69,7 @@ _LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 @tiny
 def is_integer_kind(kind):
     """True for the integer-valued lead-time demand kinds."""
-    return kind == POISSON or kind == NEGBIN or kind == POINT_INT
+    return kind == DEMAND_POISSON or kind == DEMAND_NEGBIN or kind == DEMAND_POINT_INT
 
 
 @scalar
@@ -85,26 +84,26 @@ def fit(distribution, demand_mean, demand_std, lead_time, lead_time_std):
         lead_time * demand_std * demand_std
         + demand_mean * demand_mean * lead_time_std * lead_time_std
     )
-    if distribution == POISSON:
+    if distribution == DEMAND_POISSON:
         # demand_std is not used: per-period variance equals the mean.
         var = mean + demand_mean * demand_mean * lead_time_std * lead_time_std
     sd = math.sqrt(var)
-    if distribution == NORMAL:
+    if distribution == DEMAND_NORMAL:
         if var == 0.0:
-            return POINT, mean, 0.0, mean, 0.0
-        return NORMAL, mean, sd, mean, sd
-    if distribution == GAMMA:
+            return DEMAND_POINT, mean, 0.0, mean, 0.0
+        return DEMAND_NORMAL, mean, sd, mean, sd
+    if distribution == DEMAND_GAMMA:
         if var == 0.0:
-            return POINT, mean, 0.0, mean, 0.0
+            return DEMAND_POINT, mean, 0.0, mean, 0.0
         if mean <= 0.0:
             return -1, math.nan, math.nan, mean, sd
-        return GAMMA, mean * mean / var, var / mean, mean, sd
+        return DEMAND_GAMMA, mean * mean / var, var / mean, mean, sd
     if mean == 0.0:
         if var == 0.0:
-            return POINT_INT, 0.0, 0.0, 0.0, 0.0
+            return DEMAND_POINT_INT, 0.0, 0.0, 0.0, 0.0
         return -1, math.nan, math.nan, mean, sd
-    if distribution == POISSON and var == mean:
-        return POISSON, mean, 0.0, mean, sd
+    if distribution == DEMAND_POISSON and var == mean:
+        return DEMAND_POISSON, mean, 0.0, mean, sd
     # negbin (also poisson with a random lead time: a Poisson mixture)
     if var <= mean:
         return -1, math.nan, math.nan, mean, sd
@@ -113,10 +112,10 @@ def fit(distribution, demand_mean, demand_std, lead_time, lead_time_std):
     if q <= _NEGBIN_POISSON_Q:
         # Var/E[X] - 1 <= 1e-13: the negative binomial equals the Poisson to within that
         # relative difference in every moment; its size r would be astronomically large
-        return POISSON, mean, 0.0, mean, math.sqrt(mean)
+        return DEMAND_POISSON, mean, 0.0, mean, math.sqrt(mean)
     # size from the rounded p, so that the fitted distribution has exactly mean r q / p = E[X]
     # (r = E[X]^2 / (Var - E[X]) would put the rounding error of p into the mean)
-    return NEGBIN, mean * p / q, p, mean, sd
+    return DEMAND_NEGBIN, mean * p / q, p, mean, sd
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,18 +283,18 @@ def negbin_pmf(x, r, p):
 @scalar
 def cdf(kind, p1, p2, x):
     """P(X <= x)."""
-    if kind == NORMAL:
+    if kind == DEMAND_NORMAL:
         return sp.norm_cdf((x - p1) / p2)
-    if kind == GAMMA:
+    if kind == DEMAND_GAMMA:
         if x <= 0.0:
             return 0.0
         return gamma_p(p1, x / p2)
-    if kind == POINT or kind == POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
         return 1.0 if x >= p1 else 0.0
     n = math.floor(x)
     if n < 0.0:
         return 0.0
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         return gamma_q(n + 1.0, p1)
     return sp.betainc(p1, n + 1.0, p2)
 
@@ -303,18 +302,18 @@ def cdf(kind, p1, p2, x):
 @scalar
 def sf(kind, p1, p2, x):
     """P(X > x)."""
-    if kind == NORMAL:
+    if kind == DEMAND_NORMAL:
         return sp.norm_sf((x - p1) / p2)
-    if kind == GAMMA:
+    if kind == DEMAND_GAMMA:
         if x <= 0.0:
             return 1.0
         return gamma_q(p1, x / p2)
-    if kind == POINT or kind == POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
         return 0.0 if x >= p1 else 1.0
     n = math.floor(x)
     if n < 0.0:
         return 1.0
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         return gamma_p(n + 1.0, p1)
     return sp.betaincc(p1, n + 1.0, p2)
 
@@ -322,18 +321,18 @@ def sf(kind, p1, p2, x):
 @scalar
 def density(kind, p1, p2, x):
     """Density (continuous kinds) or P(X = x) (integer kinds; x is floored)."""
-    if kind == NORMAL:
+    if kind == DEMAND_NORMAL:
         z = (x - p1) / p2
         return sp.norm_pdf(z) / p2
-    if kind == GAMMA:
+    if kind == DEMAND_GAMMA:
         if x <= 0.0:
             return 0.0
         return _gamma_pref(p1, x / p2) / x
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         return poisson_pmf(math.floor(x), p1)
-    if kind == NEGBIN:
+    if kind == DEMAND_NEGBIN:
         return negbin_pmf(math.floor(x), p1, p2)
-    if kind == POINT_INT:
+    if kind == DEMAND_POINT_INT:
         return 1.0 if math.floor(x) == p1 else 0.0
     return 0.0
 
@@ -341,9 +340,9 @@ def density(kind, p1, p2, x):
 @scalar
 def quantile(kind, p1, p2, t):
     """Continuous kinds: the x with P(X <= x) = t."""
-    if kind == NORMAL:
+    if kind == DEMAND_NORMAL:
         return p1 + p2 * sp.ndtri(t)
-    if kind == GAMMA:
+    if kind == DEMAND_GAMMA:
         y = sp.gammaincinv(p1, t)
         if p1 >= _GAMMA_BIG and y > 0.0 and y < p1 - _GAMMA_BAND * math.sqrt(p1):
             # scipy's inverse relies on its own P(a, x), inaccurate here (see gamma_pq):
@@ -466,7 +465,7 @@ def _integer_tail_sum(kind, p1, p2, n):
     NaN if the terms have not become negligible after ``_TAIL_SUM_MAX`` terms.
     """
     j = n + 1.0
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         pj = poisson_pmf(j, p1)
     else:
         pj = negbin_pmf(j, p1, p2)
@@ -477,7 +476,7 @@ def _integer_tail_sum(kind, p1, p2, n):
         t1 = m * pj
         g1 += t1
         g2 += 0.5 * m * (m + 1.0) * pj
-        if kind == POISSON:
+        if kind == DEMAND_POISSON:
             ratio = p1 / (j + 1.0)
         else:
             ratio = (j + p1) * (1.0 - p2) / (j + 1.0)
@@ -508,7 +507,7 @@ def _panjer(kind, p1, p2, mean, n):
     Every term is of the size of the result times a factor (d / sd)^2 at most, unlike the
     moment form E[X; X > n] - n S, which cancels to E[X] / sd digits at large means.
     """
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         return poisson_pmf(n, p1), p1, p1, 1.0
     c1 = 1.0 / p2
     return negbin_pmf(n, p1, p2), mean * c1, mean + (1.0 - p2) * c1 * n, c1
@@ -518,10 +517,10 @@ def _panjer(kind, p1, p2, mean, n):
 def _integer_tail(kind, p1, p2, mean, n):
     """(S, G1, G2) of a Poisson or negative binomial X at integer n (see ``_panjer``)."""
     if n < 0.0:
-        var = p1 if kind == POISSON else mean / p2
+        var = p1 if kind == DEMAND_POISSON else mean / p2
         d = mean - n
         return 1.0, d, 0.5 * (var + d * d + d)
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         a0 = gamma_p(n + 1.0, p1)
     else:
         a0 = sp.betaincc(p1, n + 1.0, p2)
@@ -554,16 +553,16 @@ def tail(kind, p1, p2, mean, x, exact=True):
     Integer kinds expect an integer x. ``exact=False`` trades the last digits of far upper
     tails (normal, gamma) for speed; the solvers use it, reported metrics never do.
     """
-    if kind == NORMAL:
+    if kind == DEMAND_NORMAL:
         return _normal_tail(p1, p2, x, exact)
-    if kind == GAMMA:
+    if kind == DEMAND_GAMMA:
         return _gamma_tail(p1, p2, x, exact)
-    if kind == POINT:
+    if kind == DEMAND_POINT:
         d = p1 - x
         if d > 0.0:
             return 1.0, d, 0.5 * d * d
         return 0.0, 0.0, 0.0
-    if kind == POINT_INT:
+    if kind == DEMAND_POINT_INT:
         d = p1 - x
         if d > 0.0:
             return 1.0, d, 0.5 * d * (d + 1.0)
@@ -579,21 +578,21 @@ def lower(kind, p1, p2, mean, x):
     On-hand stock of (s, Q) is (H2(s + Q) - H2(s)) / Q, which stays accurate when it is
     small next to the backorders (s below the mean), where E[IN] + E[B] would cancel.
     """
-    if kind == NORMAL:
+    if kind == DEMAND_NORMAL:
         # mirror: x - X with X ~ N(m, sd) is (-X) - (-x), -X ~ N(-m, sd)
         _, h1, h2 = _normal_tail(-p1, p2, -x, True)
         return h1, h2
-    if kind == POINT or kind == POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
         d = x - p1
         if d <= 0.0:
             return 0.0, 0.0
-        return d, (0.5 * d * d if kind == POINT else 0.5 * d * (d + 1.0))
-    if x <= 0.0 and kind == GAMMA:
+        return d, (0.5 * d * d if kind == DEMAND_POINT else 0.5 * d * (d + 1.0))
+    if x <= 0.0 and kind == DEMAND_GAMMA:
         return 0.0, 0.0
-    if x < 0.0 or (x == 0.0 and kind != GAMMA):
+    if x < 0.0 or (x == 0.0 and kind != DEMAND_GAMMA):
         return 0.0, 0.0
     d = x - mean
-    if kind == GAMMA:
+    if kind == DEMAND_GAMMA:
         # mirror of the upper tail: H1 = d P + theta pref, 2 H2 = (d^2 + Var) P + theta pref (d - theta)
         theta = p2
         y = x / theta
@@ -602,7 +601,7 @@ def lower(kind, p1, p2, mean, x):
         h1 = d * b0 + theta * pref
         h2 = 0.5 * ((d * d + mean * theta) * b0 + theta * pref * (d - theta))
         return max(h1, 0.0), max(h2, 0.0)
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         b0 = gamma_q(x + 1.0, p1)
     else:
         b0 = sp.betainc(p1, x + 1.0, p2)
@@ -631,14 +630,14 @@ def _integer_lower_sum(kind, p1, p2, mean, x):
     P(j - 1) = j P(j) / (alpha + beta (j - 1)) (see ``_panjer``); NaN if the terms have not
     become negligible after ``_TAIL_SUM_MAX`` terms.
     """
-    if kind == POISSON:
+    if kind == DEMAND_POISSON:
         alpha = p1
         beta = 0.0
     else:
         beta = 1.0 - p2
         alpha = p1 * beta
     j = x
-    pj = poisson_pmf(j, p1) if kind == POISSON else negbin_pmf(j, p1, p2)
+    pj = poisson_pmf(j, p1) if kind == DEMAND_POISSON else negbin_pmf(j, p1, p2)
     h1 = 0.0
     h2 = 0.0
     for _ in range(_TAIL_SUM_MAX):
@@ -657,3 +656,9 @@ def _integer_lower_sum(kind, p1, p2, mean, x):
             ):
                 return h1, h2
     return math.nan, math.nan
+
+
+# Transitional: the old short names of the kind codes, still read by tools.portfolio while it
+# is being split into a package; removed once it uses the vocabulary's names (issue 12).
+NORMAL, GAMMA, POISSON, NEGBIN = DEMAND_NORMAL, DEMAND_GAMMA, DEMAND_POISSON, DEMAND_NEGBIN
+POINT, POINT_INT = DEMAND_POINT, DEMAND_POINT_INT

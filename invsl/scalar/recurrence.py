@@ -23,6 +23,7 @@ import math
 
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import scalar
+from invsl.vocabulary import DEMAND_POISSON
 
 #: order quantities up to this size get the bottom of the cycle by recurrence from the top
 RECURRENCE_Q = 64.0
@@ -30,7 +31,7 @@ RECURRENCE_Q = 64.0
 
 @scalar
 def _pmf(kind, p1, p2, x):
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         return dist.poisson_pmf(x, p1)
     return dist.negbin_pmf(x, p1, p2)
 
@@ -40,7 +41,7 @@ def down_ratio(kind, p1, p2, x):
     """p(x - 1) / p(x) (0 at x = 0: there is no mass below 0)."""
     if x <= 0.0:
         return 0.0
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         return x / p1
     return x / ((x - 1.0 + p1) * (1.0 - p2))
 

@@ -15,6 +15,7 @@ import click
 import numpy as np
 
 from invsl.api import frame
+from invsl.vocabulary import accepted
 from invsl.tools.io import (
     CHUNK_ROWS,
     TableError,
@@ -127,9 +128,9 @@ def _run(
     sys.exit(EXIT_OK)
 
 
-_DIST = click.Choice(
-    ["normal", "gamma", "poisson", "negbin", "empirical", "compound_poisson"], case_sensitive=False
-)
+#: names are checked by invsl itself (the vocabulary), so that the command line accepts
+#: exactly the spellings of the Python API and rejects others with the same one-line message
+_DIST_HELP = f"({accepted('distribution')})"
 _common = [
     click.argument("input_path", metavar="IN", type=click.Path(dir_okay=True)),
     click.option(
@@ -142,10 +143,9 @@ _common = [
     ),
     click.option(
         "--distribution",
-        type=_DIST,
         default="normal",
         show_default=True,
-        help="Lead-time demand model for rows without a 'distribution' value.",
+        help=f"Lead-time demand model for rows without a 'distribution' value {_DIST_HELP}.",
     ),
     click.option(
         "--lead-time-std",
@@ -156,18 +156,16 @@ _common = [
     ),
     click.option(
         "--policy",
-        type=click.Choice(["sQ", "RS", "RsS", "RsQ"], case_sensitive=False),
-        default="sQ",
-        show_default=True,
+        default=None,
         help="Policy for rows without a 'policy' value: sQ continuous review, RS "
-        "order-up-to, RsS min/max, RsQ (R,s,nQ); see docs/periodic.md.",
+        "order-up-to, RsS min/max, RsQ (R,s,nQ); see docs/periodic.md. Not given: sQ, "
+        "except rows with a review period, which are flagged (say which policy).",
     ),
     click.option(
         "--review-period",
         type=int,
-        default=1,
-        show_default=True,
-        help="Review period [whole periods >= 1] for periodic rows without one.",
+        default=None,
+        help="Review period [whole periods >= 1] for periodic rows without one [default: 1].",
     ),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar, no success line."),
     click.option(
@@ -253,13 +251,9 @@ def main() -> None:
 @_with_common
 @click.option(
     "--metric",
-    type=click.Choice(
-        ["alpha", "beta", "gamma", "cycle_service_level", "fill_rate", "gamma_service_level"],
-        case_sensitive=False,
-    ),
     default="beta",
     show_default=True,
-    help="Service level to reach: alpha = cycle service level (chance of no "
+    help=f"Service level to reach ({accepted('metric')}): alpha = cycle service level (chance of no "
     "stockout per order cycle), beta = fill rate (share of demand served "
     "from stock), gamma = 1 - mean waiting time per unit in periods.",
 )
@@ -375,8 +369,8 @@ def simulate(
             df,
             periods=periods,
             seed=seed,
-            policy=policy,
-            review_period=review_period,
+            policy=policy if policy is not None else "sQ",
+            review_period=review_period if review_period is not None else 1,
             distribution=distribution,
             lead_time_std=lead_time_std,
             history=history,
@@ -472,10 +466,9 @@ def plot() -> None:
 )
 @click.option(
     "--distribution",
-    type=_DIST,
     default="normal",
     show_default=True,
-    help="Lead-time demand model for rows without a 'distribution' value.",
+    help=f"Lead-time demand model for rows without a 'distribution' value {_DIST_HELP}.",
 )
 def exchange_curve_command(
     input_path, output_path, table_path, objective, investment, unit_cost, distribution

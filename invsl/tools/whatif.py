@@ -14,10 +14,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from invsl._version import __version__
+from invsl.engine.arguments import check_arguments, check_target
+from invsl.engine.assemble import KIND_CATEGORIES, KIND_CODE
+from invsl.engine.reader import check_frame, numeric, read_rows, resolve_columns
+from invsl.engine.validate import unsupported_rows, validate
 from invsl.kernels import batch
-from invsl.scalar import distributions as dist
-from invsl.vocabulary import NAMES, NOT_A_NUMBER, ZERO_DEMAND
-from invsl.engine.validate import distribution_codes, metric_codes, unsupported_rows, validate
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POISSON, NAMES, NOT_A_NUMBER, ZERO_DEMAND
 
 #: swept parameters, in the order of the dataset's dimensions after ``sku``
 SWEEPS = ("target", "order_quantity_factor", "lead_time_factor")
@@ -232,13 +235,10 @@ def sensitivity(
     >>> bool((value.diff("target") > 0).all())
     True
     """
-    import xarray as xr
+    import xarray as xr  # heavy: imported when a cube is built, not with invsl
 
-    from invsl import __version__
-    from invsl.api.frame import _KIND_CATEGORIES, _KIND_CODE, InputError, _numeric, _resolve_columns
-
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    check_frame(df)
+    check_arguments(metric=metric, distribution=distribution, lead_time_std=lead_time_std)
     chunk_cells = int(chunk_cells)
     if chunk_cells < 1:
         raise ValueError(f"chunk_cells must be >= 1, got {chunk_cells}")
@@ -247,43 +247,33 @@ def sensitivity(
         "order_quantity_factor": _sweep("order_quantity_factor", order_quantity_factor),
         "lead_time_factor": _sweep("lead_time_factor", lead_time_factor),
     }
+    if sweeps["target"] is not None:
+        for value in np.atleast_1d(sweeps["target"]):
+            check_target(value)
     dims = [name for name in SWEEPS if sweeps[name] is not None and sweeps[name].ndim == 1]
 
     required = ["demand_mean", "demand_std", "lead_time", "order_quantity"]
-    found = _resolve_columns(df, columns, required)
+    found = resolve_columns(df, columns, required)
     n = len(df)
 
-    # per-SKU inputs, exactly as invsl.optimize reads them
-    numbers = {}
-    text = np.zeros(n, dtype=bool)
+    # per-SKU inputs, read as invsl.optimize reads them (empty target cells: 0.95)
     names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
     if sweeps["target"] is None:
         names.append("target")
-    for name in names:
-        if name in found:
-            values, is_text = _numeric(df[found[name]])
-            if is_text is not None:
-                text |= is_text
-        elif name == "lead_time_std":
-            values = np.full(n, float(lead_time_std))
-        else:  # target, no column
-            values = np.full(n, _DEFAULT_TARGET)
-        numbers[name] = values
-    if "lead_time_std" in found:
-        numbers["lead_time_std"] = np.where(
-            np.isnan(numbers["lead_time_std"]), float(lead_time_std), numbers["lead_time_std"]
-        )
-    if sweeps["target"] is None and "target" in found:
-        numbers["target"] = np.where(
-            np.isnan(numbers["target"]) & ~text, _DEFAULT_TARGET, numbers["target"]
-        )
-    dcodes = distribution_codes(
-        df[found["distribution"]] if "distribution" in found else distribution, default=distribution
+    rows_read = read_rows(
+        df,
+        found,
+        names,
+        defaults={
+            "lead_time_std": lead_time_std,
+            "target": _DEFAULT_TARGET if sweeps["target"] is None else None,
+        },
+        distribution=distribution,
+        metric=metric,
     )
-    dcodes = np.ascontiguousarray(np.broadcast_to(dcodes, (n,)), dtype=np.int8)
-    mcodes = metric_codes(df[found["metric"]] if "metric" in found else metric, default=metric)
-    mcodes = np.ascontiguousarray(np.broadcast_to(mcodes, (n,)), dtype=np.int8)
-    integer = (dcodes == dist.POISSON) | (dcodes == dist.NEGBIN)
+    numbers, text = rows_read.numbers, rows_read.text_mask
+    dcodes, mcodes = rows_read.distribution, rows_read.metric
+    integer = (dcodes == DEMAND_POISSON) | (dcodes == DEMAND_NEGBIN)
     # periodic-review and history rows: status unsupported (or unknown_policy), not computed
     unsupported, _, _ = unsupported_rows(
         n,
@@ -362,7 +352,7 @@ def sensitivity(
         for i, name in enumerate(batch.OUTPUTS):
             result[name][start:stop] = out[i].reshape(m, cells_per_sku)
         status_all[start:stop] = status.reshape(m, cells_per_sku)
-        kind_all[start:stop] = np.where(kind < 0, -1, _KIND_CODE[np.maximum(kind, 0)]).reshape(
+        kind_all[start:stop] = np.where(kind < 0, -1, KIND_CODE[np.maximum(kind, 0)]).reshape(
             m, cells_per_sku
         )
         del demand_mean, demand_std, lead_time, lt_std, order_quantity, cell_target, out, kind
@@ -397,7 +387,7 @@ def sensitivity(
             {"units": unit, "long_name": long_name, "description": description},
         )
     if unit_cost_column is not None and unit_cost_column in df.columns:
-        unit_cost, _ = _numeric(df[unit_cost_column])
+        unit_cost, _ = numeric(df[unit_cost_column])
         value = data["safety_stock"][1] * unit_cost.reshape((n,) + (1,) * len(dims))
         data["safety_stock_value"] = (
             full_dims,
@@ -423,8 +413,8 @@ def sensitivity(
         kind_all.reshape(full_shape),
         {
             **_flag_attrs(
-                np.arange(-1, len(_KIND_CATEGORIES), dtype=np.int8),
-                ["not_fitted", *_KIND_CATEGORIES],
+                np.arange(-1, len(KIND_CATEGORIES), dtype=np.int8),
+                ["not_fitted", *KIND_CATEGORIES],
                 "fitted lead-time demand distribution",
             ),
             "description": "model of the lead-time demand X actually used (poisson with a random "

@@ -30,6 +30,7 @@ import numpy as np
 
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import scalar
+from invsl.vocabulary import DEMAND_GAMMA, DEMAND_NORMAL, DEMAND_POINT, DEMAND_POINT_INT
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 #: bins of the summarised (R, s, S) position distribution (besides the atom at S)
@@ -42,9 +43,9 @@ _EPS_TAIL = 1e-15
 @scalar
 def lower_bound(kind, p1, p2, mean, sd):
     """A point below which the mass of D is negligible (< about 1e-15)."""
-    if kind == dist.NORMAL:
+    if kind == DEMAND_NORMAL:
         return mean - 8.5 * sd
-    if kind == dist.GAMMA:
+    if kind == DEMAND_GAMMA:
         return dist.quantile(kind, p1, p2, _EPS_TAIL)
     return p1
 
@@ -52,9 +53,9 @@ def lower_bound(kind, p1, p2, mean, sd):
 @scalar
 def upper_bound(kind, p1, p2, mean, sd):
     """A point above which the mass of D is negligible (< about 1e-15)."""
-    if kind == dist.NORMAL:
+    if kind == DEMAND_NORMAL:
         return mean + 8.5 * sd
-    if kind == dist.GAMMA:
+    if kind == DEMAND_GAMMA:
         return max(dist.quantile(kind, p1, p2, 1.0 - _EPS_TAIL), mean + 8.5 * sd)
     return p1
 
@@ -62,7 +63,7 @@ def upper_bound(kind, p1, p2, mean, sd):
 @scalar
 def less_than(kind, p1, p2, y, sfv):
     """P(D < y) given sfv = P(D > y)."""
-    if kind == dist.POINT or kind == dist.POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
         return 1.0 if y > p1 else 0.0
     return 1.0 - sfv
 
@@ -88,7 +89,7 @@ def stationary_lattice(kind, p1, p2, mean, sd, delta):
     ``kind``.. ``sd`` describe the R-period demand D_R, ``delta`` = S - s > 0. Deterministic
     D_R = d gives the exact answer: W = 0, d, 2d, .. below delta, equally likely.
     """
-    if kind == dist.POINT:
+    if kind == DEMAND_POINT:
         d = p1
         m = max(1, int(math.ceil(delta / d)))
         offsets = np.empty(m)
@@ -170,7 +171,7 @@ def _cusp_power(kl, l1, at_lower_bound):
     quadrature range ends there (``at_lower_bound``): the last panel is then mapped by
     t = tau^m with the whole number m = ceil(2 / k), which makes P(D_L <= tau^m) ~ tau^(m k),
     m k >= 2, and the Jacobian m tau^(m - 1) smooth. 1 otherwise."""
-    if at_lower_bound and kl == dist.GAMMA and l1 < 1.0:
+    if at_lower_bound and kl == DEMAND_GAMMA and l1 < 1.0:
         return _whole_power(l1)
     return 1.0
 
@@ -220,9 +221,9 @@ def _h1(kind, p1, p2, mean, z):
 @scalar
 def alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
     """(R, s, nQ): integral over x >= a of P(x < D_R <= x + q) * P(D_L <= c - x)."""
-    if kl == dist.POINT:
+    if kl == DEMAND_POINT:
         return _weight_integral(kr, r1, r2, mr, a, max(a, c - l1), q)
-    if kr == dist.POINT:
+    if kr == DEMAND_POINT:
         # weight 1 on [d - q, d): integral of P(D_L <= c - x) dx = H1_L(c - lo) - H1_L(c - hi)
         lo = max(a, r1 - q)
         hi = max(lo, r1)
@@ -241,10 +242,10 @@ def alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
     total += top * _weight_integral(kr, r1, r2, mr, x1, x2, q)
     scale = _panel_scale(sdl, ml, sdr, mr)
     m = _cusp_power(kl, l1, x2 == c - lo_l)
-    panels = _panels(x2 - x1, scale, 8 if m > 1.0 or (kr == dist.GAMMA and r1 < 1.0) else 1)
+    panels = _panels(x2 - x1, scale, 8 if m > 1.0 or (kr == DEMAND_GAMMA and r1 < 1.0) else 1)
     width = (x2 - x1) / panels
     # the weight P(x < D_R <= x + q) has a cusp x^k at x = 0 for a gamma D_R with shape k < 1
-    m_first = _whole_power(r1) if kr == dist.GAMMA and r1 < 1.0 and x1 == 0.0 else 1.0
+    m_first = _whole_power(r1) if kr == DEMAND_GAMMA and r1 < 1.0 and x1 == 0.0 else 1.0
     for p in range(panels):
         for i in range(_GL_X.shape[0]):
             x, wq = _node(x1 + p * width, width, i, p == panels - 1, c, m, p == 0, m_first)
@@ -279,7 +280,7 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     den = _mass_above(kr, r1, r2, gap, offsets, probs, 0.0)
     if not den > 0.0:
         return math.nan
-    if kl == dist.POINT:
+    if kl == DEMAND_POINT:
         # D_L = l1: P(D_L <= s - u) = 1 for u <= s - l1, else 0
         top = max(s - l1, 0.0)
         num = den - _mass_above(kr, r1, r2, gap, offsets, probs, top)
@@ -301,7 +302,7 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     if u2 > u1:
         scale = _panel_scale(sdl, ml, sdr, mr)
         m = _cusp_power(kl, l1, u2 == s - lo_l)
-        panels = _panels(u2 - u1, scale, 4 if m > 1.0 or (kr == dist.GAMMA and r1 < 1.0) else 1)
+        panels = _panels(u2 - u1, scale, 4 if m > 1.0 or (kr == DEMAND_GAMMA and r1 < 1.0) else 1)
         width = (u2 - u1) / panels
         for p in range(panels):
             for i in range(_GL_X.shape[0]):

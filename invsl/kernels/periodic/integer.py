@@ -29,6 +29,7 @@ import numpy as np
 
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import scalar
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POINT_INT, DEMAND_POISSON
 
 #: probability mass treated as negligible when sums over the support are truncated
 _EPS_MASS = 1e-17
@@ -40,7 +41,7 @@ def pmf_up(kind, p1, p2, mean, x, px):
     y = x + 1.0
     if y < 0.0:
         return 0.0
-    if kind == dist.POINT_INT:
+    if kind == DEMAND_POINT_INT:
         return 1.0 if y == p1 else 0.0
     if px == 0.0 or x < 0.0:
         # below the support, or underflow in the lower tail: ask the pmf directly while the
@@ -48,7 +49,7 @@ def pmf_up(kind, p1, p2, mean, x, px):
         if y <= mean + 1.0 or x < 0.0:
             return dist.density(kind, p1, p2, y)
         return 0.0
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         return px * p1 / y
     return px * (x + p1) * (1.0 - p2) / y
 
@@ -59,14 +60,14 @@ def pmf_down(kind, p1, p2, mean, y, py):
     x = y - 1.0
     if x < 0.0:
         return 0.0
-    if kind == dist.POINT_INT:
+    if kind == DEMAND_POINT_INT:
         return 1.0 if x == p1 else 0.0
     if py == 0.0:
         # underflow far above the mean: ask the pmf directly until it is representable
         if x >= mean:
             return dist.density(kind, p1, p2, x)
         return 0.0
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         return py * y / p1
     return py * y / ((x + p1) * (1.0 - p2))
 
@@ -78,7 +79,7 @@ def support(kind, p1, p2, mean, sd):
     Found by walking the pmf away from the mean until it is negligible and decreasing (the
     pmf is unimodal); no incomplete beta or gamma function is needed.
     """
-    if kind == dist.POINT_INT:
+    if kind == DEMAND_POINT_INT:
         return p1, p1
     start = math.floor(mean)
     p0 = dist.density(kind, p1, p2, start)
@@ -104,9 +105,9 @@ def support(kind, p1, p2, mean, sd):
 @scalar
 def positive_probability(kind, p1, p2):
     """P(D > 0) without cancellation for small means."""
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         return -math.expm1(-p1)
-    if kind == dist.NEGBIN:
+    if kind == DEMAND_NEGBIN:
         return -math.expm1(p1 * math.log(p2))
     return 1.0 if p1 > 0.0 else 0.0
 
@@ -121,13 +122,13 @@ def int_tail(kind, p1, p2, mean, sd, x):
     - x + H1 without cancellation), which is exact to rounding and avoids the incomplete beta
     function, the slow part of the negbin closed forms.
     """
-    if kind == dist.POINT_INT:
+    if kind == DEMAND_POINT_INT:
         d = p1 - x
         pm = 1.0 if d == 0.0 else 0.0
         if d > 0.0:
             return 1.0, d, 0.0, pm
         return 0.0, 0.0, 1.0, pm
-    if kind == dist.POISSON or sd > 200.0:
+    if kind == DEMAND_POISSON or sd > 200.0:
         sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         # P(D <= x) directly only where 1 - P(D > x) would lose its relative precision
         cdfv = dist.cdf(kind, p1, p2, x) if sfv > 0.5 else 1.0 - sfv

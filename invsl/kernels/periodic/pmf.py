@@ -14,7 +14,7 @@ Per SKU, one compiled kernel (``periodic_pmf_kernel``, a ``prange`` over rows):
    per-period pmf (direct sums up to ``pmf.FFT_FROM`` support points, each D(L + j + 1) then
    as D(L + j) convolved with one period; FFT beyond), ``compound_poisson`` by the Panjer
    recursion with order rate r n;
-2. turns each into cumulative arrays (``pmf._cumulative``: F, G1, G2, H1, K2, tails summed
+2. turns each into cumulative arrays (``pmf.cumulative_tables``: F, G1, G2, H1, K2, tails summed
    from the top so that nothing cancels);
 3. computes the distribution of the inventory position Y just after a review: Y = S for
    (R, S); uniform on s+1 .. s+Q for (R, s, nQ); for (R, s, S) the stationary distribution
@@ -65,21 +65,18 @@ import numpy as np
 from invsl.kernels import pmf
 from invsl.scalar.jit import parallel_kernel, prange, scalar
 from invsl.vocabulary import (
-    COMPOUND_POISSON_VARIANCE,
-    FRACTIONAL_LEAD_TIME,
     NO_CONVERGENCE,
-    NOT_INTEGER,
     OK,
     PMF_TOO_LARGE,
-    RANDOM_LEAD_TIME,
 )
-
-RS = 1
-RSS = 2
-RSQ = 3
-ALPHA = 0
-BETA = 1
-GAMMA = 2
+from invsl.vocabulary import (
+    DEMAND_EMPIRICAL,
+    METRIC_ALPHA,
+    METRIC_BETA,
+    POLICY_RS,
+    POLICY_RSQ,
+    POLICY_RSS,
+)
 
 #: (R, s, nQ): order quantities up to this size are summed position by position
 SMALL_Q = 64.0
@@ -95,11 +92,11 @@ _F, _G1, _G2, _H1, _K2 = 0, 1, 2, 3, 4
 def _panjer_pmf(lam, q):
     """Compound Poisson(lam) pmf with geometric(q) sizes; empty if beyond MAX_SUPPORT."""
     dummy = np.empty(0)
-    length = pmf._panjer(lam, q, dummy, False)
+    length = pmf.panjer_geometric(lam, q, dummy, False)
     if length < 0:
         return np.empty(0)
     out = np.empty(length)
-    pmf._panjer(lam, q, out, True)
+    pmf.panjer_geometric(lam, q, out, True)
     return out
 
 
@@ -126,7 +123,7 @@ def _build(kind, period, rate, q, lead, r, work, offsets, sizes):
             n = r
         else:
             n = lead + j
-        if kind == pmf.EMPIRICAL:
+        if kind == DEMAND_EMPIRICAL:
             nn = int(n)
             if j == nr + 1:
                 p = _power(period, nn)
@@ -138,7 +135,7 @@ def _build(kind, period, rate, q, lead, r, work, offsets, sizes):
             p = _panjer_pmf(rate * n, q)
         size = p.shape[0]
         sizes[j] = size
-        pmf._cumulative(p, work[:, offsets[j] : offsets[j] + size + 1])
+        pmf.cumulative_tables(p, work[:, offsets[j] : offsets[j] + size + 1])
         prev = p
     return prev
 
@@ -152,10 +149,10 @@ def _table_sizes(kind, period_length, rate, q, lead, r):
     dummy = np.empty(0)
     for j in range(nr + 2):
         n = r if j == nr + 1 else lead + j
-        if kind == pmf.EMPIRICAL:
+        if kind == DEMAND_EMPIRICAL:
             size = pmf.empirical_length(period_length, int(n))
         else:
-            size = pmf._panjer(rate * n, q, dummy, False)
+            size = pmf.panjer_geometric(rate * n, q, dummy, False)
         if size < 0 or size > pmf.MAX_SUPPORT:
             sizes[:] = -1
             return sizes
@@ -232,16 +229,18 @@ def _sums(work, size, policy, x, gap, pi):
     ``pi``: P(Y = x + gap - k) for (R, s, S) (and 1/Q for small Q of (R, s, nQ)).
     """
     mean = work[_G1, 0]
-    if policy == RS:
+    if policy == POLICY_RS:
         return (
-            pmf._at(work, _G1, size, mean, x),
-            pmf._at(work, _F, size, mean, x - 1.0),
-            pmf._at(work, _H1, size, mean, x),
+            pmf.table_at(work, _G1, size, mean, x),
+            pmf.table_at(work, _F, size, mean, x - 1.0),
+            pmf.table_at(work, _H1, size, mean, x),
         )
-    if policy == RSQ and gap > SMALL_Q:
-        g = pmf._at(work, _G2, size, mean, x + 1.0) - pmf._at(work, _G2, size, mean, x + gap + 1.0)
-        lt = pmf._at(work, _H1, size, mean, x + gap) - pmf._at(work, _H1, size, mean, x)
-        h = pmf._at(work, _K2, size, mean, x + gap) - pmf._at(work, _K2, size, mean, x)
+    if policy == POLICY_RSQ and gap > SMALL_Q:
+        g = pmf.table_at(work, _G2, size, mean, x + 1.0) - pmf.table_at(
+            work, _G2, size, mean, x + gap + 1.0
+        )
+        lt = pmf.table_at(work, _H1, size, mean, x + gap) - pmf.table_at(work, _H1, size, mean, x)
+        h = pmf.table_at(work, _K2, size, mean, x + gap) - pmf.table_at(work, _K2, size, mean, x)
         return max(g / gap, 0.0), min(max(lt / gap, 0.0), 1.0), max(h / gap, 0.0)
     top = x + gap
     g = 0.0
@@ -250,9 +249,9 @@ def _sums(work, size, policy, x, gap, pi):
     for k in range(pi.shape[0]):
         y = top - k
         w = pi[k]
-        g += w * pmf._at(work, _G1, size, mean, y)
-        lt += w * pmf._at(work, _F, size, mean, y - 1.0)
-        h += w * pmf._at(work, _H1, size, mean, y)
+        g += w * pmf.table_at(work, _G1, size, mean, y)
+        lt += w * pmf.table_at(work, _F, size, mean, y - 1.0)
+        h += w * pmf.table_at(work, _H1, size, mean, y)
     return g, lt, h
 
 
@@ -264,16 +263,16 @@ def _table(work, offsets, sizes, j):
 @scalar
 def _alpha(work, offsets, sizes, nr, policy, x, w):
     """alpha: F_{L+R}(S) for (R, S); the undershoot-weighted F_L(s - U) otherwise."""
-    if policy == RS:
+    if policy == POLICY_RS:
         t = _table(work, offsets, sizes, nr)
-        return pmf._at(t, _F, sizes[nr], t[_G1, 0], x)
+        return pmf.table_at(t, _F, sizes[nr], t[_G1, 0], x)
     t = _table(work, offsets, sizes, 0)
     size = sizes[0]
     mean = t[_G1, 0]
     num = 0.0
     den = 0.0
     for u in range(w.shape[0]):
-        num += w[u] * pmf._at(t, _F, size, mean, x - u)
+        num += w[u] * pmf.table_at(t, _F, size, mean, x - u)
         den += w[u]
     if not den > 0.0:
         return math.nan
@@ -310,10 +309,10 @@ def all_metrics(work, offsets, sizes, nr, policy, x, gap, pi, w, mu):
 
 @scalar
 def value(metric, work, offsets, sizes, nr, policy, x, gap, pi, w, mu):
-    """One metric (ALPHA, BETA or GAMMA) at x."""
-    if metric == ALPHA:
+    """One metric (alpha, beta or gamma) at x."""
+    if metric == METRIC_ALPHA:
         return _alpha(work, offsets, sizes, nr, policy, x, w)
-    if metric == BETA:
+    if metric == METRIC_BETA:
         g_top, _, _ = _sums(_table(work, offsets, sizes, nr), sizes[nr], policy, x, gap, pi)
         g_low, _, _ = _sums(_table(work, offsets, sizes, 0), sizes[0], policy, x, gap, pi)
         return 1.0 - max(g_top - g_low, 0.0) / (nr * mu)
@@ -334,9 +333,9 @@ def solve(metric, target, work, offsets, sizes, nr, policy, gap, pi, w, mu, lead
     down if needed; then bisection on integers.
     """
     hi = float(sizes[nr] + sizes[nr + 1] + 1)
-    if metric == ALPHA:
+    if metric == METRIC_ALPHA:
         lo = -1.0
-    elif metric == BETA:
+    elif metric == METRIC_BETA:
         lo = -gap - 1.0
     else:
         lo = math.floor(mu * (lead + 0.5 * (nr - 1.0))) - gap - 2.0
@@ -385,8 +384,8 @@ def periodic_pmf_kernel(
 ):
     """Evaluate (solve_=False) or optimize (solve_=True) periodic rows with pmf demand.
 
-    ``kind`` is ``pmf.EMPIRICAL`` (per-period pmf ``period_values[period_start[i] :
-    period_start[i] + period_length[i]]``) or ``pmf.COMPOUND_POISSON`` (order rate
+    ``kind`` is ``DEMAND_EMPIRICAL`` (per-period pmf ``period_values[period_start[i] :
+    period_start[i] + period_length[i]]``) or ``DEMAND_COMPOUND_POISSON`` (order rate
     ``rate[i]`` per period, geometric size ratio ``ratio[i]``). ``out`` is (9, n) in the
     order of ``invsl.kernels.periodic.policies.OUTPUTS``. Evaluate reads ``order_up_to`` (RS, RsS) and
     ``reorder_point`` (RsS, RsQ); optimize reads ``order_quantity`` (the gap S - s for RsS,
@@ -413,16 +412,16 @@ def periodic_pmf_kernel(
         sizes = np.zeros(nr + 2, dtype=np.int64)
         p_r = _build(kind[i], period, rate[i], ratio[i], lead, r, work, offsets, sizes)
         mu = demand_mean[i]
-        if pol == RS:
+        if pol == POLICY_RS:
             gap = 0.0
-        elif solve_ or pol == RSQ:
+        elif solve_ or pol == POLICY_RSQ:
             gap = order_quantity[i]
         else:
             gap = order_up_to[i] - reorder_point[i]
-        if pol == RSS:
+        if pol == POLICY_RSS:
             pi = stationary(p_r, gap)
             w = undershoot_rss(p_r, pi)
-        elif pol == RSQ:
+        elif pol == POLICY_RSQ:
             pi = np.full(int(gap) if gap <= SMALL_Q else 0, 1.0 / gap)
             w = undershoot_rsq(p_r, gap)
         else:
@@ -433,12 +432,12 @@ def periodic_pmf_kernel(
             if math.isnan(x):
                 status[i] = NO_CONVERGENCE
                 continue
-        elif pol == RS:
+        elif pol == POLICY_RS:
             x = order_up_to[i]
         else:
             x = reorder_point[i]
         a, b, g, rr, eb, oh = all_metrics(work, offsets, sizes, nr, pol, x, gap, pi, w, mu)
-        out[0, i] = math.nan if pol == RS else x
+        out[0, i] = math.nan if pol == POLICY_RS else x
         out[1, i] = x - mu * (lead + r)
         out[2, i] = a
         out[3, i] = b
@@ -446,16 +445,16 @@ def periodic_pmf_kernel(
         out[5, i] = rr
         out[6, i] = eb
         out[7, i] = oh
-        if pol == RS:
+        if pol == POLICY_RS:
             out[8, i] = x
-        elif pol == RSS:
+        elif pol == POLICY_RSS:
             out[8, i] = x + gap
         else:
             out[8, i] = math.nan
 
 
 # ---------------------------------------------------------------------------------------------
-# DataFrame layer (called by invsl.engine.periodic_rows.compute)
+# numpy helpers of the engine (invsl.engine.history_rows)
 
 
 def stuttering(demand_mean, demand_std):
@@ -470,124 +469,3 @@ def stuttering(demand_mean, demand_std):
     bad = ~(var >= mean * (1.0 - 1e-12)) | ~(mean > 0)
     q = np.where(bad, np.nan, np.maximum(q, 0.0))
     return np.where(bad, np.nan, rate), q
-
-
-def _restrict(ctx, mask):
-    """A copy of a ``_pmf_frame.Context`` limited to the rows in ``mask``."""
-    from invsl.engine import history_rows as _pmf_frame
-
-    sub = _pmf_frame.Context()
-    sub.rows = ctx.rows & mask
-    sub.empirical = ctx.empirical & mask
-    sub.compound = ctx.compound & mask
-    sub.sku_index = ctx.sku_index
-    sub.no_history = ctx.no_history
-    sub.groups = ctx.groups
-    return sub
-
-
-def compute_frame(ctx, solve, pcodes, mcodes, numbers, status, field, out, kind) -> None:
-    """Hook of ``invsl.engine.periodic_rows.compute``: every empirical / compound_poisson row.
-
-    sQ rows go to the continuous-review pmf path (``invsl.engine.history_rows.compute``), RS, RsS and
-    RsQ rows to :func:`compute_periodic`. ``status``/``field`` hold the validation of every
-    row and are updated for these rows; ``out`` (9, n) and ``kind`` are written for them.
-    """
-    from invsl.engine import history_rows as _pmf_frame
-
-    sq = ctx.rows & (pcodes == 0)
-    if sq.any():
-        _pmf_frame.compute(_restrict(ctx, sq), solve, mcodes, numbers, status, field, out, kind)
-    periodic_rows = ctx.rows & (pcodes > 0)
-    if periodic_rows.any():
-        compute_periodic(
-            _restrict(ctx, periodic_rows), solve, pcodes, mcodes, numbers, status, field, out, kind
-        )
-
-
-def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, kind) -> None:
-    """Compute the periodic rows (RS, RsS, RsQ) of pmf distributions (``ctx.rows``)."""
-    from invsl.engine import history_rows as _pmf_frame
-
-    rows = ctx.rows
-
-    def flag(mask, code, name):
-        mask = mask & rows & (status == OK)
-        status[mask] = code
-        field[mask] = name
-
-    for code in (_pmf_frame.NO_HISTORY, _pmf_frame.BAD_HISTORY):
-        flag(ctx.no_history == code, code, "")
-    flag(numbers["lead_time_std"] > 0, RANDOM_LEAD_TIME, "lead_time_std")
-    q = numbers["order_quantity"]
-    uses_q = (pcodes == RSQ) | (bool(solve) & (pcodes == RSS))
-    flag(uses_q & (q != np.floor(q)), NOT_INTEGER, "order_quantity")
-    if not solve:
-        s = numbers["reorder_point"]
-        big_s = numbers["order_up_to"]
-        flag((pcodes != RS) & (s != np.floor(s)), NOT_INTEGER, "reorder_point")
-        flag((pcodes != RSQ) & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
-    lead = numbers["lead_time"]
-    flag(ctx.empirical & (lead != np.floor(lead)), FRACTIONAL_LEAD_TIME, "lead_time")
-    mean = numbers["demand_mean"]
-    var = numbers["demand_std"] ** 2
-    flag(ctx.compound & (var < mean * (1.0 - 1e-12)), COMPOUND_POISSON_VARIANCE, "demand_std")
-
-    idx = np.flatnonzero(rows)
-    if idx.size == 0:
-        return
-    sub = status[idx].copy()
-    ok = sub == OK
-    review = np.where(ok, numbers["review_period"][idx], 1.0)
-    lead_ok = np.where(ok, lead[idx], 0.0)
-    # per-period pmfs of the empirical rows, from the history
-    p_values = np.zeros(0)
-    p_start = np.zeros(idx.size, dtype=np.int64)
-    p_length = np.zeros(idx.size, dtype=np.int64)
-    emp = ctx.empirical[idx]
-    if emp.any():
-        g = ctx.groups
-        sku = ctx.sku_index[idx]
-        needed = np.zeros(len(g.skus), dtype=np.bool_)
-        needed[sku[(sub == OK) & emp & (sku >= 0)]] = True
-        p_values, ps, pl = _pmf_frame._period_pmfs(g, needed)
-        take = np.maximum(sku, 0)
-        length = np.where(emp & (sub == OK), pl[take], 0)
-        sub[emp & (sub == OK) & (length == 0)] = PMF_TOO_LARGE
-        longest = (length - 1) * (lead_ok + review) + 1
-        sub[emp & (sub == OK) & (longest > pmf.MAX_SUPPORT)] = PMF_TOO_LARGE
-        p_start = np.where(emp & (sub == OK), ps[take], 0).astype(np.int64)
-        p_length = np.where(emp & (sub == OK), length, 0).astype(np.int64)
-    rate, ratio = stuttering(mean[idx], numbers["demand_std"][idx])
-    comp = ctx.compound[idx]
-    rate = np.where(comp & (sub == OK), rate, 0.0)
-    ratio = np.where(comp & (sub == OK), ratio, 0.0)
-    codes = np.where(emp, pmf.EMPIRICAL, pmf.COMPOUND_POISSON).astype(np.int8)
-    sub_out = np.full((out.shape[0], idx.size), np.nan)
-    nan = np.full(idx.size, np.nan)
-    ok = sub == OK
-    periodic_pmf_kernel(
-        bool(solve),
-        pcodes[idx].astype(np.int8),
-        codes,
-        mcodes[idx].astype(np.int8) if solve else np.zeros(idx.size, np.int8),
-        numbers["target"][idx] if solve else nan,
-        np.ascontiguousarray(p_values, dtype=np.float64),
-        p_start,
-        p_length,
-        rate,
-        ratio,
-        np.where(ok, mean[idx], 1.0),
-        np.where(ok, lead[idx], 0.0),
-        np.where(ok, review, 1.0),
-        np.where(ok, q[idx], 1.0),
-        nan if solve else np.where(ok, numbers["reorder_point"][idx], 0.0),
-        nan if solve else np.where(ok, numbers["order_up_to"][idx], 1.0),
-        sub,
-        sub_out,
-    )
-    out[:, idx] = sub_out
-    changed = sub != status[idx]
-    status[idx] = sub
-    field[idx[changed]] = ""
-    kind[idx[sub == OK]] = codes[sub == OK]

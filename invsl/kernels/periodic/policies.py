@@ -40,18 +40,16 @@ from invsl.vocabulary import (
     NO_CONVERGENCE,
     OK,
 )
-
-SQ = 0
-RS = 1
-RSS = 2
-RSQ = 3
-POLICY_NAMES = ("sQ", "RS", "RsS", "RsQ")
-#: names accepted for the policy (lower case), mapped to the codes above
-POLICY_ALIASES = {"sq": SQ, "rs": RS, "rss": RSS, "rsq": RSQ}
-
-ALPHA = 0
-BETA = 1
-GAMMA = 2
+from invsl.vocabulary import (
+    DEMAND_NEGBIN,
+    DEMAND_POINT,
+    DEMAND_POISSON,
+    METRIC_ALPHA,
+    METRIC_BETA,
+    POLICY_RS,
+    POLICY_RSQ,
+    POLICY_RSS,
+)
 
 #: output rows of ``periodic_kernel``
 OUTPUTS = (
@@ -89,7 +87,7 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
     fit, and ``j`` says which one D_n is.
     """
     tables = integer and pos_w.shape[0] > 0
-    if policy == RS:
+    if policy == POLICY_RS:
         if tables:
             _, g1, at_or_below, px = pi_.table_at(pos_w, j, mean, x)
             return g1, max(at_or_below - px, 0.0)
@@ -98,7 +96,7 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
             return g1, max(at_or_below - px, 0.0)
         sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         return g1, pc.less_than(kind, p1, p2, x, sfv)
-    if policy == RSQ and not (integer and gap <= _SMALL_Q):
+    if policy == POLICY_RSQ and not (integer and gap <= _SMALL_Q):
         q = gap
         _, g1a, g2a = dist.tail(kind, p1, p2, mean, x)
         _, g1b, g2b = dist.tail(kind, p1, p2, mean, x + q)
@@ -117,7 +115,7 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
 @scalar
 def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw):
     """alpha = P(net stock just before an order arrives >= 0)."""
-    if policy == RS:
+    if policy == POLICY_RS:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
         if integer and pos_w.shape[0] > 0:
             return pi_.table_at(pos_w, int(r), m, x)[2]
@@ -130,14 +128,14 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
             return pi_.alpha_table(pos_w, 0, ml, x, u0, uw)
         return pi_.alpha_from_undershoot(kl, l1, l2, ml, sdl, x, u0, uw)
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
-    if policy == RSQ:
+    if policy == POLICY_RSQ:
         _, g0, _ = dist.tail(kr, r1, r2, mr, 0.0)
         _, gq, _ = dist.tail(kr, r1, r2, mr, gap)
         den = g0 - gq
         num = pc.alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, 0.0, gap)
         return min(max(num / den, 0.0), 1.0)
     # (R, s, S): the order is placed at a review with IP = S - w - D_R <= s
-    if kr == dist.POINT:
+    if kr == DEMAND_POINT:
         # deterministic D_R: the undershoot is the same at every order
         m = pos_w.shape[0]
         return dist.cdf(kl, l1, l2, x - (m * r1 - gap))
@@ -146,30 +144,30 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
 
 @scalar
 def value(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw):
-    """One metric (ALPHA, BETA or GAMMA) of a periodic policy at x (S for RS, else s)."""
-    if metric == ALPHA:
+    """One metric (alpha, beta or gamma) of a periodic policy at x (S for RS, else s)."""
+    if metric == METRIC_ALPHA:
         return _alpha(
             policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
         )
     loss, _ = _shortage(
         metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
     )
-    if metric == BETA:
+    if metric == METRIC_BETA:
         loss = max(loss, 0.0)
     return 1.0 - loss / (r * mu)
 
 
 @scalar
 def _shortage(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
-    """The shortage behind BETA (E[G1_{L+R}(Y) - G1_L(Y)], new backorders of a review cycle) or
-    GAMMA (sum_j E[G1_{L+j}(Y)]), and its derivative in x.
+    """The shortage behind beta (E[G1_{L+R}(Y) - G1_L(Y)], new backorders of a review cycle) or
+    gamma (sum_j E[G1_{L+j}(Y)]), and its derivative in x.
 
     d/dy G1(y) = -P(D > y), which ``level_sums`` returns beside G1 as P(D < y) (continuous
     demand); for (R, s, nQ) d/dx (G2(x) - G2(x + Q)) / Q = -(G1(x) - G1(x + Q)) / Q, which it
     returns as 1 - P(D < Y).
     """
     nr = int(r)
-    if metric == BETA:
+    if metric == METRIC_BETA:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
         g_top, lt_top = level_sums(
             policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False
@@ -191,7 +189,7 @@ def _shortage(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, 
 
 @scalar
 def value_slope(metric, policy, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
-    """BETA or GAMMA of a policy with continuous demand at x, and its derivative in x."""
+    """beta or gamma of a policy with continuous demand at x, and its derivative in x."""
     loss, slope = _shortage(
         metric, policy, False, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
     )
@@ -200,7 +198,7 @@ def value_slope(metric, policy, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, 
 
 @scalar
 def _newton(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol):
-    """Newton's method on a BETA or GAMMA target with continuous demand, from x.
+    """Newton's method on a beta or gamma target with continuous demand, from x.
 
     Every evaluation narrows a bracket (the metric is nondecreasing in x); a step that leaves
     it bisects. NaN if it has not converged after a few steps (the caller then brackets and
@@ -250,9 +248,9 @@ def all_metrics(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w,
     k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
     g_low, _ = level_sums(policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p)
     beta = min(max(1.0 - max(g_top - g_low, 0.0) / (r * mu), 0.0), 1.0)
-    if policy == RS:
+    if policy == POLICY_RS:
         mean_y = x
-    elif policy == RSQ:
+    elif policy == POLICY_RSQ:
         mean_y = x + 0.5 * (gap + 1.0) if integer else x + 0.5 * gap
     else:
         mean_y = x + gap
@@ -295,11 +293,11 @@ def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
     """Per-row arrays that depend on the gap but not on s: (pos_w, pos_p, u0, uw)."""
     empty = np.zeros(0)
     tab = tables(dcode, mu, sigma, lt, lt_std, r) if integer else empty
-    if policy == RS:
+    if policy == POLICY_RS:
         return tab, empty, 0.0, empty
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
     if integer:
-        if policy == RSS:
+        if policy == POLICY_RSS:
             n = int(gap)
             probs = np.empty(n)
             lo, hi = pi_.support(kr, r1, r2, mr, sdr)
@@ -311,7 +309,7 @@ def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
         if gap <= _SMALL_Q:
             probs = np.full(int(gap), 1.0 / gap)
         return tab, probs, u0, uw
-    if policy == RSS:
+    if policy == POLICY_RSS:
         offsets, probs = pc.stationary_lattice(kr, r1, r2, mr, sdr, gap)
         return offsets, probs, 0.0, empty
     return empty, empty, 0.0, empty
@@ -322,9 +320,9 @@ def _start(metric, policy, mean, sd, gap, target):
     """A first guess from the normal approximation of D(L + R)."""
     z = ndtri(target)
     quant = mean + sd * z
-    if metric == ALPHA or policy == RS:
+    if metric == METRIC_ALPHA or policy == POLICY_RS:
         return quant
-    # as for continuous review (solvers._start): the larger of the small-gap and the
+    # as for continuous review (solvers.start_point): the larger of the small-gap and the
     # large-gap answers
     return max(quant - 0.5 * gap, mean - (1.0 - target) * gap)
 
@@ -337,12 +335,12 @@ def solve(
     with metric >= target; continuous the root, to 1e-10 * max(1, sd(D(L + R))). NaN if the
     search fails."""
     k, p1, p2, mean, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-    if policy == RS and metric == ALPHA and not integer and k != dist.POINT:
+    if policy == POLICY_RS and metric == METRIC_ALPHA and not integer and k != DEMAND_POINT:
         return dist.quantile(k, p1, p2, target)
     step = max(sd, 0.5 * gap, 1.0)
     tol = _REL_TOL * max(1.0, sd)
     x = _start(metric, policy, mean, sd, gap, target)
-    if not integer and metric != ALPHA:
+    if not integer and metric != METRIC_ALPHA:
         root = _newton(
             metric,
             target,
@@ -596,7 +594,7 @@ def periodic_kernel(
 ):
     """Evaluate (solve_=False) or optimize (solve_=True) periodic-review rows.
 
-    ``policy`` int8 (RS, RSS or RSQ; other rows are skipped), ``out`` is (9, n) float64 in
+    ``policy`` int8 (POLICY_RS, POLICY_RSS or POLICY_RSQ; other rows are skipped), ``out`` is (9, n) float64 in
     the order of ``OUTPUTS``, ``kind_out`` the fitted kind of D(L + R). Evaluate reads
     ``order_up_to`` (RS, RsS) and ``reorder_point`` (RsS, RsQ); optimize reads
     ``order_quantity`` (the gap S - s for RsS, Q for RsQ) and solves S (RS) or s.
@@ -606,7 +604,7 @@ def periodic_kernel(
         if status[i] != OK:
             continue
         pol = policy[i]
-        if pol != RS and pol != RSS and pol != RSQ:
+        if pol != POLICY_RS and pol != POLICY_RSS and pol != POLICY_RSQ:
             continue
         dcode = distribution[i]
         mu = demand_mean[i]
@@ -618,16 +616,16 @@ def periodic_kernel(
         kl, _, _, _, _ = fit_n(dcode, mu, sigma, lt_std, lt)
         kr, _, _, _, _ = fit_n(dcode, mu, sigma, 0.0, r)
         if kind < 0 or kl < 0 or kr < 0:
-            if dcode == dist.NEGBIN or dcode == dist.POISSON:
+            if dcode == DEMAND_NEGBIN or dcode == DEMAND_POISSON:
                 status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
             else:
                 status[i] = CANNOT_FIT
             continue
         kind_out[i] = kind
         integer = dist.is_integer_kind(kind)
-        if pol == RS:
+        if pol == POLICY_RS:
             gap = 0.0
-        elif solve_ or pol == RSQ:
+        elif solve_ or pol == POLICY_RSQ:
             gap = order_quantity[i]
         else:
             gap = order_up_to[i] - reorder_point[i]
@@ -656,21 +654,21 @@ def periodic_kernel(
             if math.isnan(x):
                 status[i] = NO_CONVERGENCE
                 continue
-        elif pol == RS:
+        elif pol == POLICY_RS:
             x = order_up_to[i]
         else:
             x = reorder_point[i]
         a, b, g, rr, eb, oh = all_metrics(
             pol, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
         )
-        if pol == RS:
+        if pol == POLICY_RS:
             out[0, i] = math.nan
             out[1, i] = x - mean
             out[8, i] = x
         else:
             out[0, i] = x
             out[1, i] = x - mean
-            out[8, i] = x + gap if pol == RSS else math.nan
+            out[8, i] = x + gap if pol == POLICY_RSS else math.nan
         out[2, i] = a
         out[3, i] = b
         out[4, i] = g

@@ -1,0 +1,228 @@
+"""A table of SKUs through the engine: read, check, dispatch, assemble (evaluate/optimize).
+
+:func:`run` is the one path of :func:`invsl.evaluate` and :func:`invsl.optimize` (and so of
+the command line and of ``invsl.dask``, which call them):
+
+1. the call-level arguments are checked (``engine.arguments``: a bad one raises);
+2. the columns are resolved and read into arrays (``engine.reader``), the history rows
+   prepared (``engine.history_rows``: empirical rows take their moments from the history);
+3. every row is validated (``engine.validate.validate_table``, one documented order);
+4. every row is computed by its route (``engine.dispatch``);
+5. the results go back into the table (``engine.assemble``).
+
+Two output layouts: a table of continuous-review rows only (no ``policy`` column, no
+periodic ``policy=``, no review period) gets the (s, Q) columns (:data:`SQ_OUTPUTS`); any
+other table the periodic ones (:data:`PERIODIC_OUTPUTS`, with ``order_up_to``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from invsl.engine import dispatch, history_rows
+from invsl.engine.arguments import check_arguments
+from invsl.engine.assemble import assemble, kind_column, messages, status_column
+from invsl.engine.reader import (
+    INPUT_COLUMNS,
+    check_frame,
+    has_column,
+    read_rows,
+    resolve_columns,
+    without_history_optional,
+)
+from invsl.engine.validate import policy_codes, validate_table
+from invsl.kernels import batch
+from invsl.kernels.periodic import policies as periodic
+from invsl.vocabulary import (
+    NO_HISTORY,
+    POLICY_NOT_GIVEN,
+    POLICY_RS,
+    POLICY_RSQ,
+    POLICY_RSS,
+    POLICY_SQ,
+    normalise_name,
+)
+
+#: output columns of an (s, Q) table, added to the input in order
+SQ_OUTPUTS = (*batch.OUTPUTS, "lead_time_distribution", "status", "message")
+#: output columns of a table with periodic review, added to the input in order
+PERIODIC_OUTPUTS = (
+    "reorder_point",
+    "order_up_to",
+    *batch.OUTPUTS[1:],
+    "lead_time_distribution",
+    "status",
+    "message",
+)
+
+
+def is_periodic(df: pd.DataFrame, policy, review_period, columns) -> bool:
+    """True when the table gets the periodic layout: it has a ``policy`` or a
+    ``review_period`` column, or ``policy=`` names a periodic policy, or ``review_period=``
+    is given without ``policy=``."""
+    if has_column(df, columns, "policy"):
+        return True
+    if policy is not None:
+        return normalise_name(policy) not in ("sq", "s,q", "(s,q)")
+    return review_period is not None or has_column(df, columns, "review_period")
+
+
+def row_policies(df, found, policy, review_period, n) -> np.ndarray:
+    """The policy code of each row: its cell, else ``policy=``, else sQ, except that a row
+    with a review period and neither is ``POLICY_NOT_GIVEN`` (flagged: never silently
+    continuous review)."""
+    given = policy_codes(policy) if policy is not None else None
+    if policy is not None:
+        default = np.full(n, given, dtype=np.int8)
+    else:
+        has_review = np.full(n, review_period is not None)
+        if "review_period" in found and review_period is None:
+            cells = df[found["review_period"]]
+            has_review = cells.notna().to_numpy() & (cells.astype(str).str.strip() != "").to_numpy()
+        default = np.where(has_review, POLICY_NOT_GIVEN, POLICY_SQ).astype(np.int8)
+    if "policy" not in found:
+        return default
+    cells = df[found["policy"]]
+    empty = cells.isna().to_numpy()  # (blank text is an unknown name, as for distribution)
+    codes = np.broadcast_to(policy_codes(cells, default="sQ"), (n,)).astype(np.int8)
+    return np.where(empty, default, codes).astype(np.int8)
+
+
+def required_inputs(solve, present: set[int], history) -> list[str]:
+    """The columns a periodic-layout table needs, given the policies of its rows."""
+    need = without_history_optional(["demand_mean", "demand_std", "lead_time"], history)
+    if present & {POLICY_SQ, POLICY_RSQ} or (solve and POLICY_RSS in present):
+        need.append("order_quantity")
+    if not solve and present & {POLICY_SQ, POLICY_RSS, POLICY_RSQ}:
+        need.append("reorder_point")
+    if not solve and present & {POLICY_RS, POLICY_RSS}:
+        need.append("order_up_to")
+    return [name for name in INPUT_COLUMNS if name in need]
+
+
+def required_columns(df, solve, policy=None, review_period=None, columns=None, history=None):
+    """The columns ``df`` needs for evaluate (``solve`` False) or optimize with these
+    arguments (raises InputError for a missing column it needs to decide)."""
+    periodic_layout = is_periodic(df, policy, review_period, columns)
+    if not periodic_layout:
+        return without_history_optional(
+            [name for name, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)],
+            history,
+        )
+    return required_inputs(solve, _present(df, columns, history, policy, review_period), history)
+
+
+def _present(df, columns, history, policy, review_period) -> set[int]:
+    """The policy codes of the rows of a periodic-layout table."""
+    base = without_history_optional(["demand_mean", "demand_std", "lead_time"], history)
+    found = resolve_columns(df, columns, base)
+    if not len(df):
+        return {int(policy_codes(policy if policy is not None else "sQ"))}
+    pcodes = row_policies(df, found, policy, review_period, len(df))
+    return set((np.flatnonzero(np.bincount(pcodes + 2, minlength=6)) - 2).tolist())
+
+
+def _resolve(df, solve, columns, history, policy, review_period, periodic_layout):
+    """The columns of ``df`` (raises InputError for a missing one) and the row policies."""
+    n = len(df)
+    if not periodic_layout:
+        required = without_history_optional(
+            [name for name, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)],
+            history,
+        )
+        return resolve_columns(df, columns, required), np.full(n, POLICY_SQ, dtype=np.int8)
+    base = without_history_optional(["demand_mean", "demand_std", "lead_time"], history)
+    found = resolve_columns(df, columns, base)
+    pcodes = row_policies(df, found, policy, review_period, n)
+    if n:
+        present = set(np.flatnonzero(np.bincount(pcodes + 2, minlength=6)) - 2)
+    else:
+        present = {int(policy_codes(policy if policy is not None else "sQ"))}
+    return resolve_columns(df, columns, required_inputs(solve, present, history)), pcodes
+
+
+def run(
+    df,
+    solve: bool,
+    *,
+    metric,
+    target,
+    distribution,
+    lead_time_std,
+    columns: Mapping[str, str] | None,
+    history=None,
+    history_options=None,
+    policy=None,
+    review_period=None,
+) -> pd.DataFrame:
+    """Evaluate (``solve`` False) or optimize a table: the engine's whole path."""
+    check_frame(df)
+    check_arguments(
+        metric=metric if solve else None,
+        target=target if solve else None,
+        distribution=distribution,
+        policy=policy,
+        lead_time_std=lead_time_std,
+        review_period=review_period,
+    )
+    periodic_layout = is_periodic(df, policy, review_period, columns)
+    found, pcodes = _resolve(df, solve, columns, history, policy, review_period, periodic_layout)
+    names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
+    if periodic_layout:
+        names.append("review_period")
+    names.append("target" if solve else "reorder_point")
+    if periodic_layout:
+        names.append("order_up_to")
+    rows = read_rows(
+        df,
+        found,
+        names,
+        defaults={
+            "lead_time_std": lead_time_std,
+            "target": target if solve else None,
+            "review_period": review_period if review_period is not None else 1.0,
+        },
+        distribution=distribution,
+        metric=metric if solve else None,
+    )
+    numbers = rows.numbers
+    for name in ("review_period", "order_up_to", "target", "reorder_point"):
+        numbers.setdefault(name, np.full(rows.n, np.nan))
+    ctx = history_rows.prepare(df, rows.distribution, numbers, history, history_options)
+    status, field = validate_table(
+        solve, pcodes, rows.distribution, rows.metric, numbers, rows.text_mask, rows.text_field
+    )
+    out, kind = dispatch.compute(
+        solve, pcodes, rows.distribution, rows.metric, numbers, status, field, ctx
+    )
+    text = messages(status, field, rows.raw, rows.defaults)
+    if ctx is not None and ctx.sku_note:
+        text = np.where(status == NO_HISTORY, text + ctx.sku_note, text)
+    return _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout)
+
+
+def _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout):
+    """The output table: the input, then the computed columns of the layout."""
+    if periodic_layout:
+        computed = {"reorder_point": out[0], "order_up_to": out[8]}
+        for i, name in enumerate(periodic.OUTPUTS[1:8], start=1):
+            computed[name] = out[i]
+        names = PERIODIC_OUTPUTS[:-3]
+    else:
+        computed = {name: out[i] for i, name in enumerate(batch.OUTPUTS)}
+        names = SQ_OUTPUTS[:-3]
+    added = {}
+    for name in names:
+        values = computed[name]
+        if not solve and name in ("reorder_point", "order_up_to") and name in found:
+            if found[name] == name:
+                continue  # evaluate keeps the input column untouched, bad rows included
+            values = numbers[name]
+        added[name] = values
+    added["lead_time_distribution"] = kind_column(kind)
+    added["status"] = status_column(status)
+    added["message"] = text
+    return assemble(df, added)
