@@ -22,7 +22,7 @@ from scipy import stats
 import invsl
 from invsl.tools import io
 from invsl.tools.cli import main
-from invsl.tools.io import TableError, TextFormat, parse_numbers
+from invsl.tools.io import TableError, TextFormat, csv_reader, formats, parse_numbers, writing
 
 HEADER = "sku,demand_mean,demand_std,lead_time,order_quantity\n"
 GOOD = HEADER + "007,100,30,1,200\n0042,50,10,2,100\n"
@@ -197,8 +197,8 @@ def test_hostile_latin1_detected(tmp_path):
 
 def test_hostile_latin1_after_the_first_mib_restarts_as_latin1(tmp_path, monkeypatch):
     # the sniffed head is plain ASCII; the only non-UTF-8 byte comes in a later block
-    monkeypatch.setattr(io, "_SNIFF_BYTES", 64)
-    monkeypatch.setattr(io, "_BLOCK_BYTES", 256)
+    monkeypatch.setattr(formats, "_SNIFF_BYTES", 64)
+    monkeypatch.setattr(csv_reader, "_BLOCK_BYTES", 256)
     rows = [f"{i:05d},100,30,1,200" for i in range(40)] + ["M\u00fcller,100,30,1,200"]
     src = tmp_path / "in.csv"
     src.write_bytes((HEADER + "\n".join(rows) + "\n").encode("latin-1"))
@@ -298,7 +298,7 @@ def test_hostile_output_folder_not_writable(tmp_path, monkeypatch):
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-            monkeypatch.setattr(io.tempfile, "mkstemp", refuse)
+            monkeypatch.setattr(writing.tempfile, "mkstemp", refuse)
         result = run("optimize", src, "-o", folder / "out.csv")
         assert result.exit_code == 2
         assert result.output == (
@@ -343,10 +343,10 @@ def test_hostile_disk_fills_mid_write(tmp_path, monkeypatch, suffix):
     out.write_bytes(b"the good output of yesterday")
     if suffix == ".csv":
         real = pcsv.CSVWriter
-        monkeypatch.setattr(io.pcsv, "CSVWriter", lambda *a, **k: _FillsUp(real, *a, **k))
+        monkeypatch.setattr(writing.pcsv, "CSVWriter", lambda *a, **k: _FillsUp(real, *a, **k))
     else:
         real = pq.ParquetWriter
-        monkeypatch.setattr(io.pq, "ParquetWriter", lambda *a, **k: _FillsUp(real, *a, **k))
+        monkeypatch.setattr(writing.pq, "ParquetWriter", lambda *a, **k: _FillsUp(real, *a, **k))
     result = run("optimize", src, "-o", out, "--chunk-rows", "3")
     assert result.exit_code == 2
     assert result.output == (
@@ -569,7 +569,7 @@ def test_xlsx_in_and_out(tmp_path):
 
 def test_xlsx_too_many_rows(tmp_path, monkeypatch):
     pytest.importorskip("openpyxl")
-    monkeypatch.setattr(io, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(writing, "XLSX_MAX_ROWS", 3)
     src = tmp_path / "in.csv"
     src.write_text(HEADER + "".join(f"{i},100,30,1,200\n" for i in range(5)))
     result = run("optimize", src, "-o", tmp_path / "out.xlsx")
