@@ -197,8 +197,8 @@ def test_hostile_latin1_detected(tmp_path):
 
 def test_hostile_latin1_after_the_first_mib_restarts_as_latin1(tmp_path, monkeypatch):
     # the sniffed head is plain ASCII; the only non-UTF-8 byte comes in a later block
-    monkeypatch.setattr(formats, "_SNIFF_BYTES", 64)
-    monkeypatch.setattr(csv_reader, "_BLOCK_BYTES", 256)
+    monkeypatch.setattr(formats, "SNIFF_BYTES", 64)
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 256)
     rows = [f"{i:05d},100,30,1,200" for i in range(40)] + ["M\u00fcller,100,30,1,200"]
     src = tmp_path / "in.csv"
     src.write_bytes((HEADER + "\n".join(rows) + "\n").encode("latin-1"))

@@ -20,6 +20,19 @@ Rules (docs/cli.md lists them for users):
   dictionary-encoded with fixed categories, results are float64).
 - Floats in CSV output use the shortest text that reads back as the same float64 (as Python's
   ``repr``), so CSV round trips are exact.
+
+Modules, each with one job (a module imports only those above it):
+
+- ``formats``: file types, compression, :class:`TextFormat`, :class:`TableError`, the
+  checks of an input path and the encoding of a CSV file;
+- ``text_numbers``: numbers written as text parsed into float64 (:func:`parse_numbers`);
+- ``chunks``: the reader interface, rows regrouped into chunks, the read-ahead thread;
+- ``csv_reader``, ``parquet_excel``: the chunked readers of each format;
+- ``reading``: :func:`open_table` (chunks) and :func:`read_table` (a whole table);
+- ``writing``: :class:`AtomicWriter` and :func:`write_table`;
+- ``column_map``: the ``--columns`` TOML file (:func:`read_column_map`);
+- ``plan``: an input chunk through :mod:`invsl.api.frame` into an output chunk;
+- ``runner``: :func:`run_file`, the pipeline that ties them together.
 """
 
 from invsl.tools.io.column_map import read_column_map

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 
-class _Reader:
+class TableReader:
     """Chunks of an input table as pyarrow Tables, with progress information.
 
     ``names``: the column names; ``schema``: their types as read; ``total``/``unit``: the
@@ -30,7 +30,7 @@ class _Reader:
         pass
 
 
-def _rechunk(batches, rows: int, schema: pa.Schema) -> Iterator[pa.Table]:
+def rechunk(batches, rows: int, schema: pa.Schema) -> Iterator[pa.Table]:
     """Tables of exactly ``rows`` rows (the last one shorter) from batches of any size."""
     pending, count = [], 0
     for batch in batches:
@@ -45,7 +45,7 @@ def _rechunk(batches, rows: int, schema: pa.Schema) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending, schema=schema)
 
 
-def _prefetch(chunks: Iterator[pa.Table], pool) -> Iterator[pa.Table]:
+def prefetch(chunks: Iterator[pa.Table], pool) -> Iterator[pa.Table]:
     """The items of ``chunks``, each one read in ``pool`` while the caller uses the last.
 
     Exceptions of the reader come out where the chunk would have; the iterator is only

@@ -6,7 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-from invsl.tools.io.formats import TableError, _first_line, _os_reason
+from invsl.api import frame
+from invsl.tools.io.formats import TableError, first_line, os_reason
 
 
 def read_column_map(path: str | os.PathLike) -> dict[str, str]:
@@ -17,8 +18,6 @@ def read_column_map(path: str | os.PathLike) -> dict[str, str]:
     (``sku``, ``demand_mean``, ...) and the output columns (``reorder_point``, ``status``,
     ...); see docs/cli.md.
     """
-    from invsl.api import frame
-
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -32,11 +31,9 @@ def read_column_map(path: str | os.PathLike) -> dict[str, str]:
     except IsADirectoryError:
         raise TableError(f"{path}: is a directory, not a column-mapping file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise TableError(f"{path}: not valid TOML: {_first_line(exc)}") from None
+        raise TableError(f"{path}: not valid TOML: {first_line(exc)}") from None
     except OSError as exc:
-        raise TableError(
-            f"{path}: cannot read the column-mapping file: {_os_reason(exc)}"
-        ) from None
+        raise TableError(f"{path}: cannot read the column-mapping file: {os_reason(exc)}") from None
     table = data.get("columns")
     extra = sorted(set(data) - {"columns"})
     if not isinstance(table, dict) or extra:

@@ -7,19 +7,20 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from invsl.tools.io.chunks import _Reader, _rechunk
-from invsl.tools.io.formats import TableError, TextFormat, _compression, _first_line
-
+from invsl.tools.io.chunks import TableReader, rechunk
+from invsl.tools.io.formats import TableError, TextFormat, compression_codec, first_line
 
 #: CSV reader block size [bytes]
-_BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 4 << 20
 
 
-class _NotUtf8(Exception):
+class NotUtf8(Exception):
     """A file read as UTF-8 has bytes that are not UTF-8 (auto-detection starts over)."""
 
 
-class _CsvReader(_Reader):
+class CsvReader(TableReader):
+    """A CSV file in chunks, every column as text; progress in bytes of the file."""
+
     unit = "bytes"
 
     def __init__(self, path: Path, text: TextFormat, encoding: str, detected: bool = False):
@@ -43,10 +44,10 @@ class _CsvReader(_Reader):
     def _open(self, names):
         # self._raw: the file itself (its position is the progress), f: what the parser reads
         self._raw = f = pa.OSFile(str(self.path), "rb")
-        codec = _compression(self.path)
+        codec = compression_codec(self.path)
         if codec:
             f = pa.CompressedInputStream(f, codec)
-        read = pcsv.ReadOptions(encoding=self.encoding, block_size=_BLOCK_BYTES)
+        read = pcsv.ReadOptions(encoding=self.encoding, block_size=BLOCK_BYTES)
         parse = pcsv.ParseOptions(delimiter=self.text.sep, newlines_in_values=True)
         convert = pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names} if names else None,
@@ -64,11 +65,11 @@ class _CsvReader(_Reader):
             raise self._error(exc) from None
 
     def _error(self, exc):
-        message = _first_line(exc)
+        message = first_line(exc)
         if "Empty CSV file" in message:
             return TableError(f"{self.path}: the file is empty (not even a header line)")
         if "UTF8" in message and self.detected and self.encoding == "utf-8":
-            return _NotUtf8(message)
+            return NotUtf8(message)
         if "UTF8" in message:
             message += f" (decoding as {self.encoding}; try another --encoding)"
         return TableError(f"{self.path}: cannot read the table: {message}")
@@ -86,7 +87,7 @@ class _CsvReader(_Reader):
         reader, stream = self._open(self.names)
         self._file = self._raw
         try:
-            yield from _rechunk(self._batches(reader), rows, self.schema)
+            yield from rechunk(self._batches(reader), rows, self.schema)
         finally:
             stream.close()
             self._raw.close()

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-
 #: file extension -> format (``.csv.gz`` and the like count as CSV)
 FORMATS = {
     ".csv": "csv",
@@ -34,7 +33,7 @@ TEXT_COLUMNS = ("sku", "distribution", "metric")
 
 
 #: bytes sniffed for the encoding
-_SNIFF_BYTES = 1 << 20
+SNIFF_BYTES = 1 << 20
 
 
 class TableError(OSError):
@@ -104,22 +103,23 @@ def table_format(path: str | os.PathLike) -> str:
     raise TableError(f"{path}: unknown file type; use a .csv, .parquet or .xlsx file name")
 
 
-def _compression(path) -> str | None:
+def compression_codec(path) -> str | None:
     """The pyarrow codec of a compressed CSV file name (``plan.csv.gz``), else None."""
     return COMPRESSION.get(Path(path).suffix.lower())
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when the message is empty)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     """The system's words for an OSError, also for pyarrow's ("... Detail: [errno 28] ...")."""
     found = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
     if found:
         return os.strerror(int(found[1]))
-    return exc.strerror or _first_line(exc)
+    return exc.strerror or first_line(exc)
 
 
 def check_input(path: str | os.PathLike) -> Path:
@@ -145,22 +145,23 @@ def detect_encoding(path: str | os.PathLike) -> str:
     file read as UTF-8 turns out not to be UTF-8.
     """
     try:
-        with pa.input_stream(str(path), compression=_compression(path)) as f:
-            head = f.read(_SNIFF_BYTES)
+        with pa.input_stream(str(path), compression=compression_codec(path)) as f:
+            head = f.read(SNIFF_BYTES)
     except (pa.ArrowException, OSError) as exc:
-        raise TableError(f"{path}: cannot read the file: {_first_line(exc)}") from None
+        raise TableError(f"{path}: cannot read the file: {first_line(exc)}") from None
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
     except UnicodeDecodeError:
         return "latin-1"
     return "utf-8"
 
 
-def _need_openpyxl():
+def need_openpyxl():
+    """Raise TableError, saying how to install it, when openpyxl (for .xlsx) is missing."""
     try:
         import openpyxl  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:

@@ -10,15 +10,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from invsl.tools.io.chunks import _Reader, _rechunk
-from invsl.tools.io.formats import TableError, TextFormat, _first_line, _need_openpyxl
+from invsl.tools.io.chunks import TableReader, rechunk
+from invsl.tools.io.formats import TableError, TextFormat, first_line, need_openpyxl
 
 
 def _is_index_column(name: str) -> bool:
     return re.fullmatch(r"__index_level_\d+__", name) is not None
 
 
-class _ParquetReader(_Reader):
+class ParquetReader(TableReader):
+    """A Parquet file in chunks, row group by row group, with the columns' own types."""
+
     unit = "rows"
 
     def __init__(self, path: Path):
@@ -26,7 +28,7 @@ class _ParquetReader(_Reader):
             self._file = pq.ParquetFile(path)
             schema = self._file.schema_arrow
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise TableError(f"{path}: not a readable Parquet file: {_first_line(exc)}") from None
+            raise TableError(f"{path}: not a readable Parquet file: {first_line(exc)}") from None
         self.path = path
         # pandas' unnamed index columns are dropped, as pandas.read_parquet + index=False did
         self.names = [n for n in schema.names if not _is_index_column(n)]
@@ -56,9 +58,9 @@ class _ParquetReader(_Reader):
 
     def chunks(self, rows):
         try:
-            yield from _rechunk(self._batches(rows), rows, self.schema)
+            yield from rechunk(self._batches(rows), rows, self.schema)
         except (pa.ArrowException, OSError) as exc:
-            raise TableError(f"{self.path}: cannot read the table: {_first_line(exc)}") from None
+            raise TableError(f"{self.path}: cannot read the table: {first_line(exc)}") from None
 
     def position(self):
         return self._done
@@ -89,15 +91,17 @@ def _excel_column(values: pd.Series, text: TextFormat) -> pa.Array:
     return pa.array([show(v) for v in cells], type=pa.string())
 
 
-class _ExcelReader(_Reader):
+class ExcelReader(TableReader):
+    """The first sheet of an .xlsx file, read whole, handed out in chunks."""
+
     unit = "rows"
 
     def __init__(self, path: Path, text: TextFormat):
-        _need_openpyxl()
+        need_openpyxl()
         try:
             df = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
         except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise TableError(f"{path}: not a readable .xlsx file: {_first_line(exc)}") from None
+            raise TableError(f"{path}: not a readable .xlsx file: {first_line(exc)}") from None
         df.columns = [str(c) for c in df.columns]
         self.names = list(df.columns)
         self._table = (

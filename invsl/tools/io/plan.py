@@ -15,19 +15,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from invsl.api import frame
+from invsl.engine import periodic_rows as periodic_frame
 from invsl.tools.io.formats import TableError, TextFormat
-from invsl.tools.io.text_numbers import _as_text, parse_numbers
-
+from invsl.tools.io.text_numbers import as_text, parse_numbers
+from invsl.vocabulary import NAMES, NOT_A_NUMBER, STATUS
 
 #: numeric input columns parsed from text: the columns invsl.api.frame reads as numbers
 NUMERIC_INPUTS = ("demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity")
 
 
-#: float64 result columns, dictionary-encoded columns (name -> categories), text column
 def _output_fields(periodic: bool = False):
-    from invsl.api import frame
-    from invsl.engine import periodic_rows as periodic_frame
-
+    """float64 result columns, dictionary-encoded columns (name -> categories), text column."""
     categories = _categories()
     outputs = periodic_frame.OUTPUT_COLUMNS if periodic else frame.OUTPUT_COLUMNS
     fields = [pa.field(name, pa.float64()) for name in outputs[:-3]]
@@ -39,9 +38,6 @@ def _output_fields(periodic: bool = False):
 
 
 def _categories():
-    from invsl.api import frame
-    from invsl.vocabulary import NAMES
-
     return {
         "lead_time_distribution": pa.array(frame._KIND_CATEGORIES, pa.string()),
         "status": pa.array(list(NAMES), pa.string()),
@@ -60,8 +56,6 @@ def _output_plan(
     outputs: tuple[str, ...] | None = None,
 ):
     """Where each output column goes: input name -> kept, output name -> placed after/over."""
-    from invsl.api import frame
-
     targets = {}
     for name in frame.OUTPUT_COLUMNS if outputs is None else outputs:
         target = mapping.get(name, name)
@@ -81,7 +75,7 @@ def _output_plan(
     return targets, order
 
 
-class _Plan:
+class Plan:
     """What happens to each column, decided once from the input's header and options.
 
     ``schema`` is the output schema (fixed before any row is read); :meth:`compute` turns an
@@ -97,9 +91,6 @@ class _Plan:
         text: TextFormat,
         periodic: bool = False,
     ):
-        from invsl.api import frame
-        from invsl.engine import periodic_rows as periodic_frame
-
         self.solve = kind == "optimize"
         self.function = frame.optimize if self.solve else frame.evaluate
         self.options, self.text = dict(options), text
@@ -164,8 +155,6 @@ class _Plan:
 
     def compute(self, chunk: pa.Table) -> tuple[pa.Table, np.ndarray]:
         """The output chunk and the status code of each row."""
-        from invsl.vocabulary import NOT_A_NUMBER, STATUS
-
         n = chunk.num_rows
         columns, frame_input, not_a_number = {}, {}, {}
         for name in self.names:
@@ -183,7 +172,7 @@ class _Plan:
                 frame_input[name] = (
                     pc.cast(column, pa.float64()).to_numpy()
                     if _is_number(column.type)
-                    else _as_text(column).to_numpy(zero_copy_only=False)
+                    else as_text(column).to_numpy(zero_copy_only=False)
                 )
             columns[name] = column
         result = self.function(
@@ -200,7 +189,7 @@ class _Plan:
                 if name in not_a_number:
                     bad, raw = not_a_number[name]
                     new = bad & ~text_rows
-                    cells = _as_text(raw).to_numpy(zero_copy_only=False)[new]
+                    cells = as_text(raw).to_numpy(zero_copy_only=False)[new]
                     message[new] = [f"{name} = {v!r}: {STATUS[NOT_A_NUMBER][1]}" for v in cells]
                     text_rows |= bad
             status[text_rows] = NOT_A_NUMBER

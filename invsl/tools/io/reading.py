@@ -6,37 +6,37 @@ import os
 
 import pandas as pd
 
-from invsl.tools.io.chunks import _Reader
-from invsl.tools.io.csv_reader import _CsvReader
+from invsl.tools.io.chunks import TableReader
+from invsl.tools.io.csv_reader import CsvReader
 from invsl.tools.io.formats import (
     TEXT_COLUMNS,
     TableError,
     TextFormat,
-    _first_line,
-    _need_openpyxl,
     check_input,
     detect_encoding,
+    first_line,
+    need_openpyxl,
     table_format,
 )
-from invsl.tools.io.parquet_excel import _ExcelReader, _ParquetReader
+from invsl.tools.io.parquet_excel import ExcelReader, ParquetReader
 
 
 def open_table(
     path: str | os.PathLike, text: TextFormat = TextFormat(), encoding: str | None = None
-) -> _Reader:
+) -> TableReader:
     """A chunked reader of a CSV, Parquet or .xlsx file (TableError when it cannot be read)."""
     path = check_input(path)
     fmt = table_format(path)
     if fmt == "parquet":
-        return _ParquetReader(path)
+        return ParquetReader(path)
     if fmt == "xlsx":
-        return _ExcelReader(path, text)
+        return ExcelReader(path, text)
     if path.stat().st_size == 0:
         raise TableError(f"{path}: the file is empty (not even a header line)")
     chosen = encoding or text.encoding
     if chosen:
-        return _CsvReader(path, text, chosen)
-    return _CsvReader(path, text, detect_encoding(path), detected=True)
+        return CsvReader(path, text, chosen)
+    return CsvReader(path, text, detect_encoding(path), detected=True)
 
 
 def read_table(path: str | os.PathLike, text: TextFormat = TextFormat()) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def read_table(path: str | os.PathLike, text: TextFormat = TextFormat()) -> pd.D
         if fmt == "parquet":
             return pd.read_parquet(path)
         if fmt == "xlsx":
-            _need_openpyxl()
+            need_openpyxl()
             return pd.read_excel(
                 path, dtype={name: str for name in TEXT_COLUMNS}, engine="openpyxl"
             )
@@ -68,4 +68,4 @@ def read_table(path: str | os.PathLike, text: TextFormat = TextFormat()) -> pd.D
     except TableError:
         raise
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        raise TableError(f"{path}: cannot read the table: {_first_line(exc)}") from None
+        raise TableError(f"{path}: cannot read the table: {first_line(exc)}") from None

@@ -9,14 +9,16 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
-from invsl.tools.io.chunks import _prefetch
-from invsl.tools.io.csv_reader import _NotUtf8
+from invsl.engine import periodic_rows as periodic_frame
+from invsl.tools.io.chunks import prefetch
+from invsl.tools.io.csv_reader import NotUtf8
 from invsl.tools.io.formats import TextFormat, check_input, table_format
-from invsl.tools.io.plan import _Plan
+from invsl.tools.io.plan import Plan
 from invsl.tools.io.reading import open_table
 from invsl.tools.io.writing import AtomicWriter
-
+from invsl.vocabulary import NAMES
 
 #: default rows per chunk (chosen from the measurement in benchmarks/streaming.py)
 CHUNK_ROWS = 500_000
@@ -99,16 +101,13 @@ def run_file(
                 encoding,
                 periodic,
             )
-        except _NotUtf8:
+        except NotUtf8:
             encoding = "latin-1"  # the documented fall-back: start over
 
 
 def _run_file(
     kind, input_path, output_path, options, text, mapping, chunk_rows, progress, encoding, periodic
 ):
-    from invsl.engine import periodic_rows as periodic_frame
-    from invsl.vocabulary import NAMES
-
     reader = open_table(input_path, text, encoding)
     bar = None
     try:
@@ -117,11 +116,9 @@ def _run_file(
             periodic = periodic_frame.is_periodic(
                 pd.DataFrame(columns=reader.names), options.get("policy", "sQ"), columns
             )
-        plan = _Plan(kind, reader.schema, mapping, options, text, periodic)
+        plan = Plan(kind, reader.schema, mapping, options, text, periodic)
         counts = np.zeros(len(NAMES), dtype=np.int64)
         if progress:
-            from tqdm import tqdm
-
             bar = tqdm(
                 total=reader.total,
                 unit="B" if reader.unit == "bytes" else " rows",
@@ -139,7 +136,7 @@ def _run_file(
         read_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         pending, done = None, 0
         with AtomicWriter(output_path, plan.schema, text) as writer, pool, read_pool:
-            for chunk in _prefetch(reader.chunks(chunk_rows), read_pool):
+            for chunk in prefetch(reader.chunks(chunk_rows), read_pool):
                 table, status = plan.compute(chunk)
                 done += table.num_rows
                 counts += np.bincount(status, minlength=len(NAMES))

@@ -10,7 +10,6 @@ import pyarrow.compute as pc
 
 from invsl.tools.io.formats import TextFormat
 
-
 #: text read as an empty cell in a numeric column (pandas' default list)
 NA_TEXT = (
     "",
@@ -38,7 +37,8 @@ NA_TEXT = (
 _FLOAT_RE = r"(?i)^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity|nan)$"
 
 
-def _as_text(array) -> pa.Array:
+def as_text(array) -> pa.Array:
+    """One pyarrow string array from any array, chunked or dictionary-encoded."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if pa.types.is_dictionary(array.type):
@@ -82,7 +82,7 @@ def parse_numbers(array, text: TextFormat = TextFormat()) -> tuple[np.ndarray, n
     ...               thousands="."))
     (array([1234.5,    7. ,    nan,    nan]), array([False, False, False,  True]))
     """
-    s = pc.utf8_trim_whitespace(_as_text(array))
+    s = pc.utf8_trim_whitespace(as_text(array))
     bad = None
     if text.thousands is not None:
         marks = [text.thousands] + (["\u00a0", "\u202f"] if text.thousands == " " else [])

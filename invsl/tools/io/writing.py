@@ -16,13 +16,12 @@ import pyarrow.parquet as pq
 from invsl.tools.io.formats import (
     TableError,
     TextFormat,
-    _compression,
-    _first_line,
-    _need_openpyxl,
-    _os_reason,
+    compression_codec,
+    first_line,
+    need_openpyxl,
+    os_reason,
     table_format,
 )
-
 
 #: largest table written to .xlsx (Excel's sheet limit, 1,048,576 rows, minus the header)
 XLSX_MAX_ROWS = 1_048_575
@@ -46,7 +45,7 @@ class AtomicWriter:
         self.format = table_format(self.path)
         self.text = text
         if self.format == "xlsx":
-            _need_openpyxl()
+            need_openpyxl()
         directory = self.path.parent
         if not directory.is_dir():
             raise TableError(f"{self.path}: the folder {directory} does not exist")
@@ -57,7 +56,7 @@ class AtomicWriter:
             os.close(fd)
         except OSError as exc:
             raise TableError(
-                f"{self.path}: cannot write in the folder {directory}: {_os_reason(exc)}"
+                f"{self.path}: cannot write in the folder {directory}: {os_reason(exc)}"
             ) from None
         self.tmp = Path(tmp)
         self.schema = schema
@@ -80,7 +79,7 @@ class AtomicWriter:
                     self.tmp, schema, compression="snappy", use_dictionary=text_columns
                 )
             elif self.format == "csv":
-                codec = _compression(self.path)
+                codec = compression_codec(self.path)
                 sink = (
                     pa.output_stream(str(self.tmp), compression=codec) if codec else str(self.tmp)
                 )
@@ -94,7 +93,7 @@ class AtomicWriter:
             self.abort()
             if isinstance(exc, OSError):
                 raise TableError(
-                    f"{self.path}: cannot write the output: {_os_reason(exc)}"
+                    f"{self.path}: cannot write the output: {os_reason(exc)}"
                 ) from None
             raise
 
@@ -135,7 +134,7 @@ class AtomicWriter:
             raise
         except OSError as exc:
             self.abort()
-            raise TableError(f"{self.path}: cannot write the output: {_os_reason(exc)}") from None
+            raise TableError(f"{self.path}: cannot write the output: {os_reason(exc)}") from None
         self.rows += table.num_rows
 
     def commit(self) -> None:
@@ -156,7 +155,7 @@ class AtomicWriter:
             self.abort()
             if isinstance(exc, OSError):
                 raise TableError(
-                    f"{self.path}: cannot write the output: {_os_reason(exc)}"
+                    f"{self.path}: cannot write the output: {os_reason(exc)}"
                 ) from None
             raise
 
@@ -188,7 +187,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, text: TextFormat = Te
     try:
         table = pa.Table.from_pandas(df, preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError) as exc:
-        raise TableError(f"{path}: cannot convert the table: {_first_line(exc)}") from None
+        raise TableError(f"{path}: cannot convert the table: {first_line(exc)}") from None
     with AtomicWriter(path, table.schema, text) as writer:
         writer.write(table)
         writer.commit()
