@@ -29,6 +29,10 @@ class TableReader:
     def close(self) -> None:
         pass
 
+    def wrong_separator(self) -> str | None:
+        """The message when the header looks separated by another character (CSV), else None."""
+        return None
+
 
 def rechunk(batches, rows: int, schema: pa.Schema) -> Iterator[pa.Table]:
     """Tables of exactly ``rows`` rows (the last one shorter) from batches of any size."""

@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from invsl.tools.io.chunks import TableReader, rechunk
-from invsl.tools.io.formats import TableError, TextFormat, compression_codec, first_line
+from invsl.tools.io.formats import (
+    TableError,
+    TextFormat,
+    compression_codec,
+    first_line,
+    header_line,
+    separator_hint,
+)
 
 #: CSV reader block size [bytes]
 BLOCK_BYTES = 4 << 20
@@ -72,6 +79,10 @@ class CsvReader(TableReader):
             return NotUtf8(message)
         if "UTF8" in message:
             message += f" (decoding as {self.encoding}; try another --encoding)"
+        if "Expected 1 columns, got" in message:  # a header of one column: wrong --sep?
+            hint = self.wrong_separator()
+            if hint is not None:
+                return TableError(hint)
         return TableError(f"{self.path}: cannot read the table: {message}")
 
     def _batches(self, reader):
@@ -91,6 +102,9 @@ class CsvReader(TableReader):
         finally:
             stream.close()
             self._raw.close()
+
+    def wrong_separator(self):
+        return separator_hint(self.path, header_line(self.path, self.encoding), self.text)
 
     def position(self):
         try:

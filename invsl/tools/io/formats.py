@@ -35,6 +35,12 @@ TEXT_COLUMNS = ("sku", "distribution", "metric")
 #: bytes sniffed for the encoding
 SNIFF_BYTES = 1 << 20
 
+#: bytes read for the header line of a CSV file (when its separator is in doubt)
+HEADER_BYTES = 1 << 16
+
+#: field separators a header line can give away: character -> (its name, how to pass it)
+SEPARATORS = {";": ("semicolon", "';'"), "\t": ("tab", "tab"), ",": ("comma", "','")}
+
 
 class TableError(OSError):
     """A table cannot be read or written (missing file, unknown format, unreadable, disk full)."""
@@ -158,6 +164,41 @@ def detect_encoding(path: str | os.PathLike) -> str:
     except UnicodeDecodeError:
         return "latin-1"
     return "utf-8"
+
+
+def header_line(path: str | os.PathLike, encoding: str) -> str:
+    """The first line of a CSV file (within its first 64 KiB), decoded; '' if unreadable."""
+    try:
+        with pa.input_stream(str(path), compression=compression_codec(path)) as f:
+            head = f.read(HEADER_BYTES)
+    except (pa.ArrowException, OSError):
+        return ""
+    line = head.decode(encoding, errors="replace").lstrip("\ufeff").partition("\n")[0]
+    return line.rstrip("\r")
+
+
+def separator_hint(path: str | os.PathLike, header: str, text: TextFormat) -> str | None:
+    """The message for a CSV header line that looks separated by another character.
+
+    A header looks ``;``-separated (or tab-, comma-separated) when it holds that character
+    more often than ``text.sep``: read with the wrong separator, such a file has a single
+    column named after the whole header. None when no other separator fits better.
+
+    Examples
+    --------
+    >>> separator_hint("skus.csv", "sku;demand_mean;demand_std;lead_time", TextFormat())
+    "the header of skus.csv looks semicolon-separated (sku;demand_mean;demand_std;...): pass --sep ';'"
+    >>> separator_hint("skus.csv", "sku,demand_mean;demand_std", TextFormat()) is None
+    True
+    """
+    counts = {c: header.count(c) for c in SEPARATORS if c != text.sep}
+    best = max(counts, key=lambda c: counts[c])
+    if counts[best] <= header.count(text.sep):
+        return None
+    name, option = SEPARATORS[best]
+    fields = header.split(best)
+    shown = best.join(fields[:3]) + (best + "..." if len(fields) > 3 else "")
+    return f"the header of {path} looks {name}-separated ({shown}): pass --sep {option}"
 
 
 def need_openpyxl():

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from invsl.api.frame import InputError
 from invsl.engine import periodic_rows as periodic_frame
-from invsl.tools.io.chunks import prefetch
+from invsl.tools.io.chunks import TableReader, prefetch
 from invsl.tools.io.csv_reader import NotUtf8
-from invsl.tools.io.formats import TextFormat, check_input, table_format
+from invsl.tools.io.formats import TableError, TextFormat, check_input, table_format
 from invsl.tools.io.plan import Plan
 from invsl.tools.io.reading import open_table
 from invsl.tools.io.writing import AtomicWriter
@@ -105,6 +106,25 @@ def run_file(
             encoding = "latin-1"  # the documented fall-back: start over
 
 
+def _plan(
+    kind: str,
+    reader: TableReader,
+    mapping: Mapping[str, str],
+    options: Mapping,
+    text: TextFormat,
+    periodic: bool,
+) -> Plan:
+    """The Plan of the input; missing columns of a CSV file read with the wrong separator
+    raise TableError saying which ``--sep`` to pass instead."""
+    try:
+        return Plan(kind, reader.schema, mapping, options, text, periodic)
+    except InputError:
+        hint = reader.wrong_separator()
+        if hint is None:
+            raise
+        raise TableError(hint) from None
+
+
 def _run_file(
     kind, input_path, output_path, options, text, mapping, chunk_rows, progress, encoding, periodic
 ):
@@ -116,7 +136,7 @@ def _run_file(
             periodic = periodic_frame.is_periodic(
                 pd.DataFrame(columns=reader.names), options.get("policy", "sQ"), columns
             )
-        plan = Plan(kind, reader.schema, mapping, options, text, periodic)
+        plan = _plan(kind, reader, mapping, options, text, periodic)
         counts = np.zeros(len(NAMES), dtype=np.int64)
         if progress:
             bar = tqdm(
