@@ -8,6 +8,7 @@ chunked pipeline (a different code path: no reader, no chunks, no writer).
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from scipy import stats
 import invsl
 from invsl.tools import io
 from invsl.tools.cli import main
-from invsl.tools.io import TableError, TextFormat, parse_numbers
+from invsl.tools.io import TableError, TextFormat, csv_reader, formats, parse_numbers, writing
 
 HEADER = "sku,demand_mean,demand_std,lead_time,order_quantity\n"
 GOOD = HEADER + "007,100,30,1,200\n0042,50,10,2,100\n"
@@ -197,8 +198,8 @@ def test_hostile_latin1_detected(tmp_path):
 
 def test_hostile_latin1_after_the_first_mib_restarts_as_latin1(tmp_path, monkeypatch):
     # the sniffed head is plain ASCII; the only non-UTF-8 byte comes in a later block
-    monkeypatch.setattr(io, "_SNIFF_BYTES", 64)
-    monkeypatch.setattr(io, "_BLOCK_BYTES", 256)
+    monkeypatch.setattr(formats, "SNIFF_BYTES", 64)
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 256)
     rows = [f"{i:05d},100,30,1,200" for i in range(40)] + ["M\u00fcller,100,30,1,200"]
     src = tmp_path / "in.csv"
     src.write_bytes((HEADER + "\n".join(rows) + "\n").encode("latin-1"))
@@ -298,7 +299,7 @@ def test_hostile_output_folder_not_writable(tmp_path, monkeypatch):
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-            monkeypatch.setattr(io.tempfile, "mkstemp", refuse)
+            monkeypatch.setattr(writing.tempfile, "mkstemp", refuse)
         result = run("optimize", src, "-o", folder / "out.csv")
         assert result.exit_code == 2
         assert result.output == (
@@ -343,10 +344,10 @@ def test_hostile_disk_fills_mid_write(tmp_path, monkeypatch, suffix):
     out.write_bytes(b"the good output of yesterday")
     if suffix == ".csv":
         real = pcsv.CSVWriter
-        monkeypatch.setattr(io.pcsv, "CSVWriter", lambda *a, **k: _FillsUp(real, *a, **k))
+        monkeypatch.setattr(writing.pcsv, "CSVWriter", lambda *a, **k: _FillsUp(real, *a, **k))
     else:
         real = pq.ParquetWriter
-        monkeypatch.setattr(io.pq, "ParquetWriter", lambda *a, **k: _FillsUp(real, *a, **k))
+        monkeypatch.setattr(writing.pq, "ParquetWriter", lambda *a, **k: _FillsUp(real, *a, **k))
     result = run("optimize", src, "-o", out, "--chunk-rows", "3")
     assert result.exit_code == 2
     assert result.output == (
@@ -436,6 +437,58 @@ def test_hostile_missing_required_column_names_the_mapping_file(tmp_path):
     assert result.exit_code == 2
     assert "missing required columns: demand_std" in result.output
     assert 'map it in a --columns file: demand_std = "YOUR_NAME"' in result.output
+
+
+@pytest.mark.parametrize("command", ["optimize", "evaluate", "simulate"])
+def test_cli_semicolon_file_without_sep_points_at_the_separator(tmp_path, command):
+    """Old: exit 2 with "missing required columns: demand_mean ..." and no word about the
+    separator. Intended: exit 2, one line that names the separator problem and ``--sep``."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        "sku;demand_mean;demand_std;lead_time;order_quantity;reorder_point\n"
+        "A;100;30;1;200;120\n"
+        "B;50;10;2;100;110\n"
+    )
+    result = run(command, src, "-o", out)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "--sep" in lines[0], lines[0]
+    assert re.search(r"semicolon|separat", lines[0], re.IGNORECASE), lines[0]
+    assert not out.exists()
+
+
+def test_hostile_wrong_separator_named_by_read_table_and_european_exports(tmp_path):
+    """read_table raises the command line's message; a European export (decimal commas, so
+    the rows do not even parse as one column) gets it too; one-column files stay tables."""
+    semicolons = tmp_path / "skus.csv"
+    semicolons.write_text("sku;demand_mean;demand_std;lead_time\nA;100;30;1\n")
+    expected = (
+        f"the header of {semicolons} looks semicolon-separated "
+        "(sku;demand_mean;demand_std;...): pass --sep ';'"
+    )
+    with pytest.raises(TableError) as caught:
+        io.read_table(semicolons)
+    assert str(caught.value) == expected
+    assert io.read_table(semicolons, TextFormat(sep=";"))["demand_mean"].tolist() == [100]
+    tabs = tmp_path / "tabs.csv.gz"
+    pd.DataFrame({"sku": ["A"], "lead_time": [1]}).to_csv(tabs, sep="\t", index=False)
+    with pytest.raises(TableError, match=r"tab-separated \(sku\tlead_time\): pass --sep tab"):
+        io.read_table(tabs)
+    single = tmp_path / "one.csv"
+    single.write_text("demand\n1\n2\n")
+    assert io.read_table(single)["demand"].tolist() == [1, 2]
+
+    european = tmp_path / "eu.csv"
+    european.write_text(HEADER.replace(",", ";") + "007;100,5;30;1;200\n")
+    for command in ("optimize", "simulate"):
+        result = run(command, european, "-o", tmp_path / "out.csv")
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"invsl: error: the header of {european} looks semicolon-separated "
+            "(sku;demand_mean;demand_std;...): pass --sep ';'\n"
+        )
+    only(tmp_path, "skus.csv", "tabs.csv.gz", "one.csv", "eu.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -569,7 +622,7 @@ def test_xlsx_in_and_out(tmp_path):
 
 def test_xlsx_too_many_rows(tmp_path, monkeypatch):
     pytest.importorskip("openpyxl")
-    monkeypatch.setattr(io, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(writing, "XLSX_MAX_ROWS", 3)
     src = tmp_path / "in.csv"
     src.write_text(HEADER + "".join(f"{i},100,30,1,200\n" for i in range(5)))
     result = run("optimize", src, "-o", tmp_path / "out.xlsx")

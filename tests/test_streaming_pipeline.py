@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from invsl.tools import io
+from invsl.tools.io.chunks import prefetch
 
 
 def test_prefetch_keeps_order_and_reads_ahead_in_another_thread():
@@ -21,7 +22,7 @@ def test_prefetch_keeps_order_and_reads_ahead_in_another_thread():
             yield i
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        assert list(io._prefetch(chunks(), pool)) == [0, 1, 2, 3, 4]
+        assert list(prefetch(chunks(), pool)) == [0, 1, 2, 3, 4]
     assert readers and all(r != main for r in readers)
 
 
@@ -33,7 +34,7 @@ def test_prefetch_raises_the_readers_error_where_the_chunk_would_be():
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         got = []
         with pytest.raises(io.TableError, match="broken in the middle"):
-            for item in io._prefetch(chunks(), pool):
+            for item in prefetch(chunks(), pool):
                 got.append(item)
     assert got == [1]
 
