@@ -1,0 +1,89 @@
+"""Batch-means statistics: per-batch sums of a simulated row and the 95% half-widths.
+
+A row's measured horizon is cut into B consecutive batches; ``acc`` (B, N_ACC) holds each
+batch's sums (order cycles, good cycles, demand, short demand, backorders, on-hand, ready
+samples, samples), and every metric is a ratio of batch totals with a delta-method
+half-width over the batches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl.scalar.jit import scalar
+
+#: accumulator columns per batch
+_CYCLES, _GOOD, _DEMAND, _SHORT, _BACK, _ONHAND, _READY, _SAMPLES = range(8)
+_N_ACC = 8
+
+
+@scalar
+def _flush(acc, b, cycles, good, demand, short, back, onhand, ready, samples):
+    """Write the sums of batch b."""
+    acc[b, _CYCLES] = cycles
+    acc[b, _GOOD] = good
+    acc[b, _DEMAND] = demand
+    acc[b, _SHORT] = short
+    acc[b, _BACK] = back
+    acc[b, _ONHAND] = onhand
+    acc[b, _READY] = ready
+    acc[b, _SAMPLES] = samples
+
+
+@scalar
+def _count_arrival(acc, b, net):
+    """An order arrives in batch b with net stock ``net`` just before: one cycle, good if
+    net >= 0 (alpha)."""
+    acc[b, _CYCLES] += 1.0
+    if net >= 0.0:
+        acc[b, _GOOD] += 1.0
+
+
+@scalar
+def _observe(acc, b, net, dt):
+    """Net stock ``net`` held for ``dt`` (a step observed once: dt = 1) in batch b."""
+    if net < 0.0:
+        acc[b, _BACK] -= net * dt
+    else:
+        acc[b, _ONHAND] += net * dt
+        if net > 0.0:
+            acc[b, _READY] += dt
+
+
+@scalar
+def _batch_at(k, first, steps, n_batches, measured, b, cut):
+    """Batch bookkeeping of the continuous-review rows at step k: measuring starts at step
+    ``first``; batch b ends at step ``cut`` (batch b covers steps
+    [first + b steps / B, first + (b + 1) steps / B)). Returns (measured, b, cut)."""
+    if k == first:
+        measured = True
+    elif measured and k == cut:
+        b += 1
+        cut = first + (b + 1) * steps // n_batches
+    return measured, b, cut
+
+
+@scalar
+def _ratio(acc, num, den, t_quantile):
+    """Ratio of batch totals sum(num)/sum(den) and its half-width (delta method over batches).
+
+    With batch ratios near normal, the batch residuals z_b = num_b - r den_b have mean 0 and
+    the standard error of r is sd(z) / (sqrt(B) mean(den)).
+    """
+    n_batches = acc.shape[0]
+    total_num = 0.0
+    total_den = 0.0
+    for j in range(n_batches):
+        total_num += acc[j, num]
+        total_den += acc[j, den]
+    if not total_den > 0.0:
+        return np.nan, np.nan
+    r = total_num / total_den
+    ss = 0.0
+    for j in range(n_batches):
+        z = acc[j, num] - r * acc[j, den]
+        ss += z * z
+    se = math.sqrt(ss / (n_batches - 1) / n_batches) / (total_den / n_batches)
+    return r, t_quantile * se
