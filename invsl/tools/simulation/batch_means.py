@@ -14,46 +14,46 @@ import numpy as np
 
 from invsl.scalar.jit import scalar
 
-#: accumulator columns per batch
-_CYCLES, _GOOD, _DEMAND, _SHORT, _BACK, _ONHAND, _READY, _SAMPLES = range(8)
-_N_ACC = 8
+#: accumulator columns per batch (the second index of ``acc``) and their number
+CYCLES, GOOD, DEMAND, SHORT, BACK, ONHAND, READY, SAMPLES = range(8)
+N_ACC = 8
 
 
 @scalar
-def _flush(acc, b, cycles, good, demand, short, back, onhand, ready, samples):
+def flush(acc, b, cycles, good, demand, short, back, onhand, ready, samples):
     """Write the sums of batch b."""
-    acc[b, _CYCLES] = cycles
-    acc[b, _GOOD] = good
-    acc[b, _DEMAND] = demand
-    acc[b, _SHORT] = short
-    acc[b, _BACK] = back
-    acc[b, _ONHAND] = onhand
-    acc[b, _READY] = ready
-    acc[b, _SAMPLES] = samples
+    acc[b, CYCLES] = cycles
+    acc[b, GOOD] = good
+    acc[b, DEMAND] = demand
+    acc[b, SHORT] = short
+    acc[b, BACK] = back
+    acc[b, ONHAND] = onhand
+    acc[b, READY] = ready
+    acc[b, SAMPLES] = samples
 
 
 @scalar
-def _count_arrival(acc, b, net):
+def count_arrival(acc, b, net):
     """An order arrives in batch b with net stock ``net`` just before: one cycle, good if
     net >= 0 (alpha)."""
-    acc[b, _CYCLES] += 1.0
+    acc[b, CYCLES] += 1.0
     if net >= 0.0:
-        acc[b, _GOOD] += 1.0
+        acc[b, GOOD] += 1.0
 
 
 @scalar
-def _observe(acc, b, net, dt):
+def observe(acc, b, net, dt):
     """Net stock ``net`` held for ``dt`` (a step observed once: dt = 1) in batch b."""
     if net < 0.0:
-        acc[b, _BACK] -= net * dt
+        acc[b, BACK] -= net * dt
     else:
-        acc[b, _ONHAND] += net * dt
+        acc[b, ONHAND] += net * dt
         if net > 0.0:
-            acc[b, _READY] += dt
+            acc[b, READY] += dt
 
 
 @scalar
-def _batch_at(k, first, steps, n_batches, measured, b, cut):
+def batch_at(k, first, steps, n_batches, measured, b, cut):
     """Batch bookkeeping of the continuous-review rows at step k: measuring starts at step
     ``first``; batch b ends at step ``cut`` (batch b covers steps
     [first + b steps / B, first + (b + 1) steps / B)). Returns (measured, b, cut)."""
@@ -66,7 +66,7 @@ def _batch_at(k, first, steps, n_batches, measured, b, cut):
 
 
 @scalar
-def _ratio(acc, num, den, t_quantile):
+def ratio(acc, num, den, t_quantile):
     """Ratio of batch totals sum(num)/sum(den) and its half-width (delta method over batches).
 
     With batch ratios near normal, the batch residuals z_b = num_b - r den_b have mean 0 and

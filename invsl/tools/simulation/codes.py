@@ -12,8 +12,9 @@ RS = 1
 RSS = 2
 RSQ = 3
 POLICY_NAMES = ("sQ", "RS", "RsS", "RsQ")
-_POLICY_CODES = {name.lower(): code for code, name in enumerate(POLICY_NAMES)}
-_POLICY_CODES.update(
+#: accepted spellings of the ``policy`` column (lower case) -> policy code
+POLICY_CODES = {name.lower(): code for code, name in enumerate(POLICY_NAMES)}
+POLICY_CODES.update(
     {
         "s,q": SQ,
         "(s,q)": SQ,
@@ -45,17 +46,19 @@ DISTRIBUTION_NAMES = (
     "empirical",
     "compound_poisson",
 )
-_DISTRIBUTION_CODES = {name: code for code, name in enumerate(DISTRIBUTION_NAMES)}
+#: spellings of the ``distribution`` column -> distribution code
+DISTRIBUTION_CODES = {name: code for code, name in enumerate(DISTRIBUTION_NAMES)}
 
 #: metric columns, in order; each gets a ``<name>_ci`` half-width column
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 #: output columns added to the input, in order
 OUTPUT_COLUMNS = (*METRICS, *(f"{m}_ci" for m in METRICS), "status", "message")
 
-#: every status the simulator reports (evaluate's, then its own) and the categories of the
-#: ``status`` column; code -> category position
-_ALL_STATUS = {**STATUS, **SIMULATE_STATUS}
-STATUS_NAMES = list(dict.fromkeys(_ALL_STATUS[code][0] for code in sorted(_ALL_STATUS)))
-_CATEGORY = np.full(256, -1, dtype=np.int16)
-for _code, (_name, _) in _ALL_STATUS.items():
-    _CATEGORY[_code] = STATUS_NAMES.index(_name)
+#: every status the simulator reports (evaluate's, then its own): code -> (name, text); the
+#: categories of the ``status`` column (STATUS_NAMES) and STATUS_CATEGORY: code -> category
+#: position
+ALL_STATUS = {**STATUS, **SIMULATE_STATUS}
+STATUS_NAMES = list(dict.fromkeys(ALL_STATUS[code][0] for code in sorted(ALL_STATUS)))
+STATUS_CATEGORY = np.full(256, -1, dtype=np.int16)
+for _code, (_name, _) in ALL_STATUS.items():
+    STATUS_CATEGORY[_code] = STATUS_NAMES.index(_name)

@@ -1,8 +1,8 @@
 """Continuous review (s, Q): one row simulated event by event or in sub-period steps.
 
 Three row kernels, by the kind of demand: continuous demand flowing through sub-period steps
-(``_sq_fluid_row``), integer demand of customers arriving in continuous time
-(``_sq_event_row``), and a history's units spread over each period (``_sq_units_row``).
+(``sq_fluid_row``), integer demand of customers arriving in continuous time
+(``sq_event_row``), and a history's units spread over each period (``sq_units_row``).
 Outstanding orders are kept in a ring buffer of arrival times.
 """
 
@@ -15,15 +15,15 @@ import numpy as np
 from invsl.scalar import rng as _rng
 from invsl.scalar.jit import scalar
 from invsl.tools.simulation.batch_means import (
-    _DEMAND,
-    _SAMPLES,
-    _SHORT,
-    _batch_at,
-    _count_arrival,
-    _observe,
+    DEMAND,
+    SAMPLES,
+    SHORT,
+    batch_at,
+    count_arrival,
+    observe,
 )
 from invsl.tools.simulation.codes import COMPOUND_POISSON, POISSON
-from invsl.tools.simulation.sampling import _draw, _empirical, _fit_step, _geometric
+from invsl.tools.simulation.sampling import draw, draw_empirical, draw_geometric, fit_step
 from invsl.vocabulary import OK, SIM_CAPACITY
 
 #: continuous review: more events (orders, arrivals) than this in one step flag the row
@@ -42,7 +42,7 @@ def _capacity(mu, lead, q):
 
 
 @scalar
-def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, periods, substeps, acc):
+def sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, periods, substeps, acc):
     """Continuous review (s, Q), continuous demand, in steps of 1/substeps period.
 
     Each step's demand is drawn from the step distribution (mean mu h, variance sigma^2 h)
@@ -55,7 +55,7 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
     h = 1.0 / substeps
     mean = mu * h
     sd = sigma * math.sqrt(h)
-    p1, p2 = _fit_step(dist, mean, sd)
+    p1, p2 = fit_step(dist, mean, sd)
     cap = _capacity(mu, lead, q)
     mask = cap - 1
     times = np.empty(cap)
@@ -70,10 +70,10 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
     b = 0
     cut = first + n_steps // n_batches
     for k in range(total):
-        measured, b, cut = _batch_at(k, first, n_steps, n_batches, measured, b, cut)
+        measured, b, cut = batch_at(k, first, n_steps, n_batches, measured, b, cut)
         t1 = (k + 1) * h
         cur = k * h
-        d = _draw(state, spare, dist, mean, sd, p1, p2)
+        d = draw(state, spare, dist, mean, sd, p1, p2)
         if clip and d < 0.0:
             d = 0.0
         rate = d / h
@@ -94,9 +94,9 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
                 event = 2
             amount = ip - s if event == 2 else rate * (te - cur)
             if measured:
-                acc[b, _DEMAND] += amount
+                acc[b, DEMAND] += amount
                 if amount > 0.0:
-                    acc[b, _SHORT] += amount - min(amount, max(net, 0.0))
+                    acc[b, SHORT] += amount - min(amount, max(net, 0.0))
             net -= amount
             ip -= amount
             cur = te
@@ -104,7 +104,7 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
                 break
             if event == 1:
                 if measured:
-                    _count_arrival(acc, b, net)
+                    count_arrival(acc, b, net)
                 net += q
                 head = (head + 1) & mask
                 count -= 1
@@ -115,13 +115,13 @@ def _sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, perio
                 times[(head + count) & mask] = te + lead
                 count += 1
         if measured:
-            _observe(acc, b, net, 1.0)
-            acc[b, _SAMPLES] += 1.0
+            observe(acc, b, net, 1.0)
+            acc[b, SAMPLES] += 1.0
     return OK
 
 
 @scalar
-def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps, acc):
+def sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps, acc):
     """Continuous review (s, Q), integer demand, event by event in continuous time.
 
     poisson: customers arrive as a Poisson process of rate mu per period and take one unit
@@ -140,7 +140,7 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
     rate = mu
     log_q = 0.0
     if compound:
-        rate, log_q = _fit_step(dist, mu, sigma)
+        rate, log_q = fit_step(dist, mu, sigma)
     elif not unit:
         var = sigma * sigma
         r = mu * mu / (var - mu)
@@ -163,7 +163,7 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
     b = 0
     cut = first + n_steps // n_batches
     for k in range(total):
-        measured, b, cut = _batch_at(k, first, n_steps, n_batches, measured, b, cut)
+        measured, b, cut = batch_at(k, first, n_steps, n_batches, measured, b, cut)
         t1 = (k + 1) * h
         while True:
             ta = times[head] if count > 0 else np.inf
@@ -171,7 +171,7 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
                 break
             if ta <= next_customer:
                 if measured:
-                    _count_arrival(acc, b, net)
+                    count_arrival(acc, b, net)
                 net += sizes[head]
                 head = (head + 1) & mask
                 count -= 1
@@ -179,12 +179,12 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
             if unit:
                 y = 1.0
             elif compound:
-                y = _geometric(state, log_q)
+                y = draw_geometric(state, log_q)
             else:
                 y = _rng.logseries(state, log_q)
             if measured:
-                acc[b, _DEMAND] += y
-                acc[b, _SHORT] += y - min(y, max(net, 0.0))
+                acc[b, DEMAND] += y
+                acc[b, SHORT] += y - min(y, max(net, 0.0))
             net -= y
             ip -= y
             if ip <= s:
@@ -197,16 +197,16 @@ def _sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps,
                 count += 1
             next_customer += _rng.exponential(state) / rate
         if measured:
-            _observe(acc, b, net, 1.0)
-            acc[b, _SAMPLES] += 1.0
+            observe(acc, b, net, 1.0)
+            acc[b, SAMPLES] += 1.0
     return OK
 
 
 @scalar
-def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
+def sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
     """Continuous review (s, Q), ``empirical`` demand: units spread over each period.
 
-    Each period k draws its demand d from the history (``counts``, see ``_empirical``); its d
+    Each period k draws its demand d from the history (``counts``, see ``draw_empirical``); its d
     units arrive one at a time at independent uniform times in [k, k + 1) (drawn in order:
     the next of m remaining units after time x comes at x + (k + 1 - x)(1 - V^(1/m))). The
     unit that takes the inventory position to s triggers an order of Q, which arrives exactly
@@ -228,9 +228,9 @@ def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
     b = 0
     cut = warmup + periods // n_batches
     for k in range(total):
-        measured, b, cut = _batch_at(k, warmup, periods, n_batches, measured, b, cut)
+        measured, b, cut = batch_at(k, warmup, periods, n_batches, measured, b, cut)
         end = k + 1.0
-        left = int(_empirical(state, counts))
+        left = int(draw_empirical(state, counts))
         cur = float(k)
         unit = cur + (end - cur) * (1.0 - _rng.uniform(state) ** (1.0 / left)) if left else np.inf
         while True:
@@ -239,21 +239,21 @@ def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
             if te >= end and left == 0:
                 te = end
             if measured and te > cur:
-                _observe(acc, b, net, te - cur)
+                observe(acc, b, net, te - cur)
             cur = te
             if te == end and left == 0:
                 break
             if ta <= unit:  # an arrival (before a unit at the same instant)
                 if measured:
-                    _count_arrival(acc, b, net)
+                    count_arrival(acc, b, net)
                 net += q
                 head = (head + 1) & mask
                 count -= 1
                 continue
             if measured:
-                acc[b, _DEMAND] += 1.0
+                acc[b, DEMAND] += 1.0
                 if net < 1.0:
-                    acc[b, _SHORT] += 1.0
+                    acc[b, SHORT] += 1.0
             net -= 1.0
             ip -= 1.0
             if ip <= s:
@@ -268,5 +268,5 @@ def _sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
             else:
                 unit = np.inf
         if measured:
-            acc[b, _SAMPLES] += 1.0
+            acc[b, SAMPLES] += 1.0
     return OK

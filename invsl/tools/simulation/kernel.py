@@ -9,20 +9,20 @@ import numpy as np
 from invsl.scalar import rng as _rng
 from invsl.scalar.jit import parallel_kernel, prange
 from invsl.tools.simulation.batch_means import (
-    _BACK,
-    _CYCLES,
-    _DEMAND,
-    _GOOD,
-    _N_ACC,
-    _ONHAND,
-    _READY,
-    _SAMPLES,
-    _SHORT,
-    _ratio,
+    BACK,
+    CYCLES,
+    DEMAND,
+    GOOD,
+    N_ACC,
+    ONHAND,
+    READY,
+    SAMPLES,
+    SHORT,
+    ratio,
 )
 from invsl.tools.simulation.codes import COMPOUND_POISSON, EMPIRICAL, NEGBIN, POISSON, SQ
-from invsl.tools.simulation.continuous import _sq_event_row, _sq_fluid_row, _sq_units_row
-from invsl.tools.simulation.periodic import _periodic_row
+from invsl.tools.simulation.continuous import sq_event_row, sq_fluid_row, sq_units_row
+from invsl.tools.simulation.periodic import periodic_row
 from invsl.vocabulary import NO_ORDER_CYCLES, OK
 
 
@@ -55,7 +55,7 @@ def simulate_kernel(
     ``out`` is (12, n): the six METRICS, then their half-widths. ``status`` is updated for
     rows that fail inside (too many outstanding orders, no order cycle in the horizon).
     Empirical rows sample from the cumulative period counts
-    ``counts[counts_start[i] : counts_start[i] + counts_length[i]]`` (see ``_empirical``).
+    ``counts[counts_start[i] : counts_start[i] + counts_length[i]]`` (see ``draw_empirical``).
     """
     n = status.shape[0]
     for i in prange(n):
@@ -64,11 +64,11 @@ def simulate_kernel(
         state = np.empty(4, dtype=np.uint64)
         _rng.seed_state(state, seed, i)
         spare = np.zeros(2)
-        acc = np.zeros((n_batches, _N_ACC))
+        acc = np.zeros((n_batches, N_ACC))
         mu = demand_mean[i]
         pol = policy[i]
         if pol == SQ and dist[i] == EMPIRICAL:
-            code = _sq_units_row(
+            code = sq_units_row(
                 state,
                 mu,
                 lead_time[i],
@@ -81,7 +81,7 @@ def simulate_kernel(
             )
         elif pol == SQ:
             if dist[i] == POISSON or dist[i] == NEGBIN or dist[i] == COMPOUND_POISSON:
-                code = _sq_event_row(
+                code = sq_event_row(
                     state,
                     dist[i],
                     mu,
@@ -95,7 +95,7 @@ def simulate_kernel(
                     acc,
                 )
             else:
-                code = _sq_fluid_row(
+                code = sq_fluid_row(
                     state,
                     spare,
                     dist[i],
@@ -111,7 +111,7 @@ def simulate_kernel(
                     acc,
                 )
         else:
-            code = _periodic_row(
+            code = periodic_row(
                 state,
                 spare,
                 pol,
@@ -132,11 +132,11 @@ def simulate_kernel(
         if code != OK:
             status[i] = code
             continue
-        a, a_ci = _ratio(acc, _GOOD, _CYCLES, t_quantile)
-        served, b_ci = _ratio(acc, _SHORT, _DEMAND, t_quantile)
-        eb, eb_ci = _ratio(acc, _BACK, _SAMPLES, t_quantile)
-        rr, rr_ci = _ratio(acc, _READY, _SAMPLES, t_quantile)
-        oh, oh_ci = _ratio(acc, _ONHAND, _SAMPLES, t_quantile)
+        a, a_ci = ratio(acc, GOOD, CYCLES, t_quantile)
+        served, b_ci = ratio(acc, SHORT, DEMAND, t_quantile)
+        eb, eb_ci = ratio(acc, BACK, SAMPLES, t_quantile)
+        rr, rr_ci = ratio(acc, READY, SAMPLES, t_quantile)
+        oh, oh_ci = ratio(acc, ONHAND, SAMPLES, t_quantile)
         out[0, i] = a
         out[1, i] = 1.0 - served
         out[2, i] = 1.0 - eb / mu

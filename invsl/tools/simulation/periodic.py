@@ -7,14 +7,14 @@ import math
 import numpy as np
 
 from invsl.scalar.jit import scalar
-from invsl.tools.simulation.batch_means import _flush
+from invsl.tools.simulation.batch_means import flush
 from invsl.tools.simulation.codes import RS, RSQ, RSS
-from invsl.tools.simulation.sampling import _draw_period, _fit_step
+from invsl.tools.simulation.sampling import draw_period, fit_step
 from invsl.vocabulary import OK
 
 
 @scalar
-def _periodic_row(
+def periodic_row(
     state,
     spare,
     policy,
@@ -41,7 +41,7 @@ def _periodic_row(
     the end of the period.
     """
     n_batches = acc.shape[0]
-    p1, p2 = _fit_step(dist, mu, sigma)
+    p1, p2 = fit_step(dist, mu, sigma)
     start = big_s if policy != RSQ else s + q
     net = start
     ip = start
@@ -60,7 +60,7 @@ def _periodic_row(
     for t in range(total):
         if t == cut:
             if b >= 0:
-                _flush(acc, b, cycles, good, demand, short, back, onhand, ready, cut - t_start)
+                flush(acc, b, cycles, good, demand, short, back, onhand, ready, cut - t_start)
             cycles = good = demand = short = back = onhand = ready = 0.0
             b += 1
             t_start = t
@@ -93,7 +93,7 @@ def _periodic_row(
                     arrive = slot - 1 if slot > 0 else lead  # (t + L) % (L + 1)
                     pipe[arrive] = order
                     due[arrive] = True
-        d = _draw_period(state, spare, dist, mu, sigma, p1, p2, counts)
+        d = draw_period(state, spare, dist, mu, sigma, p1, p2, counts)
         if clip and d < 0.0:
             d = 0.0
         demand += d
@@ -109,5 +109,5 @@ def _periodic_row(
                 ready += 1.0
         countdown -= 1
         slot = slot + 1 if slot < lead else 0
-    _flush(acc, b, cycles, good, demand, short, back, onhand, ready, total - t_start)
+    flush(acc, b, cycles, good, demand, short, back, onhand, ready, total - t_start)
     return OK

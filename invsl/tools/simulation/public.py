@@ -6,32 +6,35 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import special  # not scipy.stats: that would cost 0.4 s at import
 
 from invsl.api import frame as _frame
+from invsl.engine import history_rows
 from invsl.engine.validate import _codes, validate
+from invsl.kernels import pmf
 from invsl.tools.simulation.codes import (
-    _ALL_STATUS,
-    _CATEGORY,
-    _DISTRIBUTION_CODES,
-    _POLICY_CODES,
+    ALL_STATUS,
     COMPOUND_POISSON,
     DETERMINISTIC,
+    DISTRIBUTION_CODES,
     EMPIRICAL,
     GAMMA,
     METRICS,
     NEGBIN,
     NORMAL,
     POISSON,
+    POLICY_CODES,
     POLICY_NAMES,
     RS,
     RSQ,
     RSS,
     SQ,
+    STATUS_CATEGORY,
     STATUS_NAMES,
 )
 from invsl.tools.simulation.kernel import simulate_kernel
-from invsl.tools.simulation.rows import _auto_substeps, _history_counts
-from invsl.tools.simulation.table import _EXTRA_COLUMNS, _resolve_extra
+from invsl.tools.simulation.rows import auto_substeps, history_counts
+from invsl.tools.simulation.table import EXTRA_COLUMNS, resolve_extra_columns
 from invsl.vocabulary import (
     BAD_HISTORY,
     BAD_ORDER_UP_TO,
@@ -189,24 +192,22 @@ def simulate(
         raise _frame.InputError("substeps must be >= 1")
     columns = dict(columns or {})
     core = {k: v for k, v in columns.items() if k in _frame.INPUT_COLUMNS}
-    unknown = set(columns) - set(core) - set(_EXTRA_COLUMNS)
+    unknown = set(columns) - set(core) - set(EXTRA_COLUMNS)
     if unknown:
         raise _frame.InputError(f"columns= maps unknown names {sorted(unknown)}")
     found = _frame._resolve_columns(
         df, core, _frame._required(["demand_mean", "demand_std", "lead_time"], history)
     )
-    found.update(_resolve_extra(df, columns))
+    found.update(resolve_extra_columns(df, columns))
     n = len(df)
     raw = {name: df[col] for name, col in found.items()}
 
     # per-row policy and distribution codes (empty cells take the defaults)
-    pcodes = _codes(
-        raw["policy"] if "policy" in raw else policy, _POLICY_CODES, str(policy).lower()
-    )
+    pcodes = _codes(raw["policy"] if "policy" in raw else policy, POLICY_CODES, str(policy).lower())
     pcodes = np.broadcast_to(pcodes, (n,)).astype(np.int8)
     dcodes = _codes(
         raw["distribution"] if "distribution" in raw else distribution,
-        _DISTRIBUTION_CODES,
+        DISTRIBUTION_CODES,
         distribution,
     )
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
@@ -260,11 +261,8 @@ def simulate(
     # values so that they are not reported
     # demand from history (invsl.kernels.pmf): empirical rows take demand_mean, demand_std and the
     # per-period pmf from the history, as in invsl.evaluate
-    from invsl.engine import history_rows as _pmf_frame
-    from invsl.kernels import pmf
-
     history_dist = (dcodes == EMPIRICAL) | (dcodes == COMPOUND_POISSON)
-    pmf_ctx = _pmf_frame.prepare(
+    pmf_ctx = history_rows.prepare(
         df,
         np.select(
             [dcodes == EMPIRICAL, dcodes == COMPOUND_POISSON],
@@ -342,7 +340,7 @@ def simulate(
     review_int = np.where(ok & periodic, review, 1).astype(np.int64)
     lead_clean = np.where(ok, lead, 0.0)
     if substeps is None:
-        steps = np.where(ok & ~periodic & ~integer, _auto_substeps(lead_clean), 1)
+        steps = np.where(ok & ~periodic & ~integer, auto_substeps(lead_clean), 1)
     else:
         steps = np.full(n, int(substeps))
     steps = steps.astype(np.int64)
@@ -359,12 +357,10 @@ def simulate(
     else:
         warm = np.full(n, int(warmup), dtype=np.int64)
 
-    counts, counts_start, counts_length = _history_counts(pmf_ctx, dcodes == EMPIRICAL, status)
+    counts, counts_start, counts_length = history_counts(pmf_ctx, dcodes == EMPIRICAL, status)
     ok = status == OK
 
     out = np.full((2 * len(METRICS), n), np.nan)
-    from scipy import special  # scipy.stats would cost 0.4 s at import
-
     t_quantile = float(special.stdtrit(n_batches - 1, 0.975))
 
     def clean(values, fill):
@@ -400,14 +396,14 @@ def simulate(
     for j, name in enumerate(METRICS):
         result[f"{name}_ci"] = out[len(METRICS) + j]
     result["status"] = pd.Categorical.from_codes(
-        _CATEGORY[status], categories=pd.Index(STATUS_NAMES)
+        STATUS_CATEGORY[status], categories=pd.Index(STATUS_NAMES)
     )
     result["message"] = pd.Series(
         _frame._messages(
             status,
             field,
             raw,
-            texts=_ALL_STATUS,
+            texts=ALL_STATUS,
             plain=(ZERO_DEMAND, NO_ORDER_CYCLES, SIM_CAPACITY),
         ),
         index=df.index,

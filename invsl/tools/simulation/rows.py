@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from invsl.engine import history_rows
 from invsl.vocabulary import OK, PMF_TOO_LARGE
 
 #: largest number of sub-period steps chosen automatically for continuous review
 MAX_AUTO_SUBSTEPS = 16
 
 
-def _auto_substeps(lead_time: np.ndarray) -> np.ndarray:
+def auto_substeps(lead_time: np.ndarray) -> np.ndarray:
     """Smallest m <= MAX_AUTO_SUBSTEPS with m * lead_time whole; MAX_AUTO_SUBSTEPS if none."""
     m = np.full(lead_time.shape, MAX_AUTO_SUBSTEPS, dtype=np.int64)
     done = np.zeros(lead_time.shape, dtype=bool)
@@ -23,9 +24,9 @@ def _auto_substeps(lead_time: np.ndarray) -> np.ndarray:
     return m
 
 
-def _history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
+def history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
     """Cumulative period counts of each empirical row's history (flat float64 array, start
-    and length per row; see ``_empirical``). Rows whose pmf would be too long get
+    and length per row; see ``draw_empirical``). Rows whose pmf would be too long get
     PMF_TOO_LARGE in ``status``."""
     n = status.shape[0]
     start = np.zeros(n, dtype=np.int64)
@@ -33,13 +34,11 @@ def _history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
     rows = empirical & (status == OK)
     if ctx is None or not rows.any():
         return np.zeros(0), start, length
-    from invsl.engine import history_rows as _pmf_frame
-
     g = ctx.groups
     sku = ctx.sku_index
     needed = np.zeros(len(g.skus), dtype=np.bool_)
     needed[sku[rows & (sku >= 0)]] = True
-    values, sku_start, sku_length = _pmf_frame._period_pmfs(g, needed)
+    values, sku_start, sku_length = history_rows._period_pmfs(g, needed)
     periods = np.repeat(g.periods.astype(float), sku_length)
     raw_counts = np.rint(values * periods)  # whole numbers of periods
     total = np.cumsum(raw_counts)

@@ -21,7 +21,7 @@ from invsl.tools.simulation.codes import (
 
 
 @scalar
-def _empirical(state, counts):
+def draw_empirical(state, counts):
     """A draw from a history pmf given by cumulative period counts ``counts`` (counts[k]:
     periods with demand <= k; the last entry is the number of periods): a uniformly chosen
     period m, and the smallest k with counts[k] > m (binary search; exact integers)."""
@@ -49,7 +49,7 @@ def _stuttering(state, spare, rate, q):
 
 
 @scalar
-def _geometric(state, q):
+def draw_geometric(state, q):
     """Geometric size on {1, 2, ...} with P(K > k) = q^k (inversion)."""
     if q <= 0.0:
         return 1.0
@@ -57,18 +57,18 @@ def _geometric(state, q):
 
 
 @scalar
-def _draw_period(state, spare, dist, mean, sd, p1, p2, counts):
+def draw_period(state, spare, dist, mean, sd, p1, p2, counts):
     """One period's demand under any distribution (``counts``: cumulative history counts of
-    empirical demand, see ``_empirical``)."""
+    empirical demand, see ``draw_empirical``)."""
     if dist == EMPIRICAL:
-        return _empirical(state, counts)
+        return draw_empirical(state, counts)
     if dist == COMPOUND_POISSON:
         return _stuttering(state, spare, p1, p2)
-    return _draw(state, spare, dist, mean, sd, p1, p2)
+    return draw(state, spare, dist, mean, sd, p1, p2)
 
 
 @scalar
-def _draw(state, spare, dist, mean, sd, p1, p2):
+def draw(state, spare, dist, mean, sd, p1, p2):
     """One demand amount of a period or step with the given mean and sd (p1, p2: fitted)."""
     if dist == NORMAL:
         return mean + sd * _rng.normal(state, spare)
@@ -82,7 +82,7 @@ def _draw(state, spare, dist, mean, sd, p1, p2):
 
 
 @scalar
-def _fit_step(dist, mean, sd):
+def fit_step(dist, mean, sd):
     """Parameters (p1, p2) of one period's or step's demand: gamma (shape, scale), negbin
     (size, success probability); unused otherwise."""
     if dist == GAMMA:
