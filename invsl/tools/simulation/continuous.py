@@ -42,8 +42,9 @@ def _capacity(mu, lead, q):
 
 
 @scalar
-def sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, periods, substeps, acc):
-    """Continuous review (s, Q), continuous demand, in steps of 1/substeps period.
+def sq_fluid_row(state, spare, rows, i, settings, acc):
+    """Continuous review (s, Q) of row ``i`` of ``rows`` (a kernel.Rows), continuous demand,
+    in steps of 1/substeps period.
 
     Each step's demand is drawn from the step distribution (mean mu h, variance sigma^2 h)
     and flows at a constant rate through the step. The order of Q is placed at the exact
@@ -51,6 +52,16 @@ def sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, period
     step. The position never drops below s, but the rest of the crossing step's demand
     follows the order: the undershoot of a lump (docs/simulate.md). Net stock is observed at step ends. Returns a status code.
     """
+    dist = rows.distribution[i]
+    mu = rows.demand_mean[i]
+    sigma = rows.demand_std[i]
+    lead = rows.lead_time[i]
+    s = rows.reorder_point[i]
+    q = rows.order_quantity[i]
+    warmup = rows.warmup[i]
+    substeps = rows.substeps[i]
+    clip = settings.clip
+    periods = settings.periods
     n_batches = acc.shape[0]
     h = 1.0 / substeps
     mean = mu * h
@@ -121,8 +132,9 @@ def sq_fluid_row(state, spare, dist, mu, sigma, lead, s, q, clip, warmup, period
 
 
 @scalar
-def sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps, acc):
-    """Continuous review (s, Q), integer demand, event by event in continuous time.
+def sq_event_row(state, rows, i, settings, acc):
+    """Continuous review (s, Q) of row ``i`` of ``rows`` (a kernel.Rows), integer demand,
+    event by event in continuous time.
 
     poisson: customers arrive as a Poisson process of rate mu per period and take one unit
     each. negbin: customers arrive at rate -r log(p) per period and take a logarithmic-series
@@ -133,6 +145,15 @@ def sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps, 
     the inventory position to or below s triggers the smallest multiple of Q that lifts it
     above s (with unit demand: exactly Q at IP = s). Net stock is observed at step ends.
     """
+    dist = rows.distribution[i]
+    mu = rows.demand_mean[i]
+    sigma = rows.demand_std[i]
+    lead = rows.lead_time[i]
+    s = rows.reorder_point[i]
+    q = rows.order_quantity[i]
+    warmup = rows.warmup[i]
+    substeps = rows.substeps[i]
+    periods = settings.periods
     n_batches = acc.shape[0]
     h = 1.0 / substeps
     unit = dist == POISSON
@@ -203,8 +224,9 @@ def sq_event_row(state, dist, mu, sigma, lead, s, q, warmup, periods, substeps, 
 
 
 @scalar
-def sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
-    """Continuous review (s, Q), ``empirical`` demand: units spread over each period.
+def sq_units_row(state, rows, i, settings, acc, counts):
+    """Continuous review (s, Q) of row ``i`` of ``rows`` (a kernel.Rows), ``empirical``
+    demand: units spread over each period.
 
     Each period k draws its demand d from the history (``counts``, see ``draw_empirical``); its d
     units arrive one at a time at independent uniform times in [k, k + 1) (drawn in order:
@@ -214,6 +236,12 @@ def sq_units_row(state, mu, lead, s, q, warmup, periods, acc, counts):
     rate and on-hand are exact time averages (the process is periodic within a period, a
     grid of period ends would not do). Returns a status code.
     """
+    mu = rows.demand_mean[i]
+    lead = rows.lead_time[i]
+    s = rows.reorder_point[i]
+    q = rows.order_quantity[i]
+    warmup = rows.warmup[i]
+    periods = settings.periods
     n_batches = acc.shape[0]
     top = counts.shape[0] - 1  # the largest demand of a period in the history
     cap = _capacity(mu + top / max(lead, 1.0), lead, q)

@@ -14,25 +14,9 @@ from invsl.vocabulary import OK
 
 
 @scalar
-def periodic_row(
-    state,
-    spare,
-    policy,
-    dist,
-    mu,
-    sigma,
-    lead,
-    review,
-    s,
-    q,
-    big_s,
-    clip,
-    warmup,
-    periods,
-    acc,
-    counts,
-):
-    """Periodic review (RS, RsS, RsQ), period by period. Returns a status code.
+def periodic_row(state, spare, rows, i, settings, acc, counts):
+    """Periodic review (RS, RsS, RsQ) of row ``i`` of ``rows`` (a kernel.Rows), period by
+    period, into the batch sums ``acc``. Returns a status code.
 
     Timing (contract, "Periodic review"): at the start of period t the orders due arrive;
     then, if t is a review period, the inventory position IP is reviewed and an order placed,
@@ -40,6 +24,18 @@ def periodic_row(
     the period's demand is met from stock on hand or backordered; net stock is observed at
     the end of the period.
     """
+    policy = rows.policy[i]
+    dist = rows.distribution[i]
+    mu = rows.demand_mean[i]
+    sigma = rows.demand_std[i]
+    lead = int(rows.lead_time[i])
+    review = rows.review_period[i]
+    s = rows.reorder_point[i]
+    q = rows.order_quantity[i]
+    big_s = rows.order_up_to[i]
+    warmup = rows.warmup[i]
+    clip = settings.clip
+    periods = settings.periods
     n_batches = acc.shape[0]
     p1, p2 = fit_step(dist, mu, sigma)
     start = big_s if policy != RSQ else s + q

@@ -32,7 +32,7 @@ from invsl.tools.simulation.codes import (
     STATUS_CATEGORY,
     STATUS_NAMES,
 )
-from invsl.tools.simulation.kernel import simulate_kernel
+from invsl.tools.simulation.kernel import Outputs, Rows, Settings, simulate_kernel
 from invsl.tools.simulation.rows import auto_substeps, history_counts
 from invsl.tools.simulation.table import EXTRA_COLUMNS, resolve_extra_columns
 from invsl.vocabulary import (
@@ -357,7 +357,7 @@ def simulate(
     else:
         warm = np.full(n, int(warmup), dtype=np.int64)
 
-    counts, counts_start, counts_length = history_counts(pmf_ctx, dcodes == EMPIRICAL, status)
+    histories = history_counts(pmf_ctx, dcodes == EMPIRICAL, status)
     ok = status == OK
 
     out = np.full((2 * len(METRICS), n), np.nan)
@@ -366,29 +366,27 @@ def simulate(
     def clean(values, fill):
         return np.where(ok, values, fill).astype(np.float64)
 
-    simulate_kernel(
-        pcodes,
-        sim_dist,
-        clean(mu, 1.0),
-        clean(numbers["demand_std"], 1.0),
-        clean(lead, 0.0),
-        review_int,
-        clean(numbers["reorder_point"], 0.0),
-        clean(numbers["order_quantity"], 1.0),
-        clean(big_s, 1.0),
-        warm,
-        steps,
-        negative_demand == "zero",
-        periods,
-        n_batches,
-        np.uint64(int(seed)),
-        t_quantile,
-        status,
-        out,
-        counts,
-        counts_start,
-        counts_length,
+    rows = Rows(
+        policy=pcodes,
+        distribution=sim_dist,
+        demand_mean=clean(mu, 1.0),
+        demand_std=clean(numbers["demand_std"], 1.0),
+        lead_time=clean(lead, 0.0),
+        review_period=review_int,
+        reorder_point=clean(numbers["reorder_point"], 0.0),
+        order_quantity=clean(numbers["order_quantity"], 1.0),
+        order_up_to=clean(big_s, 1.0),
+        warmup=warm,
+        substeps=steps,
     )
+    settings = Settings(
+        periods=periods,
+        n_batches=n_batches,
+        seed=np.uint64(int(seed)),
+        t_quantile=t_quantile,
+        clip=negative_demand == "zero",
+    )
+    simulate_kernel(rows, settings, histories, Outputs(status=status, metrics=out))
 
     result = df.copy(deep=False)
     for j, name in enumerate(METRICS):

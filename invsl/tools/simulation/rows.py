@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invsl.engine import history_rows
+from invsl.tools.simulation.kernel import HistoryCounts
 from invsl.vocabulary import OK, PMF_TOO_LARGE
 
 #: largest number of sub-period steps chosen automatically for continuous review
@@ -24,7 +25,7 @@ def auto_substeps(lead_time: np.ndarray) -> np.ndarray:
     return m
 
 
-def history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
+def history_counts(ctx, empirical: np.ndarray, status: np.ndarray) -> HistoryCounts:
     """Cumulative period counts of each empirical row's history (flat float64 array, start
     and length per row; see ``draw_empirical``). Rows whose pmf would be too long get
     PMF_TOO_LARGE in ``status``."""
@@ -33,7 +34,7 @@ def history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
     length = np.zeros(n, dtype=np.int64)
     rows = empirical & (status == OK)
     if ctx is None or not rows.any():
-        return np.zeros(0), start, length
+        return HistoryCounts(counts=np.zeros(0), start=start, length=length)
     g = ctx.groups
     sku = ctx.sku_index
     needed = np.zeros(len(g.skus), dtype=np.bool_)
@@ -52,4 +53,4 @@ def history_counts(ctx, empirical: np.ndarray, status: np.ndarray):
     rows &= ~too_long
     start[rows] = sku_start[take[rows]]
     length[rows] = sku_length[take[rows]]
-    return counts, start, length
+    return HistoryCounts(counts=counts, start=start, length=length)
