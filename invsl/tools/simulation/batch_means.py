@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from invsl.scalar.jit import scalar
+from invsl.vocabulary import NO_ORDER_CYCLES, OK
 
 #: accumulator columns per batch (the second index of ``acc``) and their number
 CYCLES, GOOD, DEMAND, SHORT, BACK, ONHAND, READY, SAMPLES = range(8)
@@ -87,3 +88,30 @@ def ratio(acc, num, den, t_quantile):
         ss += z * z
     se = math.sqrt(ss / (n_batches - 1) / n_batches) / (total_den / n_batches)
     return r, t_quantile * se
+
+
+@scalar
+def store_metrics(acc, mu, t_quantile, metrics, i):
+    """Write row i's six metrics and their half-widths (``metrics``: (12, n), codes.METRICS
+    then the half-widths) from its batch sums ``acc``; mu is its mean demand per period.
+    Returns NO_ORDER_CYCLES if no order arrived in the horizon (alpha undefined), else OK."""
+    a, a_ci = ratio(acc, GOOD, CYCLES, t_quantile)
+    served, b_ci = ratio(acc, SHORT, DEMAND, t_quantile)
+    eb, eb_ci = ratio(acc, BACK, SAMPLES, t_quantile)
+    rr, rr_ci = ratio(acc, READY, SAMPLES, t_quantile)
+    oh, oh_ci = ratio(acc, ONHAND, SAMPLES, t_quantile)
+    metrics[0, i] = a
+    metrics[1, i] = 1.0 - served
+    metrics[2, i] = 1.0 - eb / mu
+    metrics[3, i] = rr
+    metrics[4, i] = eb
+    metrics[5, i] = oh
+    metrics[6, i] = a_ci
+    metrics[7, i] = b_ci
+    metrics[8, i] = eb_ci / mu
+    metrics[9, i] = rr_ci
+    metrics[10, i] = eb_ci
+    metrics[11, i] = oh_ci
+    if math.isnan(a):
+        return NO_ORDER_CYCLES
+    return OK

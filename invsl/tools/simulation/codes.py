@@ -62,3 +62,13 @@ STATUS_NAMES = list(dict.fromkeys(ALL_STATUS[code][0] for code in sorted(ALL_STA
 STATUS_CATEGORY = np.full(256, -1, dtype=np.int16)
 for _code, (_name, _) in ALL_STATUS.items():
     STATUS_CATEGORY[_code] = STATUS_NAMES.index(_name)
+
+
+def integer_demand(distribution: np.ndarray) -> np.ndarray:
+    """Rows (by distribution code) whose demand comes in whole units: poisson, negbin and the
+    history distributions."""
+    return (
+        (distribution == POISSON)
+        | (distribution == NEGBIN)
+        | ((distribution == EMPIRICAL) | (distribution == COMPOUND_POISSON))
+    )

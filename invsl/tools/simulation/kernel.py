@@ -8,29 +8,17 @@ histories) and :class:`Outputs` (what the kernel writes).
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 
 from invsl.scalar import rng as _rng
 from invsl.scalar.jit import parallel_kernel, prange
-from invsl.tools.simulation.batch_means import (
-    BACK,
-    CYCLES,
-    DEMAND,
-    GOOD,
-    N_ACC,
-    ONHAND,
-    READY,
-    SAMPLES,
-    SHORT,
-    ratio,
-)
+from invsl.tools.simulation.batch_means import N_ACC, store_metrics
 from invsl.tools.simulation.codes import COMPOUND_POISSON, EMPIRICAL, NEGBIN, POISSON, SQ
 from invsl.tools.simulation.continuous import sq_event_row, sq_fluid_row, sq_units_row
 from invsl.tools.simulation.periodic import periodic_row
-from invsl.vocabulary import NO_ORDER_CYCLES, OK
+from invsl.vocabulary import OK
 
 
 class Rows(NamedTuple):
@@ -94,8 +82,6 @@ def simulate_kernel(rows, settings, history, outputs):
         _rng.seed_state(state, settings.seed, i)
         spare = np.zeros(2)
         acc = np.zeros((settings.n_batches, N_ACC))
-        mu = rows.demand_mean[i]
-        t_quantile = settings.t_quantile
         pol = rows.policy[i]
         dist = rows.distribution[i]
         counts = history.counts[history.start[i] : history.start[i] + history.length[i]]
@@ -108,25 +94,7 @@ def simulate_kernel(rows, settings, history, outputs):
                 code = sq_fluid_row(state, spare, rows, i, settings, acc)
         else:
             code = periodic_row(state, spare, rows, i, settings, acc, counts)
+        if code == OK:
+            code = store_metrics(acc, rows.demand_mean[i], settings.t_quantile, out, i)
         if code != OK:
             status[i] = code
-            continue
-        a, a_ci = ratio(acc, GOOD, CYCLES, t_quantile)
-        served, b_ci = ratio(acc, SHORT, DEMAND, t_quantile)
-        eb, eb_ci = ratio(acc, BACK, SAMPLES, t_quantile)
-        rr, rr_ci = ratio(acc, READY, SAMPLES, t_quantile)
-        oh, oh_ci = ratio(acc, ONHAND, SAMPLES, t_quantile)
-        out[0, i] = a
-        out[1, i] = 1.0 - served
-        out[2, i] = 1.0 - eb / mu
-        out[3, i] = rr
-        out[4, i] = eb
-        out[5, i] = oh
-        out[6, i] = a_ci
-        out[7, i] = b_ci
-        out[8, i] = eb_ci / mu
-        out[9, i] = rr_ci
-        out[10, i] = eb_ci
-        out[11, i] = oh_ci
-        if math.isnan(a):
-            status[i] = NO_ORDER_CYCLES
