@@ -745,8 +745,7 @@ def sampler():
     import numba
 
     from invsl.scalar import rng as _rng
-    from invsl.tools.simulation import _draw as draw
-    from invsl.tools.simulation import _fit_step as fit_step
+    from invsl.tools.simulation.sampling import draw, fit_step
 
     @numba.njit
     def sample(dist, mean, sd, n, seed):
