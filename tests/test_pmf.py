@@ -98,20 +98,18 @@ def run_kernel(p, s, Q, mu, solve=False, metric=0, target=np.nan, size_ratio=0.0
     values = np.asarray(p, float)
     status = np.zeros(1, np.uint8)
     out = np.full((8, 1), np.nan)
-    pmf.pmf_sq_kernel(
-        solve,
-        np.array([metric], np.int8),
-        np.array([target]),
-        values,
-        np.array([0]),
-        np.array([len(values)]),
-        np.array([size_ratio]),
-        np.array([mu]),
-        np.array([float(Q)]),
-        np.array([float(s)]),
-        status,
-        out,
+    rows = pmf.PmfSqRows(
+        metric=np.array([metric], np.int8),
+        target=np.array([target]),
+        values=values,
+        start=np.array([0]),
+        length=np.array([len(values)]),
+        size_ratio=np.array([size_ratio]),
+        demand_mean=np.array([mu]),
+        order_quantity=np.array([float(Q)]),
+        reorder_point=np.array([float(s)]),
     )
+    pmf.pmf_sq_kernel(solve, rows, status, out)
     names = (
         "reorder_point",
         "safety_stock",

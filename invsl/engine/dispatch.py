@@ -79,21 +79,21 @@ def _periodic_two_moment(
     per_status = np.where(rows, status, np.uint8(SKIP)).astype(np.uint8)
     # inputs read-only, whatever their source (pandas views or numpy copies): one compiled
     # specialisation of the kernel (see invsl.scalar.jit.readonly)
-    inputs = [
-        pcodes,
-        dcodes,
-        mcodes,
-        used["target"],
-        numbers["demand_mean"],
-        numbers["demand_std"],
-        numbers["lead_time"],
-        numbers["lead_time_std"],
-        numbers["review_period"],
-        used["order_quantity"],
-        used["reorder_point"],
-        used["order_up_to"],
-    ]
-    periodic.periodic_kernel(solve, *map(readonly, inputs), per_status, out, kind)
+    inputs = periodic.PeriodicRows(
+        policy=readonly(pcodes),
+        distribution=readonly(dcodes),
+        metric=readonly(mcodes),
+        target=readonly(used["target"]),
+        demand_mean=readonly(numbers["demand_mean"]),
+        demand_std=readonly(numbers["demand_std"]),
+        lead_time=readonly(numbers["lead_time"]),
+        lead_time_std=readonly(numbers["lead_time_std"]),
+        review_period=readonly(numbers["review_period"]),
+        order_quantity=readonly(used["order_quantity"]),
+        reorder_point=readonly(used["reorder_point"]),
+        order_up_to=readonly(used["order_up_to"]),
+    )
+    periodic.periodic_kernel(solve, inputs, per_status, out, kind)
     status[rows] = per_status[rows]
 
 

@@ -167,7 +167,7 @@ def match_skus(table_skus: pd.Series, history_skus) -> tuple[np.ndarray, str]:
     return index, note
 
 
-def _period_pmfs(g, needed: np.ndarray):
+def period_pmfs(g, needed: np.ndarray):
     """Per-period demand pmfs (flat values, start, length) of the needed history SKUs."""
     n = len(g.skus)
     top = np.zeros(n)
@@ -230,7 +230,7 @@ def compute_sq(
             needed = np.zeros(len(g.skus), dtype=np.bool_)
             sku = ctx.sku_index[idx]
             needed[sku[(sub == OK) & (sku >= 0)]] = True
-            pv, ps, pl = _period_pmfs(g, needed)
+            pv, ps, pl = period_pmfs(g, needed)
             sku = np.maximum(sku, 0)
             sub[(sub == OK) & (pl[sku] == 0)] = PMF_TOO_LARGE
             plen = np.where(sub == OK, pl[sku], 1)
@@ -243,20 +243,18 @@ def compute_sq(
                 mean[idx], np.sqrt(np.maximum(var[idx], mean[idx])), lead[idx], sub
             )
         sub_out = np.full((out.shape[0], idx.size), np.nan)
-        pmf.pmf_sq_kernel(
-            solve,
-            metric[idx],
-            target[idx],
-            values,
-            start,
-            length,
-            ratio,
-            mean[idx],
-            q[idx],
-            reorder[idx],
-            sub,
-            sub_out,
+        kernel_rows = pmf.PmfSqRows(
+            metric=metric[idx],
+            target=target[idx],
+            values=values,
+            start=start,
+            length=length,
+            size_ratio=ratio,
+            demand_mean=mean[idx],
+            order_quantity=q[idx],
+            reorder_point=reorder[idx],
         )
+        pmf.pmf_sq_kernel(solve, kernel_rows, sub, sub_out)
         fitted = sub == OK  # after the kernel: rows it flags show no fitted distribution
         out[:, idx] = sub_out
         changed = sub != status[idx]
@@ -335,7 +333,7 @@ def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, ki
         sku = ctx.sku_index[idx]
         needed = np.zeros(len(g.skus), dtype=np.bool_)
         needed[sku[(sub == OK) & emp & (sku >= 0)]] = True
-        p_values, ps, pl = _period_pmfs(g, needed)
+        p_values, ps, pl = period_pmfs(g, needed)
         take = np.maximum(sku, 0)
         length = np.where(emp & (sub == OK), pl[take], 0)
         sub[emp & (sub == OK) & (length == 0)] = PMF_TOO_LARGE
@@ -351,26 +349,24 @@ def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, ki
     sub_out = np.full((out.shape[0], idx.size), np.nan)
     nan = np.full(idx.size, np.nan)
     ok = sub == OK
-    periodic_pmf.periodic_pmf_kernel(
-        bool(solve),
-        pcodes[idx].astype(np.int8),
-        codes,
-        mcodes[idx].astype(np.int8) if solve else np.zeros(idx.size, np.int8),
-        numbers["target"][idx] if solve else nan,
-        np.ascontiguousarray(p_values, dtype=np.float64),
-        p_start,
-        p_length,
-        rate,
-        ratio,
-        np.where(ok, mean[idx], 1.0),
-        np.where(ok, lead[idx], 0.0),
-        np.where(ok, review, 1.0),
-        np.where(ok, q[idx], 1.0),
-        nan if solve else np.where(ok, numbers["reorder_point"][idx], 0.0),
-        nan if solve else np.where(ok, numbers["order_up_to"][idx], 1.0),
-        sub,
-        sub_out,
+    rows = periodic_pmf.PmfPeriodicRows(
+        policy=pcodes[idx].astype(np.int8),
+        kind=codes,
+        metric=mcodes[idx].astype(np.int8) if solve else np.zeros(idx.size, np.int8),
+        target=numbers["target"][idx] if solve else nan,
+        period_values=np.ascontiguousarray(p_values, dtype=np.float64),
+        period_start=p_start,
+        period_length=p_length,
+        rate=rate,
+        ratio=ratio,
+        demand_mean=np.where(ok, mean[idx], 1.0),
+        lead_time=np.where(ok, lead[idx], 0.0),
+        review_period=np.where(ok, review, 1.0),
+        order_quantity=np.where(ok, q[idx], 1.0),
+        reorder_point=nan if solve else np.where(ok, numbers["reorder_point"][idx], 0.0),
+        order_up_to=nan if solve else np.where(ok, numbers["order_up_to"][idx], 1.0),
     )
+    periodic_pmf.periodic_pmf_kernel(bool(solve), rows, sub, sub_out)
     out[:, idx] = sub_out
     changed = sub != status[idx]
     status[idx] = sub

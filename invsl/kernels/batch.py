@@ -9,6 +9,7 @@ not converge) gets its status set here. Nothing in a kernel raises.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,31 +64,39 @@ def _skip(out, kind_out, i):
     kind_out[i] = -1
 
 
+class SqRows(NamedTuple):
+    """The row inputs of :func:`sq_kernel`: 1-d read-only arrays of one length n, grouped
+    by name so that two of them cannot be swapped silently. ``metric`` and ``target`` are
+    read only when solving, ``reorder_point`` only when evaluating."""
+
+    distribution: np.ndarray  # int8 demand family code (invsl.vocabulary DEMAND_*)
+    metric: np.ndarray  # int8 metric code (METRIC_*)
+    target: np.ndarray  # float64, target of the metric, in (0, 1)
+    demand_mean: np.ndarray  # float64, mu [units/period]
+    demand_std: np.ndarray  # float64, sigma [units/period]
+    lead_time: np.ndarray  # float64, L [periods]
+    lead_time_std: np.ndarray  # float64, sigma_L [periods]
+    order_quantity: np.ndarray  # float64, Q [units]
+    reorder_point: np.ndarray  # float64, s [units]
+
+
 @parallel_kernel
-def sq_kernel(
-    solve,
-    distribution,
-    metric,
-    target,
-    demand_mean,
-    demand_std,
-    lead_time,
-    lead_time_std,
-    order_quantity,
-    reorder_point,
-    status,
-    out,
-    kind_out,
-    normal_start,
-):
+def sq_kernel(solve, rows, status, out, kind_out, normal_start):
     """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
 
-    Parameters are 1-d arrays of one length n; ``metric``, ``target`` are read only when
-    solving and ``reorder_point`` only when evaluating (the others may then have length 0).
-    ``status`` (uint8) is read and updated; ``out`` is (8, n) float64 and ``kind_out`` (n,) int8, both written in full
-    (NaN and -1 for rows that are not computed). ``normal_start`` is the start table of
-    ``normal_start`` (read-only).
+    ``rows`` is a :class:`SqRows`. ``status`` (uint8) is read and updated; ``out`` is (8, n)
+    float64 and ``kind_out`` (n,) int8, both written in full (NaN and -1 for rows that are
+    not computed). ``normal_start`` is the start table of ``normal_start`` (read-only).
     """
+    distribution = rows.distribution
+    metric = rows.metric
+    target = rows.target
+    demand_mean = rows.demand_mean
+    demand_std = rows.demand_std
+    lead_time = rows.lead_time
+    lead_time_std = rows.lead_time_std
+    order_quantity = rows.order_quantity
+    reorder_point = rows.reorder_point
     n = status.shape[0]
     # rows in blocks: each block keeps the last target's normal quantile (most tables share
     # one target, and the quantile is the dearest part of the normal solver's start)
@@ -190,19 +199,16 @@ def sq(
     """
     if out is None:
         out, kind = allocate(status.shape[0])
-    inputs = [
-        readonly(a)
-        for a in (
-            distribution,
-            metric,
-            target,
-            demand_mean,
-            demand_std,
-            lead_time,
-            lead_time_std,
-            order_quantity,
-            reorder_point,
-        )
-    ]
-    sq_kernel(bool(solve), *inputs, status, out, kind, readonly(normal_start.table()))
+    rows = SqRows(
+        distribution=readonly(distribution),
+        metric=readonly(metric),
+        target=readonly(target),
+        demand_mean=readonly(demand_mean),
+        demand_std=readonly(demand_std),
+        lead_time=readonly(lead_time),
+        lead_time_std=readonly(lead_time_std),
+        order_quantity=readonly(order_quantity),
+        reorder_point=readonly(reorder_point),
+    )
+    sq_kernel(bool(solve), rows, status, out, kind, readonly(normal_start.table()))
     return out, kind

@@ -33,6 +33,7 @@ References
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -476,29 +477,40 @@ def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
     return hi
 
 
+class PmfSqRows(NamedTuple):
+    """The row inputs of :func:`pmf_sq_kernel`, grouped by name (1-d arrays of one length n,
+    except ``values``, the flat pmfs of every row)."""
+
+    metric: np.ndarray  # int8 metric code, read when solving
+    target: np.ndarray  # float64, read when solving
+    values: np.ndarray  # float64, the pmfs of all rows, back to back
+    start: np.ndarray  # int64, where row i's pmf starts in values
+    length: np.ndarray  # int64, its length
+    size_ratio: np.ndarray  # float64, geometric ratio of the order sizes (0: unit demand)
+    demand_mean: np.ndarray  # float64, mu [units/period]
+    order_quantity: np.ndarray  # float64, Q [units]
+    reorder_point: np.ndarray  # float64, s [units], read when evaluating
+
+
 @parallel_kernel
-def pmf_sq_kernel(
-    solve,
-    metric,
-    target,
-    values,
-    start,
-    length,
-    size_ratio,
-    demand_mean,
-    order_quantity,
-    reorder_point,
-    status,
-    out,
-):
+def pmf_sq_kernel(solve, rows, status, out):
     """Evaluate (solve=False) or optimize (solve=True) integer (s, Q) rows from pmfs.
 
-    Row i's lead-time demand pmf is ``values[start[i] : start[i] + length[i]]``;
-    ``size_ratio`` is the geometric ratio q of the customer order sizes (0: unit-sized
-    demand, no undershoot); ``demand_mean`` is the mean demand per period (for gamma).
-    ``out`` is (8, n) in the order of ``invsl.kernels.batch.OUTPUTS``. Rows whose status is not
-    OK are skipped.
+    ``rows`` is a :class:`PmfSqRows`: row i's lead-time demand pmf is
+    ``values[start[i] : start[i] + length[i]]``; ``size_ratio`` is the geometric ratio q of
+    the customer order sizes (0: unit-sized demand, no undershoot); ``demand_mean`` is the
+    mean demand per period (for gamma). ``out`` is (8, n) in the order of
+    ``invsl.kernels.batch.OUTPUTS``. Rows whose status is not OK are skipped.
     """
+    metric = rows.metric
+    target = rows.target
+    values = rows.values
+    start = rows.start
+    length = rows.length
+    size_ratio = rows.size_ratio
+    demand_mean = rows.demand_mean
+    order_quantity = rows.order_quantity
+    reorder_point = rows.reorder_point
     for i in prange(status.shape[0]):
         if status[i] != OK:
             continue

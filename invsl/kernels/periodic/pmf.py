@@ -59,6 +59,7 @@ and a message, as in the continuous-review path (``invsl.engine.history_rows``).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -361,37 +362,55 @@ def solve(metric, target, work, offsets, sizes, nr, policy, gap, pi, w, mu, lead
     return hi
 
 
+class PmfPeriodicRows(NamedTuple):
+    """The row inputs of :func:`periodic_pmf_kernel`, grouped by name (1-d arrays of one
+    length n, except ``period_values``, the flat per-period pmfs of every row)."""
+
+    policy: np.ndarray  # int8 policy code
+    kind: np.ndarray  # int8, DEMAND_EMPIRICAL or DEMAND_COMPOUND_POISSON
+    metric: np.ndarray  # int8 metric code, read when solving
+    target: np.ndarray  # float64, read when solving
+    period_values: np.ndarray  # float64, per-period pmfs of the empirical rows, back to back
+    period_start: np.ndarray  # int64
+    period_length: np.ndarray  # int64
+    rate: np.ndarray  # float64, compound Poisson order rate per period
+    ratio: np.ndarray  # float64, geometric size ratio
+    demand_mean: np.ndarray  # float64, mu [units/period]
+    lead_time: np.ndarray  # float64, L [periods]
+    review_period: np.ndarray  # float64, R [periods]
+    order_quantity: np.ndarray  # float64
+    reorder_point: np.ndarray  # float64
+    order_up_to: np.ndarray  # float64
+
+
 @parallel_kernel
-def periodic_pmf_kernel(
-    solve_,
-    policy,
-    kind,
-    metric,
-    target,
-    period_values,
-    period_start,
-    period_length,
-    rate,
-    ratio,
-    demand_mean,
-    lead_time,
-    review_period,
-    order_quantity,
-    reorder_point,
-    order_up_to,
-    status,
-    out,
-):
+def periodic_pmf_kernel(solve_, rows, status, out):
     """Evaluate (solve_=False) or optimize (solve_=True) periodic rows with pmf demand.
 
-    ``kind`` is ``DEMAND_EMPIRICAL`` (per-period pmf ``period_values[period_start[i] :
-    period_start[i] + period_length[i]]``) or ``DEMAND_COMPOUND_POISSON`` (order rate
-    ``rate[i]`` per period, geometric size ratio ``ratio[i]``). ``out`` is (9, n) in the
-    order of ``invsl.kernels.periodic.policies.OUTPUTS``. Evaluate reads ``order_up_to`` (RS, RsS) and
-    ``reorder_point`` (RsS, RsQ); optimize reads ``order_quantity`` (the gap S - s for RsS,
-    Q for RsQ). Rows whose status is not OK are skipped; a row whose pmfs would exceed
+    ``rows`` is a :class:`PmfPeriodicRows`. ``kind`` is ``DEMAND_EMPIRICAL`` (per-period pmf
+    ``period_values[period_start[i] : period_start[i] + period_length[i]]``) or
+    ``DEMAND_COMPOUND_POISSON`` (order rate ``rate[i]`` per period, geometric size ratio
+    ``ratio[i]``). ``out`` is (9, n) in the order of
+    ``invsl.kernels.periodic.policies.OUTPUTS``. Evaluate reads ``order_up_to`` (RS, RsS)
+    and ``reorder_point`` (RsS, RsQ); optimize reads ``order_quantity`` (the gap S - s for
+    RsS, Q for RsQ). Rows whose status is not OK are skipped; a row whose pmfs would exceed
     ``pmf.MAX_SUPPORT`` gets PMF_TOO_LARGE, a failed solve NO_CONVERGENCE.
     """
+    policy = rows.policy
+    kind = rows.kind
+    metric = rows.metric
+    target = rows.target
+    period_values = rows.period_values
+    period_start = rows.period_start
+    period_length = rows.period_length
+    rate = rows.rate
+    ratio = rows.ratio
+    demand_mean = rows.demand_mean
+    lead_time = rows.lead_time
+    review_period = rows.review_period
+    order_quantity = rows.order_quantity
+    reorder_point = rows.reorder_point
+    order_up_to = rows.order_up_to
     for i in prange(status.shape[0]):
         if status[i] != OK:
             continue

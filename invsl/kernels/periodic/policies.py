@@ -25,6 +25,7 @@ on s+1 .. S (``periodic_integer.stationary``) or, for continuous demand, its lat
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -573,32 +574,46 @@ def _brent(
     return math.nan
 
 
+class PeriodicRows(NamedTuple):
+    """The row inputs of :func:`periodic_kernel`: 1-d read-only arrays of one length n,
+    grouped by name so that two of them cannot be swapped silently."""
+
+    policy: np.ndarray  # int8 policy code (invsl.vocabulary POLICY_*)
+    distribution: np.ndarray  # int8 demand family code (DEMAND_*)
+    metric: np.ndarray  # int8 metric code (METRIC_*), read when solving
+    target: np.ndarray  # float64, read when solving
+    demand_mean: np.ndarray  # float64, mu [units/period]
+    demand_std: np.ndarray  # float64, sigma [units/period]
+    lead_time: np.ndarray  # float64, L [periods]
+    lead_time_std: np.ndarray  # float64, sigma_L [periods]
+    review_period: np.ndarray  # float64, R [periods]
+    order_quantity: np.ndarray  # float64, Q (RsQ) or the gap S - s (RsS when solving)
+    reorder_point: np.ndarray  # float64, s (evaluating RsS, RsQ)
+    order_up_to: np.ndarray  # float64, S (evaluating RS, RsS)
+
+
 @parallel_kernel
-def periodic_kernel(
-    solve_,
-    policy,
-    distribution,
-    metric,
-    target,
-    demand_mean,
-    demand_std,
-    lead_time,
-    lead_time_std,
-    review_period,
-    order_quantity,
-    reorder_point,
-    order_up_to,
-    status,
-    out,
-    kind_out,
-):
+def periodic_kernel(solve_, rows, status, out, kind_out):
     """Evaluate (solve_=False) or optimize (solve_=True) periodic-review rows.
 
-    ``policy`` int8 (POLICY_RS, POLICY_RSS or POLICY_RSQ; other rows are skipped), ``out`` is (9, n) float64 in
-    the order of ``OUTPUTS``, ``kind_out`` the fitted kind of D(L + R). Evaluate reads
-    ``order_up_to`` (RS, RsS) and ``reorder_point`` (RsS, RsQ); optimize reads
-    ``order_quantity`` (the gap S - s for RsS, Q for RsQ) and solves S (RS) or s.
+    ``rows`` is a :class:`PeriodicRows` (rows whose policy is not RS, RsS or RsQ are
+    skipped); ``out`` is (9, n) float64 in the order of ``OUTPUTS``, ``kind_out`` the fitted
+    kind of D(L + R). Evaluate reads ``order_up_to`` (RS, RsS) and ``reorder_point`` (RsS,
+    RsQ); optimize reads ``order_quantity`` (the gap S - s for RsS, Q for RsQ) and solves S
+    (RS) or s.
     """
+    policy = rows.policy
+    distribution = rows.distribution
+    metric = rows.metric
+    target = rows.target
+    demand_mean = rows.demand_mean
+    demand_std = rows.demand_std
+    lead_time = rows.lead_time
+    lead_time_std = rows.lead_time_std
+    review_period = rows.review_period
+    order_quantity = rows.order_quantity
+    reorder_point = rows.reorder_point
+    order_up_to = rows.order_up_to
     n = status.shape[0]
     for i in prange(n):
         if status[i] != OK:

@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invsl.api import frame
-from invsl.engine import periodic_rows as periodic_frame
+from invsl.engine.assemble import KIND_CATEGORIES
+from invsl.engine.reader import (
+    INPUT_COLUMNS,
+    InputError,
+    resolve_columns,
+    without_history_optional,
+)
+from invsl.engine.table import PERIODIC_OUTPUTS, SQ_OUTPUTS
 from invsl.tools.io.formats import TableError, TextFormat
 from invsl.tools.io.text_numbers import as_text, parse_numbers
 from invsl.vocabulary import NAMES, NOT_A_NUMBER, STATUS
@@ -28,7 +35,7 @@ NUMERIC_INPUTS = ("demand_mean", "demand_std", "lead_time", "lead_time_std", "or
 def _output_fields(periodic: bool = False):
     """float64 result columns, dictionary-encoded columns (name -> categories), text column."""
     categories = _categories()
-    outputs = periodic_frame.OUTPUT_COLUMNS if periodic else frame.OUTPUT_COLUMNS
+    outputs = PERIODIC_OUTPUTS if periodic else SQ_OUTPUTS
     fields = [pa.field(name, pa.float64()) for name in outputs[:-3]]
     for name in ("lead_time_distribution", "status"):
         fields.append(pa.field(name, pa.dictionary(pa.int8(), pa.string())))
@@ -39,7 +46,7 @@ def _output_fields(periodic: bool = False):
 
 def _categories():
     return {
-        "lead_time_distribution": pa.array(frame._KIND_CATEGORIES, pa.string()),
+        "lead_time_distribution": pa.array(KIND_CATEGORIES, pa.string()),
         "status": pa.array(list(NAMES), pa.string()),
     }
 
@@ -57,7 +64,7 @@ def _output_plan(
 ):
     """Where each output column goes: input name -> kept, output name -> placed after/over."""
     targets = {}
-    for name in frame.OUTPUT_COLUMNS if outputs is None else outputs:
+    for name in SQ_OUTPUTS if outputs is None else outputs:
         target = mapping.get(name, name)
         if kind == "evaluate" and name in _LEVELS and found.get(name) == target:
             continue  # evaluate passes the input reorder point (order-up-to level) through
@@ -102,24 +109,20 @@ class Plan:
             # nothing is written)
             required = ["demand_mean", "demand_std", "lead_time"]
         else:
-            required = [
-                n for n, (ev, op, _) in frame.INPUT_COLUMNS.items() if (op if self.solve else ev)
-            ]
-        required = frame._required(required, self.options.get("history"))
+            required = [n for n, (ev, op, _) in INPUT_COLUMNS.items() if (op if self.solve else ev)]
+        required = without_history_optional(required, self.options.get("history"))
         frame_map = {
-            k: v
-            for k, v in mapping.items()
-            if k in frame.INPUT_COLUMNS and (v in names or k in required)
+            k: v for k, v in mapping.items() if k in INPUT_COLUMNS and (v in names or k in required)
         }
         try:
-            found = frame._resolve_columns(pd.DataFrame(columns=names), frame_map, required)
-        except frame.InputError as exc:
+            found = resolve_columns(pd.DataFrame(columns=names), frame_map, required)
+        except InputError as exc:
             message = re.sub(
                 r"or from Python map it with columns=\{'(\w+)': 'your_name'\}",
                 r'or map it in a --columns file: \1 = "YOUR_NAME"',
                 str(exc),
             )
-            raise frame.InputError(message) from None
+            raise InputError(message) from None
         #: canonical names of the numeric inputs, in invsl.api.frame's order, and column -> name
         numeric = [*NUMERIC_INPUTS, "target" if self.solve else "reorder_point"]
         if periodic:
@@ -127,7 +130,7 @@ class Plan:
         self.numeric = [n for n in numeric if n in found]
         self.numeric_cols = {found[n]: n for n in self.numeric}
         #: the other input columns invsl.api.frame reads (distribution, metric, and any column a
-        #: later version adds to frame.INPUT_COLUMNS): handed over as text or numbers, for
+        #: later version adds to INPUT_COLUMNS): handed over as text or numbers, for
         #: invsl.api.frame to parse and validate
         self.other_inputs = [v for v in found.values() if v not in self.numeric_cols]
         if self.options.get("history") is not None:
@@ -138,7 +141,7 @@ class Plan:
                 self.options.setdefault("history_options", {"sku": sku})
         #: what invsl.api.frame gets: only the columns it reads (ids and the rest stay in arrow)
         self.frame_columns = dict(found)
-        outputs = periodic_frame.OUTPUT_COLUMNS if periodic else frame.OUTPUT_COLUMNS
+        outputs = PERIODIC_OUTPUTS if periodic else SQ_OUTPUTS
         self.targets, self.order = _output_plan(kind, names, found, mapping, outputs)
 
         out_fields, self.categories = _output_fields(periodic)

@@ -12,7 +12,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from invsl.api.frame import InputError
-from invsl.engine import periodic_rows as periodic_frame
+from invsl.engine.table import is_periodic
 from invsl.tools.io.chunks import TableReader, prefetch
 from invsl.tools.io.csv_reader import NotUtf8
 from invsl.tools.io.formats import TableError, TextFormat, check_input, table_format
@@ -132,9 +132,16 @@ def _run_file(
     bar = None
     try:
         if periodic is None:
-            columns = {k: v for k, v in mapping.items() if k == "policy" and v in reader.names}
-            periodic = periodic_frame.is_periodic(
-                pd.DataFrame(columns=reader.names), options.get("policy", "sQ"), columns
+            columns = {
+                k: v
+                for k, v in mapping.items()
+                if k in ("policy", "review_period") and v in reader.names
+            }
+            periodic = is_periodic(
+                pd.DataFrame(columns=reader.names),
+                options.get("policy"),
+                options.get("review_period"),
+                columns,
             )
         plan = _plan(kind, reader, mapping, options, text, periodic)
         counts = np.zeros(len(NAMES), dtype=np.int64)

@@ -20,27 +20,11 @@ Modules, in the order a call goes through them:
 - ``continuous``: continuous review (s, Q), one row event by event or in sub-period steps;
 - ``periodic``: periodic review (RS, RsS, RsQ), one row period by period;
 - ``sampling``: the demand draws; ``batch_means``: batch sums, metrics and half-widths;
-- ``codes``: policy and distribution codes, output columns, statuses.
+- ``codes``: output columns and statuses (the policy and distribution codes are those of
+  ``invsl.vocabulary``).
 """
 
-from invsl.tools.simulation.codes import (
-    COMPOUND_POISSON,
-    DETERMINISTIC,
-    DISTRIBUTION_NAMES,
-    EMPIRICAL,
-    GAMMA,
-    METRICS,
-    NEGBIN,
-    NORMAL,
-    OUTPUT_COLUMNS,
-    POISSON,
-    POLICY_NAMES,
-    RS,
-    RSQ,
-    RSS,
-    SQ,
-    STATUS_NAMES,
-)
+from invsl.tools.simulation.codes import METRICS, OUTPUT_COLUMNS, STATUS_NAMES
 from invsl.tools.simulation.kernel import simulate_kernel
 from invsl.tools.simulation.public import simulate
 from invsl.tools.simulation.rows import MAX_AUTO_SUBSTEPS
@@ -52,17 +36,4 @@ __all__ = [
     "OUTPUT_COLUMNS",
     "STATUS_NAMES",
     "MAX_AUTO_SUBSTEPS",
-    "POLICY_NAMES",
-    "DISTRIBUTION_NAMES",
-    "SQ",
-    "RS",
-    "RSS",
-    "RSQ",
-    "NORMAL",
-    "GAMMA",
-    "POISSON",
-    "NEGBIN",
-    "DETERMINISTIC",
-    "EMPIRICAL",
-    "COMPOUND_POISSON",
 ]

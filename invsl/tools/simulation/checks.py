@@ -11,18 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 from invsl.engine.validate import validate
-from invsl.tools.simulation.codes import (
-    COMPOUND_POISSON,
-    DETERMINISTIC,
-    EMPIRICAL,
-    NEGBIN,
-    NORMAL,
-    RSS,
-    SQ,
-    integer_demand,
+from invsl.tools.simulation.codes import integer_demand
+from invsl.vocabulary import (
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POINT,
+    POLICY_RSS,
+    POLICY_SQ,
 )
 from invsl.tools.simulation.table import Table, columns_used
 from invsl.vocabulary import (
+    POLICY_NOT_GIVEN,
     BAD_HISTORY,
     BAD_ORDER_UP_TO,
     BAD_REVIEW_PERIOD,
@@ -52,10 +53,13 @@ def check_rows(table: Table) -> tuple[np.ndarray, np.ndarray]:
 
     _check_policy(table, flag)
     _check_demand(table, flag)
-    # the policy decides which columns matter: an unknown policy is reported first
-    bad_policy = table.policy < 0
+    # the policy decides which columns matter: an unknown or missing policy is reported first
+    bad_policy = table.policy == -1
     status[bad_policy] = UNKNOWN_POLICY
     field[bad_policy] = "policy"
+    no_policy = table.policy == POLICY_NOT_GIVEN
+    status[no_policy] = MISSING
+    field[no_policy] = "policy"
     status[table.text_mask] = NOT_A_NUMBER
     field[table.text_mask] = table.text_field[table.text_mask]
     return status, field
@@ -66,12 +70,14 @@ def _core_checks(table: Table) -> tuple[np.ndarray, np.ndarray]:
     harmless values so that they are not reported."""
     numbers, dcodes = table.numbers, table.distribution
     used = columns_used(table.policy)
-    history_dist = (dcodes == EMPIRICAL) | (dcodes == COMPOUND_POISSON)
-    deterministic = dcodes == DETERMINISTIC
+    history_dist = (dcodes == DEMAND_EMPIRICAL) | (dcodes == DEMAND_COMPOUND_POISSON)
+    deterministic = dcodes == DEMAND_POINT
     q_check = np.where(used["order_quantity"], numbers["order_quantity"], 1.0)
     s_check = np.where(used["reorder_point"], numbers["reorder_point"], 0.0)
     # history distributions are checked as an integer distribution with a demand_std
-    core_dist = np.where(deterministic, NORMAL, np.where(history_dist, NEGBIN, dcodes))
+    core_dist = np.where(
+        deterministic, DEMAND_NORMAL, np.where(history_dist, DEMAND_NEGBIN, dcodes)
+    )
     core_dist = core_dist.astype(np.int8)
     return validate(
         demand_mean=numbers["demand_mean"],
@@ -90,12 +96,14 @@ def _check_policy(table: Table, flag) -> None:
     uses_big_s = columns_used(pcodes)["order_up_to"]
     big_s = numbers["order_up_to"]
     review = numbers["review_period"]
-    periodic = pcodes != SQ
+    periodic = pcodes != POLICY_SQ
     flag(uses_big_s & np.isnan(big_s), MISSING, "order_up_to")
     flag(uses_big_s & np.isinf(big_s), NOT_FINITE, "order_up_to")
     integer = integer_demand(table.distribution)
     flag(integer & uses_big_s & (big_s != np.floor(big_s)), NOT_INTEGER, "order_up_to")
-    flag((pcodes == RSS) & ~(big_s > numbers["reorder_point"]), BAD_ORDER_UP_TO, "order_up_to")
+    flag(
+        (pcodes == POLICY_RSS) & ~(big_s > numbers["reorder_point"]), BAD_ORDER_UP_TO, "order_up_to"
+    )
     flag(
         periodic & ~((review >= 1) & (review == np.floor(review)) & np.isfinite(review)),
         BAD_REVIEW_PERIOD,
@@ -112,7 +120,7 @@ def _check_demand(table: Table, flag) -> None:
     lead = numbers["lead_time"]
     flag(numbers["lead_time_std"] > 0, RANDOM_LEAD_TIME, "lead_time_std")
     flag(
-        (dcodes == NEGBIN) & ~(numbers["demand_std"] ** 2 > numbers["demand_mean"]),
+        (dcodes == DEMAND_NEGBIN) & ~(numbers["demand_std"] ** 2 > numbers["demand_mean"]),
         NEGBIN_VARIANCE,
         "demand_std",
     )
@@ -120,6 +128,10 @@ def _check_demand(table: Table, flag) -> None:
         for code in (NO_HISTORY, BAD_HISTORY):
             flag(table.history.no_history == code, code, "")
         mean, var = numbers["demand_mean"], numbers["demand_std"] ** 2
-        compound = dcodes == COMPOUND_POISSON
+        compound = dcodes == DEMAND_COMPOUND_POISSON
         flag(compound & (var < mean * (1.0 - 1e-12)), COMPOUND_POISSON_VARIANCE, "demand_std")
-        flag((dcodes == EMPIRICAL) & (lead != np.floor(lead)), FRACTIONAL_LEAD_TIME, "lead_time")
+        flag(
+            (dcodes == DEMAND_EMPIRICAL) & (lead != np.floor(lead)),
+            FRACTIONAL_LEAD_TIME,
+            "lead_time",
+        )

@@ -1,53 +1,17 @@
-"""Codes of the simulator: policies, demand distributions, output columns and statuses."""
+"""The simulator's output columns and statuses (its codes are those of ``invsl.vocabulary``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from invsl.vocabulary import SIMULATE_STATUS, STATUS
-
-# policy codes (the ``policy`` column)
-SQ = 0
-RS = 1
-RSS = 2
-RSQ = 3
-POLICY_NAMES = ("sQ", "RS", "RsS", "RsQ")
-#: accepted spellings of the ``policy`` column (lower case) -> policy code
-POLICY_CODES = {name.lower(): code for code, name in enumerate(POLICY_NAMES)}
-POLICY_CODES.update(
-    {
-        "s,q": SQ,
-        "(s,q)": SQ,
-        "r,s": RS,
-        "(r,s)": RS,
-        "r,s,s": RSS,
-        "(r,s,s)": RSS,
-        "min/max": RSS,
-        "minmax": RSS,
-        "r,s,nq": RSQ,
-        "(r,s,nq)": RSQ,
-    }
+from invsl.vocabulary import (
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    DEMAND_NEGBIN,
+    DEMAND_POISSON,
+    SIMULATE_STATUS,
+    STATUS,
 )
-
-# per-period demand distributions of the simulator (the ``distribution`` column)
-NORMAL = 0
-GAMMA = 1
-POISSON = 2
-NEGBIN = 3
-DETERMINISTIC = 4
-EMPIRICAL = 5
-COMPOUND_POISSON = 6
-DISTRIBUTION_NAMES = (
-    "normal",
-    "gamma",
-    "poisson",
-    "negbin",
-    "deterministic",
-    "empirical",
-    "compound_poisson",
-)
-#: spellings of the ``distribution`` column -> distribution code
-DISTRIBUTION_CODES = {name: code for code, name in enumerate(DISTRIBUTION_NAMES)}
 
 #: metric columns, in order; each gets a ``<name>_ci`` half-width column
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
@@ -60,15 +24,16 @@ OUTPUT_COLUMNS = (*METRICS, *(f"{m}_ci" for m in METRICS), "status", "message")
 ALL_STATUS = {**STATUS, **SIMULATE_STATUS}
 STATUS_NAMES = list(dict.fromkeys(ALL_STATUS[code][0] for code in sorted(ALL_STATUS)))
 STATUS_CATEGORY = np.full(256, -1, dtype=np.int16)
-for _code, (_name, _) in ALL_STATUS.items():
-    STATUS_CATEGORY[_code] = STATUS_NAMES.index(_name)
+for code, (name, _) in ALL_STATUS.items():
+    STATUS_CATEGORY[code] = STATUS_NAMES.index(name)
+del code, name
 
 
 def integer_demand(distribution: np.ndarray) -> np.ndarray:
     """Rows (by distribution code) whose demand comes in whole units: poisson, negbin and the
     history distributions."""
     return (
-        (distribution == POISSON)
-        | (distribution == NEGBIN)
-        | ((distribution == EMPIRICAL) | (distribution == COMPOUND_POISSON))
+        (distribution == DEMAND_POISSON)
+        | (distribution == DEMAND_NEGBIN)
+        | ((distribution == DEMAND_EMPIRICAL) | (distribution == DEMAND_COMPOUND_POISSON))
     )

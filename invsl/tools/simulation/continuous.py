@@ -22,7 +22,7 @@ from invsl.tools.simulation.batch_means import (
     count_arrival,
     observe,
 )
-from invsl.tools.simulation.codes import COMPOUND_POISSON, POISSON
+from invsl.vocabulary import DEMAND_COMPOUND_POISSON, DEMAND_POISSON
 from invsl.tools.simulation.sampling import draw, draw_empirical, draw_geometric, fit_step
 from invsl.vocabulary import OK, SIM_CAPACITY
 
@@ -156,8 +156,8 @@ def sq_event_row(state, rows, i, settings, acc):
     periods = settings.periods
     n_batches = acc.shape[0]
     h = 1.0 / substeps
-    unit = dist == POISSON
-    compound = dist == COMPOUND_POISSON
+    unit = dist == DEMAND_POISSON
+    compound = dist == DEMAND_COMPOUND_POISSON
     rate = mu
     log_q = 0.0
     if compound:

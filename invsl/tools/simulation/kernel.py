@@ -15,7 +15,13 @@ import numpy as np
 from invsl.scalar import rng as _rng
 from invsl.scalar.jit import parallel_kernel, prange
 from invsl.tools.simulation.batch_means import N_ACC, store_metrics
-from invsl.tools.simulation.codes import COMPOUND_POISSON, EMPIRICAL, NEGBIN, POISSON, SQ
+from invsl.vocabulary import (
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    DEMAND_NEGBIN,
+    DEMAND_POISSON,
+    POLICY_SQ,
+)
 from invsl.tools.simulation.continuous import sq_event_row, sq_fluid_row, sq_units_row
 from invsl.tools.simulation.periodic import periodic_row
 from invsl.vocabulary import OK
@@ -85,10 +91,10 @@ def simulate_kernel(rows, settings, history, outputs):
         pol = rows.policy[i]
         dist = rows.distribution[i]
         counts = history.counts[history.start[i] : history.start[i] + history.length[i]]
-        if pol == SQ and dist == EMPIRICAL:
+        if pol == POLICY_SQ and dist == DEMAND_EMPIRICAL:
             code = sq_units_row(state, rows, i, settings, acc, counts)
-        elif pol == SQ:
-            if dist == POISSON or dist == NEGBIN or dist == COMPOUND_POISSON:
+        elif pol == POLICY_SQ:
+            if dist == DEMAND_POISSON or dist == DEMAND_NEGBIN or dist == DEMAND_COMPOUND_POISSON:
                 code = sq_event_row(state, rows, i, settings, acc)
             else:
                 code = sq_fluid_row(state, spare, rows, i, settings, acc)

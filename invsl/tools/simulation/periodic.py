@@ -8,7 +8,7 @@ import numpy as np
 
 from invsl.scalar.jit import scalar
 from invsl.tools.simulation.batch_means import flush
-from invsl.tools.simulation.codes import RS, RSQ, RSS
+from invsl.vocabulary import POLICY_RS, POLICY_RSQ, POLICY_RSS
 from invsl.tools.simulation.sampling import draw_period, fit_step
 from invsl.vocabulary import OK
 
@@ -38,7 +38,7 @@ def periodic_row(state, spare, rows, i, settings, acc, counts):
     periods = settings.periods
     n_batches = acc.shape[0]
     p1, p2 = fit_step(dist, mu, sigma)
-    start = big_s if policy != RSQ else s + q
+    start = big_s if policy != POLICY_RSQ else s + q
     net = start
     ip = start
     pipe = np.zeros(lead + 1)
@@ -71,14 +71,14 @@ def periodic_row(state, spare, rows, i, settings, acc, counts):
         if countdown == 0:
             countdown = review
             order = 0.0
-            if policy == RS:
+            if policy == POLICY_RS:
                 order = max(big_s - ip, 0.0)
             elif ip <= s:
-                if policy == RSS:
+                if policy == POLICY_RSS:
                     order = big_s - ip
                 else:
                     order = (math.floor((s - ip) / q) + 1.0) * q
-            if order > 0.0 or policy == RS:
+            if order > 0.0 or policy == POLICY_RS:
                 ip += order
                 if lead == 0:
                     cycles += 1.0

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: that would cost 0.4 s at import
 
-from invsl.api import frame as _frame
+from invsl.engine.arguments import check_arguments
+from invsl.engine.assemble import messages
+from invsl.engine.reader import InputError, check_frame
 from invsl.tools.simulation.checks import check_rows
 from invsl.tools.simulation.codes import ALL_STATUS, METRICS, STATUS_CATEGORY, STATUS_NAMES
 from invsl.tools.simulation.kernel import Outputs, Settings, simulate_kernel
@@ -32,8 +34,8 @@ def simulate(
     warmup: int | None = None,
     n_batches: int = 20,
     substeps: int | None = None,
-    policy: str = "sQ",
-    review_period: int = 1,
+    policy: str | None = None,
+    review_period: int | None = None,
     distribution: str = "normal",
     negative_demand: str = "return",
     lead_time_std: float = 0.0,
@@ -77,7 +79,10 @@ def simulate(
         Steps per period for continuous review (``sQ``). Default per row: the smallest m <= 16
         with m * lead_time whole (16 if there is none).
     policy, review_period, distribution : optional
-        Values for rows without them (defaults ``sQ``, 1, ``normal``).
+        Values for rows without them (defaults ``sQ``, 1, ``normal``), read as
+        :func:`invsl.evaluate` reads them: a row with a review period (cell or argument) and
+        no policy is flagged ``missing`` on ``policy``, never simulated as continuous review.
+        A bad argument raises :class:`invsl.InputError`.
     lead_time_std : float, optional
         Lead-time standard deviation for rows without one [periods], default 0. The
         simulator's lead time is fixed: rows with a value above 0 are flagged
@@ -142,6 +147,12 @@ def simulate(
     (0.75, 2.5)
     """
     _check_arguments(df, periods, n_batches, seed, negative_demand, warmup, substeps)
+    check_arguments(
+        distribution=distribution,
+        policy=policy,
+        lead_time_std=lead_time_std,
+        review_period=review_period,
+    )
     table = read_table(
         df,
         columns=columns,
@@ -168,22 +179,21 @@ def simulate(
 
 def _check_arguments(df, periods, n_batches, seed, negative_demand, warmup, substeps) -> None:
     """Raise InputError for an argument of :func:`simulate` that is not valid."""
-    if not isinstance(df, pd.DataFrame):
-        raise _frame.InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    check_frame(df)
     periods = int(periods)
     n_batches = int(n_batches)
     if n_batches < 2:
-        raise _frame.InputError("n_batches must be at least 2")
+        raise InputError("n_batches must be at least 2")
     if periods < n_batches:
-        raise _frame.InputError(f"periods must be at least n_batches ({n_batches})")
+        raise InputError(f"periods must be at least n_batches ({n_batches})")
     if not 0 <= int(seed) < 2**64:
-        raise _frame.InputError("seed must be an integer in [0, 2**64)")
+        raise InputError("seed must be an integer in [0, 2**64)")
     if negative_demand not in ("return", "zero"):
-        raise _frame.InputError("negative_demand must be 'return' or 'zero'")
+        raise InputError("negative_demand must be 'return' or 'zero'")
     if warmup is not None and int(warmup) < 0:
-        raise _frame.InputError("warmup must be >= 0")
+        raise InputError("warmup must be >= 0")
     if substeps is not None and int(substeps) < 1:
-        raise _frame.InputError("substeps must be >= 1")
+        raise InputError("substeps must be >= 1")
 
 
 def _result(
@@ -199,10 +209,11 @@ def _result(
         STATUS_CATEGORY[status], categories=pd.Index(STATUS_NAMES)
     )
     result["message"] = pd.Series(
-        _frame._messages(
+        messages(
             status,
             field,
             table.raw,
+            table.defaults,
             texts=ALL_STATUS,
             plain=(ZERO_DEMAND, NO_ORDER_CYCLES, SIM_CAPACITY),
         ),

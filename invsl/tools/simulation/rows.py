@@ -12,15 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from invsl.engine import history_rows
-from invsl.tools.simulation.codes import (
-    DETERMINISTIC,
-    EMPIRICAL,
-    GAMMA,
-    NORMAL,
-    RS,
-    RSS,
-    SQ,
-    integer_demand,
+from invsl.tools.simulation.codes import integer_demand
+from invsl.vocabulary import (
+    DEMAND_EMPIRICAL,
+    DEMAND_GAMMA,
+    DEMAND_NORMAL,
+    DEMAND_POINT,
+    POLICY_RS,
+    POLICY_RSS,
+    POLICY_SQ,
 )
 from invsl.tools.simulation.kernel import HistoryCounts, Rows
 from invsl.tools.simulation.table import Table
@@ -38,11 +38,11 @@ def kernel_rows(
     history is too long for the kernel get PMF_TOO_LARGE in ``status``."""
     numbers, pcodes, dcodes = table.numbers, table.policy, table.distribution
     ok = status == OK
-    periodic = pcodes != SQ
+    periodic = pcodes != POLICY_SQ
     # normal/gamma with sd 0 are deterministic
     sim_dist = np.where(
-        (dcodes == NORMAL) | (dcodes == GAMMA),
-        np.where(numbers["demand_std"] == 0, DETERMINISTIC, dcodes),
+        (dcodes == DEMAND_NORMAL) | (dcodes == DEMAND_GAMMA),
+        np.where(numbers["demand_std"] == 0, DEMAND_POINT, dcodes),
         dcodes,
     ).astype(np.int8)
     lead = numbers["lead_time"]
@@ -59,7 +59,7 @@ def kernel_rows(
     else:
         warm = np.full(table.n, int(warmup), dtype=np.int64)
 
-    histories = history_counts(table.history, dcodes == EMPIRICAL, status)
+    histories = history_counts(table.history, dcodes == DEMAND_EMPIRICAL, status)
     ok = status == OK
 
     def clean(values, fill):
@@ -87,10 +87,10 @@ def default_warmup(table: Table, ok: np.ndarray) -> np.ndarray:
     numbers, pcodes = table.numbers, table.policy
     mu = numbers["demand_mean"]
     review = numbers["review_period"]
-    periodic = pcodes != SQ
+    periodic = pcodes != POLICY_SQ
     with np.errstate(all="ignore"):
         cycle = np.select(
-            [pcodes == RS, pcodes == RSS],
+            [pcodes == POLICY_RS, pcodes == POLICY_RSS],
             [review, (numbers["order_up_to"] - numbers["reorder_point"]) / mu],
             numbers["order_quantity"] / mu,
         )
@@ -126,7 +126,7 @@ def history_counts(ctx, empirical: np.ndarray, status: np.ndarray) -> HistoryCou
     sku = ctx.sku_index
     needed = np.zeros(len(g.skus), dtype=np.bool_)
     needed[sku[rows & (sku >= 0)]] = True
-    values, sku_start, sku_length = history_rows._period_pmfs(g, needed)
+    values, sku_start, sku_length = history_rows.period_pmfs(g, needed)
     periods = np.repeat(g.periods.astype(float), sku_length)
     raw_counts = np.rint(values * periods)  # whole numbers of periods
     total = np.cumsum(raw_counts)

@@ -10,13 +10,13 @@ import math
 
 from invsl.scalar import rng as _rng
 from invsl.scalar.jit import scalar
-from invsl.tools.simulation.codes import (
-    COMPOUND_POISSON,
-    EMPIRICAL,
-    GAMMA,
-    NEGBIN,
-    NORMAL,
-    POISSON,
+from invsl.vocabulary import (
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    DEMAND_GAMMA,
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POISSON,
 )
 
 
@@ -60,9 +60,9 @@ def draw_geometric(state, q):
 def draw_period(state, spare, dist, mean, sd, p1, p2, counts):
     """One period's demand under any distribution (``counts``: cumulative history counts of
     empirical demand, see ``draw_empirical``)."""
-    if dist == EMPIRICAL:
+    if dist == DEMAND_EMPIRICAL:
         return draw_empirical(state, counts)
-    if dist == COMPOUND_POISSON:
+    if dist == DEMAND_COMPOUND_POISSON:
         return _stuttering(state, spare, p1, p2)
     return draw(state, spare, dist, mean, sd, p1, p2)
 
@@ -70,13 +70,13 @@ def draw_period(state, spare, dist, mean, sd, p1, p2, counts):
 @scalar
 def draw(state, spare, dist, mean, sd, p1, p2):
     """One demand amount of a period or step with the given mean and sd (p1, p2: fitted)."""
-    if dist == NORMAL:
+    if dist == DEMAND_NORMAL:
         return mean + sd * _rng.normal(state, spare)
-    if dist == GAMMA:
+    if dist == DEMAND_GAMMA:
         return _rng.gamma(state, spare, p1, p2)
-    if dist == POISSON:
+    if dist == DEMAND_POISSON:
         return _rng.poisson(state, mean)
-    if dist == NEGBIN:
+    if dist == DEMAND_NEGBIN:
         return _rng.negbin(state, spare, p1, p2)
     return mean
 
@@ -85,13 +85,13 @@ def draw(state, spare, dist, mean, sd, p1, p2):
 def fit_step(dist, mean, sd):
     """Parameters (p1, p2) of one period's or step's demand: gamma (shape, scale), negbin
     (size, success probability); unused otherwise."""
-    if dist == GAMMA:
+    if dist == DEMAND_GAMMA:
         var = sd * sd
         return mean * mean / var, var / mean
-    if dist == NEGBIN:
+    if dist == DEMAND_NEGBIN:
         var = sd * sd
         return mean * mean / (var - mean), mean / var
-    if dist == COMPOUND_POISSON:  # (order rate, geometric ratio), as invsl.kernels.pmf
+    if dist == DEMAND_COMPOUND_POISSON:  # (order rate, geometric ratio), as invsl.kernels.pmf
         m = 0.5 * (sd * sd / mean + 1.0)
         return mean / m, max(1.0 - 1.0 / m, 0.0)
     return 0.0, 0.0
