@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -165,24 +166,36 @@ FIELDS = (
 _FIELD_NAMES = np.array(FIELDS, dtype=object)
 
 
+class CheckedRows(NamedTuple):
+    """The inputs :func:`validate` checks, 1-d read-only arrays of one length n grouped by
+    name; ``reorder_point``, ``metric`` and ``target`` have length 0 when not checked."""
+
+    demand_mean: np.ndarray
+    demand_std: np.ndarray
+    lead_time: np.ndarray
+    lead_time_std: np.ndarray
+    order_quantity: np.ndarray
+    distribution: np.ndarray  # int8
+    reorder_point: np.ndarray
+    metric: np.ndarray  # int8
+    target: np.ndarray
+
+
 @parallel_kernel
-def _validate_rows(
-    demand_mean,
-    demand_std,
-    lead_time,
-    lead_time_std,
-    order_quantity,
-    distribution,
-    reorder_point,
-    metric,
-    target,
-    status,
-    field,
-):
+def _validate_rows(rows, status, field):
     """One pass over the rows; the first problem found in a row wins (order of ``validate``).
 
-    ``reorder_point``, ``metric`` and ``target`` have length 0 when they are not checked.
+    ``rows`` is a :class:`CheckedRows`.
     """
+    demand_mean = rows.demand_mean
+    demand_std = rows.demand_std
+    lead_time = rows.lead_time
+    lead_time_std = rows.lead_time_std
+    order_quantity = rows.order_quantity
+    distribution = rows.distribution
+    reorder_point = rows.reorder_point
+    metric = rows.metric
+    target = rows.target
     has_rp = reorder_point.shape[0] > 0
     has_metric = metric.shape[0] > 0
     has_target = target.shape[0] > 0
@@ -276,19 +289,18 @@ def validate(
     status = np.zeros(n, dtype=np.uint8)
     where = np.zeros(n, dtype=np.uint8)
     empty_f = np.zeros(0)
-    _validate_rows(
-        readonly(demand_mean, np.float64),
-        readonly(demand_std, np.float64),
-        readonly(lead_time, np.float64),
-        readonly(lead_time_std, np.float64),
-        readonly(order_quantity, np.float64),
-        readonly(distribution, np.int8),
-        readonly(reorder_point if reorder_point is not None else empty_f, np.float64),
-        readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
-        readonly(target if target is not None else empty_f, np.float64),
-        status,
-        where,
+    rows = CheckedRows(
+        demand_mean=readonly(demand_mean, np.float64),
+        demand_std=readonly(demand_std, np.float64),
+        lead_time=readonly(lead_time, np.float64),
+        lead_time_std=readonly(lead_time_std, np.float64),
+        order_quantity=readonly(order_quantity, np.float64),
+        distribution=readonly(distribution, np.int8),
+        reorder_point=readonly(reorder_point if reorder_point is not None else empty_f, np.float64),
+        metric=readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
+        target=readonly(target if target is not None else empty_f, np.float64),
     )
+    _validate_rows(rows, status, where)
     field = np.empty(n, dtype=object)
     flagged = np.flatnonzero(where)
     field[flagged] = _FIELD_NAMES[where[flagged]]

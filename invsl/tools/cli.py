@@ -15,6 +15,10 @@ import click
 import numpy as np
 
 from invsl.api import frame
+from invsl.tools.curves import exchange_curve
+from invsl.tools.plot import plot_exchange_curve
+from invsl.tools.simulation import simulate as run_simulation
+from invsl.tools.warmup import warmup as run_warmup
 from invsl.vocabulary import accepted
 from invsl.tools.io import (
     CHUNK_ROWS,
@@ -356,8 +360,6 @@ def simulate(
     Each metric gets a 95% confidence half-width column (alpha_ci, ...).
     See docs/simulate.md. Example: invsl simulate plan.csv -o check.csv --periods 50000
     """
-    from invsl.tools.simulation import simulate as run_simulation
-
     if columns_file is not None:
         _fail("simulate does not take --columns yet; rename the columns of IN")
     text = _text_format(sep, decimal, thousands, encoding)
@@ -404,13 +406,12 @@ def warmup(quiet):
     building a container image). Later processes load the kernels in about a second.
     Example: invsl warmup
     """
-    from invsl.tools import warmup as _warmup
 
     def report(step, seconds):
         if not quiet:
             click.echo(f"invsl: {step}: {seconds:.1f} s", err=True)
 
-    seconds = _warmup.warmup(report)
+    seconds = run_warmup(report)
     if not quiet:
         import numba
 
@@ -477,9 +478,6 @@ def exchange_curve_command(
 
     Example: invsl plot exchange-curve skus.csv -o curve.png --unit-cost 1
     """
-    from invsl.tools.curves import exchange_curve
-    from invsl.tools.plot import plot_exchange_curve
-
     try:
         df = read_table(input_path)
         curve = exchange_curve(
