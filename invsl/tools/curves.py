@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from invsl.tools import portfolio
+from invsl.tools.portfolio import optimize as portfolio
 
 #: default uniform targets of the curve
 DEFAULT_TARGETS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995)
