@@ -447,7 +447,7 @@ def test_deterministic_demand():
 
 def test_sample_hint_gives_the_same_answer(monkeypatch):
     """Large portfolios start the outer search from a multiplier solved on a sample."""
-    from invsl.tools.portfolio import optimize as portfolio
+    from invsl.tools.portfolio import search as portfolio
 
     df = _large(5_000, "normal", seed=12)
     budget = 20_000.0
@@ -496,7 +496,7 @@ def test_early_stop_beside_the_largest_jump_stays_within_the_bound(monkeypatch):
     other's gap bound, both within budget, and the bound stays below one SKU's step. The
     sample hint is forced on, so the Newton bracketing from a start runs too.
     """
-    from invsl.tools.portfolio import optimize as portfolio
+    from invsl.tools.portfolio import search as portfolio
 
     df = _large(20_000, "normal", seed=21)
     uniform = invsl.optimize(df, metric="beta", target=0.95)
@@ -601,7 +601,7 @@ def test_window_probability_against_scipy(dist, p1, p2):
     """The fill rate's slope P(s < X <= s + Q) (summed term by term for Q <= 32, from the
     cdf beyond, and always from the cdf near p = 1) against scipy.stats pmf sums."""
     from invsl.scalar import distributions as d
-    from invsl.tools.portfolio.optimize import _window
+    from invsl.tools.portfolio.marginal import _window
 
     kind = d.POISSON if dist == "poisson" else d.NEGBIN
     law = stats.poisson(p1) if dist == "poisson" else stats.nbinom(p1, p2)

@@ -113,7 +113,7 @@ def _simulate() -> None:
 
 def _portfolio() -> None:
     import invsl
-    from invsl.tools.portfolio.optimize import _SERIAL_BELOW
+    from invsl.tools.portfolio.kernels import _SERIAL_BELOW
 
     df = _table(["sQ"])
     df = df[df["distribution"].isin(["normal", "poisson"])].drop(columns=["metric", "target"])
