@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from invsl.tools.portfolio.kernels import _greedy
-from invsl.tools.portfolio.search import _SLACK_REL_TOL, _solve
+from invsl.tools.portfolio.kernels import greedy_upgrades
+from invsl.tools.portfolio.search import SLACK_REL_TOL, search_multiplier
 
 #: rounds of the repair step (fix the SKU whose step did not fit, re-solve the others)
 _REPAIR_ROUNDS = 2
@@ -16,7 +16,7 @@ _REPAIR_ROUNDS = 2
 _REPAIR_GAP = 1e-6
 
 
-def _finish(prep, big, small, run, budget, target, info):
+def greedy_completion(prep, big, small, run, budget, target, info):
     """Greedy completion between the two bracket solutions and the duality bound."""
     budget_mode = budget is not None
     dual_at = []
@@ -37,7 +37,7 @@ def _finish(prep, big, small, run, budget, target, info):
         else:
             room = 0.0
             need = target - float(score.sum())
-        take, first_left = _greedy(order, d_score, d_cost, room, budget_mode, need)
+        take, first_left = greedy_upgrades(order, d_score, d_cost, room, budget_mode, need)
         idx = diff[take]
         s[idx] = small["s"][idx]
         score[idx] = small["score"][idx]
@@ -75,7 +75,7 @@ def _finish(prep, big, small, run, budget, target, info):
     return s, total_score, total_cost, gap, big["lam"]
 
 
-def _repair(prep, s, total_score, total_cost, gap, budget, info, passes, lam):
+def repair(prep, s, total_score, total_cost, gap, budget, info, passes, lam):
     """Spend what the greedy step left: fix the SKU whose step did not fit, re-solve the rest.
 
     Up to ``_REPAIR_ROUNDS`` rounds, each kept only if it improves the objective. The
@@ -89,7 +89,7 @@ def _repair(prep, s, total_score, total_cost, gap, budget, info, passes, lam):
     try:
         for _ in range(_REPAIR_ROUNDS):
             j = info.get("edge_sku", -1)
-            if j < 0 or budget - total_cost <= _SLACK_REL_TOL * (abs(budget) + 1.0):
+            if j < 0 or budget - total_cost <= SLACK_REL_TOL * (abs(budget) + 1.0):
                 break
             if upper - total_score <= _REPAIR_GAP * (abs(total_score) + 1.0):
                 break
@@ -99,11 +99,15 @@ def _repair(prep, s, total_score, total_cost, gap, budget, info, passes, lam):
                 break
             fixed_cost = float(cost[fixed].sum())
             fixed_score = float(score[fixed].sum())
-            big, small, run, info2, p2 = _solve(prep, budget - fixed_cost, None, lam0=lam)
+            big, small, run, info2, p2 = search_multiplier(
+                prep, budget - fixed_cost, None, lam0=lam
+            )
             passes += p2
             if not info2["feasible"]:
                 break
-            s2, sc2, co2, _, _ = _finish(prep, big, small, run, budget - fixed_cost, None, info2)
+            s2, sc2, co2, _, _ = greedy_completion(
+                prep, big, small, run, budget - fixed_cost, None, info2
+            )
             if sc2 + fixed_score <= total_score or co2 + fixed_cost > budget:
                 break
             s2[fixed] = s[fixed]

@@ -11,13 +11,13 @@ from invsl.kernels import solvers
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import kernel, parallel_kernel, prange
 from invsl.tools.portfolio.marginal import (
-    _beta_short,
-    _mode,
-    _rho_cont,
-    _rho_int,
-    _root_cont,
-    _root_int,
-    _score_cost,
+    fill_rate_and_shortfall,
+    steepest_fill_rate_point,
+    marginal_ratio_continuous,
+    marginal_ratio_integer,
+    ratio_root_continuous,
+    ratio_root_integer,
+    score_and_cost,
 )
 from invsl.tools.portfolio.objectives import FILL_RATE, ON_HAND, SAFETY_STOCK
 from invsl.vocabulary import (
@@ -96,17 +96,19 @@ def _prepare_kernel_py(
                 continue
             s_hi = max(sc, s_lo)
         if obj == FILL_RATE and inv == SAFETY_STOCK:
-            s_mode = _mode(kind, p1, p2, mean, q)
+            s_mode = steepest_fill_rate_point(kind, p1, p2, mean, q)
             if integer:
                 s_mode = math.floor(s_mode)
             s_mode = min(max(s_mode, s_lo), s_hi)
         else:
             s_mode = s_lo
         if integer:
-            rho = _rho_int(obj, inv, kind, p1, p2, mean, s_mode, q, mu, 1.0, 1.0)
+            rho = marginal_ratio_integer(obj, inv, kind, p1, p2, mean, s_mode, q, mu, 1.0, 1.0)
         else:
-            rho, _ = _rho_cont(obj, inv, kind, p1, p2, mean, s_mode, q, mu, 1.0, 1.0)
-        score, cost = _score_cost(obj, inv, kind, p1, p2, mean, s_lo, q, mu, 1.0, 1.0)
+            rho, _ = marginal_ratio_continuous(
+                obj, inv, kind, p1, p2, mean, s_mode, q, mu, 1.0, 1.0
+            )
+        score, cost = score_and_cost(obj, inv, kind, p1, p2, mean, s_lo, q, mu, 1.0, 1.0)
         par[0, i] = p1
         par[1, i] = p2
         par[2, i] = mean
@@ -174,10 +176,10 @@ def _pass_kernel_py(
                 else:
                     lo = bounds[2, i]
                     hi = bounds[1, i]
-                    r, rho_below, rho_at = _root_int(
+                    r, rho_below, rho_at = ratio_root_integer(
                         obj, inv, k, p1, p2, mean, q[i], mu, w[i], c[i], lam, lo, hi, warm[i]
                     )
-                    score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
+                    score, cost = score_and_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
                     warm[i] = r
                     # r stays the answer for lam in [rho(r), rho(r - 1)) (values the search
                     # evaluated are reused)
@@ -185,12 +187,14 @@ def _pass_kernel_py(
                     if r < hi:
                         lam_min = rho_at
                         if math.isnan(lam_min):
-                            lam_min = _rho_int(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
+                            lam_min = marginal_ratio_integer(
+                                obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i]
+                            )
                     lam_max = math.inf
                     if r - 1.0 > lo:
                         lam_max = rho_below
                         if math.isnan(lam_max):
-                            lam_max = _rho_int(
+                            lam_max = marginal_ratio_integer(
                                 obj, inv, k, p1, p2, mean, r - 1.0, q[i], mu, w[i], c[i]
                             )
                     cache[0, i] = lam_min
@@ -199,7 +203,7 @@ def _pass_kernel_py(
                     cache[3, i] = cost
                     cache[4, i] = r
             else:
-                r, dlog = _root_cont(
+                r, dlog = ratio_root_continuous(
                     obj,
                     inv,
                     k,
@@ -220,7 +224,7 @@ def _pass_kernel_py(
                 cost = math.nan
                 if math.isfinite(r):
                     warm[i] = r
-                    score, cost = _score_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
+                    score, cost = score_and_cost(obj, inv, k, p1, p2, mean, r, q[i], mu, w[i], c[i])
             if math.isfinite(r) and score - lam * cost > score_lo - lam * cost_lo:
                 best_s = r
                 best_score = score
@@ -229,7 +233,7 @@ def _pass_kernel_py(
                     # rho(r) = lam: dr/dlog(lam) = 1 / (dlog rho / ds), dK = K'(r) dr
                     kp = c[i]
                     if inv == ON_HAND:
-                        kp = c[i] * _beta_short(k, p1, p2, mean, r, q[i])[0]
+                        kp = c[i] * fill_rate_and_shortfall(k, p1, p2, mean, r, q[i])[0]
                     if dlog < 0.0:
                         dcost_out[i] = kp / dlog
         s_out[i] = best_s
@@ -238,7 +242,7 @@ def _pass_kernel_py(
 
 
 #: below this many SKUs the kernels run on one thread (waking threads costs more)
-_SERIAL_BELOW = 20_000
+SERIAL_BELOW = 20_000
 _prepare_serial = kernel(_prepare_kernel_py)
 _prepare_parallel = parallel_kernel(_prepare_kernel_py)
 _pass_serial = kernel(_pass_kernel_py)
@@ -246,11 +250,11 @@ _pass_parallel = parallel_kernel(_pass_kernel_py)
 
 
 def _pick(n, serial, parallel):
-    return serial if n < _SERIAL_BELOW else parallel
+    return serial if n < SERIAL_BELOW else parallel
 
 
 @kernel
-def _greedy(order, d_score, d_cost, room, budget_mode, need):
+def greedy_upgrades(order, d_score, d_cost, room, budget_mode, need):
     """Take upgrades in the given order (best ratio first).
 
     Budget mode: every upgrade that still fits into ``room`` (later, cheaper ones may fill

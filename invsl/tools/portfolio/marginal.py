@@ -18,7 +18,7 @@ _NEWTON_LAST = 1e-6
 
 
 @scalar
-def _beta_short(kind, p1, p2, mean, s, q):
+def fill_rate_and_shortfall(kind, p1, p2, mean, s, q):
     """(beta, 1 - beta) of (s, Q) at s, each without cancellation (fast tails)."""
     if dist.is_integer_kind(kind):
         net = s + 0.5 * (q + 1.0) - mean
@@ -42,7 +42,7 @@ _WINDOW_SUM_MAX = 32
 
 
 @scalar
-def _window(kind, p1, p2, mean, s, q):
+def window_probability(kind, p1, p2, mean, s, q):
     """P(s < X <= s + Q), from whichever tail avoids cancellation.
 
     Poisson and negative binomial X (success probability <= 0.999) with
@@ -72,11 +72,11 @@ def _window(kind, p1, p2, mean, s, q):
 
 
 @scalar
-def _score_cost(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
+def score_and_cost(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     """(w * m(s), K(s)): weighted objective term and value of stock of one SKU at s."""
     if obj == FILL_RATE and inv == SAFETY_STOCK:
         # the common case needs the fill rate only (fast tails, no cancellation)
-        b, _ = _beta_short(kind, p1, p2, mean, s, q)
+        b, _ = fill_rate_and_shortfall(kind, p1, p2, mean, s, q)
         return w * b, c * (s - mean)
     _, b, g, _, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
     if obj == FILL_RATE:
@@ -93,14 +93,14 @@ def _score_cost(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
 
 
 @scalar
-def _rho_cont(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
+def marginal_ratio_continuous(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     """Marginal benefit per unit of money rho = w m'(s) / K'(s) and d log(rho) / ds.
 
     Continuous X. m' for beta is (F(s+Q) - F(s)) / Q, for gamma (1 - beta) / mu, for the
     negative backorders 1 - beta; K' is c (safety stock) or c * beta (on hand).
     rho is +inf where K' = 0 (stock that costs nothing at the margin).
     """
-    db = _window(kind, p1, p2, mean, s, q) / q
+    db = window_probability(kind, p1, p2, mean, s, q) / q
     d2b = (dist.density(kind, p1, p2, s + q) - dist.density(kind, p1, p2, s)) / q
     if obj == FILL_RATE and inv == SAFETY_STOCK:
         # the common case: rho = w (F(s+Q) - F(s)) / (Q c), no fill rate needed
@@ -108,7 +108,7 @@ def _rho_cont(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
         if db > 0.0:
             return rho, d2b / db
         return rho, math.nan
-    b, short = _beta_short(kind, p1, p2, mean, s, q)
+    b, short = fill_rate_and_shortfall(kind, p1, p2, mean, s, q)
     if obj == FILL_RATE:
         m1 = db
         m2 = d2b
@@ -133,19 +133,19 @@ def _rho_cont(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
 
 
 @scalar
-def _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
+def marginal_ratio_integer(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     """rho(s) = w (m(s+1) - m(s)) / (K(s+1) - K(s)) for integer X (forward differences).
 
     beta: P(s < X <= s+Q) / Q; gamma: (1 - beta(s+1)) / mu; negative backorders:
     1 - beta(s+1); K: c (safety stock) or c * beta(s+1) (on hand).
     """
     if obj == FILL_RATE:
-        m1 = _window(kind, p1, p2, mean, s, q) / q
+        m1 = window_probability(kind, p1, p2, mean, s, q) / q
         if inv == SAFETY_STOCK:
             return w * m1 / c
-        b1, _ = _beta_short(kind, p1, p2, mean, s + 1.0, q)
+        b1, _ = fill_rate_and_shortfall(kind, p1, p2, mean, s + 1.0, q)
     else:
-        b1, short1 = _beta_short(kind, p1, p2, mean, s + 1.0, q)
+        b1, short1 = fill_rate_and_shortfall(kind, p1, p2, mean, s + 1.0, q)
         m1 = short1 / mu if obj == GAMMA else short1
         if inv == SAFETY_STOCK:
             return w * m1 / c
@@ -156,7 +156,7 @@ def _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
 
 
 @scalar
-def _mode(kind, p1, p2, mean, q):
+def steepest_fill_rate_point(kind, p1, p2, mean, q):
     """Reorder point where the fill rate's slope (the window probability) is largest.
 
     beta(s) rises fastest where P(s < X <= s+Q) peaks: for a unimodal density at the s with
@@ -191,7 +191,7 @@ def _mode(kind, p1, p2, mean, q):
 
 
 @scalar
-def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start):
+def ratio_root_continuous(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start):
     """The s in [lo, hi] with rho(s) = lam on the decreasing branch (rho(lo) > lam).
 
     Returns ``(s, d log rho / ds)``, the slope at the last point evaluated (NaN at hi).
@@ -199,7 +199,7 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
     if lo >= hi:
         return hi, math.nan
     if math.isfinite(hi):
-        rh, _ = _rho_cont(obj, inv, kind, p1, p2, mean, hi, q, mu, w, c)
+        rh, _ = marginal_ratio_continuous(obj, inv, kind, p1, p2, mean, hi, q, mu, w, c)
         if rh > lam:
             return hi, math.nan
     tol = _ROOT_TOL * max(1.0, sd)
@@ -212,7 +212,7 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
     else:
         s = lo + step
     for _ in range(_MAX_ITER):
-        rho, dlog = _rho_cont(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+        rho, dlog = marginal_ratio_continuous(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
         g = math.log(rho) - log_lam if rho > 0.0 else -math.inf
         if g > 0.0:
             lo = s
@@ -239,7 +239,7 @@ def _root_cont(obj, inv, kind, p1, p2, mean, sd, q, mu, w, c, lam, lo, hi, start
 
 
 @scalar
-def _root_int(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
+def ratio_root_integer(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
     """Smallest integer s in (lo, hi] with rho(s) <= lam, or hi (rho(lo) > lam).
 
     Galloping search from the warm start in both directions, then bisection. Returns
@@ -254,14 +254,14 @@ def _root_int(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
     if not (s > lo and s < hi):
         s = lo + 1.0
     step = 1.0
-    value = _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+    value = marginal_ratio_integer(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
     if value > lam:
         lo, rho_lo = s, value
         while True:
             s = min(lo + step, hi)
             if s >= hi:
                 break
-            value = _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+            value = marginal_ratio_integer(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
             if value > lam:
                 lo, rho_lo = s, value
                 step *= 2.0
@@ -274,7 +274,7 @@ def _root_int(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
             s = max(hi - step, lo)
             if s <= lo:
                 break
-            value = _rho_int(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
+            value = marginal_ratio_integer(obj, inv, kind, p1, p2, mean, s, q, mu, w, c)
             if value > lam:
                 lo, rho_lo = s, value
                 break
@@ -282,7 +282,7 @@ def _root_int(obj, inv, kind, p1, p2, mean, q, mu, w, c, lam, lo, hi, start):
             step *= 2.0
     while hi - lo > 1.0:
         mid = math.floor(0.5 * (lo + hi))
-        value = _rho_int(obj, inv, kind, p1, p2, mean, mid, q, mu, w, c)
+        value = marginal_ratio_integer(obj, inv, kind, p1, p2, mean, mid, q, mu, w, c)
         if value > lam:
             lo, rho_lo = mid, value
         else:

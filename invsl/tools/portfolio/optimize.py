@@ -9,12 +9,12 @@ from collections.abc import Mapping
 import pandas as pd
 
 from invsl.api import frame
-from invsl.tools.portfolio.completion import _finish, _repair
+from invsl.tools.portfolio.completion import greedy_completion, repair
 from invsl.tools.portfolio.objectives import BACKORDER_VALUE, FILL_RATE, GAMMA, SAFETY_STOCK
-from invsl.tools.portfolio.output import _aggregates, _frame
-from invsl.tools.portfolio.prepared import _Prepared
-from invsl.tools.portfolio.search import _hint, _solve
-from invsl.tools.portfolio.uniform import _uniform_safeguard
+from invsl.tools.portfolio.output import aggregates, sku_frame
+from invsl.tools.portfolio.prepared import PreparedPortfolio
+from invsl.tools.portfolio.search import sample_hint, search_multiplier
+from invsl.tools.portfolio.uniform import uniform_safeguard
 
 
 @dataclasses.dataclass
@@ -42,7 +42,8 @@ class PortfolioResult:
         return "\n".join(lines)
 
 
-def _run(prep, budget=None, aggregate_target=None):
+def optimize_prepared(prep, budget=None, aggregate_target=None):
+    """:func:`optimize_portfolio` for a portfolio already read and fitted."""
     if (budget is None) == (aggregate_target is None):
         raise frame.InputError("give exactly one of budget= or aggregate_target=")
     target_score = None
@@ -62,29 +63,27 @@ def _run(prep, budget=None, aggregate_target=None):
         budget = float(budget)
         if not math.isfinite(budget):
             raise frame.InputError("budget must be a finite number [currency]")
-    hint = _hint(prep, budget, target_score)
+    hint = sample_hint(prep, budget, target_score)
     lam0, hint_passes = hint if hint is not None else (None, 0)
-    big, small, run, info, passes = _solve(prep, budget, target_score, lam0=lam0)
-    s, total_score, total_cost, gap, lam = _finish(
+    big, small, run, info, passes = search_multiplier(prep, budget, target_score, lam0=lam0)
+    s, total_score, total_cost, gap, lam = greedy_completion(
         prep, big, small, run, budget, target_score, info
     )
     if budget is not None and small is not None:
-        s, total_score, total_cost, gap, passes = _repair(
+        s, total_score, total_cost, gap, passes = repair(
             prep, s, total_score, total_cost, gap, budget, info, passes, lam
         )
-    result, out = _frame(prep, s)
-    fill, gamma, backorder_value, ss_value, oh_value = _aggregates(prep, out)
+    result, out = sku_frame(prep, s)
+    fill, gamma, backorder_value, ss_value, oh_value = aggregates(prep, out)
     aggregate = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
     invested = ss_value if prep.inv == SAFETY_STOCK else oh_value
-    s_uniform, replaced = _uniform_safeguard(
-        prep, s, aggregate, invested, gap, budget, target_score
-    )
+    s_uniform, replaced = uniform_safeguard(prep, s, aggregate, invested, gap, budget, target_score)
     if replaced:
         # the duality bound stays valid: re-state the gap against the better answer
         upper = aggregate + gap if budget is not None else invested - gap
         s = s_uniform
-        result, out = _frame(prep, s)
-        fill, gamma, backorder_value, ss_value, oh_value = _aggregates(prep, out)
+        result, out = sku_frame(prep, s)
+        fill, gamma, backorder_value, ss_value, oh_value = aggregates(prep, out)
         aggregate = {FILL_RATE: fill, GAMMA: gamma}[prep.obj]
         invested = ss_value if prep.inv == SAFETY_STOCK else oh_value
         gap = max(upper - aggregate, 0.0) if budget is not None else max(invested - upper, 0.0)
@@ -234,7 +233,7 @@ def optimize_portfolio(
     >>> res.summary["investment_used"] <= 100.0
     True
     """
-    prep = _Prepared(
+    prep = PreparedPortfolio(
         df,
         objective=objective,
         investment=investment,
@@ -247,4 +246,4 @@ def optimize_portfolio(
         lead_time_std=lead_time_std,
         columns=columns,
     )
-    return _run(prep, budget=budget, aggregate_target=aggregate_target)
+    return optimize_prepared(prep, budget=budget, aggregate_target=aggregate_target)

@@ -14,7 +14,7 @@ from invsl.tools.portfolio.objectives import SAFETY_STOCK
 from invsl.vocabulary import OK, ZERO_DEMAND
 
 
-def _aggregates(prep, out):
+def aggregates(prep, out):
     """Demand-weighted aggregate fill rate and gamma, and the value of backorders."""
     act = prep.active
     mu = prep.numbers["demand_mean"][act]
@@ -27,7 +27,7 @@ def _aggregates(prep, out):
     return fill, gamma, backorder_value, ss_value, oh_value
 
 
-def _evaluate_at(prep, s, status):
+def evaluate_at(prep, s, status):
     """Every metric (batch.OUTPUTS rows) and the fitted kinds at reorder points s."""
     n_ = prep.numbers
     return batch.sq(
@@ -45,10 +45,10 @@ def _evaluate_at(prep, s, status):
     )
 
 
-def _frame(prep, s):
+def sku_frame(prep, s):
     """Per-SKU output frame at reorder points s, through the batch evaluation kernel."""
     status = prep.status.copy()
-    out, kind = _evaluate_at(prep, s, np.where(prep.active, OK, status).astype(np.uint8))
+    out, kind = evaluate_at(prep, s, np.where(prep.active, OK, status).astype(np.uint8))
     zero = status == ZERO_DEMAND
     out[0, zero] = 0.0
     out[1, zero] = 0.0

@@ -30,7 +30,7 @@ from invsl.vocabulary import (
 )
 
 
-class _Prepared:
+class PreparedPortfolio:
     """Validated, fitted arrays of a portfolio, reusable for several budgets or targets."""
 
     def __init__(

@@ -9,19 +9,19 @@ from typing import Any
 import numpy as np
 
 from invsl.scalar import distributions as dist
-from invsl.tools.portfolio.prepared import _Prepared
+from invsl.tools.portfolio.prepared import PreparedPortfolio
 
 #: outer bisection: stop when lambda_big / lambda_small - 1 falls below this
 _LAMBDA_REL_TOL = 1e-11
 _MAX_OUTER = 200
 #: outer search: also stop when the unused budget (or the excess over the target) falls
 #: below this share of the portfolio's total
-_SLACK_REL_TOL = 1e-10
+SLACK_REL_TOL = 1e-10
 #: ... or when all but one SKU's step between the two bracketing solutions is below this
 #: share (the greedy completion then handles the rest)
 _JUMP_REL_TOL = 1e-5
 #: ... or when the rest is below this share of the largest single jump
-_REST_OF_JUMP = 1.0
+REST_OF_JUMP = 1.0
 #: ... or when the steps between them all have the same ratio to this relative precision
 _TIE_REL_TOL = 1e-9
 
@@ -34,7 +34,7 @@ def _lambda_scale(prep):
     return 1.0
 
 
-def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
+def search_multiplier(prep: PreparedPortfolio, budget=None, target=None, lam0=None):
     """Outer search on the multiplier, then the greedy completion. Returns a dict."""
     budget_mode = budget is not None
     active = prep.active
@@ -96,7 +96,7 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
     scale = abs(budget) if budget_mode else abs(target)
     # aim at half the stopping tolerance inside the feasible side, so that a step landing
     # on the root stops the search instead of overshooting by a rounding
-    aim = 0.5 * _SLACK_REL_TOL * scale
+    aim = 0.5 * SLACK_REL_TOL * scale
 
     def predict(last, prev):
         """log(lambda) where the slack reaches ``aim``: secant through the last two passes
@@ -177,7 +177,7 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
     # closes from both sides), with Illinois and bisection as safeguards; the slack is
     # nearly smooth for large portfolios.
     scale += float(np.abs(big["cost"] if budget_mode else big["score"]).sum())
-    aim = 0.5 * _SLACK_REL_TOL * scale
+    aim = 0.5 * SLACK_REL_TOL * scale
     f_big, f_small = slack(big), slack(small)
     side = 0
     # the first step: a secant through the last two passes of the expansion
@@ -189,7 +189,7 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
         if big["lam"] / small["lam"] - 1.0 <= _LAMBDA_REL_TOL:
             break
         done = big if budget_mode else small
-        if 0.0 <= slack(done) <= _SLACK_REL_TOL * scale:
+        if 0.0 <= slack(done) <= SLACK_REL_TOL * scale:
             break
         # one SKU's jump (integer step or the leap over the convex stretch of beta) left
         # between the two solutions: no multiplier can split it, the greedy step takes over
@@ -205,7 +205,7 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
             break
         # ... or the rest is small beside the jump (the gap bound is of the order of one
         # SKU's step anyway, which the greedy completion settles)
-        if rest <= _REST_OF_JUMP * largest:
+        if rest <= REST_OF_JUMP * largest:
             break
         # only tied jumps left (SKUs whose steps have the same benefit per unit of money,
         # e.g. identical SKUs): no multiplier separates them, the greedy step takes over.
@@ -265,11 +265,12 @@ def _solve(prep: _Prepared, budget=None, target=None, lam0=None):
 
 
 #: portfolios above this size start the outer search from a multiplier solved on a sample
-_HINT_ABOVE = 100_000
-_HINT_SAMPLE = 20_000
+HINT_ABOVE = 100_000
+#: ... of this many SKUs
+HINT_SAMPLE = 20_000
 
 
-def _hint(prep, budget, target):
+def sample_hint(prep, budget, target):
     """Multiplier of the same problem on a seeded sample of SKUs (a starting point only).
 
     The sample keeps the weights and costs; its budget (or target) is the sample's floor
@@ -278,10 +279,10 @@ def _hint(prep, budget, target):
     import copy
 
     idx = np.flatnonzero(prep.active)
-    if idx.size <= _HINT_ABOVE:
+    if idx.size <= HINT_ABOVE:
         return None
-    idx = np.sort(np.random.default_rng(0).choice(idx, _HINT_SAMPLE, replace=False))
-    share = _HINT_SAMPLE / np.count_nonzero(prep.active)
+    idx = np.sort(np.random.default_rng(0).choice(idx, HINT_SAMPLE, replace=False))
+    share = HINT_SAMPLE / np.count_nonzero(prep.active)
     sub = copy.copy(prep)
     sub.n = idx.size
     sub.active = np.ones(idx.size, dtype=bool)
@@ -300,7 +301,7 @@ def _hint(prep, budget, target):
         floor_full = float((prep.w * prep.bounds[4])[prep.active].sum())
         floor_sub = float((sub.w * sub.bounds[4]).sum())
         sub_budget, sub_target = None, floor_sub + (target - floor_full) * share
-    big, small, _, info, passes = _solve(sub, sub_budget, sub_target)
+    big, small, _, info, passes = search_multiplier(sub, sub_budget, sub_target)
     if small is None or not math.isfinite(big["lam"]):
         return None, passes
     return math.sqrt(big["lam"] * small["lam"]), passes

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from invsl.tools.portfolio.objectives import BACKORDER_VALUE, FILL_RATE, SAFETY_STOCK
-from invsl.tools.portfolio.output import _aggregates, _evaluate_at
+from invsl.tools.portfolio.output import aggregates, evaluate_at
 from invsl.vocabulary import OK
 
 #: the uniform-target safeguard runs when the duality gap exceeds this (aggregate service,
@@ -25,8 +25,8 @@ def _uniform_point(prep, t):
         return s, math.nan, math.nan
     # within each SKU's allowed range (min_reorder_point, service floor and ceiling)
     s = np.where(prep.active, np.clip(s, prep.bounds[0], prep.bounds[1]), np.nan)
-    out, _ = _evaluate_at(prep, s, np.where(prep.active, OK, 1).astype(np.uint8))
-    fill, gamma, _, ss_value, oh_value = _aggregates(prep, out)
+    out, _ = evaluate_at(prep, s, np.where(prep.active, OK, 1).astype(np.uint8))
+    fill, gamma, _, ss_value, oh_value = aggregates(prep, out)
     service = fill if prep.obj == FILL_RATE else gamma
     return s, service, ss_value if prep.inv == SAFETY_STOCK else oh_value
 
@@ -51,7 +51,7 @@ def _bisect_uniform(prep, ok, ok_low):
     return best
 
 
-def _uniform_safeguard(prep, s, service, invested, gap, budget, target):
+def uniform_safeguard(prep, s, service, invested, gap, budget, target):
     """The better of the answer and the best uniform target with the same budget (or
     reaching the same aggregate), when the duality gap leaves room for it.
 
