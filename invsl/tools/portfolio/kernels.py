@@ -4,6 +4,7 @@ one pass of per-SKU maximisers at a multiplier, and the greedy completion."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,30 +34,75 @@ from invsl.vocabulary import (
 _LOW_SDS = 10.0
 
 
-def _prepare_kernel_py(
-    obj,
-    inv,
-    service,
-    distribution,
-    demand_mean,
-    demand_std,
-    lead_time,
-    lead_time_std,
-    order_quantity,
-    floor,
-    ceiling,
-    min_s,
-    status,
-    kind_out,
-    par,
-    bounds,
-):
+class SkuInputs(NamedTuple):
+    """Per-SKU inputs of the fit, each of length n (read-only)."""
+
+    distribution: np.ndarray  # distribution codes (int8)
+    demand_mean: np.ndarray  # [units/period]
+    demand_std: np.ndarray  # [units/period]
+    lead_time: np.ndarray  # [periods]
+    lead_time_std: np.ndarray  # [periods]
+    order_quantity: np.ndarray  # [units]
+    floor: np.ndarray  # service floor
+    ceiling: np.ndarray  # service ceiling
+
+
+class Fitted(NamedTuple):
+    """What the fit writes: status (updated in place), kind, par (5, n), bounds (6, n)."""
+
+    status: np.ndarray
+    kind: np.ndarray
+    par: np.ndarray
+    bounds: np.ndarray
+
+
+class Skus(NamedTuple):
+    """The fitted SKUs one pass at a multiplier reads (see :func:`lagrangian_pass`)."""
+
+    active: np.ndarray
+    kind: np.ndarray
+    par: np.ndarray
+    q: np.ndarray  # order quantity [units]
+    w: np.ndarray  # weight of the SKU's service in the objective
+    c: np.ndarray  # unit cost [currency/unit]
+    bounds: np.ndarray
+
+
+class PassState(NamedTuple):
+    """What passes at a multiplier carry over: warm starts (n) and the cache (5, n)."""
+
+    warm: np.ndarray
+    cache: np.ndarray
+
+
+class PassOutputs(NamedTuple):
+    """What one pass writes: each SKU's reorder point, score, cost and d cost / d log lam."""
+
+    s: np.ndarray
+    score: np.ndarray
+    cost: np.ndarray
+    dcost: np.ndarray
+
+
+def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
     """Fit each SKU and find its search range, the mode of rho and the values at the floor.
 
     par (5, n): p1, p2, mean, sd, mu. bounds (6, n): s_lo, s_hi, s_mode, rho(s_mode),
     score(s_lo), cost(s_lo) (score and cost with weight 1 and unit cost 1: the caller
     rescales).
     """
+    distribution = inputs.distribution
+    demand_mean = inputs.demand_mean
+    demand_std = inputs.demand_std
+    lead_time = inputs.lead_time
+    lead_time_std = inputs.lead_time_std
+    order_quantity = inputs.order_quantity
+    floor = inputs.floor
+    ceiling = inputs.ceiling
+    status = fitted.status
+    kind_out = fitted.kind
+    par = fitted.par
+    bounds = fitted.bounds
     n = status.shape[0]
     for i in prange(n):
         if status[i] != OK:
@@ -122,24 +168,7 @@ def _prepare_kernel_py(
         bounds[5, i] = cost
 
 
-def _pass_kernel_py(
-    obj,
-    inv,
-    lam,
-    active,
-    kind,
-    par,
-    q,
-    w,
-    c,
-    bounds,
-    warm,
-    cache,
-    s_out,
-    score_out,
-    cost_out,
-    dcost_out,
-):
+def _pass_kernel_py(obj, inv, lam, skus, state, out):
     """Each SKU's maximiser of w m(s) - lam K(s) over [s_lo, s_hi].
 
     rho is increasing up to s_mode and decreasing after it, so w m - lam K falls, rises,
@@ -151,6 +180,19 @@ def _pass_kernel_py(
     [lam_min, lam_max) for which their last r stays the answer, its score and cost, and r:
     later passes of the outer search then cost nothing for SKUs whose r does not move.
     """
+    active = skus.active
+    kind = skus.kind
+    par = skus.par
+    q = skus.q
+    w = skus.w
+    c = skus.c
+    bounds = skus.bounds
+    warm = state.warm
+    cache = state.cache
+    s_out = out.s
+    score_out = out.score
+    cost_out = out.cost
+    dcost_out = out.dcost
     n = active.shape[0]
     for i in prange(n):
         if not active[i]:
@@ -251,6 +293,18 @@ _pass_parallel = parallel_kernel(_pass_kernel_py)
 
 def _pick(n, serial, parallel):
     return serial if n < SERIAL_BELOW else parallel
+
+
+def fit_skus(obj, inv, service, inputs: SkuInputs, min_s, fitted: Fitted) -> None:
+    """Fit every SKU whose status is OK into ``fitted`` (serial or parallel kernel by size)."""
+    n = fitted.status.shape[0]
+    _pick(n, _prepare_serial, _prepare_parallel)(obj, inv, service, inputs, min_s, fitted)
+
+
+def lagrangian_pass(obj, inv, lam, skus: Skus, state: PassState, out: PassOutputs) -> None:
+    """Each active SKU's maximiser of w m(s) - lam K(s) into ``out`` (see the kernel)."""
+    n = out.s.shape[0]
+    _pick(n, _pass_serial, _pass_parallel)(obj, inv, lam, skus, state, out)
 
 
 @kernel

@@ -13,11 +13,13 @@ from invsl.kernels import batch
 from invsl.kernels import metrics
 from invsl.scalar.jit import readonly
 from invsl.tools.portfolio.kernels import (
-    _pass_parallel,
-    _pass_serial,
-    _pick,
-    _prepare_parallel,
-    _prepare_serial,
+    Fitted,
+    PassOutputs,
+    PassState,
+    SkuInputs,
+    Skus,
+    fit_skus,
+    lagrangian_pass,
 )
 from invsl.tools.portfolio.objectives import BACKORDER_VALUE, GAMMA, INVESTMENTS, OBJECTIVES
 from invsl.vocabulary import (
@@ -204,24 +206,18 @@ class PreparedPortfolio:
         kind = np.full(n, -1, dtype=np.int8)
         par = np.full((5, n), np.nan)
         bounds = np.full((6, n), np.nan)
-        _pick(n, _prepare_serial, _prepare_parallel)(
-            self.obj,
-            self.inv,
-            self.service,
-            readonly(dcodes),
-            readonly(numbers["demand_mean"]),
-            readonly(numbers["demand_std"]),
-            readonly(numbers["lead_time"]),
-            readonly(numbers["lead_time_std"]),
-            self.q,
-            readonly(self.floor),
-            readonly(self.ceiling),
-            min_s,
-            status,
-            kind,
-            par,
-            bounds,
+        inputs = SkuInputs(
+            distribution=readonly(dcodes),
+            demand_mean=readonly(numbers["demand_mean"]),
+            demand_std=readonly(numbers["demand_std"]),
+            lead_time=readonly(numbers["lead_time"]),
+            lead_time_std=readonly(numbers["lead_time_std"]),
+            order_quantity=self.q,
+            floor=readonly(self.floor),
+            ceiling=readonly(self.ceiling),
         )
+        fitted = Fitted(status=status, kind=kind, par=par, bounds=bounds)
+        fit_skus(self.obj, self.inv, self.service, inputs, min_s, fitted)
         self.status = status
         self.cache = np.empty((5, n))
         self.cache[0] = math.inf
@@ -258,24 +254,18 @@ class PreparedPortfolio:
         score = np.zeros(n)
         cost = np.zeros(n)
         dcost = np.zeros(n)
-        _pick(n, _pass_serial, _pass_parallel)(
-            self.obj,
-            self.inv,
-            lam,
-            self.active,
-            self.kind,
-            self.par,
-            self.q,
-            self.w,
-            self.c,
-            self.bounds,
-            warm,
-            self.cache,
-            s,
-            score,
-            cost,
-            dcost,
+        skus = Skus(
+            active=self.active,
+            kind=self.kind,
+            par=self.par,
+            q=self.q,
+            w=self.w,
+            c=self.c,
+            bounds=self.bounds,
         )
+        state = PassState(warm=warm, cache=self.cache)
+        out = PassOutputs(s=s, score=score, cost=cost, dcost=dcost)
+        lagrangian_pass(self.obj, self.inv, lam, skus, state, out)
         return s, score, cost, float(dcost.sum())
 
     def uniform(self, target):
