@@ -42,8 +42,9 @@ class PortfolioResult:
         return "\n".join(lines)
 
 
-def optimize_prepared(prep, budget=None, aggregate_target=None):
-    """:func:`optimize_portfolio` for a portfolio already read and fitted."""
+def _goal(prep, budget, aggregate_target):
+    """The checked goal: ``(budget, aggregate_target, target_score)``, the target as a total
+    score (the negative value of backorders for ``backorder_value``). Bad values raise."""
     if (budget is None) == (aggregate_target is None):
         raise frame.InputError("give exactly one of budget= or aggregate_target=")
     target_score = None
@@ -63,6 +64,12 @@ def optimize_prepared(prep, budget=None, aggregate_target=None):
         budget = float(budget)
         if not math.isfinite(budget):
             raise frame.InputError("budget must be a finite number [currency]")
+    return budget, aggregate_target, target_score
+
+
+def _allocate(prep, budget, target_score):
+    """Multiplier search (from a sample's hint for large portfolios), greedy completion and,
+    in budget mode, repair. Returns ``(s, gap, lam, info, passes)``."""
     hint = sample_hint(prep, budget, target_score)
     lam0, hint_passes = hint if hint is not None else (None, 0)
     big, small, run, info, passes = search_multiplier(prep, budget, target_score, lam0=lam0)
@@ -73,43 +80,41 @@ def optimize_prepared(prep, budget=None, aggregate_target=None):
         s, total_score, total_cost, gap, passes = repair(
             prep, s, total_score, total_cost, gap, budget, info, passes, lam
         )
+    return s, gap, lam, info, passes
+
+
+def _evaluate(prep, s):
+    """The per-SKU table at reorder points s and the portfolio figures of the summary."""
     result, out = sku_frame(prep, s)
     fill, gamma, backorder_value, ss_value, oh_value = aggregates(prep, out)
-    aggregate = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
-    invested = ss_value if prep.inv == SAFETY_STOCK else oh_value
-    s_uniform, replaced = uniform_safeguard(prep, s, aggregate, invested, gap, budget, target_score)
-    if replaced:
-        # the duality bound stays valid: re-state the gap against the better answer
-        upper = aggregate + gap if budget is not None else invested - gap
-        s = s_uniform
-        result, out = sku_frame(prep, s)
-        fill, gamma, backorder_value, ss_value, oh_value = aggregates(prep, out)
-        aggregate = {FILL_RATE: fill, GAMMA: gamma}[prep.obj]
-        invested = ss_value if prep.inv == SAFETY_STOCK else oh_value
-        gap = max(upper - aggregate, 0.0) if budget is not None else max(invested - upper, 0.0)
-        info["message"] = (
-            "a uniform service target beat the multiplier's allocation (few or identical "
-            "SKUs around a fill rate's leap from the floor) and is returned"
-        )
+    service = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
+    figures = {
+        "investment_used": ss_value if prep.inv == SAFETY_STOCK else oh_value,
+        "aggregate_service": service,
+        "aggregate_fill_rate": fill,
+        "aggregate_gamma": gamma,
+        "backorder_value": backorder_value,
+        "safety_stock_value": ss_value,
+        "on_hand_value": oh_value,
+    }
+    return result, figures
+
+
+def _summary(prep, budget, aggregate_target, figures, lam, gap, info, passes):
+    """The ``summary`` dict of :class:`PortfolioResult`."""
     if prep.obj == BACKORDER_VALUE and budget is not None:
         gap_text = f"{gap:.3g} [currency of backorders]"
     elif budget is not None:
         gap_text = f"{gap:.3g} [aggregate {prep.objective}]"
     else:
         gap_text = f"{gap:.3g} [currency of {prep.investment}]"
-    summary = {
+    return {
         "mode": "budget" if budget is not None else "aggregate_target",
         "objective": prep.objective,
         "investment": prep.investment,
         "budget": budget if budget is not None else math.nan,
         "aggregate_target": aggregate_target if aggregate_target is not None else math.nan,
-        "investment_used": invested,
-        "aggregate_service": aggregate,
-        "aggregate_fill_rate": fill,
-        "aggregate_gamma": gamma,
-        "backorder_value": backorder_value,
-        "safety_stock_value": ss_value,
-        "on_hand_value": oh_value,
+        **figures,
         "multiplier": lam if math.isfinite(lam) else math.nan,
         "gap_bound": gap,
         "gap_bound_text": (
@@ -124,6 +129,26 @@ def optimize_prepared(prep, budget=None, aggregate_target=None):
         "passes": passes,
         "message": info["message"],
     }
+
+
+def optimize_prepared(prep, budget=None, aggregate_target=None):
+    """:func:`optimize_portfolio` for a portfolio already read and fitted."""
+    budget, aggregate_target, target_score = _goal(prep, budget, aggregate_target)
+    s, gap, lam, info, passes = _allocate(prep, budget, target_score)
+    result, figures = _evaluate(prep, s)
+    aggregate, invested = figures["aggregate_service"], figures["investment_used"]
+    s_uniform, replaced = uniform_safeguard(prep, s, aggregate, invested, gap, budget, target_score)
+    if replaced:
+        # the duality bound stays valid: re-state the gap against the better answer
+        upper = aggregate + gap if budget is not None else invested - gap
+        result, figures = _evaluate(prep, s_uniform)
+        aggregate, invested = figures["aggregate_service"], figures["investment_used"]
+        gap = max(upper - aggregate, 0.0) if budget is not None else max(invested - upper, 0.0)
+        info["message"] = (
+            "a uniform service target beat the multiplier's allocation (few or identical "
+            "SKUs around a fill rate's leap from the floor) and is returned"
+        )
+    summary = _summary(prep, budget, aggregate_target, figures, lam, gap, info, passes)
     return PortfolioResult(result, summary)
 
 
