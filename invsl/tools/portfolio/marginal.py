@@ -46,9 +46,10 @@ def window_probability(kind, p1, p2, mean, s, q):
     """P(s < X <= s + Q), from whichever tail avoids cancellation.
 
     Poisson and negative binomial X (success probability <= 0.999) with
-    Q <= _WINDOW_SUM_MAX: the sum of the Q point probabilities, the first from its accurate form and the rest by the ratio recurrence
-    p(k + 1) / p(k) = lam / (k + 1), resp. (k + r) (1 - p) / (k + 1): positive terms, no
-    cancellation, and one special-function call instead of two.
+    Q <= _WINDOW_SUM_MAX: the sum of the Q point probabilities, the first from its accurate
+    form and the rest by the ratio recurrence p(k + 1) / p(k) = lam / (k + 1), resp.
+    (k + r) (1 - p) / (k + 1): positive terms, no cancellation, and one special-function
+    call instead of two.
     """
     summable = kind == dist.POISSON or (kind == dist.NEGBIN and p2 <= 0.999)
     if summable and q <= _WINDOW_SUM_MAX:  # (near p = 1, 1 - p would lose digits)

@@ -3,6 +3,7 @@ log lambda), and its starting point from a sample of a large portfolio."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -354,8 +355,6 @@ def sample_hint(prep, budget, target):
     The sample keeps the weights and costs; its budget (or target) is the sample's floor
     total plus its share of what the full problem has above its floor.
     """
-    import copy
-
     idx = np.flatnonzero(prep.active)
     if idx.size <= HINT_ABOVE:
         return None
