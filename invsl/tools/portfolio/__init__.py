@@ -12,11 +12,12 @@ See docs/portfolio.md for the mathematics, the handling of the S-shaped fill rat
 duality-gap bound.
 
 Modules, from the bottom up: ``objectives`` (the codes of objectives and investments),
-``marginal`` (per-SKU scalar functions), ``kernels`` (kernels over SKUs), ``prepared`` (the
-table read, validated and fitted once), ``search`` (the outer search on lambda),
-``completion`` (greedy completion, duality bound, repair), ``output`` (metrics, aggregates
-and the per-SKU table), ``uniform`` (the uniform-target safeguard) and ``optimize`` (the
-public function and its result).
+``marginal`` (per-SKU scalar functions), ``kernels`` (kernels over SKUs, their arguments
+grouped in named tuples), ``table`` (the pandas table read into checked arrays: the only
+module reading pandas), ``prepared`` (the portfolio read and fitted once), ``search`` (the
+outer search on lambda and the sample hint), ``completion`` (greedy completion, duality
+bound, repair), ``output`` (metrics, aggregates and the per-SKU table), ``uniform`` (the
+uniform-target safeguard) and ``optimize`` (the public function and its result).
 """
 
 from invsl.tools.portfolio.optimize import PortfolioResult, optimize_portfolio

@@ -141,6 +141,7 @@ class PreparedPortfolio:
 
     # -- one pass over the SKUs at a multiplier
     def solve_at(self, lam, warm):
+        """Each SKU's best reorder point at multiplier lam: (s, score, cost, d cost/d log lam)."""
         n = self.n
         s = np.full(n, np.nan)
         score = np.zeros(n)
