@@ -15,7 +15,9 @@ import pytest
 from scipy import stats
 
 import invsl
-from invsl.tools.portfolio import optimize_portfolio
+from invsl.tools.portfolio import optimize_portfolio, search
+from invsl.tools.portfolio.marginal import window_probability
+from invsl.tools.portfolio.prepared import PreparedPortfolio
 
 # ---------------------------------------------------------------------------------------------
 # slow reference metrics
@@ -447,16 +449,15 @@ def test_deterministic_demand():
 
 def test_sample_hint_gives_the_same_answer(monkeypatch):
     """Large portfolios start the outer search from a multiplier solved on a sample."""
-    from invsl.tools import portfolio
 
     df = _large(5_000, "normal", seed=12)
     budget = 20_000.0
     plain = optimize_portfolio(df, budget=budget)
-    monkeypatch.setattr(portfolio, "_HINT_ABOVE", 1_000)
-    monkeypatch.setattr(portfolio, "_HINT_SAMPLE", 800)
+    monkeypatch.setattr(search, "HINT_ABOVE", 1_000)
+    monkeypatch.setattr(search, "HINT_SAMPLE", 800)
     assert (
-        portfolio._hint(
-            portfolio._Prepared(
+        search.sample_hint(
+            PreparedPortfolio(
                 df,
                 objective="fill_rate",
                 investment="safety_stock",
@@ -492,19 +493,18 @@ def test_sample_hint_gives_the_same_answer(monkeypatch):
 def test_early_stop_beside_the_largest_jump_stays_within_the_bound(monkeypatch):
     """The outer search stops once the rest of the bracket is no more than its largest jump.
 
-    Against the search that narrows on (``_REST_OF_JUMP = 0``): each answer is within the
+    Against the search that narrows on (``REST_OF_JUMP = 0``): each answer is within the
     other's gap bound, both within budget, and the bound stays below one SKU's step. The
     sample hint is forced on, so the Newton bracketing from a start runs too.
     """
-    from invsl.tools import portfolio
 
     df = _large(20_000, "normal", seed=21)
     uniform = invsl.optimize(df, metric="beta", target=0.95)
     budget = float((df["unit_cost"] * uniform["safety_stock"]).sum())
-    monkeypatch.setattr(portfolio, "_HINT_ABOVE", 5_000)
-    monkeypatch.setattr(portfolio, "_HINT_SAMPLE", 2_000)
+    monkeypatch.setattr(search, "HINT_ABOVE", 5_000)
+    monkeypatch.setattr(search, "HINT_SAMPLE", 2_000)
     early = optimize_portfolio(df, budget=budget, min_reorder_point=None).summary
-    monkeypatch.setattr(portfolio, "_REST_OF_JUMP", 0.0)
+    monkeypatch.setattr(search, "REST_OF_JUMP", 0.0)
     narrow = optimize_portfolio(df, budget=budget, min_reorder_point=None).summary
     for s in (early, narrow):
         assert s["investment_used"] <= budget
@@ -601,7 +601,6 @@ def test_window_probability_against_scipy(dist, p1, p2):
     """The fill rate's slope P(s < X <= s + Q) (summed term by term for Q <= 32, from the
     cdf beyond, and always from the cdf near p = 1) against scipy.stats pmf sums."""
     from invsl.scalar import distributions as d
-    from invsl.tools.portfolio import _window
 
     kind = d.POISSON if dist == "poisson" else d.NEGBIN
     law = stats.poisson(p1) if dist == "poisson" else stats.nbinom(p1, p2)
@@ -609,5 +608,5 @@ def test_window_probability_against_scipy(dist, p1, p2):
     for q in (1.0, 4.0, 32.0, 33.0, 100.0):
         for s in np.unique(np.round([-5, -1, 0, mean / 2, mean, mean + 3 * law.std() + 1])):
             ref = law.pmf(np.arange(max(s + 1, 0), s + q + 1)).sum()
-            got = _window(kind, p1, p2, mean, s, q)
+            got = window_probability(kind, p1, p2, mean, s, q)
             assert got == pytest.approx(ref, rel=1e-11, abs=1e-300), (q, s, got, ref)

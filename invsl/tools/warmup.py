@@ -113,14 +113,14 @@ def _simulate() -> None:
 
 def _portfolio() -> None:
     import invsl
-    from invsl.tools.portfolio import _SERIAL_BELOW
+    from invsl.tools.portfolio.kernels import SERIAL_BELOW
 
     df = _table(["sQ"])
     df = df[df["distribution"].isin(["normal", "poisson"])].drop(columns=["metric", "target"])
     df = df.drop_duplicates("distribution").reset_index(drop=True).assign(unit_cost=1.0)
     for dist, part in df.groupby("distribution"):
         # small tables run on one thread, large ones in parallel: compile both
-        big = part.loc[part.index.repeat(_SERIAL_BELOW)].reset_index(drop=True)
+        big = part.loc[part.index.repeat(SERIAL_BELOW)].reset_index(drop=True)
         big["demand_mean"] *= np.linspace(0.5, 2.0, len(big))  # distinct SKUs, no ties
         for table in (part, big):
             budget = 2.0 * len(table)

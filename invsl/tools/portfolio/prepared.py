@@ -1,0 +1,186 @@
+"""A portfolio read, validated and fitted once: the arrays every solve of it reuses."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from invsl.api import frame
+from invsl.kernels import batch
+from invsl.kernels import metrics
+from invsl.scalar.jit import readonly
+from invsl.tools.portfolio.kernels import (
+    Fitted,
+    PassOutputs,
+    PassState,
+    SkuInputs,
+    Skus,
+    fit_skus,
+    lagrangian_pass,
+)
+from invsl.tools.portfolio.objectives import BACKORDER_VALUE, GAMMA, INVESTMENTS, OBJECTIVES
+from invsl.tools.portfolio.table import read_table, row_messages
+from invsl.vocabulary import OK
+
+
+def _goal_codes(objective, investment):
+    """The codes of the objective and investment names (a bad name raises)."""
+    obj_name = str(objective).strip().lower()
+    if obj_name not in OBJECTIVES:
+        raise frame.InputError(
+            f"objective must be one of {sorted(set(OBJECTIVES))}, not {objective!r}"
+        )
+    inv_name = str(investment).strip().lower()
+    if inv_name not in INVESTMENTS:
+        raise frame.InputError(
+            f"investment must be 'safety_stock' or 'on_hand', not {investment!r}"
+        )
+    return OBJECTIVES[obj_name], INVESTMENTS[inv_name]
+
+
+class PreparedPortfolio:
+    """Validated, fitted arrays of a portfolio, reusable for several budgets or targets."""
+
+    def __init__(
+        self,
+        df,
+        *,
+        objective,
+        investment,
+        unit_cost,
+        floor,
+        ceiling,
+        weight,
+        min_reorder_point,
+        distribution,
+        lead_time_std,
+        columns,
+    ):
+        if not isinstance(df, pd.DataFrame):
+            raise frame.InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        self.obj, self.inv = _goal_codes(objective, investment)
+        self.objective = ("fill_rate", "gamma", "backorder_value")[self.obj]
+        self.investment = ("safety_stock", "on_hand")[self.inv]
+        # floors and ceilings bound the fill rate, or gamma when gamma is the objective
+        self.service = metrics.GAMMA if self.obj == GAMMA else metrics.BETA
+        self.df = df
+        table = read_table(
+            df,
+            unit_cost=unit_cost,
+            floor=floor,
+            ceiling=ceiling,
+            weight=weight,
+            distribution=distribution,
+            lead_time_std=lead_time_std,
+            columns=columns,
+        )
+        self.n = table.n
+        status = table.status
+        self.numbers = table.numbers
+        self.dcodes = table.dcodes
+        self.unit_cost = np.where(status == OK, table.unit_cost, 1.0)
+        self.floor = np.where(status == OK, table.floor, 0.0)
+        self.ceiling = np.where(status == OK, table.ceiling, 1.0)
+        # kernel inputs read-only whatever their source: one compiled specialisation
+        self.q = readonly(self.numbers["order_quantity"])
+
+        min_s = -math.inf if min_reorder_point is None else float(min_reorder_point)
+        if math.isnan(min_s):
+            raise frame.InputError("min_reorder_point must be a number or None")
+        self.min_reorder_point = min_s
+        self._fit(status)
+        self._weigh(table.weight)
+        self.c = self.unit_cost
+        # messages: the frame's texts, the portfolio's own, and a note that the row is out
+        self.message = row_messages(table)
+        self.rows_excluded = int((status != OK).sum())
+
+    def _fit(self, status):
+        """Fit every SKU (``status`` updated in place): kind, par, bounds, cache, active."""
+        n = self.n
+        numbers = self.numbers
+        kind = np.full(n, -1, dtype=np.int8)
+        par = np.full((5, n), np.nan)
+        bounds = np.full((6, n), np.nan)
+        inputs = SkuInputs(
+            distribution=readonly(self.dcodes),
+            demand_mean=readonly(numbers["demand_mean"]),
+            demand_std=readonly(numbers["demand_std"]),
+            lead_time=readonly(numbers["lead_time"]),
+            lead_time_std=readonly(numbers["lead_time_std"]),
+            order_quantity=self.q,
+            floor=readonly(self.floor),
+            ceiling=readonly(self.ceiling),
+        )
+        fitted = Fitted(status=status, kind=kind, par=par, bounds=bounds)
+        fit_skus(self.obj, self.inv, self.service, inputs, self.min_reorder_point, fitted)
+        self.status = status
+        self.cache = np.empty((5, n))
+        self.cache[0] = math.inf
+        self.cache[1] = -math.inf
+        self.kind = kind
+        self.par = par
+        self.bounds = bounds
+        self.active = status == OK
+
+    def _weigh(self, weight):
+        """Weights: demand (or the weight column) normalised over the SKUs in the portfolio;
+        the unit cost for the value of backorders."""
+        self.custom_weight = False
+        if self.obj == BACKORDER_VALUE:
+            w = self.unit_cost.copy()
+        else:
+            w = self.numbers["demand_mean"] if weight is None else weight
+            self.custom_weight = weight is not None
+            w = np.where(self.active, w, 0.0)
+            total = w.sum()
+            w = w / total if total > 0 else w
+        self.w = np.where(self.active, w, 0.0)
+
+    # -- one pass over the SKUs at a multiplier
+    def solve_at(self, lam, warm):
+        """Each SKU's best reorder point at multiplier lam: (s, score, cost, d cost/d log lam)."""
+        n = self.n
+        s = np.full(n, np.nan)
+        score = np.zeros(n)
+        cost = np.zeros(n)
+        dcost = np.zeros(n)
+        skus = Skus(
+            active=self.active,
+            kind=self.kind,
+            par=self.par,
+            q=self.q,
+            w=self.w,
+            c=self.c,
+            bounds=self.bounds,
+        )
+        state = PassState(warm=warm, cache=self.cache)
+        out = PassOutputs(s=s, score=score, cost=cost, dcost=dcost)
+        lagrangian_pass(self.obj, self.inv, lam, skus, state, out)
+        return s, score, cost, float(dcost.sum())
+
+    def uniform(self, target):
+        """Reorder points of a uniform service target (clipped to each SKU's floor/ceiling)."""
+        n = self.n
+        t = np.clip(np.full(n, float(target)), self.floor, self.ceiling)
+        t = np.where(self.ceiling >= 1.0, np.minimum(t, np.nextafter(1.0, 0.0)), t)
+        status = np.where(self.active, OK, 1).astype(np.uint8)
+        n_ = self.numbers
+        out, kind = batch.sq(
+            True,
+            self.dcodes,
+            np.full(n, self.service, np.int8),
+            t,
+            n_["demand_mean"],
+            n_["demand_std"],
+            n_["lead_time"],
+            n_["lead_time_std"],
+            self.q,
+            np.full(n, np.nan),
+            status,
+        )
+        s = np.where(self.active, out[0], np.nan)
+        failed = self.active & (status != OK)
+        return s, failed
