@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 import invsl
 from invsl.vocabulary import NAMES
+import invsl.engine.reader
 import invsl.engine.table
 from invsl.api.frame import INPUT_COLUMNS, OUTPUT_COLUMNS, InputError
 from invsl.tools.io import TableError, read_table
@@ -250,7 +251,7 @@ def _documented_range(df: pd.DataFrame) -> np.ndarray:
     metrics are only checked to be in range where finite (see the report in
     docs/contributing.md, "Fuzzing").
     """
-    found = invsl.api.frame._resolve_columns(df, None, [])
+    found = invsl.engine.reader.resolve_columns(df, None, [])
 
     def number(name, default):
         if name not in found:

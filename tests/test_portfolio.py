@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 import invsl
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POISSON
 from invsl.tools.portfolio import optimize_portfolio, search
 from invsl.tools.portfolio.marginal import window_probability
 from invsl.tools.portfolio.prepared import PreparedPortfolio
@@ -600,9 +601,7 @@ def test_a_better_uniform_target_is_returned_for_few_identical_skus():
 def test_window_probability_against_scipy(dist, p1, p2):
     """The fill rate's slope P(s < X <= s + Q) (summed term by term for Q <= 32, from the
     cdf beyond, and always from the cdf near p = 1) against scipy.stats pmf sums."""
-    from invsl.scalar import distributions as d
-
-    kind = d.POISSON if dist == "poisson" else d.NEGBIN
+    kind = DEMAND_POISSON if dist == "poisson" else DEMAND_NEGBIN
     law = stats.poisson(p1) if dist == "poisson" else stats.nbinom(p1, p2)
     mean = law.mean()
     for q in (1.0, 4.0, 32.0, 33.0, 100.0):

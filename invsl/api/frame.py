@@ -14,37 +14,17 @@ import pandas as pd
 
 from invsl.engine import table
 from invsl.engine.assemble import (
-    KIND_CATEGORIES,
-    KIND_CODE,
-    assemble,
     kind_column,
-    messages,
     status_column,
 )
 from invsl.engine.reader import (
     HISTORY_OPTIONAL,
     INPUT_COLUMNS,
     InputError,
-    numeric,
-    resolve_columns,
-    without_history_optional,
 )
-from invsl.vocabulary import normalise_column
 
 #: output columns added to an (s, Q) table, in order
 OUTPUT_COLUMNS = table.SQ_OUTPUTS
-
-# Transitional names for the tools that still read tables through this module
-# (tools.portfolio, tools.simulation, tools.io while they are split into packages); they go
-# once those use invsl.engine directly (issue 12).
-_resolve_columns = resolve_columns
-_numeric = numeric
-_normalise = normalise_column
-_required = without_history_optional
-_messages = messages
-_assemble = assemble
-_KIND_CATEGORIES = KIND_CATEGORIES
-_KIND_CODE = KIND_CODE
 
 __all__ = [
     "HISTORY_OPTIONAL",

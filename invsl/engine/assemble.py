@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
+from invsl.engine.reader import HISTORY_OPTIONAL
 from invsl.engine.validate import field_names
 from invsl.vocabulary import (
     KIND_NAMES,
@@ -33,9 +34,6 @@ _KIND_CODE_FROM_MINUS_ONE = np.concatenate([[-1], KIND_CODE]).astype(np.int8)
 #: CategoricalDtype of strings costs more than filling a million codes)
 _KIND_DTYPE = pd.CategoricalDtype(KIND_CATEGORIES)
 _STATUS_DTYPE = pd.CategoricalDtype(list(NAMES))
-
-#: columns a table may leave out when a demand history is given (as engine.reader)
-_HISTORY_OPTIONAL = ("demand_mean", "demand_std")
 
 #: (status, column) -> the text of that status for that column, where it says more
 FIELD_TEXTS = {
@@ -101,7 +99,7 @@ def messages(
                 filled = f"empty (read as {defaults[name]:g})"
                 values = values.where(~cells.map(is_blank), filled)
             message[rows] = name + " = " + values.to_numpy(dtype=object) + ": " + text
-        elif code == MISSING and name in _HISTORY_OPTIONAL and name not in raw:
+        elif code == MISSING and name in HISTORY_OPTIONAL and name not in raw:
             message[rows] = (
                 f"the table has no {name} column; only empirical rows take it from the "
                 "history: add the column, or use distribution empirical"

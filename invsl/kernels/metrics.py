@@ -22,7 +22,6 @@ from invsl.scalar import recurrence as rec
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import scalar
 from invsl.vocabulary import (
-    METRIC_GAMMA,
     DEMAND_GAMMA,
     DEMAND_NEGBIN,
     DEMAND_NORMAL,
@@ -351,8 +350,3 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
         _, h2b = dist.lower(kind, p1, p2, mean, s + q)
         short = (max((h2b - h2a) / q, 0.0) - net) / mu
     return 1.0 - short, short, (g1a - g1b) / (q * mu)
-
-
-# Transitional: the old names of the metric codes, still read by tools.portfolio while it is
-# being split into a package; removed once it uses the vocabulary's names (issue 12).
-BETA, GAMMA = METRIC_BETA, METRIC_GAMMA

@@ -39,8 +39,6 @@ import numpy as np
 
 from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
 from invsl.vocabulary import (
-    DEMAND_COMPOUND_POISSON,
-    DEMAND_EMPIRICAL,
     NO_CONVERGENCE,
     OK,
     PMF_TOO_LARGE,
@@ -612,8 +610,3 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     values = np.zeros(int(start[-1]))
     compound_poisson_kernel(lam, q, values, start[:-1], status)
     return values, start[:-1], length, q
-
-
-# Transitional: the old names of the two codes, still read by tools.simulation while it is
-# being split into a package; removed once it uses the vocabulary's names (issue 12).
-EMPIRICAL, COMPOUND_POISSON = DEMAND_EMPIRICAL, DEMAND_COMPOUND_POISSON

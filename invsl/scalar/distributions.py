@@ -656,9 +656,3 @@ def _integer_lower_sum(kind, p1, p2, mean, x):
             ):
                 return h1, h2
     return math.nan, math.nan
-
-
-# Transitional: the old short names of the kind codes, still read by tools.portfolio while it
-# is being split into a package; removed once it uses the vocabulary's names (issue 12).
-NORMAL, GAMMA, POISSON, NEGBIN = DEMAND_NORMAL, DEMAND_GAMMA, DEMAND_POISSON, DEMAND_NEGBIN
-POINT, POINT_INT = DEMAND_POINT, DEMAND_POINT_INT

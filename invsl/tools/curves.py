@@ -13,11 +13,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from invsl.api import frame
-from invsl.tools.portfolio.objectives import BACKORDER_VALUE, FILL_RATE, GAMMA, SAFETY_STOCK
+from invsl.engine.reader import InputError
 from invsl.tools.portfolio.optimize import optimize_prepared
 from invsl.tools.portfolio.output import aggregates, sku_frame
 from invsl.tools.portfolio.prepared import PreparedPortfolio
+from invsl.vocabulary import (
+    INVESTMENT_SAFETY_STOCK,
+    OBJECTIVE_BACKORDER_VALUE,
+    OBJECTIVE_FILL_RATE,
+    OBJECTIVE_GAMMA,
+)
 
 #: default uniform targets of the curve
 DEFAULT_TARGETS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995)
@@ -96,7 +101,7 @@ def exchange_curve(
     targets = DEFAULT_TARGETS if targets is None else tuple(float(t) for t in targets)
     bad = [t for t in targets if not 0.0 < t < 1.0]
     if bad:
-        raise frame.InputError(f"targets must lie strictly between 0 and 1: {bad}")
+        raise InputError(f"targets must lie strictly between 0 and 1: {bad}")
     prep = PreparedPortfolio(
         df,
         objective=objective,
@@ -115,11 +120,11 @@ def exchange_curve(
         s, _ = prep.uniform(t)
         _, out = sku_frame(prep, s)
         fill, gamma, bo_value, ss_value, oh_value = aggregates(prep, out)
-        invest = ss_value if prep.inv == SAFETY_STOCK else oh_value
+        invest = ss_value if prep.inv == INVESTMENT_SAFETY_STOCK else oh_value
         service = {
-            FILL_RATE: fill,
-            GAMMA: gamma,
-            BACKORDER_VALUE: bo_value,
+            OBJECTIVE_FILL_RATE: fill,
+            OBJECTIVE_GAMMA: gamma,
+            OBJECTIVE_BACKORDER_VALUE: bo_value,
         }[prep.obj]
         skus = int(prep.active.sum())
         rows.append(("uniform", t, invest, service, fill, gamma, bo_value, 0.0, skus))

@@ -20,6 +20,22 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from invsl.api.arrays import (
+    lead_time_demand,
+    loss_first_order,
+    loss_second_order,
+    reorder_point,
+    service_levels,
+)
+from invsl.api.frame import evaluate, optimize
+from invsl.api.history import fit_demand
+from invsl.api.periodic_arrays import periodic_service_levels
+from invsl.tools.curves import exchange_curve
+from invsl.tools.portfolio import optimize_portfolio
+from invsl.tools.simulation import simulate
+from invsl.tools.whatif import sensitivity
+from invsl.tools.portfolio.kernels import SERIAL_BELOW
+
 #: (distribution, demand_mean, demand_std): one row of each kind the DataFrame layer takes
 _DISTRIBUTIONS = [
     ("normal", 20.0, 6.0),
@@ -62,58 +78,51 @@ def _table(policies: list[str]) -> pd.DataFrame:
 
 
 def _sq_layer() -> None:
-    import invsl
 
     df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
-    invsl.evaluate(df, history=_HISTORY)
-    invsl.optimize(df, history=_HISTORY)
+    evaluate(df, history=_HISTORY)
+    optimize(df, history=_HISTORY)
     # with a random lead time (the Poisson mixture becomes negbin)
-    invsl.optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
+    optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
 
 
 def _periodic_layer() -> None:
-    import invsl
 
     df = _table(["RS", "RsS", "RsQ"])
-    invsl.evaluate(df, history=_HISTORY)
-    invsl.optimize(df, history=_HISTORY)
+    evaluate(df, history=_HISTORY)
+    optimize(df, history=_HISTORY)
 
 
 def _arrays() -> None:
-    import invsl
 
     for dist, mu, sd in _DISTRIBUTIONS[:4]:
-        invsl.service_levels(9.0, 8.0, mu, sd, 2.0, distribution=dist)
+        service_levels(9.0, 8.0, mu, sd, 2.0, distribution=dist)
         for metric in ("alpha", "beta", "gamma"):
-            invsl.reorder_point(0.9, 8.0, mu, sd, 2.0, metric=metric, distribution=dist)
-        invsl.loss_first_order(9.0, 2 * mu, 2 * sd, distribution=dist)
-        invsl.loss_second_order(9.0, 2 * mu, 2 * sd, distribution=dist)
+            reorder_point(0.9, 8.0, mu, sd, 2.0, metric=metric, distribution=dist)
+        loss_first_order(9.0, 2 * mu, 2 * sd, distribution=dist)
+        loss_second_order(9.0, 2 * mu, 2 * sd, distribution=dist)
         for policy in ("RS", "RsS", "RsQ"):
-            invsl.periodic_service_levels(
+            periodic_service_levels(
                 policy, mu, sd, 2, 2, reorder_point=9.0, order_up_to=17.0, order_quantity=8.0,
                 distribution=dist,
             )  # fmt: skip
-    invsl.lead_time_demand(20.0, 6.0, 2.0, 0.5)
+    lead_time_demand(20.0, 6.0, 2.0, 0.5)
 
 
 def _history() -> None:
-    import invsl
 
-    invsl.fit_demand(_HISTORY)
+    fit_demand(_HISTORY)
 
 
 def _simulate() -> None:
-    import invsl
 
     df = _table(["sQ", "RS", "RsS", "RsQ"]).drop(columns=["metric", "target"])
     df = df.drop_duplicates(["policy", "distribution"]).reset_index(drop=True)
     extra = df[df["distribution"] == "normal"].assign(distribution="deterministic")
-    invsl.simulate(pd.concat([df, extra]), periods=40, warmup=5, history=_HISTORY)
+    simulate(pd.concat([df, extra]), periods=40, warmup=5, history=_HISTORY)
 
 
 def _portfolio() -> None:
-    import invsl
-    from invsl.tools.portfolio.kernels import SERIAL_BELOW
 
     df = _table(["sQ"])
     df = df[df["distribution"].isin(["normal", "poisson"])].drop(columns=["metric", "target"])
@@ -124,18 +133,17 @@ def _portfolio() -> None:
         big["demand_mean"] *= np.linspace(0.5, 2.0, len(big))  # distinct SKUs, no ties
         for table in (part, big):
             budget = 2.0 * len(table)
-            invsl.optimize_portfolio(table, budget=budget, distribution=dist)
-            invsl.optimize_portfolio(table, aggregate_target=0.95, distribution=dist)
-        invsl.exchange_curve(part, targets=[0.9, 0.95], distribution=dist)
+            optimize_portfolio(table, budget=budget, distribution=dist)
+            optimize_portfolio(table, aggregate_target=0.95, distribution=dist)
+        exchange_curve(part, targets=[0.9, 0.95], distribution=dist)
 
 
 def _sensitivity() -> None:
-    import invsl
 
     df = _table(["sQ"])
     df = df[df["distribution"].isin(["normal", "gamma", "poisson", "negbin"])]
     df = df.drop(columns=["metric", "target", "policy"]).reset_index(drop=True)
-    invsl.sensitivity(df.drop(columns=["sku"]), target=[0.9, 0.95], lead_time_factor=[1.0, 1.5])
+    sensitivity(df.drop(columns=["sku"]), target=[0.9, 0.95], lead_time_factor=[1.0, 1.5])
 
 
 #: the steps, in order: name -> function

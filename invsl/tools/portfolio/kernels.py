@@ -20,13 +20,20 @@ from invsl.tools.portfolio.marginal import (
     ratio_root_integer,
     score_and_cost,
 )
-from invsl.tools.portfolio.objectives import FILL_RATE, ON_HAND, SAFETY_STOCK
 from invsl.vocabulary import (
     CANNOT_FIT,
     NEGBIN_VARIANCE,
     NO_CONVERGENCE,
     OK,
     PRECISION_LIMIT,
+)
+from invsl.vocabulary import (
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POISSON,
+    INVESTMENT_ON_HAND,
+    INVESTMENT_SAFETY_STOCK,
+    OBJECTIVE_FILL_RATE,
 )
 
 #: lower-tail cut: without a floor a SKU's reorder point stays at or above
@@ -112,7 +119,7 @@ def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
             distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
         )
         if kind < 0:
-            if distribution[i] == dist.NEGBIN or distribution[i] == dist.POISSON:
+            if distribution[i] == DEMAND_NEGBIN or distribution[i] == DEMAND_POISSON:
                 status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
             else:
                 status[i] = CANNOT_FIT
@@ -121,7 +128,7 @@ def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
         q = order_quantity[i]
         integer = dist.is_integer_kind(kind)
         low = mean - _LOW_SDS * sd
-        if kind != dist.NORMAL:
+        if kind != DEMAND_NORMAL:
             low = max(low, 0.0)
         s_lo = low - q
         if integer:
@@ -141,7 +148,7 @@ def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
                 status[i] = NO_CONVERGENCE if math.isnan(sc) else PRECISION_LIMIT
                 continue
             s_hi = max(sc, s_lo)
-        if obj == FILL_RATE and inv == SAFETY_STOCK:
+        if obj == OBJECTIVE_FILL_RATE and inv == INVESTMENT_SAFETY_STOCK:
             s_mode = steepest_fill_rate_point(kind, p1, p2, mean, q)
             if integer:
                 s_mode = math.floor(s_mode)
@@ -274,7 +281,7 @@ def _pass_kernel_py(obj, inv, lam, skus, state, out):
                 if not dist.is_integer_kind(k) and r < bounds[1, i]:
                     # rho(r) = lam: dr/dlog(lam) = 1 / (dlog rho / ds), dK = K'(r) dr
                     kp = c[i]
-                    if inv == ON_HAND:
+                    if inv == INVESTMENT_ON_HAND:
                         kp = c[i] * fill_rate_and_shortfall(k, p1, p2, mean, r, q[i])[0]
                     if dlog < 0.0:
                         dcost_out[i] = kp / dlog

@@ -8,7 +8,17 @@ import math
 from invsl.kernels import metrics
 from invsl.scalar import distributions as dist
 from invsl.scalar.jit import scalar
-from invsl.tools.portfolio.objectives import FILL_RATE, GAMMA, SAFETY_STOCK
+from invsl.vocabulary import (
+    DEMAND_GAMMA,
+    DEMAND_NEGBIN,
+    DEMAND_NORMAL,
+    DEMAND_POINT,
+    DEMAND_POINT_INT,
+    DEMAND_POISSON,
+    INVESTMENT_SAFETY_STOCK,
+    OBJECTIVE_FILL_RATE,
+    OBJECTIVE_GAMMA,
+)
 
 #: tolerance of the continuous per-SKU root, in units of max(1, sd(X))
 _ROOT_TOL = 1e-10
@@ -28,7 +38,7 @@ def fill_rate_and_shortfall(kind, p1, p2, mean, s, q):
         h1a, _ = dist.lower(kind, p1, p2, mean, s)
         h1b, _ = dist.lower(kind, p1, p2, mean, s + q)
         b = min(max((h1b - h1a) / q, 0.0), 1.0)
-        if kind != dist.NORMAL and s + q <= 0.0:
+        if kind != DEMAND_NORMAL and s + q <= 0.0:
             b = 0.0
         return b, 1.0 - b
     _, g1a, _ = dist.tail(kind, p1, p2, mean, s, False)
@@ -51,7 +61,7 @@ def window_probability(kind, p1, p2, mean, s, q):
     (k + r) (1 - p) / (k + 1): positive terms, no cancellation, and one special-function
     call instead of two.
     """
-    summable = kind == dist.POISSON or (kind == dist.NEGBIN and p2 <= 0.999)
+    summable = kind == DEMAND_POISSON or (kind == DEMAND_NEGBIN and p2 <= 0.999)
     if summable and q <= _WINDOW_SUM_MAX:  # (near p = 1, 1 - p would lose digits)
         k = max(s + 1.0, 0.0)
         top = s + q
@@ -60,7 +70,7 @@ def window_probability(kind, p1, p2, mean, s, q):
         p = dist.density(kind, p1, p2, k)
         total = p
         while k < top:
-            if kind == dist.POISSON:
+            if kind == DEMAND_POISSON:
                 p *= p1 / (k + 1.0)
             else:
                 p *= (k + p1) * (1.0 - p2) / (k + 1.0)
@@ -75,18 +85,18 @@ def window_probability(kind, p1, p2, mean, s, q):
 @scalar
 def score_and_cost(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     """(w * m(s), K(s)): weighted objective term and value of stock of one SKU at s."""
-    if obj == FILL_RATE and inv == SAFETY_STOCK:
+    if obj == OBJECTIVE_FILL_RATE and inv == INVESTMENT_SAFETY_STOCK:
         # the common case needs the fill rate only (fast tails, no cancellation)
         b, _ = fill_rate_and_shortfall(kind, p1, p2, mean, s, q)
         return w * b, c * (s - mean)
     _, b, g, _, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
-    if obj == FILL_RATE:
+    if obj == OBJECTIVE_FILL_RATE:
         score = w * b
-    elif obj == GAMMA:
+    elif obj == OBJECTIVE_GAMMA:
         score = w * g
     else:
         score = -w * eb
-    if inv == SAFETY_STOCK:
+    if inv == INVESTMENT_SAFETY_STOCK:
         cost = c * (s - mean)
     else:
         cost = c * oh
@@ -103,23 +113,23 @@ def marginal_ratio_continuous(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     """
     db = window_probability(kind, p1, p2, mean, s, q) / q
     d2b = (dist.density(kind, p1, p2, s + q) - dist.density(kind, p1, p2, s)) / q
-    if obj == FILL_RATE and inv == SAFETY_STOCK:
+    if obj == OBJECTIVE_FILL_RATE and inv == INVESTMENT_SAFETY_STOCK:
         # the common case: rho = w (F(s+Q) - F(s)) / (Q c), no fill rate needed
         rho = w * db / c
         if db > 0.0:
             return rho, d2b / db
         return rho, math.nan
     b, short = fill_rate_and_shortfall(kind, p1, p2, mean, s, q)
-    if obj == FILL_RATE:
+    if obj == OBJECTIVE_FILL_RATE:
         m1 = db
         m2 = d2b
-    elif obj == GAMMA:
+    elif obj == OBJECTIVE_GAMMA:
         m1 = short / mu
         m2 = -db / mu
     else:
         m1 = short
         m2 = -db
-    if inv == SAFETY_STOCK:
+    if inv == INVESTMENT_SAFETY_STOCK:
         k1 = c
         k2 = 0.0
     else:
@@ -140,15 +150,15 @@ def marginal_ratio_integer(obj, inv, kind, p1, p2, mean, s, q, mu, w, c):
     beta: P(s < X <= s+Q) / Q; gamma: (1 - beta(s+1)) / mu; negative backorders:
     1 - beta(s+1); K: c (safety stock) or c * beta(s+1) (on hand).
     """
-    if obj == FILL_RATE:
+    if obj == OBJECTIVE_FILL_RATE:
         m1 = window_probability(kind, p1, p2, mean, s, q) / q
-        if inv == SAFETY_STOCK:
+        if inv == INVESTMENT_SAFETY_STOCK:
             return w * m1 / c
         b1, _ = fill_rate_and_shortfall(kind, p1, p2, mean, s + 1.0, q)
     else:
         b1, short1 = fill_rate_and_shortfall(kind, p1, p2, mean, s + 1.0, q)
-        m1 = short1 / mu if obj == GAMMA else short1
-        if inv == SAFETY_STOCK:
+        m1 = short1 / mu if obj == OBJECTIVE_GAMMA else short1
+        if inv == INVESTMENT_SAFETY_STOCK:
             return w * m1 / c
     k1 = c * b1
     if k1 <= 0.0:
@@ -165,16 +175,16 @@ def steepest_fill_rate_point(kind, p1, p2, mean, q):
     k <= 1: 0); integer X the smallest s with P(X = s+Q+1) <= P(X = s+1); deterministic
     demand d: the start d - Q of the linear stretch.
     """
-    if kind == dist.NORMAL:
+    if kind == DEMAND_NORMAL:
         return p1 - 0.5 * q
-    if kind == dist.GAMMA:
+    if kind == DEMAND_GAMMA:
         if p1 <= 1.0:
             return 0.0
         return q / math.expm1(q / ((p1 - 1.0) * p2))
-    if kind == dist.POINT or kind == dist.POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
         return p1 - q
     # integer unimodal pmf: bisection on the sign of p(s+Q+1) - p(s+1) over [mode-Q-1, mode]
-    if kind == dist.POISSON:
+    if kind == DEMAND_POISSON:
         top = math.floor(p1)
     else:
         top = math.floor((p1 - 1.0) * (1.0 - p2) / p2) if p1 > 1.0 else 0.0

@@ -8,13 +8,18 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from invsl.api import frame
+from invsl.engine.reader import InputError
 from invsl.tools.portfolio.completion import greedy_completion, repair
-from invsl.tools.portfolio.objectives import BACKORDER_VALUE, FILL_RATE, GAMMA, SAFETY_STOCK
 from invsl.tools.portfolio.output import aggregates, sku_frame
 from invsl.tools.portfolio.prepared import PreparedPortfolio
 from invsl.tools.portfolio.search import sample_hint, search_multiplier
 from invsl.tools.portfolio.uniform import uniform_safeguard
+from invsl.vocabulary import (
+    INVESTMENT_SAFETY_STOCK,
+    OBJECTIVE_BACKORDER_VALUE,
+    OBJECTIVE_FILL_RATE,
+    OBJECTIVE_GAMMA,
+)
 
 
 @dataclasses.dataclass
@@ -46,24 +51,24 @@ def _goal(prep, budget, aggregate_target):
     """The checked goal: ``(budget, aggregate_target, target_score)``, the target as a total
     score (the negative value of backorders for ``backorder_value``). Bad values raise."""
     if (budget is None) == (aggregate_target is None):
-        raise frame.InputError("give exactly one of budget= or aggregate_target=")
+        raise InputError("give exactly one of budget= or aggregate_target=")
     target_score = None
     if aggregate_target is not None:
         aggregate_target = float(aggregate_target)
-        if prep.obj == BACKORDER_VALUE:
+        if prep.obj == OBJECTIVE_BACKORDER_VALUE:
             if not aggregate_target >= 0:
-                raise frame.InputError("aggregate_target (a value of backorders) must be >= 0")
+                raise InputError("aggregate_target (a value of backorders) must be >= 0")
             target_score = -aggregate_target
         else:
             if not aggregate_target < 1.0 or not math.isfinite(aggregate_target):
-                raise frame.InputError(
+                raise InputError(
                     "aggregate_target must be below 1 (an aggregate service level, e.g. 0.95)"
                 )
             target_score = aggregate_target
     else:
         budget = float(budget)
         if not math.isfinite(budget):
-            raise frame.InputError("budget must be a finite number [currency]")
+            raise InputError("budget must be a finite number [currency]")
     return budget, aggregate_target, target_score
 
 
@@ -87,9 +92,13 @@ def _evaluate(prep, s):
     """The per-SKU table at reorder points s and the portfolio figures of the summary."""
     result, out = sku_frame(prep, s)
     fill, gamma, backorder_value, ss_value, oh_value = aggregates(prep, out)
-    service = {FILL_RATE: fill, GAMMA: gamma, BACKORDER_VALUE: backorder_value}[prep.obj]
+    service = {
+        OBJECTIVE_FILL_RATE: fill,
+        OBJECTIVE_GAMMA: gamma,
+        OBJECTIVE_BACKORDER_VALUE: backorder_value,
+    }[prep.obj]
     figures = {
-        "investment_used": ss_value if prep.inv == SAFETY_STOCK else oh_value,
+        "investment_used": ss_value if prep.inv == INVESTMENT_SAFETY_STOCK else oh_value,
         "aggregate_service": service,
         "aggregate_fill_rate": fill,
         "aggregate_gamma": gamma,
@@ -102,7 +111,7 @@ def _evaluate(prep, s):
 
 def _summary(prep, budget, aggregate_target, figures, lam, gap, info, passes):
     """The ``summary`` dict of :class:`PortfolioResult`."""
-    if prep.obj == BACKORDER_VALUE and budget is not None:
+    if prep.obj == OBJECTIVE_BACKORDER_VALUE and budget is not None:
         gap_text = f"{gap:.3g} [currency of backorders]"
     elif budget is not None:
         gap_text = f"{gap:.3g} [aggregate {prep.objective}]"

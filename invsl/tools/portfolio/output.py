@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from invsl.api import frame
+from invsl.engine.assemble import kind_column, status_column
 from invsl.kernels import batch
-from invsl.tools.portfolio.objectives import SAFETY_STOCK
 from invsl.vocabulary import OK, ZERO_DEMAND
+from invsl.vocabulary import INVESTMENT_SAFETY_STOCK
 
 
 def aggregates(prep, out):
@@ -55,9 +55,9 @@ def sku_frame(prep, s):
     result = prep.df.copy(deep=False)
     for i, name in enumerate(batch.OUTPUTS):
         result[name] = out[i]
-    invest = out[1] if prep.inv == SAFETY_STOCK else out[7]
+    invest = out[1] if prep.inv == INVESTMENT_SAFETY_STOCK else out[7]
     result["investment"] = np.where(prep.active, prep.c * invest, np.where(zero, 0.0, np.nan))
-    result["lead_time_distribution"] = frame.kind_column(kind)
-    result["status"] = frame.status_column(status)
+    result["lead_time_distribution"] = kind_column(kind)
+    result["status"] = status_column(status)
     result["message"] = pd.Series(prep.message, index=prep.df.index, dtype=object)
     return result, out

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
-from invsl.api import frame
+from invsl.engine.arguments import check_arguments, check_name
+from invsl.engine.reader import InputError, check_frame
 from invsl.kernels import batch
-from invsl.kernels import metrics
 from invsl.scalar.jit import readonly
 from invsl.tools.portfolio.kernels import (
     Fitted,
@@ -20,24 +19,28 @@ from invsl.tools.portfolio.kernels import (
     fit_skus,
     lagrangian_pass,
 )
-from invsl.tools.portfolio.objectives import BACKORDER_VALUE, GAMMA, INVESTMENTS, OBJECTIVES
 from invsl.tools.portfolio.table import read_table, row_messages
-from invsl.vocabulary import OK
+from invsl.vocabulary import (
+    INVESTMENT_SPELLINGS,
+    METRIC_BETA,
+    METRIC_GAMMA,
+    OBJECTIVE_BACKORDER_VALUE,
+    OBJECTIVE_GAMMA,
+    OBJECTIVE_SPELLINGS,
+    OK,
+    normalise_name,
+)
 
 
 def _goal_codes(objective, investment):
-    """The codes of the objective and investment names (a bad name raises)."""
-    obj_name = str(objective).strip().lower()
-    if obj_name not in OBJECTIVES:
-        raise frame.InputError(
-            f"objective must be one of {sorted(set(OBJECTIVES))}, not {objective!r}"
-        )
-    inv_name = str(investment).strip().lower()
-    if inv_name not in INVESTMENTS:
-        raise frame.InputError(
-            f"investment must be 'safety_stock' or 'on_hand', not {investment!r}"
-        )
-    return OBJECTIVES[obj_name], INVESTMENTS[inv_name]
+    """The codes of the objective and investment names (a bad name raises InputError with
+    the vocabulary's message)."""
+    check_name("objective", objective)
+    check_name("investment", investment)
+    return (
+        OBJECTIVE_SPELLINGS[normalise_name(objective)],
+        INVESTMENT_SPELLINGS[normalise_name(investment)],
+    )
 
 
 class PreparedPortfolio:
@@ -58,13 +61,13 @@ class PreparedPortfolio:
         lead_time_std,
         columns,
     ):
-        if not isinstance(df, pd.DataFrame):
-            raise frame.InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        check_frame(df)
         self.obj, self.inv = _goal_codes(objective, investment)
+        check_arguments(distribution=distribution, lead_time_std=lead_time_std)
         self.objective = ("fill_rate", "gamma", "backorder_value")[self.obj]
         self.investment = ("safety_stock", "on_hand")[self.inv]
         # floors and ceilings bound the fill rate, or gamma when gamma is the objective
-        self.service = metrics.GAMMA if self.obj == GAMMA else metrics.BETA
+        self.service = METRIC_GAMMA if self.obj == OBJECTIVE_GAMMA else METRIC_BETA
         self.df = df
         table = read_table(
             df,
@@ -88,7 +91,7 @@ class PreparedPortfolio:
 
         min_s = -math.inf if min_reorder_point is None else float(min_reorder_point)
         if math.isnan(min_s):
-            raise frame.InputError("min_reorder_point must be a number or None")
+            raise InputError("min_reorder_point must be a number or None")
         self.min_reorder_point = min_s
         self._fit(status)
         self._weigh(table.weight)
@@ -129,7 +132,7 @@ class PreparedPortfolio:
         """Weights: demand (or the weight column) normalised over the SKUs in the portfolio;
         the unit cost for the value of backorders."""
         self.custom_weight = False
-        if self.obj == BACKORDER_VALUE:
+        if self.obj == OBJECTIVE_BACKORDER_VALUE:
             w = self.unit_cost.copy()
         else:
             w = self.numbers["demand_mean"] if weight is None else weight

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from invsl.scalar import distributions as dist
 from invsl.tools.portfolio.prepared import PreparedPortfolio
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POINT_INT, DEMAND_POISSON
 
 #: outer bisection: stop when lambda_big / lambda_small - 1 falls below this
 _LAMBDA_REL_TOL = 1e-11
@@ -300,7 +300,7 @@ def _narrow(search: _Search, big, small, last, prev):
     # the first step: a secant through the last two passes of the expansion
     sol = last
     widths: list[float] = []
-    integer = np.isin(prep.kind, (dist.POISSON, dist.NEGBIN, dist.POINT_INT))
+    integer = np.isin(prep.kind, (DEMAND_POISSON, DEMAND_NEGBIN, DEMAND_POINT_INT))
     s_floor = prep.bounds[0]
     for _ in range(_MAX_OUTER):
         stop, tied_leaps = _bracket_settled(search, big, small, integer, s_floor)

@@ -13,7 +13,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from invsl.api import frame
+from invsl.engine.assemble import messages
+from invsl.engine.reader import INPUT_COLUMNS, InputError, numeric, resolve_columns
 from invsl.engine.validate import distribution_codes, unsupported_rows, validate
 from invsl.vocabulary import (
     BAD_TARGET,
@@ -59,7 +60,7 @@ class _TextCells:
         self.field = np.full(n, "", dtype=object)
 
     def numeric(self, name, series):
-        values, text = frame._numeric(series)
+        values, text = numeric(series)
         if text is not None:
             new = text & ~self.mask
             self.field[new] = name
@@ -98,7 +99,7 @@ def _read_portfolio_columns(df, raw, cells, n, specs):
                     values = np.where(np.isnan(values) & ~cells.mask, default, values)
                 extra[name] = values
             elif name == "unit_cost":
-                raise frame.InputError(
+                raise InputError(
                     f"missing column {spec!r} (the value of one unit of stock); add it, "
                     "name another column with unit_cost='your_column', or give one "
                     "number for every SKU, e.g. unit_cost=1.0"
@@ -106,7 +107,7 @@ def _read_portfolio_columns(df, raw, cells, n, specs):
             elif spec == name:
                 extra[name] = None  # optional column under its default name: absent
             else:
-                raise frame.InputError(f"column {spec!r} (given as {name}) is not in the input")
+                raise InputError(f"column {spec!r} (given as {name}) is not in the input")
         elif spec is None:
             extra[name] = None
         else:
@@ -172,8 +173,8 @@ def read_table(
     first the checks of :func:`invsl.optimize`, then rows it does not handle (periodic
     review, history), then the portfolio's own columns.
     """
-    required = [n for n, (_, op, _) in frame.INPUT_COLUMNS.items() if op]
-    found = frame._resolve_columns(df, columns, required)
+    required = [n for n, (_, op, _) in INPUT_COLUMNS.items() if op]
+    found = resolve_columns(df, columns, required)
     n = len(df)
     raw = {name: df[col] for name, col in found.items()}
     cells = _TextCells(n)
@@ -234,7 +235,7 @@ def row_messages(table: PortfolioTable) -> np.ndarray:
     """Per-row messages: the frame's texts, the portfolio's own, and a note that a flagged
     row is out of the portfolio (``table.status`` as it stands after fitting)."""
     status = table.status
-    message = frame._messages(status, table.field, table.raw)
+    message = messages(status, table.field, table.raw)
     own = table.custom != ""
     message[own] = table.custom[own]
     bad = status != OK

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from invsl.tools.portfolio.objectives import BACKORDER_VALUE, FILL_RATE, SAFETY_STOCK
 from invsl.tools.portfolio.output import aggregates, evaluate_at
 from invsl.vocabulary import OK
+from invsl.vocabulary import INVESTMENT_SAFETY_STOCK, OBJECTIVE_BACKORDER_VALUE, OBJECTIVE_FILL_RATE
 
 #: the uniform-target safeguard runs when the duality gap exceeds this (aggregate service,
 #: or relative investment in the inverse mode): a few SKUs' leaps, not rounding; and only
@@ -27,8 +27,8 @@ def _uniform_point(prep, t):
     s = np.where(prep.active, np.clip(s, prep.bounds[0], prep.bounds[1]), np.nan)
     out, _ = evaluate_at(prep, s, np.where(prep.active, OK, 1).astype(np.uint8))
     fill, gamma, _, ss_value, oh_value = aggregates(prep, out)
-    service = fill if prep.obj == FILL_RATE else gamma
-    return s, service, ss_value if prep.inv == SAFETY_STOCK else oh_value
+    service = fill if prep.obj == OBJECTIVE_FILL_RATE else gamma
+    return s, service, ss_value if prep.inv == INVESTMENT_SAFETY_STOCK else oh_value
 
 
 def _bisect_uniform(prep, ok, ok_low):
@@ -60,7 +60,7 @@ def uniform_safeguard(prep, s, service, invested, gap, budget, target):
     better, most visibly for a few hundred identical SKUs. The uniform target is found by
     bisection (40 evaluations). Returns (s, replaced).
     """
-    if prep.obj == BACKORDER_VALUE or prep.custom_weight or not prep.active.any():
+    if prep.obj == OBJECTIVE_BACKORDER_VALUE or prep.custom_weight or not prep.active.any():
         return s, False
     if prep.active.sum() > _UNIFORM_CHECK_MAX_SKUS:
         return s, False
