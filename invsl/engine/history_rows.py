@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from invsl.engine.history_table import HistoryGroups, history_moments
+from invsl.engine.validate import RowFlags
 from invsl.engine.reader import InputError
 from invsl.kernels import pmf
 from invsl.kernels.periodic import pmf as periodic_pmf
@@ -196,10 +197,7 @@ def compute_sq(
 ) -> None:
     """Compute the sQ pmf rows into ``out``/``kind``, setting their ``status``/``field``."""
 
-    def flag(mask, code, name):
-        mask = mask & (status == OK)
-        status[mask] = code
-        field[mask] = name
+    flag = RowFlags(status, field)
 
     rows = ctx.rows
     for code in (NO_HISTORY, BAD_HISTORY):
@@ -294,10 +292,7 @@ def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, ki
     """Compute the periodic rows (RS, RsS, RsQ) of pmf distributions (``ctx.rows``)."""
     rows = ctx.rows
 
-    def flag(mask, code, name):
-        mask = mask & rows & (status == OK)
-        status[mask] = code
-        field[mask] = name
+    flag = RowFlags(status, field, rows)
 
     for code in (NO_HISTORY, BAD_HISTORY):
         flag(ctx.no_history == code, code, "")

@@ -312,6 +312,22 @@ def field_names(field: np.ndarray) -> np.ndarray:
     return np.array([name or "" for name in field], dtype=object)
 
 
+class RowFlags:
+    """Flags rows in order: ``flags(mask, code, name)`` gives the rows of ``mask`` that are
+    still OK (and inside ``within``, if given) the status ``code`` and the field ``name``, so
+    that the first problem found in a row is the one reported."""
+
+    def __init__(self, status: np.ndarray, field: np.ndarray, within=None):
+        self.status, self.field, self.within = status, field, within
+
+    def __call__(self, mask, code: int, name: str) -> None:
+        mask = mask & (self.status == OK)
+        if self.within is not None:
+            mask &= self.within
+        self.status[mask] = code
+        self.field[mask] = name
+
+
 def policy_inputs(solve, pcodes, numbers) -> dict:
     """The inputs each row's policy reads, with a harmless stand-in where it reads none, so
     that checks and kernels only see values that are used: ``order_quantity`` (1 where not
@@ -367,10 +383,7 @@ def validate_table(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_
         target=numbers["target"] if solve else None,
     )
 
-    def flag(mask, code, name):
-        mask = mask & (status == OK)
-        status[mask] = code
-        field[mask] = name
+    flag = RowFlags(status, field)
 
     zero = status == ZERO_DEMAND
     status[zero] = OK

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from invsl.engine.validate import validate
+from invsl.engine.validate import RowFlags, validate
 from invsl.tools.simulation.codes import integer_demand
 from invsl.vocabulary import (
     DEMAND_COMPOUND_POISSON,
@@ -35,7 +35,6 @@ from invsl.vocabulary import (
     NOT_A_NUMBER,
     NOT_FINITE,
     NOT_INTEGER,
-    OK,
     PERIODIC_LEAD_TIME,
     RANDOM_LEAD_TIME,
     UNKNOWN_POLICY,
@@ -46,10 +45,7 @@ def check_rows(table: Table) -> tuple[np.ndarray, np.ndarray]:
     """Status code (OK: simulate the row) and the name of the field at fault of every row."""
     status, field = _core_checks(table)
 
-    def flag(mask, code, name):
-        mask = mask & (status == OK)
-        status[mask] = code
-        field[mask] = name
+    flag = RowFlags(status, field)
 
     _check_policy(table, flag)
     _check_demand(table, flag)
