@@ -13,6 +13,8 @@ validation (``engine.validate``); nothing here reads or writes a table.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from invsl.engine import history_rows
@@ -48,41 +50,59 @@ def routes(pcodes: np.ndarray, dcodes: np.ndarray) -> np.ndarray:
     return (periodic_rows.astype(np.int8) + 2 * history.astype(np.int8)).astype(np.int8)
 
 
-def _sq_two_moment(solve, rows, pcodes, dcodes, mcodes, numbers, status, field, out, kind, ctx):
+@dataclasses.dataclass
+class Job:
+    """One table's rows as the route functions see them (all arrays of length n, except the
+    inputs that no row reads, which have length 0; see ``validate.policy_inputs``)."""
+
+    solve: bool
+    pcodes: np.ndarray  # int8 policy codes
+    dcodes: np.ndarray  # int8 demand family codes
+    mcodes: np.ndarray  # int8 metric codes (length 0 when evaluating)
+    numbers: dict  # input name -> float64 array (engine.reader)
+    used: dict  # validate.policy_inputs: the inputs each row's policy reads
+    status: np.ndarray  # uint8, updated in place
+    field: np.ndarray  # object, the column at fault, updated in place
+    out: np.ndarray  # (9, n) float64 results (kernels.periodic.policies.OUTPUTS)
+    kind: np.ndarray  # int8 fitted kind per row
+    context: object = None  # history_rows.prepare's context of the history rows
+
+
+def _sq_two_moment(job: Job, rows: np.ndarray) -> None:
     """(s, Q) with two-moment demand: ``kernels.batch.sq`` (writes every row of ``out[:8]``:
     NaN where it skips, so it runs first)."""
-    used = policy_inputs(solve, pcodes, numbers)
-    sq_status = np.where(rows, status, np.uint8(SKIP)).astype(np.uint8)
+    every_row = bool(rows.all())
+    status = job.status
+    sq_status = status if every_row else np.where(rows, status, np.uint8(SKIP)).astype(np.uint8)
     batch.sq(
-        solve,
-        dcodes,
-        mcodes,
-        used["target"],
-        numbers["demand_mean"],
-        numbers["demand_std"],
-        numbers["lead_time"],
-        numbers["lead_time_std"],
-        used["order_quantity"],
-        used["reorder_point"],
+        job.solve,
+        job.dcodes,
+        job.mcodes,
+        job.used["target"],
+        job.numbers["demand_mean"],
+        job.numbers["demand_std"],
+        job.numbers["lead_time"],
+        job.numbers["lead_time_std"],
+        job.used["order_quantity"],
+        job.used["reorder_point"],
         sq_status,
-        out[:8],
-        kind,
+        job.out[:8],
+        job.kind,
     )
-    status[rows] = sq_status[rows]
+    if not every_row:
+        status[rows] = sq_status[rows]
 
 
-def _periodic_two_moment(
-    solve, rows, pcodes, dcodes, mcodes, numbers, status, field, out, kind, ctx
-):
+def _periodic_two_moment(job: Job, rows: np.ndarray) -> None:
     """(R, S), (R, s, S), (R, s, nQ) with two-moment demand: ``periodic_kernel``."""
-    used = policy_inputs(solve, pcodes, numbers)
-    per_status = np.where(rows, status, np.uint8(SKIP)).astype(np.uint8)
+    per_status = np.where(rows, job.status, np.uint8(SKIP)).astype(np.uint8)
+    numbers, used = job.numbers, job.used
     # inputs read-only, whatever their source (pandas views or numpy copies): one compiled
     # specialisation of the kernel (see invsl.scalar.jit.readonly)
     inputs = periodic.PeriodicRows(
-        policy=readonly(pcodes),
-        distribution=readonly(dcodes),
-        metric=readonly(mcodes),
+        policy=readonly(job.pcodes),
+        distribution=readonly(job.dcodes),
+        metric=readonly(job.mcodes),
         target=readonly(used["target"]),
         demand_mean=readonly(numbers["demand_mean"]),
         demand_std=readonly(numbers["demand_std"]),
@@ -93,14 +113,24 @@ def _periodic_two_moment(
         reorder_point=readonly(used["reorder_point"]),
         order_up_to=readonly(used["order_up_to"]),
     )
-    periodic.periodic_kernel(solve, inputs, per_status, out, kind)
-    status[rows] = per_status[rows]
+    periodic.periodic_kernel(job.solve, inputs, per_status, job.out, job.kind)
+    job.status[rows] = per_status[rows]
 
 
-def _history(solve, rows, pcodes, dcodes, mcodes, numbers, status, field, out, kind, ctx):
+def _history(job: Job, rows: np.ndarray) -> None:
     """Empirical and compound_poisson rows, sQ and periodic (``engine.history_rows``)."""
+    n = job.pcodes.shape[0]
+    mcodes = job.mcodes if job.mcodes.shape[0] == n else np.zeros(n, np.int8)
     history_rows.compute_frame(
-        history_rows.restrict(ctx, rows), solve, pcodes, mcodes, numbers, status, field, out, kind
+        history_rows.restrict(job.context, rows),
+        job.solve,
+        job.pcodes,
+        mcodes,
+        job.numbers,
+        job.status,
+        job.field,
+        job.out,
+        job.kind,
     )
 
 
@@ -113,35 +143,44 @@ ROUTES = {
 }
 
 
-def compute(solve, pcodes, dcodes, mcodes, numbers, status, field, ctx=None):
+def compute(solve, pcodes, dcodes, mcodes, numbers, status, field, context=None, used=None):
     """Compute every row by its route; returns ``(out, kind)``.
 
     ``out`` is (9, n) in the rows of ``kernels.periodic.policies.OUTPUTS`` (reorder point,
     safety stock, the six metrics, order-up-to level), NaN for rows not computed; ``kind``
     the fitted kind of lead-time demand (-1: none). ``status``/``field`` (from
-    ``validate_table``) are updated in place for rows that fail inside a kernel. ``ctx``:
-    the context of ``history_rows.prepare`` (None when the table has no history rows).
+    ``validate_table``) are updated in place for rows that fail inside a kernel.
+    ``context``: ``history_rows.prepare``'s context (None when the table has no history
+    rows); ``used``: the rows' inputs from ``validate.policy_inputs``, if the caller has them.
     """
     n = pcodes.shape[0]
-    if mcodes is None:
-        mcodes = np.zeros(n, np.int8)
+    job = Job(
+        solve=bool(solve),
+        pcodes=pcodes,
+        dcodes=dcodes,
+        mcodes=mcodes if mcodes is not None else np.zeros(0, np.int8),
+        numbers=numbers,
+        used=used if used is not None else policy_inputs(solve, pcodes, numbers),
+        status=status,
+        field=field,
+        out=np.empty((len(periodic.OUTPUTS), n)),
+        kind=np.empty(n, dtype=np.int8),
+        context=context,
+    )
     route = routes(pcodes, dcodes)
     present = np.bincount(route, minlength=len(ROUTES))
-    out = np.empty((len(periodic.OUTPUTS), n))
-    kind = np.empty(n, dtype=np.int8)
-    out[8] = np.nan
+    job.out[8] = np.nan
     if not present[SQ_TWO_MOMENT]:
-        out[:8] = np.nan
-        kind[:] = -1
+        job.out[:8] = np.nan
+        job.kind[:] = -1
     done = set()
     for code, run in ROUTES.items():
         if present[code] and run not in done:
-            rows = route == code if run is not _history else route >= SQ_HISTORY
-            run(solve, rows, pcodes, dcodes, mcodes, numbers, status, field, out, kind, ctx)
+            run(job, route == code if run is not _history else route >= SQ_HISTORY)
             done.add(run)
     if solve:
-        apply_zero_demand(out, status, pcodes, numbers["order_quantity"])
-    return out, kind
+        apply_zero_demand(job.out, status, pcodes, numbers["order_quantity"])
+    return job.out, job.kind
 
 
 def apply_zero_demand(out, status, pcodes, order_quantity) -> None:

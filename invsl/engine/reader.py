@@ -183,7 +183,7 @@ class Rows:
     raw: dict[str, pd.Series]
     numbers: dict[str, np.ndarray]
     text_mask: np.ndarray
-    text_field: np.ndarray
+    text_field: np.ndarray | None
     defaults: dict[str, float]
     distribution: np.ndarray
     metric: np.ndarray | None = None
@@ -212,12 +212,14 @@ def read_rows(
     raw = {name: df[col] for name, col in found.items()}
     numbers: dict[str, np.ndarray] = {}
     text_mask = np.zeros(n, dtype=bool)
-    text_field = np.full(n, "", dtype=object)
+    text_field = None  # made when the first text cell is found (an object array costs)
     for name in numeric_names:
         default = defaults.get(name)
         if name in raw:
             values, text = numeric(raw[name])
             if text is not None and text.any():
+                if text_field is None:
+                    text_field = np.full(n, "", dtype=object)
                 new = text & ~text_mask
                 text_field[new] = name
                 text_mask |= text

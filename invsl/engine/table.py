@@ -33,7 +33,7 @@ from invsl.engine.reader import (
     resolve_columns,
     without_history_optional,
 )
-from invsl.engine.validate import policy_codes, validate_table
+from invsl.engine.validate import policy_codes, policy_inputs, validate_table
 from invsl.kernels import batch
 from invsl.kernels.periodic import policies as periodic
 from invsl.vocabulary import (
@@ -189,14 +189,23 @@ def run(
         metric=metric if solve else None,
     )
     numbers = rows.numbers
-    for name in ("review_period", "order_up_to", "target", "reorder_point"):
-        numbers.setdefault(name, np.full(rows.n, np.nan))
     ctx = history_rows.prepare(df, rows.distribution, numbers, history, history_options)
+    if ctx is not None or periodic_layout:  # (the history and periodic code read every input)
+        for name in ("review_period", "order_up_to", "target", "reorder_point"):
+            numbers.setdefault(name, np.full(rows.n, np.nan))
+    used = policy_inputs(solve, pcodes, numbers)
     status, field = validate_table(
-        solve, pcodes, rows.distribution, rows.metric, numbers, rows.text_mask, rows.text_field
+        solve,
+        pcodes,
+        rows.distribution,
+        rows.metric,
+        numbers,
+        rows.text_mask,
+        rows.text_field,
+        used=used,
     )
     out, kind = dispatch.compute(
-        solve, pcodes, rows.distribution, rows.metric, numbers, status, field, ctx
+        solve, pcodes, rows.distribution, rows.metric, numbers, status, field, ctx, used
     )
     text = messages(status, field, rows.raw, rows.defaults)
     if ctx is not None and ctx.sku_note:

@@ -332,31 +332,46 @@ def policy_inputs(solve, pcodes, numbers) -> dict:
     """The inputs each row's policy reads, with a harmless stand-in where it reads none, so
     that checks and kernels only see values that are used: ``order_quantity`` (1 where not
     used: RS, and RsS when evaluating, which reads order_up_to instead), ``reorder_point``
-    (0 where not used; NaN when solving), ``order_up_to`` (NaN where not used), ``target``
-    (NaN when evaluating) and the mask ``uses_order_up_to``."""
-    n = pcodes.shape[0]
+    (0 where not used), ``order_up_to`` (NaN where not used), ``target``, the mask
+    ``uses_order_up_to`` and ``periodic`` (any row with a periodic policy). An input that
+    no row reads (``target`` when evaluating, ``reorder_point`` when solving,
+    ``order_up_to`` without periodic rows) has length 0: the kernels do not read it. A
+    table of (s, Q) rows only gets its own columns back, without a copy."""
+    empty = np.zeros(0)
+    periodic = bool((pcodes != POLICY_SQ).any())
+    if not periodic:
+        return {
+            "order_quantity": numbers["order_quantity"],
+            "reorder_point": empty if solve else numbers["reorder_point"],
+            "order_up_to": empty,
+            "target": numbers["target"] if solve else empty,
+            "uses_order_up_to": None,
+            "periodic": False,
+        }
     rss = pcodes == POLICY_RSS
     uses_q = (pcodes == POLICY_SQ) | (pcodes == POLICY_RSQ) | (bool(solve) & rss)
     uses_s = (not solve) & ((pcodes == POLICY_SQ) | rss | (pcodes == POLICY_RSQ))
     uses_big_s = (not solve) & ((pcodes == POLICY_RS) | rss)
-    nan = np.full(n, np.nan)
     return {
         "order_quantity": np.where(uses_q, numbers["order_quantity"], 1.0),
-        "reorder_point": nan if solve else np.where(uses_s, numbers["reorder_point"], 0.0),
+        "reorder_point": empty if solve else np.where(uses_s, numbers["reorder_point"], 0.0),
         "order_up_to": np.where(uses_big_s, numbers["order_up_to"], np.nan),
-        "target": numbers["target"] if solve else nan,
+        "target": numbers["target"] if solve else empty,
         "uses_order_up_to": uses_big_s,
+        "periodic": True,
     }
 
 
-def validate_table(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=None):
+def validate_table(
+    solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_field=None, used=None
+):
     """Status code and offending field of every row of a table (any policy): the one order
     of checks of evaluate and optimize.
 
     1. :func:`validate`'s checks (missing and non-finite numbers, unknown distribution and
        metric, negative values, order_quantity <= 0, target outside (0, 1), whole numbers
        for integer demand), each policy seeing only the inputs it reads: the others get a
-       harmless stand-in;
+       harmless stand-in (:func:`policy_inputs`, or ``used`` when the caller has them);
     2. the policy: missing (a review_period but no policy), unknown;
     3. the periodic inputs: review_period missing, not finite or not a whole number >= 1;
        order_up_to missing, not finite, not whole for integer demand, not above the reorder
@@ -369,8 +384,8 @@ def validate_table(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_
     row with a review period and no policy, -1 for an unknown name. Returns
     ``(status, field)`` as :func:`validate`.
     """
-    used = policy_inputs(solve, pcodes, numbers)
-    uses_big_s = used["uses_order_up_to"]
+    if used is None:
+        used = policy_inputs(solve, pcodes, numbers)
     status, field = validate(
         demand_mean=numbers["demand_mean"],
         demand_std=numbers["demand_std"],
@@ -382,9 +397,17 @@ def validate_table(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_
         metric=mcodes if solve else None,
         target=numbers["target"] if solve else None,
     )
+    if used["periodic"]:
+        _check_policies(solve, pcodes, dcodes, numbers, used["uses_order_up_to"], status, field)
+    if text_mask is not None and text_field is not None:
+        status[text_mask] = NOT_A_NUMBER
+        field[text_mask] = text_field[text_mask]
+    return status, field
 
+
+def _check_policies(solve, pcodes, dcodes, numbers, uses_big_s, status, field) -> None:
+    """Checks 2 and 3 of :func:`validate_table` (tables with a periodic or unknown policy)."""
     flag = RowFlags(status, field)
-
     zero = status == ZERO_DEMAND
     status[zero] = OK
     periodic_rows = pcodes > POLICY_SQ
@@ -406,7 +429,3 @@ def validate_table(solve, pcodes, dcodes, mcodes, numbers, text_mask=None, text_
             "order_up_to",
         )
     status[zero & (status == OK)] = ZERO_DEMAND
-    if text_mask is not None:
-        status[text_mask] = NOT_A_NUMBER
-        field[text_mask] = text_field[text_mask]
-    return status, field

@@ -57,7 +57,8 @@ def check_rows(table: Table) -> tuple[np.ndarray, np.ndarray]:
     status[no_policy] = MISSING
     field[no_policy] = "policy"
     status[table.text_mask] = NOT_A_NUMBER
-    field[table.text_mask] = table.text_field[table.text_mask]
+    if table.text_field is not None:
+        field[table.text_mask] = table.text_field[table.text_mask]
     return status, field
 
 

@@ -49,7 +49,7 @@ class Table:
     distribution: np.ndarray  # int8 distribution code, -1 for an unknown one
     numbers: dict[str, np.ndarray]  # NUMERIC_COLUMNS -> float64 (NaN: empty or missing)
     text_mask: np.ndarray  # bool: some numeric cell of the row is text
-    text_field: np.ndarray  # object: the first numeric column with a text cell
+    text_field: np.ndarray | None  # object: the first numeric column with a text cell
     history: history_rows.Context | None  # the history of the pmf rows, if any
     defaults: dict[str, float]  # the call-level values that filled empty cells
 
