@@ -17,11 +17,13 @@ import pandas as pd
 
 from invsl.engine.arguments import check_arguments, check_target
 from invsl.engine.assemble import KIND_CODE
+from invsl.engine.dispatch import apply_zero_demand
 from invsl.engine.reader import check_frame, numeric, read_rows, resolve_columns
 from invsl.engine.validate import unsupported_rows, validate
 from invsl.kernels import batch
+from invsl.kernels.periodic import policies as periodic
 from invsl.tools.whatif_cube import Cells, TableFacts, build_cube
-from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POISSON, NOT_A_NUMBER, ZERO_DEMAND
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POISSON, NOT_A_NUMBER, POLICY_SQ
 
 #: swept parameters, in the order of the dataset's dimensions after ``sku``
 SWEEPS = ("target", "order_quantity_factor", "lead_time_factor")
@@ -227,7 +229,7 @@ def _compute_chunk(skus: SkuRows, grid: ScenarioGrid, start: int, stop: int, cel
 
     Each cell gets the row checks of invsl.optimize (``engine.validate``), text in a numeric
     cell and unsupported rows overriding them; zero-demand cells get reorder point and
-    safety stock 0, as in invsl.optimize.
+    safety stock 0 by the zero-demand rule of invsl.optimize (``engine.dispatch``).
     """
     m = stop - start
     cell = _cell_inputs(skus, grid, start, stop)
@@ -244,7 +246,11 @@ def _compute_chunk(skus: SkuRows, grid: ScenarioGrid, start: int, stop: int, cel
     status[np.repeat(skus.text[start:stop], grid.cells)] = NOT_A_NUMBER
     unsupported = np.repeat(skus.unsupported[start:stop], grid.cells)
     status[unsupported != 0] = unsupported[unsupported != 0]
-    out, kind = batch.sq(
+    # the rows of periodic.OUTPUTS, as apply_zero_demand expects: the kernel writes the first
+    # eight, the last (order-up-to level) is neither written nor read for sQ rows
+    out = np.empty((len(periodic.OUTPUTS), m * grid.cells))
+    kind = np.empty(m * grid.cells, dtype=np.int8)
+    batch.sq(
         True,
         cell.distribution,
         cell.metric,
@@ -256,10 +262,11 @@ def _compute_chunk(skus: SkuRows, grid: ScenarioGrid, start: int, stop: int, cel
         cell.order_quantity,
         cell.reorder_point,
         status,
+        out[: len(batch.OUTPUTS)],
+        kind,
     )
-    zero = status == ZERO_DEMAND
-    out[0, zero] = 0.0
-    out[1, zero] = 0.0
+    policy = np.full(m * grid.cells, POLICY_SQ, dtype=np.int8)
+    apply_zero_demand(out, status, policy, cell.order_quantity)
     for i, name in enumerate(batch.OUTPUTS):
         cells.outputs[name][start:stop] = out[i].reshape(m, grid.cells)
     cells.status[start:stop] = status.reshape(m, grid.cells)
