@@ -298,12 +298,11 @@ def _used_inputs(skus: SkuRows, sweeps: Mapping[str, np.ndarray | None]) -> dict
     factor = sweeps["order_quantity_factor"]
     if factor is not None:
         swept = factor.ndim == 1
+        order_quantity = skus.numbers["order_quantity"]
         used["order_quantity"] = (
             ("sku", "order_quantity_factor") if swept else ("sku",),
             whole_order_quantity(
-                skus.numbers["order_quantity"][:, None]
-                if swept
-                else skus.numbers["order_quantity"],
+                order_quantity[:, None] if swept else order_quantity,
                 factor,
                 skus.integer[:, None] if swept else skus.integer,
             ),
