@@ -10,17 +10,20 @@ in chunks so that memory stays bounded by the output plus one chunk.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from invsl._version import __version__
 from invsl.engine.arguments import check_arguments, check_target
-from invsl.engine.assemble import KIND_CATEGORIES, KIND_CODE
+from invsl.engine.assemble import KIND_CODE
+from invsl.engine.dispatch import apply_zero_demand
 from invsl.engine.reader import check_frame, numeric, read_rows, resolve_columns
 from invsl.engine.validate import unsupported_rows, validate
 from invsl.kernels import batch
-from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POISSON, NAMES, NOT_A_NUMBER, ZERO_DEMAND
+from invsl.kernels.periodic import policies as periodic
+from invsl.tools.whatif_cube import Cells, TableFacts, build_cube
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_POISSON, NOT_A_NUMBER, POLICY_SQ
 
 #: swept parameters, in the order of the dataset's dimensions after ``sku``
 SWEEPS = ("target", "order_quantity_factor", "lead_time_factor")
@@ -30,50 +33,34 @@ CHUNK_CELLS = 1 << 20
 
 _DEFAULT_TARGET = 0.95  # the default of invsl.optimize
 
-_FRACTION = "1"  # CF units of a dimensionless share
 
-#: data variable -> (units, long name, description); order of the kernel outputs first
-_VARIABLES = {
-    "reorder_point": (
-        "units",
-        "reorder point s",
-        "inventory position at which an order of order_quantity is placed; "
-        "continuous demand: the root of metric(s) = target, integer demand "
-        "(poisson, negbin): the smallest whole s with metric(s) >= target",
-    ),
-    "safety_stock": ("units", "safety stock", "reorder_point - E[X], X lead-time demand"),
-    "alpha": (
-        _FRACTION,
-        "cycle service level",
-        "P(no stockout in a replenishment cycle) = F(s) = P(X <= s)",
-    ),
-    "beta": (
-        _FRACTION,
-        "fill rate",
-        "share of demand served at once from stock = 1 - (G1(s) - G1(s + Q)) / Q",
-    ),
-    "gamma": (
-        _FRACTION,
-        "gamma service level",
-        "1 - E[B] / demand_mean = 1 - mean waiting time of a demand unit [periods]; "
-        "depends on the period, may be negative",
-    ),
-    "ready_rate": (_FRACTION, "ready rate", "share of time with net stock > 0"),
-    "expected_backorders": ("units", "expected backorders E[B]", "time-average backorder level"),
-    "expected_on_hand": ("units", "expected on-hand stock", "time-average on-hand stock"),
-}
+class SkuRows(NamedTuple):
+    """The input table read into arrays, one entry per SKU (row), as invsl.optimize reads it."""
 
-_CONVENTIONS = (
-    "Continuous review (s, Q) with backorders, as in invsl's contract docs/service-levels.md. "
-    "A period is the time unit of demand_mean, demand_std and lead_time; gamma depends on it, "
-    "alpha and beta do not. Lead-time demand X: E[X] = demand_mean * lead_time, "
-    "Var[X] = lead_time * demand_std^2 + demand_mean^2 * lead_time_std^2, fitted by the "
-    "row's distribution (two moments). G1, G2: first and second order loss functions of X. "
-    "Cells that cannot be computed are NaN and their status is not 0 (ok)."
-)
+    n: int  # number of SKUs (rows of the table)
+    #: float64 per name: demand_mean, demand_std, lead_time, lead_time_std, order_quantity,
+    #: and target when the call does not sweep it (empty cells: the call's defaults)
+    numbers: dict[str, np.ndarray]
+    text: np.ndarray  # bool, True where a numeric cell holds text that is not a number
+    distribution: np.ndarray  # int8 demand family code (invsl.vocabulary DEMAND_*)
+    metric: np.ndarray | None  # int8 metric code (METRIC_*); always read here
+    integer: np.ndarray  # bool, True for integer-valued demand (poisson, negbin)
+    unsupported: np.ndarray  # uint8 status of rows sensitivity does not compute, 0 elsewhere
+    facts: TableFacts  # what the cube shows of the table besides the cells
 
 
-def _sweep(name: str, values):
+class ScenarioGrid(NamedTuple):
+    """The scenarios of every SKU, flattened in C order over the swept dimensions."""
+
+    dims: tuple[str, ...]  # swept dimensions (parameters given as lists), in SWEEPS order
+    shape: tuple[int, ...]  # their sizes
+    cells: int  # scenarios per SKU
+    target: np.ndarray | None  # per scenario; None: not given (the table's targets)
+    order_quantity_factor: np.ndarray | None  # per scenario [-]; None: not given
+    lead_time_factor: np.ndarray | None  # per scenario [-]; None: not given
+
+
+def _sweep(name: str, values) -> np.ndarray | None:
     """None, a scalar (applied, no dimension) or a 1-d array (a dimension)."""
     if values is None:
         return None
@@ -93,14 +80,242 @@ def _sweep(name: str, values):
     return array
 
 
+def _read_sweeps(target, order_quantity_factor, lead_time_factor) -> dict[str, np.ndarray | None]:
+    """The swept parameters, checked (see :func:`_sweep`), by name in the order of SWEEPS;
+    every target must lie strictly between 0 and 1."""
+    sweeps = {
+        "target": _sweep("target", target),
+        "order_quantity_factor": _sweep("order_quantity_factor", order_quantity_factor),
+        "lead_time_factor": _sweep("lead_time_factor", lead_time_factor),
+    }
+    if sweeps["target"] is not None:
+        for value in np.atleast_1d(sweeps["target"]):
+            check_target(value)
+    return sweeps
+
+
 def _sku_coordinate(df: pd.DataFrame, sku_column: str | None) -> tuple[str, np.ndarray]:
+    """Where the SKU labels come from (for the coordinate's long name) and the labels."""
     if sku_column is not None and sku_column in df.columns:
         return f"column {sku_column!r}", df[sku_column].to_numpy()
     return "index of the input", df.index.to_numpy()
 
 
-def _flag_attrs(codes, names, what: str) -> dict:
-    return {"flag_values": np.asarray(codes), "flag_meanings": " ".join(names), "long_name": what}
+def _read_table(
+    df: pd.DataFrame,
+    *,
+    target_swept: bool,
+    columns: Mapping[str, str] | None,
+    metric: str,
+    distribution: str,
+    lead_time_std: float,
+    sku_column: str | None,
+    unit_cost_column: str | None,
+) -> SkuRows:
+    """Read the table into per-SKU arrays: the only place where this module reads ``df``.
+
+    The inputs are read as :func:`invsl.optimize` reads them (``invsl.engine.reader``): the
+    columns by name, alias or ``columns=`` mapping, empty cells filled with the call's values
+    (empty target cells: 0.95; the target column is not read when ``target_swept``).
+    Periodic-review and history rows get the status unsupported (or unknown_policy) and are
+    not computed. Raises :class:`InputError` if a required column is missing.
+    """
+    required = ["demand_mean", "demand_std", "lead_time", "order_quantity"]
+    found = resolve_columns(df, columns, required)
+    n = len(df)
+
+    # per-SKU inputs, read as invsl.optimize reads them (empty target cells: 0.95)
+    names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
+    if not target_swept:
+        names.append("target")
+    rows_read = read_rows(
+        df,
+        found,
+        names,
+        defaults={
+            "lead_time_std": lead_time_std,
+            "target": None if target_swept else _DEFAULT_TARGET,
+        },
+        distribution=distribution,
+        metric=metric,
+    )
+    dcodes = rows_read.distribution
+    # periodic-review and history rows: status unsupported (or unknown_policy), not computed
+    unsupported, _, _ = unsupported_rows(
+        n,
+        df[found["distribution"]] if "distribution" in found else distribution,
+        distribution,
+        df[found["policy"]] if "policy" in found else None,
+        "sensitivity",
+    )
+    sku_source, sku = _sku_coordinate(df, sku_column)
+    unit_cost = None
+    if unit_cost_column is not None and unit_cost_column in df.columns:
+        unit_cost, _ = numeric(df[unit_cost_column])
+    facts = TableFacts(
+        sku_source=sku_source,
+        sku=sku,
+        unit_cost=unit_cost,
+        unit_cost_column=unit_cost_column,
+        metric_column="metric" in found,
+        distribution_column="distribution" in found,
+    )
+    return SkuRows(
+        n=n,
+        numbers=rows_read.numbers,
+        text=rows_read.text_mask,
+        distribution=dcodes,
+        metric=rows_read.metric,
+        integer=(dcodes == DEMAND_POISSON) | (dcodes == DEMAND_NEGBIN),
+        unsupported=unsupported,
+        facts=facts,
+    )
+
+
+def _scenario_grid(sweeps: Mapping[str, np.ndarray | None]) -> ScenarioGrid:
+    """Every combination of the swept values, flattened in C order (the last swept parameter
+    varies fastest); a scalar parameter is the same in every scenario."""
+    dims, shape, axes = [], [], []
+    for name in SWEEPS:
+        values = sweeps[name]
+        if values is not None and values.ndim == 1:
+            dims.append(name)
+            shape.append(values.size)
+        axes.append(np.atleast_1d(values) if values is not None else np.array([np.nan]))
+    grid = [axis.ravel() for axis in np.meshgrid(*axes, indexing="ij")]
+    given = {name: grid[i] if sweeps[name] is not None else None for i, name in enumerate(SWEEPS)}
+    return ScenarioGrid(dims=tuple(dims), shape=tuple(shape), cells=grid[0].size, **given)
+
+
+def _cell_inputs(skus: SkuRows, grid: ScenarioGrid, start: int, stop: int) -> batch.SqRows:
+    """Kernel inputs of the cells of SKUs ``start:stop``: each SKU's row once per scenario
+    (SKU-major), with the scenario's target, order quantity and lead time."""
+    m = stop - start
+
+    def rows(values):
+        return np.repeat(values[start:stop], grid.cells)
+
+    numbers = skus.numbers
+    lead_time = rows(numbers["lead_time"])
+    lead_time_std = rows(numbers["lead_time_std"])
+    order_quantity = rows(numbers["order_quantity"])
+    if grid.lead_time_factor is not None:
+        factor = np.tile(grid.lead_time_factor, m)
+        lead_time *= factor
+        lead_time_std *= factor
+    if grid.order_quantity_factor is not None:
+        factor = np.tile(grid.order_quantity_factor, m)
+        order_quantity = whole_order_quantity(order_quantity, factor, rows(skus.integer))
+    if grid.target is not None:
+        target = np.tile(grid.target, m)
+    else:
+        target = rows(numbers["target"])
+    return batch.SqRows(
+        distribution=rows(skus.distribution),
+        metric=rows(skus.metric),
+        target=target,
+        demand_mean=rows(numbers["demand_mean"]),
+        demand_std=rows(numbers["demand_std"]),
+        lead_time=lead_time,
+        lead_time_std=lead_time_std,
+        order_quantity=order_quantity,
+        reorder_point=np.full(m * grid.cells, np.nan),
+    )
+
+
+def _compute_chunk(skus: SkuRows, grid: ScenarioGrid, start: int, stop: int, cells: Cells):
+    """Compute the cells of SKUs ``start:stop`` with the (s, Q) kernel of invsl.optimize and
+    write them into ``cells`` (rows ``start:stop``).
+
+    Each cell gets the row checks of invsl.optimize (``engine.validate``), text in a numeric
+    cell and unsupported rows overriding them; zero-demand cells get reorder point and
+    safety stock 0 by the zero-demand rule of invsl.optimize (``engine.dispatch``).
+    """
+    m = stop - start
+    cell = _cell_inputs(skus, grid, start, stop)
+    status, _ = validate(
+        demand_mean=cell.demand_mean,
+        demand_std=cell.demand_std,
+        lead_time=cell.lead_time,
+        lead_time_std=cell.lead_time_std,
+        order_quantity=cell.order_quantity,
+        distribution=cell.distribution,
+        metric=cell.metric,
+        target=cell.target,
+    )
+    status[np.repeat(skus.text[start:stop], grid.cells)] = NOT_A_NUMBER
+    unsupported = np.repeat(skus.unsupported[start:stop], grid.cells)
+    status[unsupported != 0] = unsupported[unsupported != 0]
+    # the rows of periodic.OUTPUTS, as apply_zero_demand expects: the kernel writes the first
+    # eight, the last (order-up-to level) is neither written nor read for sQ rows
+    out = np.empty((len(periodic.OUTPUTS), m * grid.cells))
+    kind = np.empty(m * grid.cells, dtype=np.int8)
+    batch.sq(
+        True,
+        cell.distribution,
+        cell.metric,
+        cell.target,
+        cell.demand_mean,
+        cell.demand_std,
+        cell.lead_time,
+        cell.lead_time_std,
+        cell.order_quantity,
+        cell.reorder_point,
+        status,
+        out[: len(batch.OUTPUTS)],
+        kind,
+    )
+    policy = np.full(m * grid.cells, POLICY_SQ, dtype=np.int8)
+    apply_zero_demand(out, status, policy, cell.order_quantity)
+    for i, name in enumerate(batch.OUTPUTS):
+        cells.outputs[name][start:stop] = out[i].reshape(m, grid.cells)
+    cells.status[start:stop] = status.reshape(m, grid.cells)
+    cells.kind[start:stop] = np.where(kind < 0, -1, KIND_CODE[np.maximum(kind, 0)]).reshape(
+        m, grid.cells
+    )
+
+
+def _compute_cells(skus: SkuRows, grid: ScenarioGrid, chunk_cells: int) -> Cells:
+    """Every cell (SKU x scenario), ``chunk_cells`` cells (whole SKUs, at least one) per
+    kernel call, so that memory stays bounded by the result plus one chunk."""
+    cells = Cells(
+        dims=grid.dims,
+        shape=grid.shape,
+        outputs={name: np.empty((skus.n, grid.cells)) for name in batch.OUTPUTS},
+        status=np.empty((skus.n, grid.cells), dtype=np.uint8),
+        kind=np.empty((skus.n, grid.cells), dtype=np.int8),
+    )
+    per_chunk = max(1, chunk_cells // grid.cells)
+    for start in range(0, skus.n, per_chunk):
+        _compute_chunk(skus, grid, start, min(skus.n, start + per_chunk), cells)
+    return cells
+
+
+def _used_inputs(skus: SkuRows, sweeps: Mapping[str, np.ndarray | None]) -> dict[str, tuple]:
+    """The order quantity and lead time used, by SKU (and factor when swept), for each factor
+    that is given: variable name -> (dimensions, values)."""
+    used: dict[str, tuple] = {}
+    factor = sweeps["order_quantity_factor"]
+    if factor is not None:
+        swept = factor.ndim == 1
+        order_quantity = skus.numbers["order_quantity"]
+        used["order_quantity"] = (
+            ("sku", "order_quantity_factor") if swept else ("sku",),
+            whole_order_quantity(
+                order_quantity[:, None] if swept else order_quantity,
+                factor,
+                skus.integer[:, None] if swept else skus.integer,
+            ),
+        )
+    factor = sweeps["lead_time_factor"]
+    if factor is not None:
+        swept = factor.ndim == 1
+        lead_time = skus.numbers["lead_time"]
+        used["lead_time"] = (
+            ("sku", "lead_time_factor") if swept else ("sku",),
+            (lead_time[:, None] if swept else lead_time) * factor,
+        )
+    return used
 
 
 def whole_order_quantity(order_quantity, factor, integer):
@@ -235,235 +450,22 @@ def sensitivity(
     >>> bool((value.diff("target") > 0).all())
     True
     """
-    import xarray as xr  # heavy: imported when a cube is built, not with invsl
-
     check_frame(df)
     check_arguments(metric=metric, distribution=distribution, lead_time_std=lead_time_std)
     chunk_cells = int(chunk_cells)
     if chunk_cells < 1:
         raise ValueError(f"chunk_cells must be >= 1, got {chunk_cells}")
-    sweeps = {
-        "target": _sweep("target", target),
-        "order_quantity_factor": _sweep("order_quantity_factor", order_quantity_factor),
-        "lead_time_factor": _sweep("lead_time_factor", lead_time_factor),
-    }
-    if sweeps["target"] is not None:
-        for value in np.atleast_1d(sweeps["target"]):
-            check_target(value)
-    dims = [name for name in SWEEPS if sweeps[name] is not None and sweeps[name].ndim == 1]
-
-    required = ["demand_mean", "demand_std", "lead_time", "order_quantity"]
-    found = resolve_columns(df, columns, required)
-    n = len(df)
-
-    # per-SKU inputs, read as invsl.optimize reads them (empty target cells: 0.95)
-    names = ["demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity"]
-    if sweeps["target"] is None:
-        names.append("target")
-    rows_read = read_rows(
+    sweeps = _read_sweeps(target, order_quantity_factor, lead_time_factor)
+    skus = _read_table(
         df,
-        found,
-        names,
-        defaults={
-            "lead_time_std": lead_time_std,
-            "target": _DEFAULT_TARGET if sweeps["target"] is None else None,
-        },
-        distribution=distribution,
+        target_swept=sweeps["target"] is not None,
+        columns=columns,
         metric=metric,
+        distribution=distribution,
+        lead_time_std=lead_time_std,
+        sku_column=sku_column,
+        unit_cost_column=unit_cost_column,
     )
-    numbers, text = rows_read.numbers, rows_read.text_mask
-    dcodes, mcodes = rows_read.distribution, rows_read.metric
-    integer = (dcodes == DEMAND_POISSON) | (dcodes == DEMAND_NEGBIN)
-    # periodic-review and history rows: status unsupported (or unknown_policy), not computed
-    unsupported, _, _ = unsupported_rows(
-        n,
-        df[found["distribution"]] if "distribution" in found else distribution,
-        distribution,
-        df[found["policy"]] if "policy" in found else None,
-        "sensitivity",
-    )
-
-    # the scenario grid, flattened in C order over the swept dimensions
-    shape = tuple(sweeps[name].size for name in dims)
-    full = [sweeps[name] if sweeps[name] is not None else np.array([np.nan]) for name in SWEEPS]
-    grid = [axis.ravel() for axis in np.meshgrid(*[np.atleast_1d(a) for a in full], indexing="ij")]
-    g_target, g_qf, g_lf = grid
-    cells_per_sku = g_target.size
-
-    result = {name: np.empty((n, cells_per_sku)) for name in batch.OUTPUTS}
-    status_all = np.empty((n, cells_per_sku), dtype=np.uint8)
-    kind_all = np.empty((n, cells_per_sku), dtype=np.int8)
-
-    per_chunk = max(1, chunk_cells // cells_per_sku)
-    for start in range(0, n, per_chunk):
-        stop = min(n, start + per_chunk)
-        m = stop - start
-
-        def rows(values):
-            return np.repeat(values[start:stop], cells_per_sku)
-
-        demand_mean = rows(numbers["demand_mean"])
-        demand_std = rows(numbers["demand_std"])
-        lead_time = rows(numbers["lead_time"])
-        lt_std = rows(numbers["lead_time_std"])
-        order_quantity = rows(numbers["order_quantity"])
-        if sweeps["lead_time_factor"] is not None:
-            factor = np.tile(g_lf, m)
-            lead_time *= factor
-            lt_std *= factor
-        if sweeps["order_quantity_factor"] is not None:
-            order_quantity = whole_order_quantity(order_quantity, np.tile(g_qf, m), rows(integer))
-        if sweeps["target"] is not None:
-            cell_target = np.tile(g_target, m)
-        else:
-            cell_target = rows(numbers["target"])
-        distribution_cell = rows(dcodes)
-        metric_cell = rows(mcodes)
-
-        status, _ = validate(
-            demand_mean=demand_mean,
-            demand_std=demand_std,
-            lead_time=lead_time,
-            lead_time_std=lt_std,
-            order_quantity=order_quantity,
-            distribution=distribution_cell,
-            metric=metric_cell,
-            target=cell_target,
-        )
-        status[rows(text)] = NOT_A_NUMBER
-        cell_unsupported = rows(unsupported)
-        status[cell_unsupported != 0] = cell_unsupported[cell_unsupported != 0]
-        out, kind = batch.sq(
-            True,
-            distribution_cell,
-            metric_cell,
-            cell_target,
-            demand_mean,
-            demand_std,
-            lead_time,
-            lt_std,
-            order_quantity,
-            np.full(m * cells_per_sku, np.nan),
-            status,
-        )
-        zero = status == ZERO_DEMAND
-        out[0, zero] = 0.0
-        out[1, zero] = 0.0
-        for i, name in enumerate(batch.OUTPUTS):
-            result[name][start:stop] = out[i].reshape(m, cells_per_sku)
-        status_all[start:stop] = status.reshape(m, cells_per_sku)
-        kind_all[start:stop] = np.where(kind < 0, -1, KIND_CODE[np.maximum(kind, 0)]).reshape(
-            m, cells_per_sku
-        )
-        del demand_mean, demand_std, lead_time, lt_std, order_quantity, cell_target, out, kind
-
-    full_dims = ("sku", *dims)
-    full_shape = (n, *shape)
-    label, sku = _sku_coordinate(df, sku_column)
-    coords: dict[str, tuple] = {"sku": ("sku", sku, {"long_name": f"SKU label ({label})"})}
-    units = {
-        "target": (_FRACTION, f"service target ({metric} unless a metric column says otherwise)"),
-        "order_quantity_factor": (_FRACTION, "factor on each SKU's order quantity"),
-        "lead_time_factor": (
-            _FRACTION,
-            "factor on each SKU's lead time and lead-time standard deviation",
-        ),
-    }
-    for name in SWEEPS:
-        if sweeps[name] is None:
-            continue
-        attrs = {"units": units[name][0], "long_name": units[name][1]}
-        if sweeps[name].ndim == 1:
-            coords[name] = (name, sweeps[name], attrs)
-        else:
-            coords[name] = ((), float(sweeps[name]), attrs)
-
-    data = {}
-    for name in batch.OUTPUTS:
-        unit, long_name, description = _VARIABLES[name]
-        data[name] = (
-            full_dims,
-            result.pop(name).reshape(full_shape),
-            {"units": unit, "long_name": long_name, "description": description},
-        )
-    if unit_cost_column is not None and unit_cost_column in df.columns:
-        unit_cost, _ = numeric(df[unit_cost_column])
-        value = data["safety_stock"][1] * unit_cost.reshape((n,) + (1,) * len(dims))
-        data["safety_stock_value"] = (
-            full_dims,
-            value,
-            {
-                "units": "currency",
-                "long_name": "value of the safety stock",
-                "description": f"safety_stock * {unit_cost_column} (currency of the unit cost; "
-                "negative where the safety stock is negative)",
-            },
-        )
-    data["status"] = (
-        full_dims,
-        status_all.reshape(full_shape),
-        {
-            **_flag_attrs(np.arange(len(NAMES), dtype=np.uint8), NAMES, "row status"),
-            "description": "0 (ok) where computed; otherwise why the cell is NaN, as in the "
-            "status column of invsl.optimize (docs/cli.md, Status codes)",
-        },
-    )
-    data["lead_time_distribution"] = (
-        full_dims,
-        kind_all.reshape(full_shape),
-        {
-            **_flag_attrs(
-                np.arange(-1, len(KIND_CATEGORIES), dtype=np.int8),
-                ["not_fitted", *KIND_CATEGORIES],
-                "fitted lead-time demand distribution",
-            ),
-            "description": "model of the lead-time demand X actually used (poisson with a random "
-            "lead time becomes negbin)",
-        },
-    )
-    if sweeps["order_quantity_factor"] is not None:
-        factor = sweeps["order_quantity_factor"]
-        swept = factor.ndim == 1
-        used = whole_order_quantity(
-            numbers["order_quantity"][:, None] if swept else numbers["order_quantity"],
-            factor,
-            integer[:, None] if swept else integer,
-        )
-        data["order_quantity"] = (
-            ("sku", "order_quantity_factor") if swept else ("sku",),
-            used,
-            {
-                "units": "units",
-                "long_name": "order quantity Q used",
-                "description": "order_quantity * order_quantity_factor, whole for poisson/negbin "
-                "rows with a whole order quantity",
-            },
-        )
-    if sweeps["lead_time_factor"] is not None:
-        factor = sweeps["lead_time_factor"]
-        swept = factor.ndim == 1
-        used = (numbers["lead_time"][:, None] if swept else numbers["lead_time"]) * factor
-        data["lead_time"] = (
-            ("sku", "lead_time_factor") if swept else ("sku",),
-            used,
-            {
-                "units": "periods",
-                "long_name": "lead time L used",
-                "description": "lead_time * lead_time_factor",
-            },
-        )
-
-    attrs = {
-        "title": "invsl what-if cube: continuous-review (s, Q) reorder points and service levels",
-        "metric": f"{metric} (per row from the metric column)" if "metric" in found else metric,
-        "policy": "continuous review (s, Q), backorders",
-        "distribution": (
-            f"{distribution} (per row from the distribution column)"
-            if "distribution" in found
-            else distribution
-        ),
-        "conventions": _CONVENTIONS,
-        "period": "the time unit of demand_mean, demand_std and lead_time",
-        "source": f"invsl {__version__}, invsl.sensitivity",
-    }
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    cells = _compute_cells(skus, _scenario_grid(sweeps), chunk_cells)
+    used = _used_inputs(skus, sweeps)
+    return build_cube(skus.facts, sweeps, cells, used, metric=metric, distribution=distribution)
