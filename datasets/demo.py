@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'elapsed: invsl.optimize [s]':<{width}}  {t2 - t1:.3f}")
     print(f"{'elapsed: total [s]':<{width}}  {t3 - t0:.3f}")
     print(f"full result ({len(result)} rows): {args.output}")
+    print(
+        "will these plans really serve 95 % of later demand? replay the history through them: "
+        "invsl backtest (docs/backtest.md)"
+    )
     # A report, not a check: flagged rows are counted above, the exit code stays 0.
     return 0
 

@@ -126,9 +126,9 @@ def draw(path: str | Path | None = None, *, periods: int = 400_000, seed: int = 
         The :func:`key_numbers`, plus ``curves`` (:func:`curves` on the plotted grid),
         ``simulation`` (:func:`simulated` at the simulated points) and ``figure``.
     """
-    from invsl.tools.plot import _pyplot
+    from invsl.tools.plot import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     marks = key_numbers()
     s_cont, s_daily = marks["s_continuous"], marks["s_daily"]
     beta_daily = marks["beta_daily_at_s_continuous"]

@@ -16,6 +16,8 @@ The public API:
   distribution); ``distribution="empirical"`` / ``"compound_poisson"`` in the DataFrame layer.
 - Periodic review (R, S), (R, s, S), (R, s, nQ): :func:`periodic_service_levels`,
   :func:`periodic_policy`, and the ``policy`` column of :func:`evaluate`/:func:`optimize`.
+- Backtests on the planner's own history: :func:`backtest` (rolling origins, demand models,
+  the recorded demand replayed through the plans; :class:`BacktestResult`).
 
 The definitions are in docs/service-levels.md.
 """
@@ -78,3 +80,7 @@ from invsl.tools.curves import exchange_curve  # noqa: E402
 from invsl.tools.plot import plot_exchange_curve  # noqa: E402
 
 __all__ += ["PortfolioResult", "optimize_portfolio", "exchange_curve", "plot_exchange_curve"]
+
+from invsl.tools.backtest.public import BacktestResult, backtest  # noqa: E402
+
+__all__ += ["BacktestResult", "backtest"]

@@ -169,6 +169,48 @@ FIT_NAMES = tuple(FIT_STATUS[code][0] for code in sorted(FIT_STATUS))
 
 
 # ---------------------------------------------------------------------------------------------
+# Backtest: demand models, short-history corrections of their spread, forecast statuses
+#: the demand models of the backtest (tools/backtest/models.py), in the order of its docstring
+DEMAND_MODELS = ("sample", "window", "ses", "croston_sba", "tsb", "forecast")
+#: the short-history corrections of the spread (``correction=None`` is the plug-in value)
+CORRECTIONS = ("mean", "student")
+
+CORRECTION_NONE = 0
+CORRECTION_MEAN = 1
+CORRECTION_STUDENT = 2
+
+# The backtest's demand forecast: status per SKU and origin (tools/backtest/models.py)
+FORECAST_OK = 0
+FORECAST_FEW_ERRORS = 1
+FORECAST_SHORT_HISTORY = 2
+FORECAST_NO_HISTORY = 3
+FORECAST_BAD_HORIZON = 4
+FORECAST_NO_FORECAST = 5
+#: status code -> (name, what it means)
+FORECAST_STATUS = {
+    FORECAST_OK: ("ok", ""),
+    FORECAST_FEW_ERRORS: (
+        "few_errors",
+        "fewer past forecast errors than min_errors before this origin (with "
+        "correction='student': too few for a finite predictive variance): the spread is the "
+        "sample one, sqrt(h) times the standard deviation per period",
+    ),
+    FORECAST_SHORT_HISTORY: (
+        "short_history",
+        "too few observed periods before this origin to estimate a standard deviation "
+        "(2 needed, 4 with correction='student')",
+    ),
+    FORECAST_NO_HISTORY: ("no_history", "no observed period before this origin"),
+    FORECAST_BAD_HORIZON: ("bad_horizon", "the horizon h = L + R is not a whole number >= 1"),
+    FORECAST_NO_FORECAST: (
+        "no_forecast",
+        "a user forecast of a period in the horizon is missing (NaN or beyond the table)",
+    ),
+}
+FORECAST_NAMES = tuple(FORECAST_STATUS[code][0] for code in sorted(FORECAST_STATUS))
+
+
+# ---------------------------------------------------------------------------------------------
 # Input columns: canonical name -> other names accepted (compared after normalise_column)
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "demand_mean": ("mean_demand", "mu", "avg_demand", "average_demand"),
@@ -207,6 +249,10 @@ NAME_KINDS: dict[str, tuple[Mapping[str, int], tuple[str, ...]]] = {
     "policy": (POLICY_SPELLINGS, POLICY_NAMES),
     "objective": (OBJECTIVE_SPELLINGS, tuple(OBJECTIVE_SPELLINGS)),
     "investment": (INVESTMENT_SPELLINGS, tuple(INVESTMENT_SPELLINGS)),
+    "demand_model": (
+        {name: code for code, name in enumerate(DEMAND_MODELS)},
+        DEMAND_MODELS,
+    ),
 }
 
 

@@ -13,8 +13,10 @@ import sys
 import click
 
 import numpy as np
+import pandas as pd
 
 from invsl.api import frame
+from invsl.tools.backtest.public import backtest as run_backtest
 from invsl.tools.curves import exchange_curve
 from invsl.tools.plot import plot_exchange_curve
 from invsl.tools.simulation import simulate as run_simulation
@@ -394,6 +396,94 @@ def simulate(
     if not quiet:
         click.echo(f"invsl: simulated {len(result)} rows into {output_path}, all ok", err=True)
     sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("history_path", metavar="HISTORY", type=click.Path(dir_okay=True))
+@click.argument("skus_path", metavar="SKUS", type=click.Path(dir_okay=True))
+@click.option(
+    "-o", "--output", "output_path", required=True, metavar="OUT",
+    help="Per-SKU results, .csv, .parquet or .xlsx (written only if the run succeeds).",
+)  # fmt: skip
+@click.option("--metric", default="beta", show_default=True, help="Service level of the plans.")
+@click.option("--target", type=float, default=0.95, show_default=True, help="Target in (0, 1).")
+@click.option(
+    "--start", default=None,
+    help="First origin: a period of HISTORY (e.g. 2001-07) or an index (-18: the last 18 "
+    "periods) [default: the last third].",
+)  # fmt: skip
+@click.option(
+    "--replan-every", type=int, default=1, show_default=True, help="Periods between origins."
+)
+@click.option(
+    "--demand-model", default="sample", show_default=True,
+    help="sample, window, ses, croston_sba or tsb (docs/backtest.md).",
+)  # fmt: skip
+@click.option("--distribution", default="normal", show_default=True, help="Family of the plans.")
+@click.option("--policy", default=None, help="Policy for rows without one (as for optimize).")
+@click.option("--review-period", type=int, default=None, help="Review period for rows without one.")
+@click.option(
+    "--history-columns", default=None, metavar="SKU,PERIOD,DEMAND",
+    help="Column names of HISTORY when they are not sku,period,demand or unique_id,ds,y.",
+)  # fmt: skip
+@click.option(
+    "--missing", type=click.Choice(["zero", "skip"]), default="zero", show_default=True,
+    help="A period without a row: no demand (zero) or not observed (skip).",
+)  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def backtest(
+    history_path, skus_path, output_path, metric, target, start, replan_every, demand_model,
+    distribution, policy, review_period, history_columns, missing, quiet,
+):  # fmt: skip
+    """Replay the demand history through rolling plans: the service they really achieve.
+
+    Example: invsl backtest history.csv skus.csv -o backtest.csv --target 0.95 --start -18
+    """
+    options = {"missing": missing}
+    if history_columns is not None:
+        names = [name.strip() for name in history_columns.split(",")]
+        if len(names) != 3:
+            _fail("--history-columns takes three names: SKU,PERIOD,DEMAND")
+        options.update(zip(("sku", "period", "demand"), names))
+    if start is not None and start.lstrip("-").isdigit():
+        start = int(start)
+    try:
+        history = read_table(history_path)
+        skus = read_table(skus_path)
+        if start is not None and not isinstance(start, int):
+            start = _period_label(history, options, start)
+        result = run_backtest(
+            history, skus, metric=metric, target=target, start=start,
+            replan_every=replan_every, demand_model=demand_model, distribution=distribution,
+            policy=policy, review_period=review_period, history_options=options,
+        )  # fmt: skip
+        write_table(result.skus, output_path)
+    except (frame.InputError, TableError) as exc:
+        _fail(str(exc))
+    s = result.summary
+    if not quiet:
+        click.echo(
+            f"invsl: {s['skus']} SKUs backtested over {s['periods_measured']} periods from "
+            f"{s['first_origin']}: fill rate achieved {s['achieved_fill_rate']:.4f}, predicted "
+            f"{s['predicted_fill_rate']:.4f} (target {s['target']:g}); "
+            f"{s['share_meeting_target']:.1%} of SKUs met it; mean on hand {s['mean_on_hand']:.1f}",
+            err=True,
+        )
+    if s["skus_flagged"]:
+        counts = result.skus["status"].astype(str).value_counts()
+        detail = ", ".join(f"{k}: {v}" for k, v in counts.items() if v and k != "ok")
+        click.echo(f"invsl: {s['skus_flagged']} rows flagged ({detail})", err=True)
+        sys.exit(EXIT_FLAGGED)
+    sys.exit(EXIT_OK)
+
+
+def _period_label(history, options, start: str):
+    """A --start given as text, as the period labels of HISTORY are typed (a CSV file reads
+    2001-07 as text, 200107 as a number)."""
+    column = options.get("period", "period" if "period" in history.columns else "ds")
+    if column in history.columns and pd.api.types.is_numeric_dtype(history[column].dtype):
+        return pd.to_numeric(start)
+    return start
 
 
 @main.command()

@@ -16,7 +16,7 @@ _LABELS = {
 }
 
 
-def _pyplot():
+def pyplot():
     try:
         import matplotlib
 
@@ -56,7 +56,7 @@ def plot_exchange_curve(
     -------
     matplotlib.figure.Figure
     """
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=120)
     else:

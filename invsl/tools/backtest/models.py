@@ -1,0 +1,771 @@
+"""Demand models for the rolling-origin backtest: demand over the next h periods, per SKU and
+origin, from the history strictly before the origin.
+
+For every SKU and every origin ``o`` (a period index), a model sees ``demand[:, :o]`` only and
+returns the forecast of the cumulative demand D(h) over the periods ``o .. o + h - 1`` (``mean``
+[units]), its uncertainty (``std`` [units]) and the per-period moments that invsl's two-moment
+fits turn back into them (``demand_mean`` = mean / h [units/period], ``demand_std`` = std /
+sqrt(h) [units/period]: with ``lead_time_std`` 0 invsl fits D(n) with mean n mu and variance
+n sigma^2). Here h = L + R, the lead time plus the review period in whole periods, per SKU.
+
+Models (``model=``):
+
+- ``"sample"``: mean and standard deviation (ddof 1) of every observed period before the
+  origin, as :func:`invsl.fit_demand` computes them; mean = h mu, std = sqrt(h) sigma. Today's
+  behaviour, the baseline.
+- ``"window"``: the same over the last ``window`` periods before the origin.
+- ``"ses"``, ``"croston_sba"``, ``"tsb"``: a one-step-ahead forecast f[t] of the demand per
+  period (simple exponential smoothing; Croston's method with the Syntetos-Boylan
+  approximation [2]_; Teunter-Syntetos-Babai [3]_), flat over the horizon: mean = h f[o]. The
+  spread is not sigma sqrt(h) but the SKU's own past errors of cumulative h-period forecasts
+  [4]_.
+- ``"forecast"``: the user's own per-period forecasts F, time-phased over the horizon:
+  mean = F[o] + ... + F[o + h - 1]; spread from their past h-period errors as above.
+
+Everything is compiled (numba kernels, one pass over time per SKU, ``prange`` over SKUs); no
+Python loop over SKUs or origins, no pandas.
+
+References
+----------
+.. [1] J. D. Croston, "Forecasting and stock control for intermittent demands", Operational
+   Research Quarterly 23(3), 289-303, 1972.
+.. [2] A. A. Syntetos and J. E. Boylan, "The accuracy of intermittent demand estimates",
+   International Journal of Forecasting 21(2), 303-314, 2005.
+.. [3] R. H. Teunter, A. A. Syntetos and M. Z. Babai, "Intermittent demand: linking
+   forecasting to inventory obsolescence", European Journal of Operational Research 214(3),
+   606-615, 2011.
+.. [4] P. Saoud, N. Kourentzes and J. E. Boylan, "Approximations for the lead time variance:
+   a forecasting and inventory evaluation", Omega 110, 102614, 2022.
+.. [5] D. Prak, R. Teunter and A. Syntetos, "On the calculation of safety stocks when demand
+   is forecasted", European Journal of Operational Research 256(2), 454-461, 2017.
+.. [6] D. Prak and R. Teunter, "A general method for addressing forecasting uncertainty in
+   inventory models", International Journal of Forecasting 35(1), 224-238, 2019.
+.. [7] G. J. Hahn and W. Q. Meeker, Statistical Intervals: A Guide for Practitioners, Wiley,
+   1991 (prediction interval for a future observation of a normal sample).
+.. [8] M. S. Bartlett, "On the theoretical specification and sampling properties of
+   autocorrelated time-series", Supplement to the Journal of the Royal Statistical Society
+   8(1), 27-41, 1946.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from invsl.engine.reader import InputError
+from invsl.scalar.jit import parallel_kernel, prange, readonly, scalar, tiny
+from invsl.vocabulary import (
+    CORRECTIONS,
+    CORRECTION_MEAN,
+    CORRECTION_NONE,
+    CORRECTION_STUDENT,
+    DEMAND_MODELS,
+    FORECAST_BAD_HORIZON,
+    FORECAST_FEW_ERRORS,
+    FORECAST_NAMES,
+    FORECAST_NO_FORECAST,
+    FORECAST_NO_HISTORY,
+    FORECAST_OK,
+    FORECAST_SHORT_HISTORY,
+    FORECAST_STATUS,
+)
+
+#: fewest past h-period errors from which a forecast model takes its spread from its errors;
+#: below, the sample spread sqrt(h) sigma is used and the status is ``few_errors``
+MIN_ERRORS = 12
+
+
+class DemandForecast(NamedTuple):
+    """Demand over the horizon per SKU (rows) and origin (columns); shapes (n_skus, n_origins).
+
+    A flagged entry (status other than ``ok`` and ``few_errors``) has NaN moments.
+    """
+
+    #: forecast of the cumulative demand over the h periods from the origin [units]
+    mean: np.ndarray
+    #: its standard deviation [units]
+    std: np.ndarray
+    #: mean / h [units/period]
+    demand_mean: np.ndarray
+    #: std / sqrt(h) [units/period]
+    demand_std: np.ndarray
+    #: status code (int8), see ``FORECAST_STATUS``; names in ``FORECAST_NAMES``
+    status: np.ndarray
+    #: observed periods the sample moments used (all before the origin, or the window) [-]
+    observations: np.ndarray
+    #: past h-period forecast errors available at the origin (0 for sample and window) [-]
+    errors: np.ndarray
+
+
+# ---------------------------------------------------------------------------------------------
+# scalar helpers
+
+
+@tiny
+def smooth(previous, value, alpha, k):
+    """The smoothed value after its k-th observation ``value`` (k >= 1), with the weight
+    w = max(alpha, 1/k): ``value`` itself when w = 1 (k = 1 or alpha = 1), otherwise
+    previous + w (value - previous) (which keeps a constant series exactly constant)."""
+    w = 1.0 / k
+    if w < alpha:
+        w = alpha
+    if w >= 1.0:
+        return value
+    return previous + w * (value - previous)
+
+
+@scalar
+def observed_moments(row, lo, hi):
+    """Count, mean and variance (ddof 1; NaN below 2) of the non-NaN ``row[lo:hi]``."""
+    total = 0.0
+    count = 0
+    for k in range(lo, hi):
+        x = row[k]
+        if not np.isnan(x):
+            total += x
+            count += 1
+    if count == 0:
+        return 0, np.nan, np.nan
+    mean = total / count
+    if count < 2:
+        return count, mean, np.nan
+    ss = 0.0
+    for k in range(lo, hi):
+        x = row[k]
+        if not np.isnan(x):
+            dx = x - mean
+            ss += dx * dx
+    return count, mean, ss / (count - 1)
+
+
+@tiny
+def sample_factor(n, h, correction):
+    """Factor on the sample variance per period for a horizon of h periods (NaN: too short)."""
+    if n < 2:
+        return np.nan
+    if correction == CORRECTION_NONE:
+        return 1.0
+    level = 1.0 + h / n
+    if correction == CORRECTION_MEAN:
+        return level
+    if n < 4:
+        return np.nan
+    return level * (n - 1.0) / (n - 3.0)
+
+
+@scalar
+def cumulative_forecast(table, i, t, h, phased):
+    """Forecast made at t of the demand in periods t .. t + h - 1 (NaN if not available)."""
+    if not phased:
+        return h * table[i, t]
+    total = 0.0
+    for k in range(t, t + h):
+        if k >= table.shape[1]:
+            return np.nan
+        total += table[i, k]
+    return total
+
+
+@scalar
+def horizon_error(demand, table, phased, i, t, h):
+    """Demand in periods t .. t + h - 1 minus its forecast made at t (NaN if a period is
+    unobserved or the forecast is missing)."""
+    total = 0.0
+    for k in range(t, t + h):
+        x = demand[i, k]
+        if np.isnan(x):
+            return np.nan
+        total += x
+    return total - cumulative_forecast(table, i, t, h, phased)
+
+
+# ---------------------------------------------------------------------------------------------
+# one-step-ahead forecasts: out[i, t] uses demand[i, first[i]:t] only, for t = 0 .. T
+
+
+@parallel_kernel
+def ses_kernel(demand, first, alpha, out):
+    """Simple exponential smoothing of the demand per period (see :func:`one_step_forecasts`)."""
+    n, periods = demand.shape
+    for i in prange(n):
+        level = np.nan
+        k = 0
+        for t in range(periods):
+            out[i, t] = level
+            x = demand[i, t]
+            if t < first[i] or np.isnan(x):
+                continue
+            k += 1
+            level = smooth(level, x, alpha, k)
+        out[i, periods] = level
+
+
+@parallel_kernel
+def croston_sba_kernel(demand, first, alpha, out):
+    """Croston's method with the Syntetos-Boylan correction (see :func:`one_step_forecasts`)."""
+    n, periods = demand.shape
+    factor = 1.0 - 0.5 * alpha
+    for i in prange(n):
+        size = 0.0
+        interval = 0.0
+        since = 0
+        k = 0
+        seen = False
+        for t in range(periods + 1):
+            if not seen:
+                out[i, t] = np.nan
+            elif k == 0:
+                out[i, t] = 0.0
+            else:
+                out[i, t] = factor * size / interval
+            if t == periods:
+                break
+            x = demand[i, t]
+            if t < first[i] or np.isnan(x):
+                continue
+            seen = True
+            since += 1
+            if x > 0.0:
+                k += 1
+                size = smooth(size, x, alpha, k)
+                interval = smooth(interval, float(since), alpha, k)
+                since = 0
+
+
+@parallel_kernel
+def tsb_kernel(demand, first, alpha_d, alpha_p, out):
+    """Teunter-Syntetos-Babai (see :func:`one_step_forecasts`)."""
+    n, periods = demand.shape
+    for i in prange(n):
+        prob = 0.0
+        size = 0.0
+        kp = 0
+        kd = 0
+        for t in range(periods + 1):
+            if kp == 0:
+                out[i, t] = np.nan
+            elif kd == 0:
+                out[i, t] = 0.0
+            else:
+                out[i, t] = prob * size
+            if t == periods:
+                break
+            x = demand[i, t]
+            if t < first[i] or np.isnan(x):
+                continue
+            kp += 1
+            occurred = 1.0 if x > 0.0 else 0.0
+            prob = smooth(prob, occurred, alpha_p, kp)
+            if x > 0.0:
+                kd += 1
+                size = smooth(size, x, alpha_d, kd)
+
+
+# ---------------------------------------------------------------------------------------------
+# moments per SKU and origin
+
+
+@parallel_kernel
+def sample_kernel(
+    demand, first, horizon, origins, window, correction, mean, std, dmean, dstd, status, obs
+):
+    """``sample`` (window <= 0) and ``window`` moments at every origin."""
+    n = demand.shape[0]
+    n_origins = origins.shape[0]
+    for i in prange(n):
+        h = horizon[i]
+        for j in range(n_origins):
+            o = origins[j]
+            mean[i, j] = np.nan
+            std[i, j] = np.nan
+            dmean[i, j] = np.nan
+            dstd[i, j] = np.nan
+            obs[i, j] = 0
+            if h < 1:
+                status[i, j] = FORECAST_BAD_HORIZON
+                continue
+            lo = first[i]
+            if window > 0 and o - window > lo:
+                lo = o - window
+            count, mu, var = observed_moments(demand[i], lo, o)
+            obs[i, j] = count
+            if count == 0:
+                status[i, j] = FORECAST_NO_HISTORY
+                continue
+            factor = sample_factor(count, h, correction)
+            if np.isnan(factor):
+                status[i, j] = FORECAST_SHORT_HISTORY
+                continue
+            per_period = var * factor
+            mean[i, j] = h * mu
+            std[i, j] = math.sqrt(h * per_period)
+            dmean[i, j] = mu
+            dstd[i, j] = math.sqrt(per_period)
+            status[i, j] = FORECAST_OK
+
+
+@parallel_kernel
+def error_spread_kernel(
+    demand,
+    first,
+    table,
+    phased,
+    horizon,
+    origins,
+    min_errors,
+    burn_in,
+    correction,
+    mean,
+    std,
+    dmean,
+    dstd,
+    status,
+    obs,
+    errors,
+):
+    """Forecast models: mean from ``table``, spread from the past h-period errors."""
+    n, periods = demand.shape
+    n_origins = origins.shape[0]
+    for i in prange(n):
+        h = horizon[i]
+        if h < 1:
+            for j in range(n_origins):
+                mean[i, j] = np.nan
+                std[i, j] = np.nan
+                dmean[i, j] = np.nan
+                dstd[i, j] = np.nan
+                status[i, j] = FORECAST_BAD_HORIZON
+                obs[i, j] = 0
+                errors[i, j] = 0
+            continue
+        start = first[i]
+        # squares[j], counts[j]: the errors of the forecasts made at t with t + h <= j
+        squares = np.zeros(periods + 1)
+        counts = np.zeros(periods + 1, dtype=np.int64)
+        for j in range(1, periods + 1):
+            squares[j] = squares[j - 1]
+            counts[j] = counts[j - 1]
+            t = j - h
+            if t < 0 or t < start + burn_in:
+                continue
+            e = horizon_error(demand, table, phased, i, t, h)
+            if not np.isnan(e):
+                squares[j] += e * e
+                counts[j] += 1
+        # overlapping errors of h periods carry fewer independent ones (Bartlett)
+        overlap = 1.0 + (h - 1.0) * (2.0 * h - 1.0) / (3.0 * h)
+        for j in range(n_origins):
+            o = origins[j]
+            mean[i, j] = np.nan
+            std[i, j] = np.nan
+            dmean[i, j] = np.nan
+            dstd[i, j] = np.nan
+            count, mu, var = observed_moments(demand[i], start, o)
+            ne = counts[o]
+            obs[i, j] = count
+            errors[i, j] = ne
+            if count == 0:
+                status[i, j] = FORECAST_NO_HISTORY
+                continue
+            forecast = cumulative_forecast(table, i, o, h, phased)
+            if np.isnan(forecast):
+                status[i, j] = FORECAST_NO_FORECAST
+                continue
+            per_period = np.nan
+            code = FORECAST_OK
+            if ne >= min_errors:
+                per_period = squares[o] / ne / h
+                if correction == CORRECTION_STUDENT:
+                    dof = ne / overlap
+                    per_period = per_period * dof / (dof - 2.0) if dof > 2.0 else np.nan
+            if np.isnan(per_period):
+                code = FORECAST_FEW_ERRORS
+                per_period = var * sample_factor(count, h, correction)
+                if np.isnan(per_period):
+                    status[i, j] = FORECAST_SHORT_HISTORY
+                    continue
+            mean[i, j] = forecast
+            std[i, j] = math.sqrt(h * per_period)
+            dmean[i, j] = forecast / h if phased else table[i, o]
+            dstd[i, j] = math.sqrt(per_period)
+            status[i, j] = code
+
+
+# ---------------------------------------------------------------------------------------------
+# argument checks
+
+
+def _demand_matrix(demand) -> np.ndarray:
+    d = np.asarray(demand, dtype=np.float64)
+    if d.ndim != 2:
+        raise InputError(
+            f"demand must be a 2-D array (n_skus, periods), got {d.ndim} dimension(s); "
+            "one row per SKU, one column per period"
+        )
+    return readonly(d)
+
+
+def _first_observed(d: np.ndarray, first) -> np.ndarray:
+    n, periods = d.shape
+    if first is None:
+        return readonly(first_observed(d))
+    f = np.asarray(first)
+    if f.shape != (n,) or not np.issubdtype(f.dtype, np.integer):
+        raise InputError(
+            f"first must be an integer array of one index per SKU, shape ({n},), "
+            f"got shape {f.shape} and dtype {f.dtype}"
+        )
+    return readonly(np.clip(f, 0, periods), np.int64)
+
+
+def _horizons(horizon, n: int) -> np.ndarray:
+    h = np.asarray(horizon)
+    if h.ndim == 0:
+        h = np.full(n, h)
+    if h.shape != (n,):
+        raise InputError(
+            f"horizon must be one whole number of periods per SKU (L + R), shape ({n},) or a "
+            f"scalar, got shape {h.shape}"
+        )
+    if not np.issubdtype(h.dtype, np.integer):
+        hf = h.astype(np.float64)
+        whole = np.isfinite(hf) & (hf == np.round(hf))
+        # a fractional or missing horizon is flagged per SKU (bad_horizon), not raised
+        h = np.where(whole, hf, 0.0)
+    return readonly(h, np.int64)
+
+
+def _origins(origins, periods: int) -> np.ndarray:
+    o = np.asarray(origins)
+    if o.ndim == 0:
+        o = o.reshape(1)
+    if o.ndim != 1 or not np.issubdtype(o.dtype, np.integer):
+        raise InputError(f"origins must be a 1-D integer array of period indices, got {o!r}")
+    if o.size and (o.min() < 0 or o.max() > periods):
+        raise InputError(
+            f"origins must lie in 0 .. {periods} (the number of periods of demand), got "
+            f"{o.min()} .. {o.max()}"
+        )
+    return readonly(o, np.int64)
+
+
+def _alpha(name: str, value) -> float:
+    a = float(value)
+    if not 0.0 < a <= 1.0:
+        raise InputError(f"{name} must be a smoothing constant in (0, 1], got {value!r}")
+    return a
+
+
+def _correction(correction) -> int:
+    if correction is None:
+        return CORRECTION_NONE
+    if correction == "mean":
+        return CORRECTION_MEAN
+    if correction == "student":
+        return CORRECTION_STUDENT
+    raise InputError(f"unknown correction {correction!r}; use None (plug-in), 'mean' or 'student'")
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+
+
+def first_observed(demand) -> np.ndarray:
+    """Index of each SKU's first non-NaN period (the number of periods if there is none).
+
+    Parameters
+    ----------
+    demand : array_like, shape (n_skus, periods)
+        Demand per period [units/period], NaN where not observed.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_skus,)
+    """
+    d = np.asarray(demand, dtype=np.float64)
+    seen = ~np.isnan(d)
+    return np.where(seen.any(axis=1), seen.argmax(axis=1), d.shape[1]).astype(np.int64)
+
+
+def one_step_forecasts(
+    demand,
+    model: str = "ses",
+    *,
+    first=None,
+    alpha: float = 0.2,
+    alpha_d: float = 0.2,
+    alpha_p: float = 0.2,
+) -> np.ndarray:
+    """One-step-ahead forecasts of the demand per period, made before each period.
+
+    Parameters
+    ----------
+    demand : array_like, shape (n_skus, T)
+        Demand per period [units/period]. NaN is a period not observed: it is skipped, as if
+        it did not exist (no update, and Croston's interval counter does not advance).
+    model : {"ses", "croston_sba", "tsb"}
+        The recursion.
+    first : array_like of int, shape (n_skus,), optional
+        Per SKU, the first period observed; earlier periods are ignored even if not NaN.
+        Default: the first non-NaN period of the row.
+    alpha : float, optional
+        Smoothing constant of ``ses`` (the level) and of ``croston_sba`` (sizes and
+        intervals), in (0, 1]; default 0.2.
+    alpha_d, alpha_p : float, optional
+        ``tsb``: smoothing constants of the demand sizes and of the demand probability, in
+        (0, 1]; default 0.2 each.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_skus, T + 1)
+        ``f[i, t]``: the forecast of the demand in period t [units/period] from
+        ``demand[i, first[i]:t]`` only; ``f[i, T]`` uses the whole row. NaN while no period
+        has been observed (t <= first period observed).
+
+    Notes
+    -----
+    Every smoothed quantity x_k (k-th observation y_k of what it smooths, k = 1, 2, ...)
+    follows x_1 = y_1, x_k = x_{k-1} + w_k (y_k - x_{k-1}) with w_k = max(alpha, 1/k). The first
+    floor(1/alpha) updates are therefore a plain running mean (the initial value is the mean of
+    the first observations, without looking ahead), then exponential smoothing goes on with
+    weight alpha. With alpha = 1 every forecast is the last observation. (statsforecast starts
+    each smoothing at its first observation instead: the same recursion with w_k = alpha for
+    k >= 2.)
+
+    - ``ses``: y_k = the demand of the k-th observed period; f = x.
+    - ``croston_sba`` [1]_, [2]_: only periods with demand update; sizes y_k = d_t > 0, and
+      intervals q_k = the observed periods since the previous demand, the current one
+      included (the first interval counts from the first observed period, as statsforecast
+      does: 1 if the first period observed has demand); both smoothed with the same alpha;
+      f = (1 - alpha/2) z / p. Before the first demand f = 0.
+    - ``tsb`` [3]_: every observed period updates the probability with the indicator
+      y_k = [d_t > 0] (alpha_p), so that it decays geometrically, by (1 - alpha_p) per period,
+      while no demand comes; periods with demand update the size (alpha_d); f = p z, and 0
+      before the first demand.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from invsl.tools.backtest.models import one_step_forecasts
+    >>> one_step_forecasts(np.array([[2.0, 0.0, 4.0]]), "ses", alpha=1.0)
+    array([[nan,  2.,  0.,  4.]])
+    """
+    d = _demand_matrix(demand)
+    f0 = _first_observed(d, first)
+    out = np.empty((d.shape[0], d.shape[1] + 1))
+    if model == "ses":
+        ses_kernel(d, f0, _alpha("alpha", alpha), out)
+    elif model == "croston_sba":
+        croston_sba_kernel(d, f0, _alpha("alpha", alpha), out)
+    elif model == "tsb":
+        tsb_kernel(d, f0, _alpha("alpha_d", alpha_d), _alpha("alpha_p", alpha_p), out)
+    else:
+        raise InputError(f"unknown recursion {model!r}; use 'ses', 'croston_sba' or 'tsb'")
+    return out
+
+
+def forecast_demand(
+    demand,
+    horizon,
+    origins,
+    model: str = "sample",
+    *,
+    first=None,
+    window: int | None = None,
+    alpha: float = 0.2,
+    alpha_d: float = 0.2,
+    alpha_p: float = 0.2,
+    forecasts=None,
+    min_errors: int = MIN_ERRORS,
+    burn_in: int = 0,
+    correction: str | None = None,
+) -> DemandForecast:
+    """Demand over the next h periods at every origin, from the history before it only.
+
+    Parameters
+    ----------
+    demand : array_like, shape (n_skus, T)
+        Recorded demand per period [units/period]. NaN is a period not observed and is
+        skipped by every model (the sample moments leave it out, as ``fit_demand(...,
+        missing="skip")`` does; the recursions skip it; an error whose horizon contains it is
+        not counted). For ``fit_demand``'s default ``missing="zero"`` fill absent periods with
+        0 before the call. Negative values are not checked here.
+    horizon : int or array_like of int, shape (n_skus,)
+        h = L + R per SKU, lead time plus review period [periods]. A value below 1 (or not a
+        whole number) flags that SKU ``bad_horizon``.
+    origins : array_like of int, shape (n_origins,)
+        Origins, period indices in 0 .. T. At origin o only ``demand[:, :o]`` is used; the
+        forecast is of the demand in periods o .. o + h - 1.
+    model : {"sample", "window", "ses", "croston_sba", "tsb", "forecast"}
+        The demand model (module docstring).
+    first : array_like of int, shape (n_skus,), optional
+        Per SKU, the first period observed; earlier periods are ignored even if not NaN (for
+        a history filled with zeros, the index of the part's first sale or introduction).
+        Default: the first non-NaN period of each row.
+    window : int, optional
+        ``window`` model only (required there): number of periods before the origin [periods].
+    alpha, alpha_d, alpha_p : float, optional
+        Smoothing constants, see :func:`one_step_forecasts`; default 0.2.
+    forecasts : array_like, shape (n_skus, T_f), optional
+        ``forecast`` model only (required there): the user's forecast of the demand in each
+        period [units/period]; the mean at origin o is forecasts[:, o:o + h].sum(axis=1), so
+        T_f >= max(origins) + h is needed; a missing value in the horizon flags
+        ``no_forecast``. The caller is responsible for these forecasts having been made
+        before the origin.
+    min_errors : int, optional
+        Fewest past h-period errors from which the spread of a forecast model comes from its
+        errors (default 12); below it, the sample spread is used (status ``few_errors``).
+    burn_in : int, optional
+        Forecasts made in the first ``burn_in`` periods from the first observed one are not
+        scored (their errors are left out of the spread); default 0.
+    correction : {None, "mean", "student"}, optional
+        Short-history correction of the spread (Notes). Default None: the plug-in value.
+
+    Returns
+    -------
+    DemandForecast
+        ``mean``, ``std``, ``demand_mean``, ``demand_std``, ``status``, ``observations`` and
+        ``errors``, each of shape (n_skus, n_origins).
+
+    Raises
+    ------
+    InputError
+        An unknown model or correction, a missing ``window`` or ``forecasts``, a smoothing
+        constant outside (0, 1], origins outside 0 .. T, arrays of the wrong shape.
+
+    Notes
+    -----
+    With n observed periods before the origin (in the window for ``window``), their mean
+    mu and standard deviation s (ddof 1):
+
+    - ``sample``, ``window``: mean = h mu, std^2 = h s^2 c_n.
+    - ``ses``, ``croston_sba``, ``tsb``: mean = h f[o], f from :func:`one_step_forecasts`;
+      ``forecast``: mean = F[o] + ... + F[o + h - 1]. The past errors of cumulative
+      forecasts [4]_ are e[t] = d[t] + ... + d[t + h - 1] - (h f[t] or F[t] + ... +
+      F[t + h - 1]) for every t >= first + burn_in whose horizon has ended before the origin
+      (t + h <= o), with every period observed and the forecast defined; with m of them,
+      std^2 = (sum e[t]^2 / m) c_m (the root mean square, bias included). If m < min_errors,
+      std^2 = h s^2 c_n as for ``sample`` (status ``few_errors``).
+
+    and always demand_mean = mean / h, demand_std = std / sqrt(h). The correction factor c:
+
+    - None: c = 1 (the plug-in value).
+    - ``"mean"``: the per-period mean of ``sample``/``window`` is estimated from n values, and
+      its error is common to all h periods: Var(D(h) - h mu) = h sigma^2 (1 + h/n), so
+      c_n = 1 + h/n (for h = 1 the classical prediction variance sigma^2 (1 + 1/n) [7]_; the
+      predictive lead-time demand of [5]_, [6]_). The errors of the forecast models
+      already contain the error of their estimated level, so there c_m = 1 (only their
+      ``few_errors`` fallback is corrected).
+    - ``"student"``: the standard deviation is estimated too. For normal demand the
+      predictive distribution of D(h) is h mu + s sqrt(h (1 + h/n)) t_{n-1} [7]_, [6]_, whose
+      variance gives c_n = (1 + h/n) (n - 1) / (n - 3) (needs n >= 4). For the errors, a new
+      error is sqrt(mean e^2) t_nu with nu effective degrees of freedom: overlapping errors of
+      h periods are correlated (rho_k = 1 - k/h), and Bartlett's variance of a mean of squares
+      [8]_ gives nu = m / (1 + (h - 1)(2h - 1) / (3h)); c_m = nu / (nu - 2), and the sample
+      fallback (``few_errors``) when nu <= 2.
+
+    The two-moment fit downstream then matches that variance (for a normal fit, the quantile
+    of the variance-matched normal is close to the Student-t quantile for the usual targets,
+    not equal to it).
+
+    With fewer than 2 observed periods (4 with ``"student"``) the entry is
+    ``short_history``, with none ``no_history``, and its moments are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from invsl.tools.backtest.models import forecast_demand
+    >>> d = np.array([[1.0, 3.0, 1.0, 3.0, 2.0, 2.0]])
+    >>> r = forecast_demand(d, horizon=2, origins=[4, 6])
+    >>> r.mean, r.demand_mean, r.demand_std ** 2
+    (array([[4., 4.]]), array([[2., 2.]]), array([[1.33333333, 0.8       ]]))
+    """
+    d = _demand_matrix(demand)
+    n, periods = d.shape
+    h = _horizons(horizon, n)
+    o = _origins(origins, periods)
+    f0 = _first_observed(d, first)
+    corr = _correction(correction)
+    if model not in DEMAND_MODELS:
+        raise InputError(f"unknown demand model {model!r}; use one of {', '.join(DEMAND_MODELS)}")
+    if window is not None and model != "window":
+        raise InputError(f"window= applies to model='window' only, not {model!r}")
+    if forecasts is not None and model != "forecast":
+        raise InputError(f"forecasts= applies to model='forecast' only, not {model!r}")
+
+    shape = (n, o.shape[0])
+    mean, std = np.empty(shape), np.empty(shape)
+    dmean, dstd = np.empty(shape), np.empty(shape)
+    status = np.empty(shape, dtype=np.int8)
+    obs = np.empty(shape, dtype=np.int64)
+    errors = np.zeros(shape, dtype=np.int64)
+
+    if model in ("sample", "window"):
+        if model == "window":
+            if window is None or int(window) != window or window < 1:
+                raise InputError(
+                    f"model='window' needs window= a whole number >= 1, got {window!r}"
+                )
+            span = int(window)
+        else:
+            span = 0
+        sample_kernel(d, f0, h, o, span, corr, mean, std, dmean, dstd, status, obs)
+    else:
+        if int(min_errors) != min_errors or min_errors < 1:
+            raise InputError(f"min_errors must be a whole number >= 1, got {min_errors!r}")
+        if int(burn_in) != burn_in or burn_in < 0:
+            raise InputError(f"burn_in must be a whole number >= 0, got {burn_in!r}")
+        if model == "forecast":
+            if forecasts is None:
+                raise InputError(
+                    "model='forecast' needs forecasts=, the user's forecast per SKU and period"
+                )
+            table = np.asarray(forecasts, dtype=np.float64)
+            if table.ndim != 2 or table.shape[0] != n:
+                raise InputError(
+                    f"forecasts must be a 2-D array with one row per SKU ({n}), got shape "
+                    f"{table.shape}"
+                )
+            table = readonly(table)
+            phased = True
+        else:
+            table = readonly(
+                one_step_forecasts(
+                    d, model, first=f0, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p
+                )
+            )
+            phased = False
+        error_spread_kernel(
+            d,
+            f0,
+            table,
+            phased,
+            h,
+            o,
+            int(min_errors),
+            int(burn_in),
+            corr,
+            mean,
+            std,
+            dmean,
+            dstd,
+            status,
+            obs,
+            errors,
+        )
+    return DemandForecast(mean, std, dmean, dstd, status, obs, errors)
+
+
+__all__ = [
+    "CORRECTIONS",
+    "DemandForecast",
+    "FORECAST_NAMES",
+    "FORECAST_STATUS",
+    "MIN_ERRORS",
+    "DEMAND_MODELS",
+    "first_observed",
+    "forecast_demand",
+    "one_step_forecasts",
+]

@@ -1,0 +1,544 @@
+"""``invsl.backtest``: will the plan give the service asked for, on the planner's own history?
+
+A rolling-origin, trace-driven backtest (docs/service-levels.md, "Backtest on a real
+history"): at each origin from ``start`` on, every ``replan_every`` periods, each SKU's
+demand model is fitted on the history strictly before the origin (``models``), the plan is
+solved with :func:`invsl.optimize` from the SKU's own row (lead time, policy, review period,
+order quantity, ...), and the recorded demand is replayed through the plans (``replay``).
+What the plans achieved on the later, real demand is set against what they predicted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from invsl.api.frame import optimize
+from invsl.api.history import fit_demand
+from invsl.engine.arguments import check_arguments, check_name
+from invsl.engine.history_rows import match_skus
+from invsl.engine.reader import InputError, check_frame, read_rows, resolve_columns
+from invsl.engine.table import row_policies
+from invsl.tools.backtest.history import HistoryMatrix, read_history
+from invsl.tools.backtest.models import forecast_demand
+from invsl.tools.backtest.replay import Replay, replay
+from invsl.tools.plot import pyplot  # (matplotlib is imported when a plot is drawn)
+from invsl.vocabulary import (
+    DEMAND_COMPOUND_POISSON,
+    DEMAND_EMPIRICAL,
+    MISSING,
+    NAMES,
+    NO_HISTORY,
+    OK,
+    POLICY_NAMES,
+    POLICY_SQ,
+    SIMULATE_STATUS,
+    STATUS,
+    UNSUPPORTED,
+)
+
+#: the categories of the status column (evaluate's statuses, then the simulator's)
+STATUS_CATEGORIES = list(dict.fromkeys([*NAMES, *(name for name, _ in SIMULATE_STATUS.values())]))
+
+#: per-SKU columns of BacktestResult.skus, after the SKU id
+SKU_COLUMNS = (
+    "demand",
+    "filled",
+    "fill_rate",
+    "cycle_service_level",
+    "ready_rate",
+    "gamma",
+    "mean_on_hand",
+    "mean_backorders",
+    "orders",
+    "predicted_fill_rate",
+    "predicted_cycle_service_level",
+    "predicted_gamma",
+    "fill_rate_se",
+    "demand_class",
+    "status",
+    "message",
+)
+
+
+@dataclasses.dataclass
+class BacktestResult:
+    """What a backtest measured.
+
+    ``skus``: one row per row of the ``skus`` table (same order and index): the SKU id, the
+    measured demand and units filled from stock at once [units], the achieved fill rate,
+    cycle service level, ready rate and gamma, mean on-hand stock and backorders at period
+    ends [units], orders placed, the mean predicted fill rate, cycle service level and gamma
+    of its plans, the batch-means standard error of the fill rate, the demand class of its
+    history before ``start`` (Syntetos-Boylan, as :func:`invsl.fit_demand`), ``status`` and
+    ``message``. ``summary``: aggregates over the SKUs replayed (``achieved_fill_rate`` and
+    ``predicted_fill_rate`` demand-weighted, ``share_meeting_target``, ``mean_on_hand`` (the
+    sum over SKUs of their mean on-hand stock [units]), ``skus``, ...). ``plans``: the plan
+    of every SKU at every origin. ``periods``: per SKU and period (warm-up included) the
+    demand, stock, backorders, units filled and ordered (``record=True``).
+    """
+
+    skus: pd.DataFrame
+    summary: dict
+    plans: pd.DataFrame
+    periods: object | None = None  # xarray.Dataset
+
+    def plot(self, path=None):
+        """Predicted against achieved fill rate, and achieved fill rate against stock
+        (matplotlib, the ``plot`` extra). Returns the figure; saved to ``path`` if given."""
+        plt = pyplot()
+        ok = self.skus["status"] == "ok"
+        data = self.skus[ok]
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+        left.scatter(data["predicted_fill_rate"], data["fill_rate"], s=6, alpha=0.4)
+        left.plot([0, 1], [0, 1], color="grey", lw=1)
+        left.set_xlabel("predicted fill rate")
+        left.set_ylabel("achieved fill rate")
+        right.scatter(data["mean_on_hand"], data["fill_rate"], s=6, alpha=0.4)
+        right.set_xscale("symlog")
+        right.set_xlabel("mean on-hand stock [units]")
+        right.set_ylabel("achieved fill rate")
+        s = self.summary
+        fig.suptitle(
+            f"{s['demand_model']}: target {s['target']:g}, achieved {s['achieved_fill_rate']:.3f}"
+            f" (predicted {s['predicted_fill_rate']:.3f}) over {s['skus']} SKUs"
+        )
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path)
+        return fig
+
+
+def _id_column(skus: pd.DataFrame, hist: HistoryMatrix) -> str:
+    for name in (hist.sku_column, "sku", "unique_id"):
+        if name in skus.columns:
+            return name
+    raise InputError(
+        f"the skus table needs a column with the SKU ids of the history ({hist.sku_column!r}); "
+        f"it has {list(skus.columns)[:20]}"
+    )
+
+
+def _origins(hist: HistoryMatrix, start, replan_every: int) -> np.ndarray:
+    """The origins: period indices from ``start`` (an index or a period label) on."""
+    t = len(hist.periods)
+    if t < 2:
+        raise InputError("the history has fewer than two periods: nothing to backtest")
+    if start is None:
+        first = t - t // 3
+    elif isinstance(start, (int, np.integer)) and not isinstance(start, bool):
+        first = int(start) if start >= 0 else t + int(start)
+    else:
+        found = hist.periods.get_indexer(pd.Index([start]))[0]
+        if found < 0:
+            raise InputError(
+                f"start = {start!r} is not a period of the history; periods run from "
+                f"{hist.periods[0]!r} to {hist.periods[-1]!r}"
+            )
+        first = int(found)
+    if not 1 <= first < t:
+        raise InputError(
+            f"start must leave history before it and periods after it (0 < start < {t})"
+        )
+    step = int(replan_every)
+    if step < 1:
+        raise InputError(f"replan_every = {replan_every!r}: give a whole number of periods >= 1")
+    return np.arange(first, t, step, dtype=np.int64)
+
+
+def _fill_plans(levels: np.ndarray) -> np.ndarray:
+    """Each SKU's plans with a missing plan replaced by the one before it (or, before the
+    first valid plan, by the first valid plan)."""
+    out = levels.copy()
+    n, k = out.shape
+    idx = np.where(np.isfinite(out), np.arange(k)[None, :], -1)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    rows = np.arange(n)[:, None]
+    filled = np.where(idx >= 0, out[rows, np.maximum(idx, 0)], np.nan)
+    first_valid = np.where(np.isfinite(out).any(axis=1), np.isfinite(out).argmax(axis=1), 0)
+    lead = out[np.arange(n), first_valid]
+    return np.where(idx >= 0, filled, lead[:, None])
+
+
+def backtest(
+    history: pd.DataFrame,
+    skus: pd.DataFrame,
+    *,
+    metric: str = "beta",
+    target: float = 0.95,
+    start=None,
+    replan_every: int = 1,
+    demand_model: str = "sample",
+    distribution: str = "normal",
+    policy: str | None = None,
+    review_period: int | None = None,
+    window: int | None = None,
+    alpha: float = 0.2,
+    correction: str | None = None,
+    warmup: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    history_options: Mapping[str, str] | None = None,
+    record: bool = False,
+    seed: int = 0,
+) -> BacktestResult:
+    """Replay the planner's own demand history through rolling plans and measure the service.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Long table, one row per SKU and period: ``sku, period, demand`` (as
+        :func:`invsl.fit_demand`) or ``unique_id, ds, y`` (the layout of statsforecast);
+        other names via ``history_options``. Periods are sorted by their labels.
+    skus : pandas.DataFrame
+        One row per SKU to backtest, with the SKU id column of the history and the columns
+        of :func:`invsl.optimize` except the demand: ``lead_time`` [whole periods],
+        ``order_quantity`` [units] (sQ and RsQ: Q; RsS: the gap S - s), optionally
+        ``policy``, ``review_period``, ``distribution``, ``metric``, ``target``.
+    metric, target : optional
+        The service target of the plans (default fill rate 0.95), as for ``optimize``.
+    start : int or period label, optional
+        The first origin: a period index (negative counts from the end) or a label of the
+        history's period column. Default: the last third of the periods is the test.
+    replan_every : int, optional
+        Periods between origins (default 1: replan every period).
+    demand_model : {"sample", "window", "ses", "croston_sba", "tsb"}, optional
+        How the demand of the lead time plus review period is forecast at each origin from
+        the history before it (invsl.tools.backtest.models; default ``"sample"``, the
+        moments of :func:`invsl.fit_demand`).
+    distribution : str, optional
+        The two-moment family of the plans for rows without a ``distribution`` (default
+        ``normal``); ``empirical`` and ``compound_poisson`` rows are not backtested yet
+        (status ``unsupported``).
+    policy, review_period : optional
+        As for ``optimize`` (a row with a review period and no policy is flagged).
+    window, alpha, correction : optional
+        Parameters of the demand model (``window``: periods; ``alpha``: smoothing constant;
+        ``correction``: None, ``"mean"`` or ``"student"``, the short-history correction).
+    warmup : int, optional
+        Periods replayed before the first origin with the first plan, not measured; default
+        the largest lead time plus review period times three (at most the periods before
+        ``start``).
+    columns, history_options : optional
+        Column names of ``skus`` (as for ``optimize``) and of ``history`` (keys ``sku``,
+        ``period``, ``demand``, ``missing``: ``"zero"`` (default) or ``"skip"``).
+    record : bool, optional
+        Keep the per-period replay (``BacktestResult.periods``, an xarray Dataset).
+    seed : int, optional
+        Seed of the unit arrival times of sQ rows (see ``replay``).
+
+    Returns
+    -------
+    BacktestResult
+
+    Examples
+    --------
+    Three years of monthly demand of one part; the plans of the last 12 months (one per
+    month, each from the months before it) are replayed on the demand that really came:
+
+    >>> import pandas as pd, invsl
+    >>> history = pd.DataFrame({"sku": ["A"] * 36, "period": range(36),
+    ...                         "demand": [10, 12, 8, 11, 9, 10] * 6})
+    >>> skus = pd.DataFrame({"sku": ["A"], "lead_time": [2], "order_quantity": [20],
+    ...                      "policy": ["RsQ"], "review_period": [1]})
+    >>> result = invsl.backtest(history, skus, target=0.95)
+    >>> result.summary["origins"], result.summary["first_origin"]
+    (12, 24)
+    >>> row = result.skus.iloc[0]
+    >>> row["sku"], row["status"], float(row["demand"]), round(float(row["predicted_fill_rate"]), 3)
+    ('A', 'ok', 120.0, 0.95)
+    """
+    check_frame(skus)
+    check_arguments(
+        metric=metric,
+        target=target,
+        distribution=distribution,
+        policy=policy,
+        review_period=review_period,
+    )
+    check_name("demand_model", demand_model)
+    hist = read_history(history, history_options)
+    origins = _origins(hist, start, replan_every)
+    n = len(skus)
+    id_column = _id_column(skus, hist)
+    index, note = match_skus(skus[id_column], hist.skus)
+
+    found = resolve_columns(skus, columns, ["lead_time"])
+    rows = read_rows(
+        skus,
+        found,
+        ["lead_time", "order_quantity", "review_period"],
+        defaults={"review_period": review_period if review_period is not None else 1},
+        distribution=distribution,
+    )
+    pcodes = row_policies(skus, found, policy, review_period, n)
+    lead = rows.numbers["lead_time"]
+    review = np.where(pcodes == POLICY_SQ, 0.0, rows.numbers["review_period"])
+    horizon = np.where(np.isfinite(lead + review), lead + review, 0).astype(np.int64)
+
+    demand = np.full((n, len(hist.periods)), np.nan)
+    matched = index >= 0
+    demand[matched] = hist.demand[index[matched]]
+    first = np.where(matched, hist.first[np.maximum(index, 0)], len(hist.periods))
+    forecast = forecast_demand(
+        demand,
+        horizon,
+        origins,
+        demand_model,
+        first=first,
+        window=window,
+        alpha=alpha,
+        alpha_d=alpha,
+        alpha_p=alpha,
+        correction=correction,
+    )
+
+    history_family = (rows.distribution == DEMAND_EMPIRICAL) | (
+        rows.distribution == DEMAND_COMPOUND_POISSON
+    )
+    plans = _plans(
+        skus,
+        forecast,
+        origins,
+        history_family,
+        metric,
+        target,
+        distribution,
+        policy,
+        review_period,
+        columns,
+    )
+
+    w0 = max(
+        0, int(origins[0]) - (3 * int(horizon.max(initial=1)) if warmup is None else int(warmup))
+    )
+    replayed = replay(
+        np.nan_to_num(demand[:, w0:], nan=0.0),
+        pcodes,
+        lead,
+        np.where(pcodes == POLICY_SQ, 1.0, rows.numbers["review_period"]),
+        origins - w0,
+        _fill_plans(plans["reorder_point"]),
+        _fill_plans(plans["order_up_to"]),
+        _fill_plans(plans["order_quantity"]),
+        measure_from=int(origins[0]) - w0,
+        record=record,
+        seed=seed,
+    )
+    status, message = _status(n, matched, history_family, plans, replayed, note, pcodes)
+    table = _sku_table(skus, id_column, replayed, plans, status, message, hist, demand, origins)
+    summary = _summary(table, metric, target, demand_model, origins, hist)
+    periods = _periods(skus[id_column], hist, w0, replayed) if record else None
+    return BacktestResult(
+        table, summary, _plan_table(skus[id_column], hist, origins, plans), periods
+    )
+
+
+def _plans(
+    skus,
+    forecast,
+    origins,
+    history_family,
+    metric,
+    target,
+    distribution,
+    policy,
+    review_period,
+    columns,
+) -> dict:
+    """Every SKU's plan at every origin, solved by :func:`invsl.optimize` in one call on the
+    table of (SKU, origin) rows."""
+    n, k = forecast.demand_mean.shape
+    rows = skus.iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
+    mean = forecast.demand_mean.ravel()
+    std = forecast.demand_std.ravel()
+    usable = np.repeat(~history_family, k) & (forecast.status.ravel() <= 1)  # ok, few_errors
+    rows["demand_mean"] = np.where(usable, mean, np.nan)
+    rows["demand_std"] = np.where(usable, std, np.nan)
+    if history_family.any():
+        if "distribution" in rows.columns:
+            rows["distribution"] = np.where(
+                np.repeat(history_family, k), distribution, rows["distribution"]
+            )
+    solved = optimize(
+        rows,
+        metric=metric,
+        target=target,
+        distribution=distribution,
+        policy=policy,
+        review_period=review_period,
+        columns=columns,
+    )
+    shape = (n, k)
+
+    def take(name):
+        if name in solved.columns:
+            return pd.to_numeric(solved[name], errors="coerce").to_numpy(float).reshape(shape)
+        return np.full(shape, np.nan)
+
+    q = take("order_quantity")
+    return {
+        "reorder_point": take("reorder_point"),
+        "order_up_to": take("order_up_to"),
+        "order_quantity": q,
+        "fill_rate": take("beta"),
+        "cycle_service_level": take("alpha"),
+        "gamma": take("gamma"),
+        "demand_mean": forecast.demand_mean,
+        "demand_std": forecast.demand_std,
+        "status": solved["status"].astype(str).to_numpy().reshape(shape),
+        "message": solved["message"].to_numpy().reshape(shape),
+    }
+
+
+def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes):
+    """One status and message per SKU: no history, unsupported family, no plan at any
+    origin, or what the replay reports."""
+    texts = {**STATUS, **SIMULATE_STATUS}
+    status = np.array([texts[code][0] for code in replayed.status], dtype=object)
+    message = np.array([texts[code][1] for code in replayed.status], dtype=object)
+    planned = (plans["status"] == "ok").any(axis=1)
+    first_bad = plans["message"][np.arange(n), 0]
+    no_plan = ~planned
+    status[no_plan] = plans["status"][no_plan, 0]
+    message[no_plan] = ["no origin gave a plan: " + str(text) for text in first_bad[no_plan]]
+    status[history_family] = NAMES[UNSUPPORTED]
+    message[history_family] = (
+        "backtest plans with the two-moment families (normal, gamma, poisson, negbin); "
+        "empirical and compound_poisson rows are not backtested yet"
+    )
+    status[~matched] = NAMES[NO_HISTORY]
+    message[~matched] = "the history has no rows for this sku" + note
+    missing_policy = pcodes < 0
+    status[missing_policy & matched] = NAMES[MISSING]
+    message[missing_policy & matched] = [f"policy: use one of {', '.join(POLICY_NAMES)}"] * int(
+        (missing_policy & matched).sum()
+    )
+    return status, message
+
+
+def _sku_table(
+    skus, id_column, replayed: Replay, plans, status, message, hist, demand, origins
+) -> pd.DataFrame:
+    ok = status == NAMES[OK]
+
+    def measured(values):
+        return np.where(ok, values, np.nan)
+
+    planned = plans["status"] == "ok"
+    count = planned.sum(axis=1)
+    with np.errstate(all="ignore"):
+        predicted = {
+            name: np.where(planned, plans[name], 0.0).sum(axis=1) / count
+            for name in ("fill_rate", "cycle_service_level", "gamma")
+        }
+    classes = _demand_classes(hist, demand, int(origins[0]))
+    table = pd.DataFrame(
+        {
+            id_column: skus[id_column].to_numpy(),
+            "demand": measured(replayed.demand),
+            "filled": measured(replayed.filled),
+            "fill_rate": measured(replayed.fill_rate),
+            "cycle_service_level": measured(replayed.cycle_service_level),
+            "ready_rate": measured(replayed.ready_rate),
+            "gamma": measured(replayed.gamma),
+            "mean_on_hand": measured(replayed.mean_on_hand),
+            "mean_backorders": measured(replayed.mean_backorders),
+            "orders": measured(replayed.orders),
+            "predicted_fill_rate": predicted["fill_rate"],
+            "predicted_cycle_service_level": predicted["cycle_service_level"],
+            "predicted_gamma": predicted["gamma"],
+            "fill_rate_se": measured(replayed.fill_rate_se),
+            "demand_class": classes,
+            "status": pd.Categorical(status, categories=STATUS_CATEGORIES),
+            "message": np.where(ok, "", message).astype(object),
+        },
+        index=skus.index,
+    )
+    return table
+
+
+def _demand_classes(hist: HistoryMatrix, demand: np.ndarray, start: int) -> np.ndarray:
+    """The Syntetos-Boylan class of each SKU's history before ``start`` (fit_demand's)."""
+    n = demand.shape[0]
+    part = demand[:, :start]
+    sku, period = np.nonzero(np.isfinite(part))
+    if sku.size == 0:
+        return np.full(n, "no_demand", dtype=object)
+    long = pd.DataFrame({"sku": sku, "period": period, "demand": part[sku, period]})
+    fitted = fit_demand(long, missing="skip")
+    classes = np.full(n, "no_demand", dtype=object)
+    classes[fitted["sku"].to_numpy()] = fitted["demand_class"].astype(str).to_numpy()
+    return classes
+
+
+def _summary(table: pd.DataFrame, metric, target, demand_model, origins, hist) -> dict:
+    ok = table["status"] == "ok"
+    data = table[ok]
+    demand = data["demand"].sum()
+    weights = data["demand"].to_numpy()
+    predicted = data["predicted_fill_rate"].to_numpy()
+    with np.errstate(all="ignore"):
+        predicted_fill = float(
+            np.nansum(weights * predicted) / np.nansum(weights[np.isfinite(predicted)])
+        )
+    served = data[data["demand"] > 0]
+    return {
+        "achieved_fill_rate": float(data["filled"].sum() / demand) if demand > 0 else float("nan"),
+        "predicted_fill_rate": predicted_fill,
+        "share_meeting_target": float((served["fill_rate"] >= target).mean())
+        if len(served)
+        else float("nan"),
+        "mean_on_hand": float(data["mean_on_hand"].sum()),
+        "mean_backorders": float(data["mean_backorders"].sum()),
+        "skus": int(ok.sum()),
+        "skus_flagged": int((~ok).sum()),
+        "metric": metric,
+        "target": float(target),
+        "demand_model": demand_model,
+        "origins": int(len(origins)),
+        "first_origin": _plain(hist.periods[int(origins[0])]),
+        "periods_measured": int(len(hist.periods) - int(origins[0])),
+    }
+
+
+def _plain(value):
+    """A numpy scalar as the Python value (for the summary dict)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _plan_table(ids, hist, origins, plans) -> pd.DataFrame:
+    n, k = plans["reorder_point"].shape
+    return pd.DataFrame(
+        {
+            "sku": np.repeat(ids.to_numpy(), k),
+            "origin": np.tile(hist.periods[origins].to_numpy(), n),
+            "demand_mean": plans["demand_mean"].ravel(),
+            "demand_std": plans["demand_std"].ravel(),
+            "reorder_point": plans["reorder_point"].ravel(),
+            "order_up_to": plans["order_up_to"].ravel(),
+            "order_quantity": plans["order_quantity"].ravel(),
+            "predicted_fill_rate": plans["fill_rate"].ravel(),
+            "status": plans["status"].ravel(),
+        }
+    )
+
+
+def _periods(ids, hist, w0, replayed: Replay):
+    import xarray as xr  # heavy: imported when the per-period replay is asked for
+
+    p = replayed.periods
+    assert p is not None  # (replayed with record=True)
+    coords = {"sku": ids.to_numpy(), "period": hist.periods[w0:].to_numpy()}
+    dims = ("sku", "period")
+    return xr.Dataset(
+        {
+            "on_hand": (dims, p.on_hand),
+            "backorders": (dims, p.backorders),
+            "filled": (dims, p.filled),
+            "ordered": (dims, p.ordered),
+        },
+        coords=coords,
+    )

@@ -1,0 +1,945 @@
+"""Trace-driven replay: a SKU's recorded demand, period by period, through its plans.
+
+:func:`replay` runs every SKU's real demand history through the sequence of plans made for
+it (one plan per origin) with the timeline of docs/service-levels.md ("Periodic review" and
+"Backtest on a real history"), and measures what the plans achieved: demand, units filled
+from stock at once, fill rate, cycle service, ready rate, on-hand stock, backorders, gamma,
+orders, with batch-means standard errors. All SKUs run in parallel in one compiled kernel
+(:func:`replay_kernel`, a ``prange`` over SKUs); a SKU that cannot be replayed gets a status
+code and NaN results, the others are replayed.
+
+Conventions
+-----------
+**Plans.** ``origins`` are increasing period indices; the plan in force in period t is that
+of the last origin <= t. Periods before the first origin use the first plan (warm-up).
+
+**Start state.** At the start of period 0 the net stock (= inventory position) is the
+first plan's order-up-to level S (RS, RsS) or s + Q (sQ, RsQ); nothing is on order and
+nothing is backordered. This is the simulator's start (invsl.simulate); the periods before
+``measure_from`` wash it out.
+
+**Periodic review** (RS, RsS, RsQ), in every period t:
+
+1. orders due at t arrive (backorders are served first: net stock rises by the order);
+2. if t is a review period (t = 0, R, 2R, ...), the plan in force is applied to the
+   inventory position IP = net stock + on order: RS orders S - IP (nothing if IP >= S);
+   RsS orders S - IP if IP <= s; RsQ orders the smallest multiple n Q with IP + n Q > s if
+   IP <= s. The order arrives at the start of period t + L (L = 0: at once, now);
+3. d[t] is served from the on-hand stock max(net, 0): filled = min(d[t], max(net, 0)); the
+   rest is backordered (net -= d[t]);
+4. on hand max(net, 0) and backorders max(-net, 0) are observed at the end of the period.
+
+An order due at or after the last period (t + L >= T) stays on order.
+
+**Continuous review** (sQ). The order is placed the moment the inventory position falls to
+or below s: n Q, the smallest multiple that lifts IP above s. It arrives exactly L periods
+later, at the same point of its period (so it can arrive inside a period, before the later
+demand of that period). Within period t, after the receipts due at its start:
+
+- the plan in force is applied at the start of the period (IP <= s: order n Q now). This
+  orders after a change of plan, or when a flow took IP exactly to s at the end of the
+  previous period;
+- a SKU whose demand is whole in every period (and below 2**31) is replayed in **units**:
+  the d units of period t arrive one at a time, and the unit that takes IP to or below s
+  places the order, which arrives L periods after that unit. A unit meeting net stock n is
+  filled min(1, max(n, 0)). A history does not say when within a period its units came;
+  two conventions (``unit_times``):
+
+  - ``"uniform"`` (default), as ``invsl.simulate`` replays an ``empirical`` history: the
+    units come at independent uniform times within the period, drawn in order as order
+    statistics (the next of m units left after the fraction x of the period comes at
+    x + (1 - x)(1 - V^(1/m)), V uniform on (0, 1) from the SKU's random stream (seed, i),
+    xoshiro256** as in invsl.scalar.rng; at most the last double below 1). With Poisson
+    period demand this is a Poisson process, the (s, Q) model, so the replay of a fixed
+    plan reproduces the (s, Q) alpha and beta; the result depends a little on the seed.
+  - ``"even"``: the units come at the evenly spaced times t + j / (d + 1), j = 1..d (the
+    expected times of d uniform arrivals); deterministic, but an order then meets a less
+    variable lead-time demand than a Poisson process gives: with Poisson demand the fill
+    rate and alpha come out above the (s, Q) formulas (e.g. beta about 0.88 for 0.827 at mean
+    2, L = 1, s = 2, Q = 3), while the period-end measures (backorders, gamma, ready rate,
+    on hand) still agree with them.
+- a SKU with a fractional demand in some period is replayed as a **flow**: d[t] flows at the
+  constant rate d[t] through the period (``invsl.simulate``'s continuous demand with one
+  step a period). IP reaches s at the time cur + (IP - s) / d[t] (cur: the time of the
+  previous event in the period, as a fraction of the period; at most 1 - 2**-53) if the
+  demand left in the period, d[t] minus what has flowed, exceeds IP - s; an order of Q is
+  placed then. The demand that flows between two events of a period is d[t] (f1 - f0) up
+  to an arrival (f0, f1 the fractions of the period at the two events; at most what is
+  left and at most IP - s, so that rounding never takes IP below s), IP - s up to a
+  crossing, and what is left of d[t] up to the period end; each piece is filled
+  min(piece, max(net, 0)).
+- an arrival and a unit (or a crossing) at the same instant: the arrival comes first;
+- on hand and backorders are observed at the end of the period, as for periodic review.
+
+**Measured** over the periods t >= ``measure_from`` (the periods before them are replayed,
+not counted), per SKU, with P the number of measured periods:
+
+- ``demand`` and ``filled`` (units served from stock at once), ``fill_rate`` = filled /
+  demand (beta);
+- ``cycle_service_level`` (alpha) = share of order arrivals in the measured periods with net
+  stock >= 0 just before the arrival (a replenishment cycle, arrival to next arrival, that ends
+  without backorders). For RS every review counts, also one that orders nothing (it
+  "arrives" L periods later), as in alpha = F_{L+R}(S) and in invsl.simulate; for sQ, RsS
+  and RsQ every order placed. NaN if no order arrives in the measured periods.
+- ``ready_rate`` = share of measured period ends with net stock > 0; ``mean_on_hand`` and
+  ``mean_backorders`` = sum of the period-end values / P;
+- ``gamma`` = 1 - mean_backorders / mean demand (mean demand = demand / P);
+- ``orders`` = orders placed (quantity > 0) in the measured periods; ``cycles`` = order
+  arrivals counted by alpha;
+- standard errors of fill rate, gamma, alpha and ready rate by batch means, as invsl.simulate
+  computes them: the P measured periods are cut into B = min(n_batches, P) consecutive
+  batches, batch b covering [m + b P // B, m + (b + 1) P // B), and each metric, a ratio of
+  batch totals, gets the delta-method standard error sd(z) / (sqrt(B) mean(den)) with
+  z_b = num_b - r den_b (:func:`invsl.tools.simulation.batch_means.ratio`); gamma as the
+  ratio backorders / demand. NaN when B < 2.
+
+With ``record=True`` the kernel also writes, per SKU and period (warm-up included): on hand
+and backorders at the period end, units filled from stock and the quantity ordered.
+
+Statuses (``invsl.vocabulary`` codes), first failing check wins: ``unknown_policy`` (a code
+that is not POLICY_SQ/RS/RSS/RSQ); ``lead_time`` missing (NaN), ``not_finite``, ``negative``
+or ``fractional_lead_time``; ``bad_review_period`` (periodic review: not a whole number
+>= 1); a plan value the policy uses (at any origin) ``missing`` or ``not_finite``,
+``bad_order_quantity`` (Q <= 0), ``bad_order_up_to`` (RsS with S <= s); a demand value
+``missing``, ``not_finite`` or ``negative``; ``sim_capacity`` (sQ: more than a million
+orders and arrivals in one period (the even units and the flow: events), or more than 4
+million orders outstanding: an order quantity tiny against the demand).
+
+References
+----------
+1. Silver, E. A., Pyke, D. F. and Thomas, D. J. (2017). Inventory and Production Management
+   in Supply Chains, 4th ed., CRC Press (trace-driven evaluation of inventory policies).
+2. Teunter, R. H. and Duncan, L. (2009). Forecasting intermittent demand: a comparative
+   study. Journal of the Operational Research Society 60, 321-329.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from invsl.scalar import rng as _rng
+from invsl.scalar.jit import parallel_kernel, prange, readonly, scalar, tiny
+from invsl.tools.simulation.batch_means import ratio
+from invsl.vocabulary import (
+    BAD_ORDER_QUANTITY,
+    BAD_ORDER_UP_TO,
+    BAD_REVIEW_PERIOD,
+    FRACTIONAL_LEAD_TIME,
+    MISSING,
+    NEGATIVE,
+    NOT_FINITE,
+    OK,
+    POLICY_RS,
+    POLICY_RSQ,
+    POLICY_RSS,
+    POLICY_SPELLINGS,
+    POLICY_SQ,
+    SIM_CAPACITY,
+    UNKNOWN_POLICY,
+    normalise_name,
+)
+
+#: the rows of ``Outputs.metrics``, one entry per SKU each (see the module docstring)
+METRICS = (
+    "demand",
+    "filled",
+    "fill_rate",
+    "cycle_service_level",
+    "ready_rate",
+    "mean_on_hand",
+    "mean_backorders",
+    "gamma",
+    "orders",
+    "cycles",
+    "fill_rate_se",
+    "gamma_se",
+    "cycle_service_level_se",
+    "ready_rate_se",
+)
+N_METRICS = len(METRICS)
+
+# columns of a SKU's sums over its measured periods, summed in time order: ``acc`` (B, 9)
+# holds them at the end of each batch (the last row: the totals, for the metrics), then, in
+# ``store``, the sums of each batch (for the standard errors)
+(_CYCLES, _GOOD, _DEMAND, _FILLED, _BACK, _ONHAND, _READY, _ORDERS, _SAMPLES) = range(9)
+_N_SUMS = 9
+
+#: sQ: more events than this in one period flag the SKU (sim_capacity)
+_MAX_EVENTS = 1_000_000
+#: sQ: more outstanding orders than this flag the SKU (sim_capacity)
+_MAX_QUEUE = 1 << 22
+#: sQ, units: whole demand below this (products of two stay exact in int64)
+_MAX_UNITS = float(1 << 31)
+#: sQ, flow: the latest time of a crossing within a period (the last double below 1)
+_LAST = 1.0 - 2.0**-53
+
+
+class Skus(NamedTuple):
+    """Per-SKU inputs of the kernel: n SKUs, T periods."""
+
+    demand: np.ndarray  # float64 (n, T), recorded demand per period [units]
+    policy: np.ndarray  # int8 (n,), POLICY_SQ, POLICY_RS, POLICY_RSS or POLICY_RSQ
+    lead_time: np.ndarray  # float64 (n,), L [periods], whole >= 0
+    review_period: np.ndarray  # float64 (n,), R [periods], whole >= 1 (not read for sQ)
+
+
+class Plans(NamedTuple):
+    """The plans: one per SKU and origin; NaN where a policy does not use a value."""
+
+    origins: np.ndarray  # int64 (K,), increasing period indices
+    reorder_point: np.ndarray  # float64 (n, K), s [units]
+    order_up_to: np.ndarray  # float64 (n, K), S [units]
+    order_quantity: np.ndarray  # float64 (n, K), Q [units]
+
+
+class Settings(NamedTuple):
+    """Scalars of one replay, the same for every SKU."""
+
+    measure_from: int  # first measured period m, 0 <= m < T
+    n_batches: int  # B, batches of the standard errors (1 <= B <= T - m)
+    record: bool  # write the per-period arrays of Outputs
+    even_units: bool  # sQ units at t + j / (d + 1) (True) or at uniform random times
+    seed: np.uint64  # sQ units at random times: SKU i uses the random stream (seed, i)
+
+
+class Outputs(NamedTuple):
+    """What the kernel writes (preallocated; NaN where nothing is written)."""
+
+    status: np.ndarray  # uint8 (n,), invsl.vocabulary status code
+    metrics: np.ndarray  # float64 (N_METRICS, n), rows named by METRICS
+    on_hand: np.ndarray  # float64 (n, T) at period ends (record), else (0, 0)
+    backorders: np.ndarray  # float64 (n, T) at period ends (record), else (0, 0)
+    filled: np.ndarray  # float64 (n, T), units filled from stock (record), else (0, 0)
+    ordered: np.ndarray  # float64 (n, T), quantity ordered (record), else (0, 0)
+
+
+class Periods(NamedTuple):
+    """Per SKU and period (warm-up included), from ``replay(..., record=True)``."""
+
+    on_hand: np.ndarray  # float64 (n, T), on hand at the period end [units]
+    backorders: np.ndarray  # float64 (n, T), backorders at the period end [units]
+    filled: np.ndarray  # float64 (n, T), units served from stock at once [units]
+    ordered: np.ndarray  # float64 (n, T), quantity ordered in the period [units]
+
+
+class Replay(NamedTuple):
+    """The result of :func:`replay`: one entry per SKU (NaN where the status is not ok)."""
+
+    status: np.ndarray  # uint8, invsl.vocabulary status code (OK = 0)
+    demand: np.ndarray  # measured demand [units]
+    filled: np.ndarray  # units served from stock at once [units]
+    fill_rate: np.ndarray  # beta = filled / demand
+    cycle_service_level: np.ndarray  # alpha: share of order arrivals without backorders
+    ready_rate: np.ndarray  # share of period ends with net stock > 0
+    mean_on_hand: np.ndarray  # mean on hand at period ends [units]
+    mean_backorders: np.ndarray  # mean backorders at period ends [units]
+    gamma: np.ndarray  # 1 - mean_backorders / mean demand
+    orders: np.ndarray  # orders placed
+    cycles: np.ndarray  # order arrivals counted by alpha
+    fill_rate_se: np.ndarray  # batch-means standard errors
+    gamma_se: np.ndarray
+    cycle_service_level_se: np.ndarray
+    ready_rate_se: np.ndarray
+    periods: Periods | None  # per SKU and period, with record=True
+
+
+# ---------------------------------------------------------------------------------------------
+# compiled: checks, the two timelines, the batch sums and the metrics
+
+
+@scalar
+def check_sku(skus, plans, i):
+    """The status of SKU i: OK, or the first failing check of the module docstring."""
+    pol = skus.policy[i]
+    if pol != POLICY_SQ and pol != POLICY_RS and pol != POLICY_RSS and pol != POLICY_RSQ:
+        return UNKNOWN_POLICY
+    lead = skus.lead_time[i]
+    if math.isnan(lead):
+        return MISSING
+    if math.isinf(lead):
+        return NOT_FINITE
+    if lead < 0.0:
+        return NEGATIVE
+    if lead != math.floor(lead):
+        return FRACTIONAL_LEAD_TIME
+    if pol != POLICY_SQ:
+        review = skus.review_period[i]
+        if not (math.isfinite(review) and review >= 1.0 and review == math.floor(review)):
+            return BAD_REVIEW_PERIOD
+    uses_s = pol != POLICY_RS
+    uses_big_s = pol == POLICY_RS or pol == POLICY_RSS
+    uses_q = pol == POLICY_SQ or pol == POLICY_RSQ
+    for k in range(plans.origins.shape[0]):
+        s = plans.reorder_point[i, k]
+        big_s = plans.order_up_to[i, k]
+        q = plans.order_quantity[i, k]
+        if (uses_s and math.isnan(s)) or (uses_big_s and math.isnan(big_s)):
+            return MISSING
+        if uses_q and math.isnan(q):
+            return MISSING
+        if (uses_s and math.isinf(s)) or (uses_big_s and math.isinf(big_s)):
+            return NOT_FINITE
+        if uses_q and math.isinf(q):
+            return NOT_FINITE
+        if uses_q and not q > 0.0:
+            return BAD_ORDER_QUANTITY
+        if pol == POLICY_RSS and not big_s > s:
+            return BAD_ORDER_UP_TO
+    demand = skus.demand[i]
+    for t in range(demand.shape[0]):
+        d = demand[t]
+        if math.isnan(d):
+            return MISSING
+        if math.isinf(d):
+            return NOT_FINITE
+        if d < 0.0:
+            return NEGATIVE
+    return OK
+
+
+@scalar
+def whole_units(demand):
+    """True if every value of ``demand`` is a whole number below 2**31 (sQ: units)."""
+    for t in range(demand.shape[0]):
+        d = demand[t]
+        if d != math.floor(d) or d >= _MAX_UNITS:
+            return False
+    return True
+
+
+@scalar
+def record_period(outputs, i, t, net, filled, ordered):
+    """Write period t of SKU i into the per-period arrays."""
+    outputs.on_hand[i, t] = max(net, 0.0)
+    outputs.backorders[i, t] = -net if net < 0.0 else 0.0
+    outputs.filled[i, t] = filled
+    outputs.ordered[i, t] = ordered
+
+
+@scalar
+def mark(acc, b, cycles, good, demand, filled, back, on_hand, ready, orders, samples):
+    """Row b of ``acc``: the running sums of the measured periods at the end of batch b
+    (:func:`store` turns them into the sums of each batch)."""
+    acc[b, _CYCLES] = cycles
+    acc[b, _GOOD] = good
+    acc[b, _DEMAND] = demand
+    acc[b, _FILLED] = filled
+    acc[b, _BACK] = back
+    acc[b, _ONHAND] = on_hand
+    acc[b, _READY] = ready
+    acc[b, _ORDERS] = orders
+    acc[b, _SAMPLES] = samples
+
+
+@scalar
+def store(acc, periods, metrics, i):
+    """Write SKU i's metrics (rows of METRICS) from the running sums of its ``periods``
+    measured periods at the end of each batch (``acc``, turned into the sums of each batch
+    for the standard errors)."""
+    n_batches = acc.shape[0]
+    last = n_batches - 1
+    p = float(periods)
+    demand = acc[last, _DEMAND]
+    filled = acc[last, _FILLED]
+    cycles = acc[last, _CYCLES]
+    mean_back = acc[last, _BACK] / p
+    mean_demand = demand / p
+    metrics[0, i] = demand
+    metrics[1, i] = filled
+    metrics[2, i] = filled / demand if demand > 0.0 else np.nan
+    metrics[3, i] = acc[last, _GOOD] / cycles if cycles > 0.0 else np.nan
+    metrics[4, i] = acc[last, _READY] / p
+    metrics[5, i] = acc[last, _ONHAND] / p
+    metrics[6, i] = mean_back
+    metrics[7, i] = 1.0 - mean_back / mean_demand if mean_demand > 0.0 else np.nan
+    metrics[8, i] = acc[last, _ORDERS]
+    metrics[9, i] = cycles
+    if n_batches >= 2:
+        for j in range(last, 0, -1):
+            for c in range(_N_SUMS):
+                acc[j, c] -= acc[j - 1, c]
+        metrics[10, i] = ratio(acc, _FILLED, _DEMAND, 1.0)[1]
+        metrics[11, i] = ratio(acc, _BACK, _DEMAND, 1.0)[1]
+        metrics[12, i] = ratio(acc, _GOOD, _CYCLES, 1.0)[1]
+        metrics[13, i] = ratio(acc, _READY, _SAMPLES, 1.0)[1]
+
+
+@scalar
+def periodic_row(skus, plans, settings, outputs, i, acc):
+    """Replay SKU i under periodic review (RS, RsS, RsQ); the module docstring has the
+    timeline. Returns a status code."""
+    pol = skus.policy[i]
+    demand = skus.demand[i]
+    n_t = demand.shape[0]
+    lead = int(min(skus.lead_time[i], float(n_t)))
+    review = int(min(skus.review_period[i], float(n_t)))
+    origins = plans.origins
+    n_plans = origins.shape[0]
+    k = 0
+    s = plans.reorder_point[i, 0]
+    big_s = plans.order_up_to[i, 0]
+    q = plans.order_quantity[i, 0]
+    net = s + q if pol == POLICY_RSQ else big_s
+    ip = net
+    pipe = np.zeros(n_t)  # the order due at the start of period t
+    due = np.zeros(n_t, dtype=np.bool_)
+    first = settings.measure_from
+    periods = n_t - first
+    n_batches = acc.shape[0]
+    b = 0
+    cut = first + periods // n_batches
+    record = settings.record
+    countdown = 0
+    cycles = good = dem = fil = back = onh = ready = n_orders = 0.0  # running sums
+    for t in range(n_t):
+        while k + 1 < n_plans and origins[k + 1] <= t:
+            k += 1
+            s = plans.reorder_point[i, k]
+            big_s = plans.order_up_to[i, k]
+            q = plans.order_quantity[i, k]
+        measured = t >= first
+        if measured and t == cut:  # batch b ends
+            mark(acc, b, cycles, good, dem, fil, back, onh, ready, n_orders, t - first)
+            b += 1
+            cut = first + (b + 1) * periods // n_batches
+        if due[t]:  # the order (RS: also an order of 0) placed at t - L arrives
+            if measured:  # an order arrives: one cycle, good if net >= 0 just before
+                cycles += 1.0
+                if net >= 0.0:
+                    good += 1.0
+            net += pipe[t]
+        order = 0.0
+        if countdown == 0:
+            countdown = review
+            if pol == POLICY_RS:
+                order = max(big_s - ip, 0.0)
+            elif ip <= s:
+                if pol == POLICY_RSS:
+                    order = big_s - ip
+                else:
+                    order = (math.floor((s - ip) / q) + 1.0) * q
+            if order > 0.0 or pol == POLICY_RS:
+                ip += order
+                if lead == 0:
+                    if measured:  # an order arrives: one cycle, good if net >= 0 just before
+                        cycles += 1.0
+                        if net >= 0.0:
+                            good += 1.0
+                    net += order
+                elif t + lead < n_t:
+                    pipe[t + lead] = order
+                    due[t + lead] = True
+        countdown -= 1
+        d = demand[t]
+        filled = min(d, max(net, 0.0))
+        net -= d
+        ip -= d
+        if measured:
+            dem += d
+            fil += filled
+            if net < 0.0:
+                back -= net
+            else:
+                onh += net
+                if net > 0.0:
+                    ready += 1.0
+            n_orders += 1.0 if order > 0.0 else 0.0
+        if record:
+            record_period(outputs, i, t, net, filled, order)
+    mark(acc, b, cycles, good, dem, fil, back, onh, ready, n_orders, periods)
+    return OK
+
+
+@scalar
+def unit_power(state, left):
+    """V^(1/m) for a uniform V of the stream ``state`` and m = ``left`` units left (V itself
+    for m = 1, as pow(V, 1) is exactly V: the common case of slow movers, without pow)."""
+    v = _rng.uniform(state)
+    return v if left == 1 else v ** (1.0 / left)
+
+
+@scalar
+def grow(queue, head, count):
+    """The ring buffer ``queue`` of ``count`` outstanding orders from row ``head`` on (rows:
+    arrival period, the fraction of that period num / den (even units) or frac, quantity),
+    copied in order into one twice as large (a power of two); an empty array beyond the
+    limit of outstanding orders."""
+    cap = queue.shape[0]
+    if 2 * cap > _MAX_QUEUE:
+        return np.empty((0, 5))
+    bigger = np.empty((2 * cap, 5))
+    for j in range(count):
+        for c in range(5):
+            bigger[j, c] = queue[(head + j) & (cap - 1), c]
+    return bigger
+
+
+@tiny
+def put(queue, slot, period, num, den, frac, qty):
+    """Write an outstanding order into row ``slot`` of the ring buffer."""
+    queue[slot, 0] = period
+    queue[slot, 1] = num
+    queue[slot, 2] = den
+    queue[slot, 3] = frac
+    queue[slot, 4] = qty
+
+
+@scalar
+def sq_row(skus, plans, settings, outputs, i, acc):
+    """Replay SKU i under continuous review (s, Q): unit by unit (at uniform random or at
+    evenly spaced times) if its demand is whole, else as a flow (module docstring).
+    Returns a status code."""
+    demand = skus.demand[i]
+    n_t = demand.shape[0]
+    lead = int(min(skus.lead_time[i], float(n_t)))
+    units = whole_units(demand)
+    even = settings.even_units
+    state = np.empty(4, dtype=np.uint64)
+    if units and not even:
+        _rng.seed_state(state, settings.seed, i)
+    origins = plans.origins
+    n_plans = origins.shape[0]
+    k = 0
+    s = plans.reorder_point[i, 0]
+    q = plans.order_quantity[i, 0]
+    net = s + q
+    ip = net
+    queue = np.empty((16, 5))
+    head = 0
+    count = 0
+    first = settings.measure_from
+    periods = n_t - first
+    n_batches = acc.shape[0]
+    b = 0
+    cut = first + periods // n_batches
+    record = settings.record
+    cycles = good = dem = fil = back = onh = ready = n_orders = 0.0  # running sums
+    for t in range(n_t):
+        while k + 1 < n_plans and origins[k + 1] <= t:
+            k += 1
+            s = plans.reorder_point[i, k]
+            q = plans.order_quantity[i, k]
+        measured = t >= first
+        if measured and t == cut:  # batch b ends
+            mark(acc, b, cycles, good, dem, fil, back, onh, ready, n_orders, t - first)
+            b += 1
+            cut = first + (b + 1) * periods // n_batches
+        d = demand[t]
+        filled = 0.0
+        ordered = 0.0
+        placed = 0.0  # orders placed in the period
+        # receipts due at the start of the period
+        while count > 0 and queue[head, 0] == t and queue[head, 3] == 0.0:
+            if measured:  # an order arrives: one cycle, good if net >= 0 just before
+                cycles += 1.0
+                if net >= 0.0:
+                    good += 1.0
+            net += queue[head, 4]
+            head = (head + 1) & (queue.shape[0] - 1)
+            count -= 1
+        # the plan in force, applied at the start of the period
+        if ip <= s:
+            order = (math.floor((s - ip) / q) + 1.0) * q
+            ip += order
+            ordered += order
+            placed += 1.0
+            if count == queue.shape[0]:
+                queue = grow(queue, head, count)
+                head = 0
+                if queue.shape[0] == 0:
+                    return SIM_CAPACITY
+            put(queue, (head + count) & (queue.shape[0] - 1), t + lead, 0.0, 1.0, 0.0, order)
+            count += 1
+        events = 0
+        if units and not even:
+            # units at independent uniform times, drawn in order as order statistics: the
+            # next of m units left after time x comes at x + (1 - x)(1 - V^(1/m))
+            left = int(d)
+            x = 0.0
+            nxt = min(1.0 - unit_power(state, left), _LAST) if left > 0 else 2.0
+            while True:
+                fa = 2.0
+                if count > 0 and queue[head, 0] == t:
+                    fa = queue[head, 3]
+                if fa < 2.0 and fa <= nxt:  # an arrival (before a unit at the same instant)
+                    events += 1
+                    if events > _MAX_EVENTS:
+                        return SIM_CAPACITY
+                    if measured:  # an order arrives: one cycle, good if net >= 0 just before
+                        cycles += 1.0
+                        if net >= 0.0:
+                            good += 1.0
+                    net += queue[head, 4]
+                    head = (head + 1) & (queue.shape[0] - 1)
+                    count -= 1
+                    continue
+                if left == 0:
+                    break
+                filled += min(1.0, max(net, 0.0))
+                net -= 1.0
+                ip -= 1.0
+                x = nxt
+                if ip <= s:
+                    events += 1
+                    if events > _MAX_EVENTS:
+                        return SIM_CAPACITY
+                    order = (math.floor((s - ip) / q) + 1.0) * q
+                    ip += order
+                    ordered += order
+                    placed += 1.0
+                    if count == queue.shape[0]:
+                        queue = grow(queue, head, count)
+                        head = 0
+                        if queue.shape[0] == 0:
+                            return SIM_CAPACITY
+                    put(queue, (head + count) & (queue.shape[0] - 1), t + lead, 0.0, 0.0, x, order)
+                    count += 1
+                left -= 1
+                if left > 0:
+                    step = (1.0 - x) * (1.0 - unit_power(state, left))
+                    nxt = min(x + step, _LAST)
+                else:
+                    nxt = 2.0
+        elif units:
+            n_units = int(d)
+            den = n_units + 1
+            j = 0  # units of the period served so far
+            while True:
+                events += 1
+                if events > _MAX_EVENTS:
+                    return SIM_CAPACITY
+                left = n_units - j
+                due = count > 0 and queue[head, 0] == t
+                n_arr = left + 1
+                if due:
+                    # units strictly before the arrival num_a / den_a: u / den < num_a / den_a
+                    num_a = int(queue[head, 1])
+                    den_a = int(queue[head, 2])
+                    before = (num_a * den - 1) // den_a
+                    n_arr = before - j if before > j else 0
+                gap = ip - s
+                n_cross = left + 1
+                if gap <= left:
+                    n_cross = max(int(math.ceil(gap)), 1)
+                    if ip - n_cross > s:
+                        n_cross += 1
+                if due and n_arr < n_cross:
+                    if n_arr > 0:
+                        filled += min(float(n_arr), max(net, 0.0))
+                        net -= n_arr
+                        ip -= n_arr
+                        j += n_arr
+                    if measured:  # an order arrives: one cycle, good if net >= 0 just before
+                        cycles += 1.0
+                        if net >= 0.0:
+                            good += 1.0
+                    net += queue[head, 4]
+                    head = (head + 1) & (queue.shape[0] - 1)
+                    count -= 1
+                elif n_cross <= left:
+                    filled += min(float(n_cross), max(net, 0.0))
+                    net -= n_cross
+                    ip -= n_cross
+                    j += n_cross
+                    order = (math.floor((s - ip) / q) + 1.0) * q
+                    ip += order
+                    ordered += order
+                    placed += 1.0
+                    if count == queue.shape[0]:
+                        queue = grow(queue, head, count)
+                        head = 0
+                        if queue.shape[0] == 0:
+                            return SIM_CAPACITY
+                    put(
+                        queue,
+                        (head + count) & (queue.shape[0] - 1),
+                        t + lead,
+                        float(j),
+                        float(den),
+                        j / den,
+                        order,
+                    )
+                    count += 1
+                else:
+                    if left > 0:
+                        filled += min(float(left), max(net, 0.0))
+                        net -= left
+                        ip -= left
+                    break
+        else:
+            cur = 0.0  # time of the last event, as a fraction of the period
+            used = 0.0  # demand of the period that has flowed
+            while True:
+                events += 1
+                if events > _MAX_EVENTS:
+                    return SIM_CAPACITY
+                fa = 2.0
+                if count > 0 and queue[head, 0] == t:
+                    fa = queue[head, 3]
+                need = ip - s
+                rest = d - used
+                fc = 2.0
+                if need < rest:
+                    fc = min(cur + need / d, _LAST)
+                if fa < 2.0 and fa <= fc:
+                    piece = min(d * (fa - cur), rest, need)
+                    filled += min(piece, max(net, 0.0))
+                    net -= piece
+                    ip -= piece
+                    used += piece
+                    cur = fa
+                    if measured:  # an order arrives: one cycle, good if net >= 0 just before
+                        cycles += 1.0
+                        if net >= 0.0:
+                            good += 1.0
+                    net += queue[head, 4]
+                    head = (head + 1) & (queue.shape[0] - 1)
+                    count -= 1
+                elif fc < 2.0:
+                    filled += min(need, max(net, 0.0))
+                    net -= need
+                    used += need
+                    cur = fc
+                    ip = s + q
+                    ordered += q
+                    placed += 1.0
+                    if count == queue.shape[0]:
+                        queue = grow(queue, head, count)
+                        head = 0
+                        if queue.shape[0] == 0:
+                            return SIM_CAPACITY
+                    put(queue, (head + count) & (queue.shape[0] - 1), t + lead, 0.0, 0.0, fc, q)
+                    count += 1
+                else:
+                    if rest > 0.0:
+                        filled += min(rest, max(net, 0.0))
+                        net -= rest
+                        ip -= rest
+                    break
+        if measured:
+            dem += d
+            fil += filled
+            if net < 0.0:
+                back -= net
+            else:
+                onh += net
+                if net > 0.0:
+                    ready += 1.0
+            n_orders += placed
+        if record:
+            record_period(outputs, i, t, net, filled, ordered)
+    mark(acc, b, cycles, good, dem, fil, back, onh, ready, n_orders, periods)
+    return OK
+
+
+@parallel_kernel
+def replay_kernel(skus, plans, settings, outputs):
+    """Replay every SKU: ``skus`` a :class:`Skus`, ``plans`` a :class:`Plans`, ``settings``
+    a :class:`Settings`; writes ``outputs`` (an :class:`Outputs`): the status of every SKU
+    and, for those that are OK, their metrics (and per-period arrays if recorded)."""
+    status = outputs.status
+    n = status.shape[0]
+    for i in prange(n):
+        code = check_sku(skus, plans, i)
+        if code == OK:
+            acc = np.zeros((settings.n_batches, _N_SUMS))
+            if skus.policy[i] == POLICY_SQ:
+                code = sq_row(skus, plans, settings, outputs, i, acc)
+            else:
+                code = periodic_row(skus, plans, settings, outputs, i, acc)
+            if code == OK:
+                store(acc, skus.demand.shape[1] - settings.measure_from, outputs.metrics, i)
+        status[i] = code
+
+
+# ---------------------------------------------------------------------------------------------
+# the Python entry point
+
+
+def policy_codes(policy, n: int) -> np.ndarray:
+    """Policy codes (int8) of n SKUs from codes or names (``"sQ"``, ``"RS"``, ``"RsS"``,
+    ``"RsQ"`` and their spellings in invsl.vocabulary); an unknown name becomes -1, which
+    the kernel flags ``unknown_policy``."""
+    values = np.asarray(policy)
+    if values.dtype.kind in "USO":
+        flat = [POLICY_SPELLINGS.get(normalise_name(v), -1) for v in values.ravel()]
+        values = np.asarray(flat, dtype=np.int64).reshape(values.shape)
+    elif values.dtype.kind not in "iu":
+        raise ValueError("policy must be policy codes (integers) or names such as 'RsQ'")
+    values = np.broadcast_to(values, (n,))
+    return np.where((values >= -128) & (values <= 127), values, -1).astype(np.int8)
+
+
+def _per_sku(values, n: int, name: str) -> np.ndarray:
+    """A float64 value per SKU (a scalar is repeated)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n)):
+        raise ValueError(f"{name} must be a scalar or one value per SKU ({n})")
+    return np.broadcast_to(array, (n,))
+
+
+def _per_plan(values, n: int, n_plans: int, name: str) -> np.ndarray:
+    """A float64 value per SKU and origin, NaN when not given; a scalar or a vector of one
+    value per SKU is the same at every origin."""
+    if values is None:
+        return np.full((n, n_plans), np.nan)
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1 and array.shape[0] == n:
+        array = array[:, None]
+    try:
+        return np.broadcast_to(array, (n, n_plans))
+    except ValueError:
+        raise ValueError(
+            f"{name} must be (n_skus, n_origins) = ({n}, {n_plans}), one value per SKU or a "
+            f"scalar; got shape {array.shape}"
+        ) from None
+
+
+def replay(
+    demand,
+    policy,
+    lead_time,
+    review_period,
+    origins,
+    reorder_point=None,
+    order_up_to=None,
+    order_quantity=None,
+    *,
+    measure_from: int,
+    n_batches: int = 20,
+    record: bool = False,
+    unit_times: str = "uniform",
+    seed: int = 0,
+) -> Replay:
+    """Replay each SKU's recorded demand through its plans and measure the service achieved.
+
+    Parameters
+    ----------
+    demand : array_like, (n_skus, T)
+        Recorded demand per SKU and period [units/period], >= 0 (whole numbers for SKUs sold
+        in units; sQ SKUs with whole demand are replayed unit by unit, others as a flow).
+    policy : array_like of int or str, (n_skus,) or scalar
+        ``invsl.vocabulary.POLICY_SQ``, ``POLICY_RS``, ``POLICY_RSS``, ``POLICY_RSQ`` or
+        their names (``"sQ"``, ``"RS"``, ``"RsS"``, ``"RsQ"``).
+    lead_time : array_like, (n_skus,) or scalar
+        L [periods], a whole number >= 0.
+    review_period : array_like, (n_skus,) or scalar
+        R [periods], a whole number >= 1; not read for sQ (continuous review).
+    origins : array_like of int, (K,)
+        Increasing period indices >= 0 at which a plan takes over; the plan of the last
+        origin <= t is in force in period t, the first plan before the first origin.
+    reorder_point, order_up_to, order_quantity : array_like, (n_skus, K), optional
+        s, S and Q of each SKU's plan at each origin [units]; NaN (or None) where the
+        policy does not use one. A vector of n_skus values or a scalar holds at every
+        origin.
+    measure_from : int
+        First measured period m, 0 <= m < T; periods before it are replayed (warm-up), not
+        counted.
+    n_batches : int, optional
+        Batches of the batch-means standard errors (default 20; fewer if fewer periods are
+        measured).
+    record : bool, optional
+        Also return the per-period arrays (:class:`Periods`), default False.
+    unit_times : {"uniform", "even"}, optional
+        sQ SKUs with whole demand: when within a period its units come, at independent
+        uniform times (default, as in invsl.simulate; SKU i uses the random stream
+        (seed, i)) or at the evenly spaced times t + j / (d + 1). Not used by other SKUs.
+    seed : int, optional
+        Seed of the random unit times (0 <= seed < 2**64), default 0.
+
+    Returns
+    -------
+    Replay
+        Per SKU: ``status`` (invsl.vocabulary code, 0 = ok), ``demand``, ``filled``,
+        ``fill_rate``, ``cycle_service_level``, ``ready_rate``, ``mean_on_hand``,
+        ``mean_backorders``, ``gamma``, ``orders``, ``cycles``, the standard errors
+        ``fill_rate_se``, ``gamma_se``, ``cycle_service_level_se``, ``ready_rate_se``, and
+        ``periods`` (with ``record=True``). NaN where the status is not ok.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit, ``origins`` is not increasing, or ``measure_from`` or
+        ``n_batches`` is out of range. A SKU's bad values give its status, never an error.
+
+    Notes
+    -----
+    The timeline, the start state, the sQ unit times and the definitions of the metrics are
+    those of the module docstring (docs/service-levels.md, "Backtest on a real history").
+
+    Examples
+    --------
+    Constant demand 10, order up to S = 35 every R = 2 periods, lead time 1: on hand at the
+    period ends cycles 5, 15 (the order of 20 placed at each review arrives after one
+    period), and every unit is served from stock:
+
+    >>> import numpy as np
+    >>> from invsl.tools.backtest.replay import replay
+    >>> out = replay(np.full((1, 12), 10.0), "RS", 1, 2, [0], order_up_to=35.0,
+    ...              measure_from=4, record=True)
+    >>> out.periods.on_hand[0, 4:8].tolist(), float(out.fill_rate[0])
+    ([5.0, 15.0, 5.0, 15.0], 1.0)
+    """
+    demand = np.asarray(demand, dtype=np.float64)
+    if demand.ndim != 2:
+        raise ValueError(f"demand must be (n_skus, periods); got shape {demand.shape}")
+    n, n_t = demand.shape
+    origin_array = np.asarray(origins)
+    if origin_array.ndim != 1 or origin_array.shape[0] == 0:
+        raise ValueError("origins must be a non-empty vector of period indices")
+    if origin_array.dtype.kind not in "iu" and not np.array_equal(
+        origin_array, np.floor(origin_array)
+    ):
+        raise ValueError("origins must be whole period indices")
+    origin_array = origin_array.astype(np.int64)
+    if origin_array[0] < 0 or np.any(np.diff(origin_array) <= 0):
+        raise ValueError("origins must be increasing period indices >= 0")
+    measure_from = int(measure_from)
+    if not 0 <= measure_from < n_t:
+        raise ValueError(f"measure_from must lie in [0, {n_t}) (the periods of demand)")
+    if int(n_batches) < 1:
+        raise ValueError("n_batches must be at least 1")
+    if unit_times not in ("uniform", "even"):
+        raise ValueError(f"unit_times must be 'uniform' or 'even', not {unit_times!r}")
+    if not 0 <= int(seed) < 2**64:
+        raise ValueError("seed must be an integer in [0, 2**64)")
+    n_plans = origin_array.shape[0]
+    skus = Skus(
+        demand=readonly(demand),
+        policy=readonly(policy_codes(policy, n)),
+        lead_time=readonly(_per_sku(lead_time, n, "lead_time")),
+        review_period=readonly(_per_sku(review_period, n, "review_period")),
+    )
+    plans = Plans(
+        origins=readonly(origin_array),
+        reorder_point=readonly(_per_plan(reorder_point, n, n_plans, "reorder_point")),
+        order_up_to=readonly(_per_plan(order_up_to, n, n_plans, "order_up_to")),
+        order_quantity=readonly(_per_plan(order_quantity, n, n_plans, "order_quantity")),
+    )
+    settings = Settings(
+        measure_from=measure_from,
+        n_batches=min(int(n_batches), n_t - measure_from),
+        record=bool(record),
+        even_units=unit_times == "even",
+        seed=np.uint64(int(seed)),
+    )
+    shape = (n, n_t) if record else (0, 0)
+    outputs = Outputs(
+        status=np.zeros(n, dtype=np.uint8),
+        metrics=np.full((N_METRICS, n), np.nan),
+        on_hand=np.full(shape, np.nan),
+        backorders=np.full(shape, np.nan),
+        filled=np.full(shape, np.nan),
+        ordered=np.full(shape, np.nan),
+    )
+    replay_kernel(skus, plans, settings, outputs)
+    metrics = dict(zip(METRICS, outputs.metrics))
+    periods = (
+        Periods(outputs.on_hand, outputs.backorders, outputs.filled, outputs.ordered)
+        if record
+        else None
+    )
+    return Replay(status=outputs.status, periods=periods, **metrics)
