@@ -39,8 +39,10 @@ from invsl.vocabulary import (
     POLICY_RSS,
 )
 
-#: integer (R, s, nQ) order quantities up to this size are summed position by position
-_SMALL_Q = 64.0
+#: (R, s, nQ) with integer demand: order quantities up to this size get E[G1(Y)] and
+#: P(D < Y) summed over the Q positions s+1 .. s+Q (weight 1/Q each, ``context``); larger Q
+#: take differences of G2 and G1
+_RSQ_MAX_Q_SUMMED_BY_POSITION = 64.0
 
 
 @scalar
@@ -69,7 +71,7 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
             return g1, max(at_or_below - px, 0.0)
         sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         return g1, pc.less_than(kind, p1, p2, x, sfv)
-    if policy == POLICY_RSQ and not (integer and gap <= _SMALL_Q):
+    if policy == POLICY_RSQ and not (integer and gap <= _RSQ_MAX_Q_SUMMED_BY_POSITION):
         q = gap
         _, g1a, g2a = dist.tail(kind, p1, p2, mean, x)
         _, g1b, g2b = dist.tail(kind, p1, p2, mean, x + q)
@@ -245,7 +247,7 @@ def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
             return tab, probs, u0, uw
         u0, uw = pi_.undershoot_rsq(kr, r1, r2, mr, sdr, gap)
         probs = empty
-        if gap <= _SMALL_Q:
+        if gap <= _RSQ_MAX_Q_SUMMED_BY_POSITION:
             probs = np.full(int(gap), 1.0 / gap)
         return tab, probs, u0, uw
     if policy == POLICY_RSS:
