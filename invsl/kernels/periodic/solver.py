@@ -10,10 +10,13 @@ smallest integer whose metric reaches the target. The metrics are those of
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
+
+import numpy as np
 
 from invsl.scalar import distributions as dist
 from invsl.kernels.periodic.metrics import fit_n, value, value_slope
-from invsl.scalar.jit import scalar
+from invsl.scalar.jit import scalar, tiny
 from invsl.scalar.special import ndtri
 from invsl.vocabulary import (
     DEMAND_POINT,
@@ -71,6 +74,105 @@ def _start(metric, policy, mean, sd, gap, target):
     return max(quant - 0.5 * gap, mean - (1.0 - target) * gap)
 
 
+class _Row(NamedTuple):
+    """One row's policy, demand and per-row context, as ``solve`` hands them to its search
+    helpers (the arguments of ``value`` other than the metric and x)."""
+
+    policy: int
+    integer: bool
+    dcode: int
+    mu: float
+    sigma: float
+    lt: float
+    lt_std: float
+    r: float
+    gap: float
+    pos_w: np.ndarray
+    pos_p: np.ndarray
+    u0: float
+    uw: np.ndarray
+
+
+@tiny
+def _excess(metric, target, row, x):
+    """metric(x) - target: < 0 where x is infeasible, >= 0 where it is feasible."""
+    return (
+        value(
+            metric,
+            row.policy,
+            row.integer,
+            row.dcode,
+            row.mu,
+            row.sigma,
+            row.lt,
+            row.lt_std,
+            row.r,
+            x,
+            row.gap,
+            row.pos_w,
+            row.pos_p,
+            row.u0,
+            row.uw,
+        )
+        - target
+    )
+
+
+@scalar
+def _bracket(metric, target, row, x, step):
+    """(lo, f(lo), hi, f(hi)) with f = metric - target, lo infeasible (f < 0) and hi feasible
+    (f >= 0), found from x by steps away from it that double each time; lo or hi NaN if 80
+    steps do not cross the target."""
+    v = _excess(metric, target, row, x)
+    if v >= 0.0:
+        hi, fhi = x, v
+        lo, flo = math.nan, math.nan
+        for _ in range(80):
+            x = hi - step
+            v = _excess(metric, target, row, x)
+            if v < 0.0:
+                lo, flo = x, v
+                break
+            hi, fhi = x, v
+            step *= 2.0
+    else:
+        lo, flo = x, v
+        hi, fhi = math.nan, math.nan
+        for _ in range(80):
+            x = lo + step
+            v = _excess(metric, target, row, x)
+            if v >= 0.0:
+                hi, fhi = x, v
+                break
+            lo, flo = x, v
+            step *= 2.0
+    return lo, flo, hi, fhi
+
+
+@scalar
+def _integer_root(metric, target, row, lo, flo, hi, fhi):
+    """The smallest integer x in (lo, hi] with metric >= target, for a bracket of integers
+    (lo infeasible, hi feasible): regula falsi on integers, bisection when it stalls. NaN if
+    it has not converged."""
+    use_bisect = False
+    for _ in range(_MAX_ITER):
+        if hi - lo <= 1.0:
+            return hi
+        if use_bisect or not (fhi > flo):
+            x = math.floor(0.5 * (lo + hi))
+        else:
+            x = math.floor(lo + (hi - lo) * (-flo) / (fhi - flo))
+            x = min(max(x, lo + 1.0), hi - 1.0)
+        width = hi - lo
+        v = _excess(metric, target, row, x)
+        if v >= 0.0:
+            hi, fhi = x, v
+        else:
+            lo, flo = x, v
+        use_bisect = (hi - lo) > 0.5 * width
+    return math.nan
+
+
 @scalar
 def solve(
     metric, target, policy, integer, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0, uw
@@ -86,133 +188,20 @@ def solve(
     x = _start(metric, policy, mean, sd, gap, target)
     if not integer and metric != METRIC_ALPHA:
         root = _newton(
-            metric,
-            target,
-            policy,
-            dcode,
-            mu,
-            sigma,
-            lt,
-            lt_std,
-            r,
-            gap,
-            pos_w,
-            pos_p,
-            x,
-            tol,
+            metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol
         )
         if not math.isnan(root):
             return root
     if integer:
         x = math.floor(x)
         step = math.ceil(step)
-    v = (
-        value(
-            metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
-        )
-        - target
-    )
-    # bracket: lo infeasible (v < 0), hi feasible (v >= 0)
-    if v >= 0.0:
-        hi, fhi = x, v
-        lo, flo = math.nan, math.nan
-        for _ in range(80):
-            x = hi - step
-            v = (
-                value(
-                    metric,
-                    policy,
-                    integer,
-                    dcode,
-                    mu,
-                    sigma,
-                    lt,
-                    lt_std,
-                    r,
-                    x,
-                    gap,
-                    pos_w,
-                    pos_p,
-                    u0,
-                    uw,
-                )
-                - target
-            )
-            if v < 0.0:
-                lo, flo = x, v
-                break
-            hi, fhi = x, v
-            step *= 2.0
-    else:
-        lo, flo = x, v
-        hi, fhi = math.nan, math.nan
-        for _ in range(80):
-            x = lo + step
-            v = (
-                value(
-                    metric,
-                    policy,
-                    integer,
-                    dcode,
-                    mu,
-                    sigma,
-                    lt,
-                    lt_std,
-                    r,
-                    x,
-                    gap,
-                    pos_w,
-                    pos_p,
-                    u0,
-                    uw,
-                )
-                - target
-            )
-            if v >= 0.0:
-                hi, fhi = x, v
-                break
-            lo, flo = x, v
-            step *= 2.0
+    row = _Row(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0, uw)
+    # bracket: lo infeasible (metric < target), hi feasible (metric >= target)
+    lo, flo, hi, fhi = _bracket(metric, target, row, x, step)
     if math.isnan(lo) or math.isnan(hi):
         return math.nan
     if integer:
-        # regula falsi on integers, bisection when it stalls
-        use_bisect = False
-        for _ in range(_MAX_ITER):
-            if hi - lo <= 1.0:
-                return hi
-            if use_bisect or not (fhi > flo):
-                x = math.floor(0.5 * (lo + hi))
-            else:
-                x = math.floor(lo + (hi - lo) * (-flo) / (fhi - flo))
-                x = min(max(x, lo + 1.0), hi - 1.0)
-            width = hi - lo
-            v = (
-                value(
-                    metric,
-                    policy,
-                    integer,
-                    dcode,
-                    mu,
-                    sigma,
-                    lt,
-                    lt_std,
-                    r,
-                    x,
-                    gap,
-                    pos_w,
-                    pos_p,
-                    u0,
-                    uw,
-                )
-                - target
-            )
-            if v >= 0.0:
-                hi, fhi = x, v
-            else:
-                lo, flo = x, v
-            use_bisect = (hi - lo) > 0.5 * width
-        return math.nan
+        return _integer_root(metric, target, row, lo, flo, hi, fhi)
     return _brent(
         metric,
         target,
