@@ -26,6 +26,7 @@ import invsl
 from _chain import dense_chain_metrics
 from invsl.kernels.periodic import policies as periodic
 from invsl.kernels.periodic import integer as periodic_integer
+from invsl.kernels.periodic import metrics as periodic_metrics
 
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 
@@ -648,7 +649,7 @@ def test_table_path_equals_walk_path(dcode, mu, sd, L, sl):
     from invsl.scalar import distributions as dist
 
     R = 2
-    tab = periodic.tables(dcode, mu, sd, L, sl, float(R))
+    tab = periodic_metrics.tables(dcode, mu, sd, L, sl, float(R))
     assert tab.shape[0] > 0
     weights = np.linspace(1.0, 2.0, 17)
     weights /= weights.sum()

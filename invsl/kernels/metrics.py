@@ -30,9 +30,10 @@ from invsl.vocabulary import (
     METRIC_BETA,
 )
 
-#: integer order quantities up to this size get E[B] as the mean of G1 over the order
-#: cycle, which avoids differencing two large G2 values
-_SMALL_Q = 8.0
+#: (s, Q) with integer demand: order quantities up to this size get E[B] (and on hand) as
+#: the mean of G1 (H1) over the Q positions s+1 .. s+Q, which avoids differencing two large
+#: G2 values (and the precision check of that difference); larger Q difference G2 (H2)
+_SQ_MAX_Q_SUMMED_BY_POSITION = 8.0
 
 
 #: relative accuracy a difference of loss values must keep (else: precision limit)
@@ -236,7 +237,7 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         # lower-tail loss functions at both ends of the cycle (H1 for beta, H2 for on hand)
         h1a, h2a = dist.lower(kind, p1, p2, mean, s)
         h1b, h2b = dist.lower(kind, p1, p2, mean, s + q)
-    if integer and q <= _SMALL_Q:
+    if integer and q <= _SQ_MAX_Q_SUMMED_BY_POSITION:
         # sums over the Q equally likely inventory positions s+1 .. s+Q: exact and free of
         # cancellation (E[B] = mean of G1, on hand = mean of H1)
         total_b = 0.0
@@ -271,12 +272,12 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         # 1 - (G1(s) - G1(s + Q)) / Q = (H1(s + Q) - H1(s)) / Q, accurate when beta is small
         beta = (h1b - h1a) / q
         lost = _lost(h1a + h1b + rounding * (1.0 - sb), h1b - h1a, q, 1.0)
-        if not (integer and q <= _SMALL_Q):
+        if not (integer and q <= _SQ_MAX_Q_SUMMED_BY_POSITION):
             lost = lost or _lost(h2a + h2b + rounding * h1b, h2b - h2a, q, mu)
     else:
         beta = 1.0 - (g1a - g1b) / q
         lost = _lost(g1a + g1b + rounding * sb, g1a - g1b, q, 1.0)
-        if not (integer and q <= _SMALL_Q):
+        if not (integer and q <= _SQ_MAX_Q_SUMMED_BY_POSITION):
             lost = lost or _lost(g2a + g2b + rounding * g1b, g2a - g2b, q, mu)
     if lost:
         # fewer than ~9 correct digits: NaN, flagged as a precision limit by the caller

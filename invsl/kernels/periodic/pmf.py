@@ -79,8 +79,10 @@ from invsl.vocabulary import (
     POLICY_RSS,
 )
 
-#: (R, s, nQ): order quantities up to this size are summed position by position
-SMALL_Q = 64.0
+#: (R, s, nQ) with demand from history: order quantities up to this size are summed over the
+#: Q positions s+1 .. s+Q (weight 1/Q each); larger Q take differences of the cumulative
+#: arrays (G2, H1, K2)
+_RSQ_PMF_MAX_Q_SUMMED_BY_POSITION = 64.0
 
 _F, _G1, _G2, _H1, _K2 = 0, 1, 2, 3, 4
 
@@ -236,7 +238,7 @@ def _sums(work, size, policy, x, gap, pi):
             pmf.table_at(work, _F, size, mean, x - 1.0),
             pmf.table_at(work, _H1, size, mean, x),
         )
-    if policy == POLICY_RSQ and gap > SMALL_Q:
+    if policy == POLICY_RSQ and gap > _RSQ_PMF_MAX_Q_SUMMED_BY_POSITION:
         g = pmf.table_at(work, _G2, size, mean, x + 1.0) - pmf.table_at(
             work, _G2, size, mean, x + gap + 1.0
         )
@@ -441,7 +443,7 @@ def periodic_pmf_kernel(solve_, rows, status, out):
             pi = stationary(p_r, gap)
             w = undershoot_rss(p_r, pi)
         elif pol == POLICY_RSQ:
-            pi = np.full(int(gap) if gap <= SMALL_Q else 0, 1.0 / gap)
+            pi = np.full(int(gap) if gap <= _RSQ_PMF_MAX_Q_SUMMED_BY_POSITION else 0, 1.0 / gap)
             w = undershoot_rsq(p_r, gap)
         else:
             pi = np.zeros(0)
