@@ -1,9 +1,12 @@
-"""DataFrame dispatch of the pmf-based distributions ``empirical`` and ``compound_poisson``.
+"""The rows of the pmf-based distributions ``empirical`` and ``compound_poisson``.
 
-``invsl.api.frame`` calls :func:`prepare` before validation (empirical rows take their
-``demand_mean`` and ``demand_std`` from the history, so that validation sees them) and
-:func:`compute` after the kernel of the two-moment distributions, which skips these rows.
-Everything is vectorised numpy plus the prange kernels of ``invsl.kernels.pmf``.
+``engine.table`` (and the simulator) call :func:`prepare` before validation: empirical rows
+take their ``demand_mean`` and ``demand_std`` from the history, matched by SKU value
+(:func:`match_skus`), so that validation sees them. The dispatcher's history route calls
+:func:`compute_frame`, which flags what these families need (a fixed and, for empirical, a
+whole lead time, a usable history, enough variance) and computes sQ rows
+(:func:`compute_sq`, ``kernels.pmf``) and periodic rows (:func:`compute_periodic`,
+``kernels.periodic.pmf``). Everything is vectorised numpy plus the prange kernels.
 """
 
 from __future__ import annotations

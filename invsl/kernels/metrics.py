@@ -191,8 +191,8 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     stock at 0, and with demand bounded below by 0 an inventory position that never
     exceeds 0 (s + Q <= 0) gives beta = 0 and no stock on hand exactly.
 
-    Poisson and negbin with Q <= ``_recurrence.RECURRENCE_Q`` are evaluated exactly at s + Q
-    and stepped down to s by the exact recurrences of ``_recurrence``; E[B] is then the mean
+    Poisson and negbin with Q <= ``scalar.recurrence.RECURRENCE_Q`` are evaluated exactly at s + Q
+    and stepped down to s by the exact recurrences of ``scalar.recurrence``; E[B] is then the mean
     of G1 over the Q inventory positions (positive terms only).
     """
     if (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN) and q <= rec.RECURRENCE_Q:

@@ -18,8 +18,8 @@ G1_n the first-order loss function of D(n):
 
 The distribution of Y: (R, S) Y = S; (R, s, nQ) Y uniform on (s, s + Q] (integers s+1 ..
 s+Q), which makes E[G1(Y)] a G2 difference; (R, s, S) the stationary distribution of the chain
-on s+1 .. S (``periodic_integer.stationary``) or, for continuous demand, its lattice form
-(``periodic_continuous.stationary_lattice``).
+on s+1 .. S (``kernels.periodic.integer.stationary``) or, for continuous demand, its lattice form
+(``kernels.periodic.continuous.stationary_lattice``).
 """
 
 from __future__ import annotations
