@@ -186,15 +186,17 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, status, field, context=None,
 def apply_zero_demand(out, status, pcodes, order_quantity) -> None:
     """The zero-demand rule of optimize: a row with zero mean demand (status
     ``zero_demand``) needs no stock, so its reorder point is 0 (order-up-to level 0 for RS,
-    the gap for RsS) and its safety stock 0."""
+    the gap for RsS) and its safety stock 0. ``out``: (9, n) as :func:`compute` returns it,
+    or the (8, n) of the (s, Q) kernel (``pcodes`` then all sQ; ``order_quantity`` unused)."""
     zero = status == ZERO_DEMAND
     if not zero.any():
         return
     out[0, zero & (pcodes != POLICY_RS)] = 0.0
     out[1, zero] = 0.0
-    out[8, zero & (pcodes == POLICY_RS)] = 0.0
-    rss = zero & (pcodes == POLICY_RSS)
-    out[8, rss] = order_quantity[rss]
+    if out.shape[0] > 8:
+        out[8, zero & (pcodes == POLICY_RS)] = 0.0
+        rss = zero & (pcodes == POLICY_RSS)
+        out[8, rss] = order_quantity[rss]
 
 
 __all__ = ["ROUTES", "compute", "routes", "apply_zero_demand", "OK"]

@@ -10,7 +10,8 @@ import pandas as pd
 
 from invsl.engine.assemble import kind_column, status_column
 from invsl.kernels import batch
-from invsl.vocabulary import OK, ZERO_DEMAND
+from invsl.engine.dispatch import apply_zero_demand
+from invsl.vocabulary import OK, POLICY_SQ, ZERO_DEMAND
 from invsl.vocabulary import INVESTMENT_SAFETY_STOCK
 
 
@@ -50,8 +51,7 @@ def sku_frame(prep, s):
     status = prep.status.copy()
     out, kind = evaluate_at(prep, s, np.where(prep.active, OK, status).astype(np.uint8))
     zero = status == ZERO_DEMAND
-    out[0, zero] = 0.0
-    out[1, zero] = 0.0
+    apply_zero_demand(out, status, np.full(status.shape[0], POLICY_SQ, np.int8), prep.q)
     result = prep.df.copy(deep=False)
     for i, name in enumerate(batch.OUTPUTS):
         result[name] = out[i]
