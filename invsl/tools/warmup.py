@@ -31,10 +31,12 @@ from invsl.api.frame import evaluate, optimize
 from invsl.api.history import fit_demand
 from invsl.api.periodic_arrays import periodic_service_levels
 from invsl.tools.curves import exchange_curve
+from invsl.tools.backtest.public import backtest
 from invsl.tools.portfolio import optimize_portfolio
 from invsl.tools.simulation import simulate
 from invsl.tools.whatif import sensitivity
 from invsl.tools.portfolio.kernels import SERIAL_BELOW
+from invsl.vocabulary import DEMAND_MODELS
 
 #: (distribution, demand_mean, demand_std): one row of each kind the DataFrame layer takes
 _DISTRIBUTIONS = [
@@ -147,6 +149,19 @@ def _sensitivity() -> None:
 
 
 #: the steps, in order: name -> function
+def _backtest() -> None:
+    history = _HISTORY.assign(demand=_HISTORY["demand"].astype(float))
+    skus = pd.DataFrame({"sku": history["sku"].unique()})
+    skus = skus.assign(lead_time=1, order_quantity=3.0, review_period=1)
+    periodic = skus.assign(policy="RsQ")
+    continuous = skus.assign(policy="sQ")
+    for model in DEMAND_MODELS:
+        if model != "forecast":  # (the user's forecasts are not an option of backtest yet)
+            window = 6 if model == "window" else None
+            backtest(history, periodic, demand_model=model, start=-4, window=window)
+    backtest(history, continuous, start=-4)
+
+
 STEPS: dict[str, Callable[[], None]] = {
     "evaluate/optimize (s, Q)": _sq_layer,
     "evaluate/optimize periodic": _periodic_layer,
@@ -155,6 +170,7 @@ STEPS: dict[str, Callable[[], None]] = {
     "simulate": _simulate,
     "optimize_portfolio, exchange_curve": _portfolio,
     "sensitivity": _sensitivity,
+    "backtest": _backtest,
 }
 
 
