@@ -36,7 +36,7 @@ def smooth(previous, value, alpha, k):
 
 @parallel_kernel
 def ses_kernel(demand, first, alpha, out):
-    """Simple exponential smoothing of the demand per period (see :func:`one_step_forecasts`)."""
+    """Simple exponential smoothing of the demand per period (see ``models.one_step_forecasts``)."""
     n, periods = demand.shape
     for i in prange(n):
         level = np.nan
@@ -53,7 +53,7 @@ def ses_kernel(demand, first, alpha, out):
 
 @parallel_kernel
 def croston_sba_kernel(demand, first, alpha, out):
-    """Croston's method with the Syntetos-Boylan correction (see :func:`one_step_forecasts`)."""
+    """Croston's method with Syntetos-Boylan's correction (see ``models.one_step_forecasts``)."""
     n, periods = demand.shape
     factor = 1.0 - 0.5 * alpha
     for i in prange(n):
@@ -85,7 +85,7 @@ def croston_sba_kernel(demand, first, alpha, out):
 
 @parallel_kernel
 def tsb_kernel(demand, first, alpha_d, alpha_p, out):
-    """Teunter-Syntetos-Babai (see :func:`one_step_forecasts`)."""
+    """Teunter-Syntetos-Babai (see ``models.one_step_forecasts``)."""
     n, periods = demand.shape
     for i in prange(n):
         prob = 0.0
@@ -110,3 +110,6 @@ def tsb_kernel(demand, first, alpha_d, alpha_p, out):
             if x > 0.0:
                 kd += 1
                 size = smooth(size, x, alpha_d, kd)
+
+
+__all__ = ["croston_sba_kernel", "ses_kernel", "smooth", "tsb_kernel"]

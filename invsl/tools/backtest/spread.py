@@ -104,7 +104,7 @@ def horizon_error(demand, table, phased, i, t, h):
 def sample_kernel(
     demand, first, horizon, origins, window, correction, mean, std, dmean, dstd, status, obs
 ):
-    """``sample`` (window <= 0) and ``window`` moments at every origin."""
+    """``sample`` (window <= 0) and ``window`` moments per origin (``models.forecast_demand``)."""
     n = demand.shape[0]
     n_origins = origins.shape[0]
     for i in prange(n):
@@ -158,7 +158,7 @@ def error_spread_kernel(
     obs,
     errors,
 ):
-    """Forecast models: mean from ``table``, spread from the past h-period errors."""
+    """Forecast models' mean and past-error spread per origin (``models.forecast_demand``)."""
     n, periods = demand.shape
     n_origins = origins.shape[0]
     for i in prange(n):
@@ -224,3 +224,13 @@ def error_spread_kernel(
             dmean[i, j] = forecast / h if phased else table[i, o]
             dstd[i, j] = math.sqrt(per_period)
             status[i, j] = code
+
+
+__all__ = [
+    "cumulative_forecast",
+    "error_spread_kernel",
+    "horizon_error",
+    "observed_moments",
+    "sample_factor",
+    "sample_kernel",
+]
