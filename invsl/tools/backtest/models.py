@@ -169,6 +169,22 @@ def _correction(correction) -> int:
     raise InputError(f"unknown correction {correction!r}; use None (plug-in), 'mean' or 'student'")
 
 
+def _window_span(model: str, window) -> int:
+    """Periods before the origin that the sample moments use (0: all, the ``sample`` model)."""
+    if model != "window":
+        return 0
+    if window is None or int(window) != window or window < 1:
+        raise InputError(f"model='window' needs window= a whole number >= 1, got {window!r}")
+    return int(window)
+
+
+def _whole(name: str, value, least: int) -> int:
+    """``value`` as an int, checked to be a whole number >= ``least``."""
+    if int(value) != value or value < least:
+        raise InputError(f"{name} must be a whole number >= {least}, got {value!r}")
+    return int(value)
+
+
 # ---------------------------------------------------------------------------------------------
 # public functions
 
@@ -265,6 +281,27 @@ def one_step_forecasts(
     else:
         raise InputError(f"unknown recursion {model!r}; use 'ses', 'croston_sba' or 'tsb'")
     return out
+
+
+def _forecast_table(
+    d: np.ndarray, model: str, first: np.ndarray, forecasts, alpha, alpha_d, alpha_p
+) -> tuple[np.ndarray, bool]:
+    """The per-period forecasts of a forecast model and whether they are time-phased (the
+    user's ``forecasts``) or flat over the horizon (a recursion's one-step forecasts)."""
+    if model == "forecast":
+        if forecasts is None:
+            raise InputError(
+                "model='forecast' needs forecasts=, the user's forecast per SKU and period"
+            )
+        table = np.asarray(forecasts, dtype=np.float64)
+        if table.ndim != 2 or table.shape[0] != d.shape[0]:
+            raise InputError(
+                f"forecasts must be a 2-D array with one row per SKU ({d.shape[0]}), got shape "
+                f"{table.shape}"
+            )
+        return readonly(table), True
+    table = one_step_forecasts(d, model, first=first, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p)
+    return readonly(table), False
 
 
 def forecast_demand(
@@ -404,40 +441,12 @@ def forecast_demand(
     errors = np.zeros(shape, dtype=np.int64)
 
     if model in ("sample", "window"):
-        if model == "window":
-            if window is None or int(window) != window or window < 1:
-                raise InputError(
-                    f"model='window' needs window= a whole number >= 1, got {window!r}"
-                )
-            span = int(window)
-        else:
-            span = 0
+        span = _window_span(model, window)
         sample_kernel(d, f0, h, o, span, corr, mean, std, dmean, dstd, status, obs)
     else:
-        if int(min_errors) != min_errors or min_errors < 1:
-            raise InputError(f"min_errors must be a whole number >= 1, got {min_errors!r}")
-        if int(burn_in) != burn_in or burn_in < 0:
-            raise InputError(f"burn_in must be a whole number >= 0, got {burn_in!r}")
-        if model == "forecast":
-            if forecasts is None:
-                raise InputError(
-                    "model='forecast' needs forecasts=, the user's forecast per SKU and period"
-                )
-            table = np.asarray(forecasts, dtype=np.float64)
-            if table.ndim != 2 or table.shape[0] != n:
-                raise InputError(
-                    f"forecasts must be a 2-D array with one row per SKU ({n}), got shape "
-                    f"{table.shape}"
-                )
-            table = readonly(table)
-            phased = True
-        else:
-            table = readonly(
-                one_step_forecasts(
-                    d, model, first=f0, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p
-                )
-            )
-            phased = False
+        fewest = _whole("min_errors", min_errors, 1)
+        skipped = _whole("burn_in", burn_in, 0)
+        table, phased = _forecast_table(d, model, f0, forecasts, alpha, alpha_d, alpha_p)
         error_spread_kernel(
             d,
             f0,
@@ -445,8 +454,8 @@ def forecast_demand(
             phased,
             h,
             o,
-            int(min_errors),
-            int(burn_in),
+            fewest,
+            skipped,
             corr,
             mean,
             std,
