@@ -28,13 +28,14 @@ from hypothesis import strategies as st
 
 import invsl
 from invsl import InputError
-from invsl.tools.backtest import models as bm
 from invsl.vocabulary import DEMAND_MODELS, FORECAST_NAMES
 from invsl.tools.backtest.models import (
     first_observed,
     forecast_demand,
     one_step_forecasts,
 )
+from invsl.tools.backtest.smoothing import croston_sba_kernel, ses_kernel, tsb_kernel
+from invsl.tools.backtest.spread import error_spread_kernel
 
 NAN = float("nan")
 CORRECTIONS = (None, "mean", "student")
@@ -478,9 +479,9 @@ def test_kernels_without_jit_agree():
     first = first_observed(d)
     origins = np.array([0, 5, 12, 20])
     for kernel, args in [
-        (bm.ses_kernel, (0.3,)),
-        (bm.croston_sba_kernel, (0.3,)),
-        (bm.tsb_kernel, (0.3, 0.1)),
+        (ses_kernel, (0.3,)),
+        (croston_sba_kernel, (0.3,)),
+        (tsb_kernel, (0.3, 0.1)),
     ]:
         fast = np.empty((8, 21))
         slow = np.empty((8, 21))
@@ -489,7 +490,7 @@ def test_kernels_without_jit_agree():
         np.testing.assert_array_equal(fast, slow)
     table = one_step_forecasts(d, "ses")
     outs = []
-    for fn in (bm.error_spread_kernel, bm.error_spread_kernel.py_func):
+    for fn in (error_spread_kernel, error_spread_kernel.py_func):
         out = [np.empty((8, 4)) for _ in range(4)]
         out += [np.empty((8, 4), np.int8), np.empty((8, 4), np.int64), np.empty((8, 4), np.int64)]
         fn(d, first, table, False, h.astype(np.int64), origins, 3, 0, 2, *out)

@@ -49,26 +49,21 @@ References
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 
 from invsl.engine.reader import InputError
-from invsl.scalar.jit import parallel_kernel, prange, readonly, scalar, tiny
+from invsl.scalar.jit import readonly
+from invsl.tools.backtest.smoothing import croston_sba_kernel, ses_kernel, tsb_kernel
+from invsl.tools.backtest.spread import error_spread_kernel, sample_kernel
 from invsl.vocabulary import (
     CORRECTIONS,
     CORRECTION_MEAN,
     CORRECTION_NONE,
     CORRECTION_STUDENT,
     DEMAND_MODELS,
-    FORECAST_BAD_HORIZON,
-    FORECAST_FEW_ERRORS,
     FORECAST_NAMES,
-    FORECAST_NO_FORECAST,
-    FORECAST_NO_HISTORY,
-    FORECAST_OK,
-    FORECAST_SHORT_HISTORY,
     FORECAST_STATUS,
 )
 
@@ -97,300 +92,6 @@ class DemandForecast(NamedTuple):
     observations: np.ndarray
     #: past h-period forecast errors available at the origin (0 for sample and window) [-]
     errors: np.ndarray
-
-
-# ---------------------------------------------------------------------------------------------
-# scalar helpers
-
-
-@tiny
-def smooth(previous, value, alpha, k):
-    """The smoothed value after its k-th observation ``value`` (k >= 1), with the weight
-    w = max(alpha, 1/k): ``value`` itself when w = 1 (k = 1 or alpha = 1), otherwise
-    previous + w (value - previous) (which keeps a constant series exactly constant)."""
-    w = 1.0 / k
-    if w < alpha:
-        w = alpha
-    if w >= 1.0:
-        return value
-    return previous + w * (value - previous)
-
-
-@scalar
-def observed_moments(row, lo, hi):
-    """Count, mean and variance (ddof 1; NaN below 2) of the non-NaN ``row[lo:hi]``."""
-    total = 0.0
-    count = 0
-    for k in range(lo, hi):
-        x = row[k]
-        if not np.isnan(x):
-            total += x
-            count += 1
-    if count == 0:
-        return 0, np.nan, np.nan
-    mean = total / count
-    if count < 2:
-        return count, mean, np.nan
-    ss = 0.0
-    for k in range(lo, hi):
-        x = row[k]
-        if not np.isnan(x):
-            dx = x - mean
-            ss += dx * dx
-    return count, mean, ss / (count - 1)
-
-
-@tiny
-def sample_factor(n, h, correction):
-    """Factor on the sample variance per period for a horizon of h periods (NaN: too short)."""
-    if n < 2:
-        return np.nan
-    if correction == CORRECTION_NONE:
-        return 1.0
-    level = 1.0 + h / n
-    if correction == CORRECTION_MEAN:
-        return level
-    if n < 4:
-        return np.nan
-    return level * (n - 1.0) / (n - 3.0)
-
-
-@scalar
-def cumulative_forecast(table, i, t, h, phased):
-    """Forecast made at t of the demand in periods t .. t + h - 1 (NaN if not available)."""
-    if not phased:
-        return h * table[i, t]
-    total = 0.0
-    for k in range(t, t + h):
-        if k >= table.shape[1]:
-            return np.nan
-        total += table[i, k]
-    return total
-
-
-@scalar
-def horizon_error(demand, table, phased, i, t, h):
-    """Demand in periods t .. t + h - 1 minus its forecast made at t (NaN if a period is
-    unobserved or the forecast is missing)."""
-    total = 0.0
-    for k in range(t, t + h):
-        x = demand[i, k]
-        if np.isnan(x):
-            return np.nan
-        total += x
-    return total - cumulative_forecast(table, i, t, h, phased)
-
-
-# ---------------------------------------------------------------------------------------------
-# one-step-ahead forecasts: out[i, t] uses demand[i, first[i]:t] only, for t = 0 .. T
-
-
-@parallel_kernel
-def ses_kernel(demand, first, alpha, out):
-    """Simple exponential smoothing of the demand per period (see :func:`one_step_forecasts`)."""
-    n, periods = demand.shape
-    for i in prange(n):
-        level = np.nan
-        k = 0
-        for t in range(periods):
-            out[i, t] = level
-            x = demand[i, t]
-            if t < first[i] or np.isnan(x):
-                continue
-            k += 1
-            level = smooth(level, x, alpha, k)
-        out[i, periods] = level
-
-
-@parallel_kernel
-def croston_sba_kernel(demand, first, alpha, out):
-    """Croston's method with the Syntetos-Boylan correction (see :func:`one_step_forecasts`)."""
-    n, periods = demand.shape
-    factor = 1.0 - 0.5 * alpha
-    for i in prange(n):
-        size = 0.0
-        interval = 0.0
-        since = 0
-        k = 0
-        seen = False
-        for t in range(periods + 1):
-            if not seen:
-                out[i, t] = np.nan
-            elif k == 0:
-                out[i, t] = 0.0
-            else:
-                out[i, t] = factor * size / interval
-            if t == periods:
-                break
-            x = demand[i, t]
-            if t < first[i] or np.isnan(x):
-                continue
-            seen = True
-            since += 1
-            if x > 0.0:
-                k += 1
-                size = smooth(size, x, alpha, k)
-                interval = smooth(interval, float(since), alpha, k)
-                since = 0
-
-
-@parallel_kernel
-def tsb_kernel(demand, first, alpha_d, alpha_p, out):
-    """Teunter-Syntetos-Babai (see :func:`one_step_forecasts`)."""
-    n, periods = demand.shape
-    for i in prange(n):
-        prob = 0.0
-        size = 0.0
-        kp = 0
-        kd = 0
-        for t in range(periods + 1):
-            if kp == 0:
-                out[i, t] = np.nan
-            elif kd == 0:
-                out[i, t] = 0.0
-            else:
-                out[i, t] = prob * size
-            if t == periods:
-                break
-            x = demand[i, t]
-            if t < first[i] or np.isnan(x):
-                continue
-            kp += 1
-            occurred = 1.0 if x > 0.0 else 0.0
-            prob = smooth(prob, occurred, alpha_p, kp)
-            if x > 0.0:
-                kd += 1
-                size = smooth(size, x, alpha_d, kd)
-
-
-# ---------------------------------------------------------------------------------------------
-# moments per SKU and origin
-
-
-@parallel_kernel
-def sample_kernel(
-    demand, first, horizon, origins, window, correction, mean, std, dmean, dstd, status, obs
-):
-    """``sample`` (window <= 0) and ``window`` moments at every origin."""
-    n = demand.shape[0]
-    n_origins = origins.shape[0]
-    for i in prange(n):
-        h = horizon[i]
-        for j in range(n_origins):
-            o = origins[j]
-            mean[i, j] = np.nan
-            std[i, j] = np.nan
-            dmean[i, j] = np.nan
-            dstd[i, j] = np.nan
-            obs[i, j] = 0
-            if h < 1:
-                status[i, j] = FORECAST_BAD_HORIZON
-                continue
-            lo = first[i]
-            if window > 0 and o - window > lo:
-                lo = o - window
-            count, mu, var = observed_moments(demand[i], lo, o)
-            obs[i, j] = count
-            if count == 0:
-                status[i, j] = FORECAST_NO_HISTORY
-                continue
-            factor = sample_factor(count, h, correction)
-            if np.isnan(factor):
-                status[i, j] = FORECAST_SHORT_HISTORY
-                continue
-            per_period = var * factor
-            mean[i, j] = h * mu
-            std[i, j] = math.sqrt(h * per_period)
-            dmean[i, j] = mu
-            dstd[i, j] = math.sqrt(per_period)
-            status[i, j] = FORECAST_OK
-
-
-@parallel_kernel
-def error_spread_kernel(
-    demand,
-    first,
-    table,
-    phased,
-    horizon,
-    origins,
-    min_errors,
-    burn_in,
-    correction,
-    mean,
-    std,
-    dmean,
-    dstd,
-    status,
-    obs,
-    errors,
-):
-    """Forecast models: mean from ``table``, spread from the past h-period errors."""
-    n, periods = demand.shape
-    n_origins = origins.shape[0]
-    for i in prange(n):
-        h = horizon[i]
-        if h < 1:
-            for j in range(n_origins):
-                mean[i, j] = np.nan
-                std[i, j] = np.nan
-                dmean[i, j] = np.nan
-                dstd[i, j] = np.nan
-                status[i, j] = FORECAST_BAD_HORIZON
-                obs[i, j] = 0
-                errors[i, j] = 0
-            continue
-        start = first[i]
-        # squares[j], counts[j]: the errors of the forecasts made at t with t + h <= j
-        squares = np.zeros(periods + 1)
-        counts = np.zeros(periods + 1, dtype=np.int64)
-        for j in range(1, periods + 1):
-            squares[j] = squares[j - 1]
-            counts[j] = counts[j - 1]
-            t = j - h
-            if t < 0 or t < start + burn_in:
-                continue
-            e = horizon_error(demand, table, phased, i, t, h)
-            if not np.isnan(e):
-                squares[j] += e * e
-                counts[j] += 1
-        # overlapping errors of h periods carry fewer independent ones (Bartlett)
-        overlap = 1.0 + (h - 1.0) * (2.0 * h - 1.0) / (3.0 * h)
-        for j in range(n_origins):
-            o = origins[j]
-            mean[i, j] = np.nan
-            std[i, j] = np.nan
-            dmean[i, j] = np.nan
-            dstd[i, j] = np.nan
-            count, mu, var = observed_moments(demand[i], start, o)
-            ne = counts[o]
-            obs[i, j] = count
-            errors[i, j] = ne
-            if count == 0:
-                status[i, j] = FORECAST_NO_HISTORY
-                continue
-            forecast = cumulative_forecast(table, i, o, h, phased)
-            if np.isnan(forecast):
-                status[i, j] = FORECAST_NO_FORECAST
-                continue
-            per_period = np.nan
-            code = FORECAST_OK
-            if ne >= min_errors:
-                per_period = squares[o] / ne / h
-                if correction == CORRECTION_STUDENT:
-                    dof = ne / overlap
-                    per_period = per_period * dof / (dof - 2.0) if dof > 2.0 else np.nan
-            if np.isnan(per_period):
-                code = FORECAST_FEW_ERRORS
-                per_period = var * sample_factor(count, h, correction)
-                if np.isnan(per_period):
-                    status[i, j] = FORECAST_SHORT_HISTORY
-                    continue
-            mean[i, j] = forecast
-            std[i, j] = math.sqrt(h * per_period)
-            dmean[i, j] = forecast / h if phased else table[i, o]
-            dstd[i, j] = math.sqrt(per_period)
-            status[i, j] = code
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +167,22 @@ def _correction(correction) -> int:
     if correction == "student":
         return CORRECTION_STUDENT
     raise InputError(f"unknown correction {correction!r}; use None (plug-in), 'mean' or 'student'")
+
+
+def _window_span(model: str, window) -> int:
+    """Periods before the origin that the sample moments use (0: all, the ``sample`` model)."""
+    if model != "window":
+        return 0
+    if window is None or int(window) != window or window < 1:
+        raise InputError(f"model='window' needs window= a whole number >= 1, got {window!r}")
+    return int(window)
+
+
+def _whole(name: str, value, least: int) -> int:
+    """``value`` as an int, checked to be a whole number >= ``least``."""
+    if int(value) != value or value < least:
+        raise InputError(f"{name} must be a whole number >= {least}, got {value!r}")
+    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -564,6 +281,27 @@ def one_step_forecasts(
     else:
         raise InputError(f"unknown recursion {model!r}; use 'ses', 'croston_sba' or 'tsb'")
     return out
+
+
+def _forecast_table(
+    d: np.ndarray, model: str, first: np.ndarray, forecasts, alpha, alpha_d, alpha_p
+) -> tuple[np.ndarray, bool]:
+    """The per-period forecasts of a forecast model and whether they are time-phased (the
+    user's ``forecasts``) or flat over the horizon (a recursion's one-step forecasts)."""
+    if model == "forecast":
+        if forecasts is None:
+            raise InputError(
+                "model='forecast' needs forecasts=, the user's forecast per SKU and period"
+            )
+        table = np.asarray(forecasts, dtype=np.float64)
+        if table.ndim != 2 or table.shape[0] != d.shape[0]:
+            raise InputError(
+                f"forecasts must be a 2-D array with one row per SKU ({d.shape[0]}), got shape "
+                f"{table.shape}"
+            )
+        return readonly(table), True
+    table = one_step_forecasts(d, model, first=first, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p)
+    return readonly(table), False
 
 
 def forecast_demand(
@@ -703,40 +441,12 @@ def forecast_demand(
     errors = np.zeros(shape, dtype=np.int64)
 
     if model in ("sample", "window"):
-        if model == "window":
-            if window is None or int(window) != window or window < 1:
-                raise InputError(
-                    f"model='window' needs window= a whole number >= 1, got {window!r}"
-                )
-            span = int(window)
-        else:
-            span = 0
+        span = _window_span(model, window)
         sample_kernel(d, f0, h, o, span, corr, mean, std, dmean, dstd, status, obs)
     else:
-        if int(min_errors) != min_errors or min_errors < 1:
-            raise InputError(f"min_errors must be a whole number >= 1, got {min_errors!r}")
-        if int(burn_in) != burn_in or burn_in < 0:
-            raise InputError(f"burn_in must be a whole number >= 0, got {burn_in!r}")
-        if model == "forecast":
-            if forecasts is None:
-                raise InputError(
-                    "model='forecast' needs forecasts=, the user's forecast per SKU and period"
-                )
-            table = np.asarray(forecasts, dtype=np.float64)
-            if table.ndim != 2 or table.shape[0] != n:
-                raise InputError(
-                    f"forecasts must be a 2-D array with one row per SKU ({n}), got shape "
-                    f"{table.shape}"
-                )
-            table = readonly(table)
-            phased = True
-        else:
-            table = readonly(
-                one_step_forecasts(
-                    d, model, first=f0, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p
-                )
-            )
-            phased = False
+        fewest = _whole("min_errors", min_errors, 1)
+        skipped = _whole("burn_in", burn_in, 0)
+        table, phased = _forecast_table(d, model, f0, forecasts, alpha, alpha_d, alpha_p)
         error_spread_kernel(
             d,
             f0,
@@ -744,8 +454,8 @@ def forecast_demand(
             phased,
             h,
             o,
-            int(min_errors),
-            int(burn_in),
+            fewest,
+            skipped,
             corr,
             mean,
             std,

@@ -1,0 +1,236 @@
+"""Moments of the demand over the horizon per SKU and origin for the backtest's demand models:
+the sample moments (``sample``, ``window``) and the spread of the forecast models from their
+past errors of cumulative h-period forecasts, with the short-history corrections, as numba
+kernels over SKUs.
+
+The formulas and references are documented in
+:func:`invsl.tools.backtest.models.forecast_demand`, which checks the arguments and calls
+these kernels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl.scalar.jit import parallel_kernel, prange, scalar, tiny
+from invsl.vocabulary import (
+    CORRECTION_MEAN,
+    CORRECTION_NONE,
+    CORRECTION_STUDENT,
+    FORECAST_BAD_HORIZON,
+    FORECAST_FEW_ERRORS,
+    FORECAST_NO_FORECAST,
+    FORECAST_NO_HISTORY,
+    FORECAST_OK,
+    FORECAST_SHORT_HISTORY,
+)
+
+# ---------------------------------------------------------------------------------------------
+# scalar helpers
+
+
+@scalar
+def observed_moments(row, lo, hi):
+    """Count, mean and variance (ddof 1; NaN below 2) of the non-NaN ``row[lo:hi]``."""
+    total = 0.0
+    count = 0
+    for k in range(lo, hi):
+        x = row[k]
+        if not np.isnan(x):
+            total += x
+            count += 1
+    if count == 0:
+        return 0, np.nan, np.nan
+    mean = total / count
+    if count < 2:
+        return count, mean, np.nan
+    ss = 0.0
+    for k in range(lo, hi):
+        x = row[k]
+        if not np.isnan(x):
+            dx = x - mean
+            ss += dx * dx
+    return count, mean, ss / (count - 1)
+
+
+@tiny
+def sample_factor(n, h, correction):
+    """Factor on the sample variance per period for a horizon of h periods (NaN: too short)."""
+    if n < 2:
+        return np.nan
+    if correction == CORRECTION_NONE:
+        return 1.0
+    level = 1.0 + h / n
+    if correction == CORRECTION_MEAN:
+        return level
+    if n < 4:
+        return np.nan
+    return level * (n - 1.0) / (n - 3.0)
+
+
+@scalar
+def cumulative_forecast(table, i, t, h, phased):
+    """Forecast made at t of the demand in periods t .. t + h - 1 (NaN if not available)."""
+    if not phased:
+        return h * table[i, t]
+    total = 0.0
+    for k in range(t, t + h):
+        if k >= table.shape[1]:
+            return np.nan
+        total += table[i, k]
+    return total
+
+
+@scalar
+def horizon_error(demand, table, phased, i, t, h):
+    """Demand in periods t .. t + h - 1 minus its forecast made at t (NaN if a period is
+    unobserved or the forecast is missing)."""
+    total = 0.0
+    for k in range(t, t + h):
+        x = demand[i, k]
+        if np.isnan(x):
+            return np.nan
+        total += x
+    return total - cumulative_forecast(table, i, t, h, phased)
+
+
+# ---------------------------------------------------------------------------------------------
+# moments per SKU and origin
+
+
+@parallel_kernel
+def sample_kernel(
+    demand, first, horizon, origins, window, correction, mean, std, dmean, dstd, status, obs
+):
+    """``sample`` (window <= 0) and ``window`` moments per origin (``models.forecast_demand``)."""
+    n = demand.shape[0]
+    n_origins = origins.shape[0]
+    for i in prange(n):
+        h = horizon[i]
+        for j in range(n_origins):
+            o = origins[j]
+            mean[i, j] = np.nan
+            std[i, j] = np.nan
+            dmean[i, j] = np.nan
+            dstd[i, j] = np.nan
+            obs[i, j] = 0
+            if h < 1:
+                status[i, j] = FORECAST_BAD_HORIZON
+                continue
+            lo = first[i]
+            if window > 0 and o - window > lo:
+                lo = o - window
+            count, mu, var = observed_moments(demand[i], lo, o)
+            obs[i, j] = count
+            if count == 0:
+                status[i, j] = FORECAST_NO_HISTORY
+                continue
+            factor = sample_factor(count, h, correction)
+            if np.isnan(factor):
+                status[i, j] = FORECAST_SHORT_HISTORY
+                continue
+            per_period = var * factor
+            mean[i, j] = h * mu
+            std[i, j] = math.sqrt(h * per_period)
+            dmean[i, j] = mu
+            dstd[i, j] = math.sqrt(per_period)
+            status[i, j] = FORECAST_OK
+
+
+@parallel_kernel
+def error_spread_kernel(
+    demand,
+    first,
+    table,
+    phased,
+    horizon,
+    origins,
+    min_errors,
+    burn_in,
+    correction,
+    mean,
+    std,
+    dmean,
+    dstd,
+    status,
+    obs,
+    errors,
+):
+    """Forecast models' mean and past-error spread per origin (``models.forecast_demand``)."""
+    n, periods = demand.shape
+    n_origins = origins.shape[0]
+    for i in prange(n):
+        h = horizon[i]
+        if h < 1:
+            for j in range(n_origins):
+                mean[i, j] = np.nan
+                std[i, j] = np.nan
+                dmean[i, j] = np.nan
+                dstd[i, j] = np.nan
+                status[i, j] = FORECAST_BAD_HORIZON
+                obs[i, j] = 0
+                errors[i, j] = 0
+            continue
+        start = first[i]
+        # squares[j], counts[j]: the errors of the forecasts made at t with t + h <= j
+        squares = np.zeros(periods + 1)
+        counts = np.zeros(periods + 1, dtype=np.int64)
+        for j in range(1, periods + 1):
+            squares[j] = squares[j - 1]
+            counts[j] = counts[j - 1]
+            t = j - h
+            if t < 0 or t < start + burn_in:
+                continue
+            e = horizon_error(demand, table, phased, i, t, h)
+            if not np.isnan(e):
+                squares[j] += e * e
+                counts[j] += 1
+        # overlapping errors of h periods carry fewer independent ones (Bartlett)
+        overlap = 1.0 + (h - 1.0) * (2.0 * h - 1.0) / (3.0 * h)
+        for j in range(n_origins):
+            o = origins[j]
+            mean[i, j] = np.nan
+            std[i, j] = np.nan
+            dmean[i, j] = np.nan
+            dstd[i, j] = np.nan
+            count, mu, var = observed_moments(demand[i], start, o)
+            ne = counts[o]
+            obs[i, j] = count
+            errors[i, j] = ne
+            if count == 0:
+                status[i, j] = FORECAST_NO_HISTORY
+                continue
+            forecast = cumulative_forecast(table, i, o, h, phased)
+            if np.isnan(forecast):
+                status[i, j] = FORECAST_NO_FORECAST
+                continue
+            per_period = np.nan
+            code = FORECAST_OK
+            if ne >= min_errors:
+                per_period = squares[o] / ne / h
+                if correction == CORRECTION_STUDENT:
+                    dof = ne / overlap
+                    per_period = per_period * dof / (dof - 2.0) if dof > 2.0 else np.nan
+            if np.isnan(per_period):
+                code = FORECAST_FEW_ERRORS
+                per_period = var * sample_factor(count, h, correction)
+                if np.isnan(per_period):
+                    status[i, j] = FORECAST_SHORT_HISTORY
+                    continue
+            mean[i, j] = forecast
+            std[i, j] = math.sqrt(h * per_period)
+            dmean[i, j] = forecast / h if phased else table[i, o]
+            dstd[i, j] = math.sqrt(per_period)
+            status[i, j] = code
+
+
+__all__ = [
+    "cumulative_forecast",
+    "error_spread_kernel",
+    "horizon_error",
+    "observed_moments",
+    "sample_factor",
+    "sample_kernel",
+]
