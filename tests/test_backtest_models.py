@@ -35,7 +35,7 @@ from invsl.tools.backtest.models import (
     one_step_forecasts,
 )
 from invsl.tools.backtest.smoothing import croston_sba_kernel, ses_kernel, tsb_kernel
-from invsl.tools.backtest.spread import error_spread_kernel
+from invsl.tools.backtest.spread import SpreadInputs, SpreadOutputs, error_spread_kernel
 
 NAN = float("nan")
 CORRECTIONS = (None, "mean", "student")
@@ -493,7 +493,8 @@ def test_kernels_without_jit_agree():
     for fn in (error_spread_kernel, error_spread_kernel.py_func):
         out = [np.empty((8, 4)) for _ in range(4)]
         out += [np.empty((8, 4), np.int8), np.empty((8, 4), np.int64), np.empty((8, 4), np.int64)]
-        fn(d, first, table, False, h.astype(np.int64), origins, 3, 0, 2, *out)
+        inputs = SpreadInputs(d, first, h.astype(np.int64), origins)
+        fn(inputs, table, False, 3, 0, 2, SpreadOutputs(*out))
         outs.append(out)
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)

@@ -56,7 +56,12 @@ import numpy as np
 from invsl.engine.reader import InputError
 from invsl.scalar.jit import readonly
 from invsl.tools.backtest.smoothing import croston_sba_kernel, ses_kernel, tsb_kernel
-from invsl.tools.backtest.spread import error_spread_kernel, sample_kernel
+from invsl.tools.backtest.spread import (
+    SpreadInputs,
+    SpreadOutputs,
+    error_spread_kernel,
+    sample_kernel,
+)
 from invsl.vocabulary import (
     CORRECTIONS,
     CORRECTION_MEAN,
@@ -434,38 +439,24 @@ def forecast_demand(
         raise InputError(f"forecasts= applies to model='forecast' only, not {model!r}")
 
     shape = (n, o.shape[0])
-    mean, std = np.empty(shape), np.empty(shape)
-    dmean, dstd = np.empty(shape), np.empty(shape)
-    status = np.empty(shape, dtype=np.int8)
-    obs = np.empty(shape, dtype=np.int64)
-    errors = np.zeros(shape, dtype=np.int64)
-
+    outputs = SpreadOutputs(
+        mean=np.empty(shape),
+        std=np.empty(shape),
+        demand_mean=np.empty(shape),
+        demand_std=np.empty(shape),
+        status=np.empty(shape, dtype=np.int8),
+        observations=np.empty(shape, dtype=np.int64),
+        errors=np.zeros(shape, dtype=np.int64),
+    )
+    inputs = SpreadInputs(demand=d, first=f0, horizon=h, origins=o)
     if model in ("sample", "window"):
-        span = _window_span(model, window)
-        sample_kernel(d, f0, h, o, span, corr, mean, std, dmean, dstd, status, obs)
+        sample_kernel(inputs, _window_span(model, window), corr, outputs)
     else:
         fewest = _whole("min_errors", min_errors, 1)
         skipped = _whole("burn_in", burn_in, 0)
         table, phased = _forecast_table(d, model, f0, forecasts, alpha, alpha_d, alpha_p)
-        error_spread_kernel(
-            d,
-            f0,
-            table,
-            phased,
-            h,
-            o,
-            fewest,
-            skipped,
-            corr,
-            mean,
-            std,
-            dmean,
-            dstd,
-            status,
-            obs,
-            errors,
-        )
-    return DemandForecast(mean, std, dmean, dstd, status, obs, errors)
+        error_spread_kernel(inputs, table, phased, fewest, skipped, corr, outputs)
+    return DemandForecast(*outputs)
 
 
 __all__ = [

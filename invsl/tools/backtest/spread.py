@@ -11,6 +11,7 @@ these kernels.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -100,11 +101,38 @@ def horizon_error(demand, table, phased, i, t, h):
 # moments per SKU and origin
 
 
+class SpreadInputs(NamedTuple):
+    """The inputs of the spread kernels, grouped by name: ``demand`` (n, T) float64,
+    ``first`` (n,) int64 first observed period, ``horizon`` (n,) int64 h, ``origins`` (K,)
+    int64."""
+
+    demand: np.ndarray
+    first: np.ndarray
+    horizon: np.ndarray
+    origins: np.ndarray
+
+
+class SpreadOutputs(NamedTuple):
+    """What the spread kernels write, each (n, K): ``mean``, ``std`` of D(h) [units],
+    ``demand_mean``, ``demand_std`` per period, ``status`` (int8), ``observations`` and
+    ``errors`` (int64)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    demand_mean: np.ndarray
+    demand_std: np.ndarray
+    status: np.ndarray
+    observations: np.ndarray
+    errors: np.ndarray
+
+
 @parallel_kernel
-def sample_kernel(
-    demand, first, horizon, origins, window, correction, mean, std, dmean, dstd, status, obs
-):
-    """``sample`` (window <= 0) and ``window`` moments per origin (``models.forecast_demand``)."""
+def sample_kernel(inputs, window, correction, outputs):
+    """``sample`` (window <= 0) and ``window`` moments per origin (``models.forecast_demand``);
+    ``inputs`` a :class:`SpreadInputs`, ``outputs`` a :class:`SpreadOutputs`."""
+    demand, first, horizon, origins = inputs
+    # (arrays unpacked before the prange loop: numba drops writes through a tuple's field)
+    mean, std, dmean, dstd, status, obs, _ = outputs
     n = demand.shape[0]
     n_origins = origins.shape[0]
     for i in prange(n):
@@ -140,25 +168,12 @@ def sample_kernel(
 
 
 @parallel_kernel
-def error_spread_kernel(
-    demand,
-    first,
-    table,
-    phased,
-    horizon,
-    origins,
-    min_errors,
-    burn_in,
-    correction,
-    mean,
-    std,
-    dmean,
-    dstd,
-    status,
-    obs,
-    errors,
-):
-    """Forecast models' mean and past-error spread per origin (``models.forecast_demand``)."""
+def error_spread_kernel(inputs, table, phased, min_errors, burn_in, correction, outputs):
+    """Forecast models' mean and past-error spread per origin (``models.forecast_demand``);
+    ``inputs`` a :class:`SpreadInputs`, ``table`` the one-step forecasts, ``outputs`` a
+    :class:`SpreadOutputs`."""
+    demand, first, horizon, origins = inputs
+    mean, std, dmean, dstd, status, obs, errors = outputs
     n, periods = demand.shape
     n_origins = origins.shape[0]
     for i in prange(n):
@@ -227,6 +242,8 @@ def error_spread_kernel(
 
 
 __all__ = [
+    "SpreadInputs",
+    "SpreadOutputs",
     "cumulative_forecast",
     "error_spread_kernel",
     "horizon_error",
