@@ -197,6 +197,7 @@ def read_rows(
     defaults: Mapping[str, float | None],
     distribution: str,
     metric: str | None = None,
+    fold: bool = True,
 ) -> Rows:
     """Read the columns ``found`` (from :func:`resolve_columns`) into a :class:`Rows`.
 
@@ -206,7 +207,9 @@ def read_rows(
     empty cells of its column or the whole column when the table has none; None leaves
     them empty. ``distribution``: the name for rows without one; ``metric``: the name for
     rows without one, None when the metric is not read (evaluate). ``deterministic`` rows
-    come back as normal rows with demand_std 0.
+    come back as normal rows with demand_std 0; with ``fold`` False they keep their code
+    and demand_std (the portfolio, whose kernels take deterministic demand as it is and
+    whose checks flag an empty or negative demand_std of such a row).
     """
     n = len(df)
     raw = {name: df[col] for name, col in found.items()}
@@ -234,7 +237,7 @@ def read_rows(
         pmf=True,
     )
     dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
-    if "demand_std" in numbers:
+    if fold and "demand_std" in numbers:
         dcodes, numbers["demand_std"] = fold_deterministic(dcodes, numbers["demand_std"])
     mcodes = None
     if metric is not None:

@@ -1,9 +1,10 @@
 """A portfolio's pandas table read into checked arrays, and the per-row messages.
 
 This is the only module of the portfolio that reads a pandas table: the columns of
-:func:`invsl.optimize` (through :mod:`invsl.api.frame` and :mod:`invsl.engine.validate`),
-then the portfolio's own columns (``unit_cost``, ``service_floor``, ``service_ceiling``,
-``weight``) and their checks. It is the part to swap for the shared engine reader.
+:func:`invsl.optimize` (found by :mod:`invsl.engine.reader`, checked by
+:mod:`invsl.engine.validate`), then the portfolio's own columns (``unit_cost``, ``service_floor``, ``service_ceiling``,
+``weight``) and their checks. The cells are read by the engine's one reader
+(:func:`invsl.engine.reader.read_rows`), the portfolio's own columns under their own names.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from invsl.engine.assemble import messages
-from invsl.engine.reader import INPUT_COLUMNS, InputError, numeric, resolve_columns
-from invsl.engine.validate import distribution_codes, unsupported_rows, validate
+from invsl.engine.reader import INPUT_COLUMNS, InputError, read_rows, resolve_columns
+from invsl.engine.validate import unsupported_rows, validate
 from invsl.vocabulary import (
     BAD_TARGET,
     MISSING,
@@ -27,6 +28,11 @@ from invsl.vocabulary import (
 
 #: the numeric columns of the (s, Q) table, read in this order
 NUMBER_COLUMNS = ("demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity")
+#: the portfolio's own columns, read after NUMBER_COLUMNS in this order (the first column of
+#: a row holding text names its ``not_a_number`` message)
+OWN_COLUMNS = ("unit_cost", "service_floor", "service_ceiling", "weight")
+#: the service bounds of an empty cell or of no column at all (unit_cost and weight have none)
+OWN_DEFAULTS = {"service_floor": 0.0, "service_ceiling": 1.0}
 
 
 @dataclasses.dataclass
@@ -51,72 +57,42 @@ class PortfolioTable:
     custom: np.ndarray
 
 
-class _TextCells:
-    """Numbers of columns read one after the other, remembering which rows held text and
-    the first column where each did."""
+def _own_columns(df, found, specs, n):
+    """The portfolio's own inputs (``unit_cost``, ``service_floor``, ``service_ceiling``,
+    ``weight``), each given as a column name or a number.
 
-    def __init__(self, n):
-        self.mask = np.zeros(n, dtype=bool)
-        self.field = np.full(n, "", dtype=object)
-
-    def numeric(self, name, series):
-        values, text = numeric(series)
-        if text is not None:
-            new = text & ~self.mask
-            self.field[new] = name
-            self.mask[:] |= text
-        return values
-
-
-def _read_numbers(raw, cells, n, lead_time_std):
-    """The :data:`NUMBER_COLUMNS` (absent ones and empty lead_time_std: ``lead_time_std``)."""
-    numbers = {}
-    for name in NUMBER_COLUMNS:
-        if name in raw:
-            numbers[name] = cells.numeric(name, raw[name])
-        else:
-            numbers[name] = np.full(n, float(lead_time_std))
-    if "lead_time_std" in raw:
-        numbers["lead_time_std"] = np.where(
-            np.isnan(numbers["lead_time_std"]), float(lead_time_std), numbers["lead_time_std"]
-        )
-    return numbers
-
-
-def _read_portfolio_columns(df, raw, cells, n, specs):
-    """unit_cost, service_floor, service_ceiling and weight, each a column name or a number.
-
-    ``specs``: (name, column name or number or None, default of an empty cell). Missing
-    floors and ceilings become 0 and 1; an absent weight stays None.
+    ``specs``: name -> column name, number (or array of n numbers) or None. A column that
+    ``df`` has is added to ``found`` under the input's name (read by :func:`read_rows`);
+    the result maps the other names to an array of the number given, or when there is no
+    column and no number to the floor 0 and the ceiling 1 (:data:`OWN_DEFAULTS`) or None.
+    Raises InputError for a unit_cost column that ``df`` lacks and for an optional input
+    named after a column that is not its own name and not in ``df``.
     """
-    extra = {}
-    for name, spec, default in specs:
+    given = {}
+    for name, spec in specs.items():
         if isinstance(spec, str):
             if spec in df.columns:
-                raw[name] = df[spec]
-                values = cells.numeric(name, df[spec])
-                if default is not None:
-                    values = np.where(np.isnan(values) & ~cells.mask, default, values)
-                extra[name] = values
+                found[name] = spec
             elif name == "unit_cost":
                 raise InputError(
                     f"missing column {spec!r} (the value of one unit of stock); add it, "
                     "name another column with unit_cost='your_column', or give one "
                     "number for every SKU, e.g. unit_cost=1.0"
                 )
-            elif spec == name:
-                extra[name] = None  # optional column under its default name: absent
+            elif spec == name:  # optional column under its default name: absent
+                given[name] = _absent(name, n)
             else:
                 raise InputError(f"column {spec!r} (given as {name}) is not in the input")
         elif spec is None:
-            extra[name] = None
+            given[name] = _absent(name, n)
         else:
-            extra[name] = np.broadcast_to(np.asarray(spec, dtype=float), (n,)).copy()
-    if extra["service_floor"] is None:
-        extra["service_floor"] = np.zeros(n)
-    if extra["service_ceiling"] is None:
-        extra["service_ceiling"] = np.ones(n)
-    return extra
+            given[name] = np.broadcast_to(np.asarray(spec, dtype=float), (n,)).copy()
+    return given
+
+
+def _absent(name, n):
+    """The values of a portfolio input without column or number: its default, or None."""
+    return np.full(n, OWN_DEFAULTS[name]) if name in OWN_DEFAULTS else None
 
 
 def _flag_portfolio_columns(status, field, custom, extra):
@@ -176,21 +152,26 @@ def read_table(
     required = [n for n, (_, op, _) in INPUT_COLUMNS.items() if op]
     found = resolve_columns(df, columns, required)
     n = len(df)
-    raw = {name: df[col] for name, col in found.items()}
-    cells = _TextCells(n)
-    numbers = _read_numbers(raw, cells, n, lead_time_std)
-    specs = (
-        ("unit_cost", unit_cost, None),
-        ("service_floor", floor, 0.0),
-        ("service_ceiling", ceiling, 1.0),
-        ("weight", weight, None),
+    lead_time_std = float(lead_time_std)  # (None: TypeError, before the columns' errors)
+    specs = {
+        "unit_cost": unit_cost,
+        "service_floor": floor,
+        "service_ceiling": ceiling,
+        "weight": weight,
+    }
+    given = _own_columns(df, found, specs, n)
+    rows = read_rows(
+        df,
+        found,
+        NUMBER_COLUMNS + tuple(name for name in OWN_COLUMNS if name in found),
+        defaults={"lead_time_std": lead_time_std, **OWN_DEFAULTS},
+        distribution=distribution,
+        fold=False,
     )
-    extra = _read_portfolio_columns(df, raw, cells, n, specs)
-
-    dcodes = distribution_codes(
-        raw["distribution"] if "distribution" in raw else distribution, default=distribution
-    )
-    dcodes = np.broadcast_to(dcodes, (n,)).astype(np.int8)
+    raw = rows.raw
+    numbers = {name: rows.numbers[name] for name in NUMBER_COLUMNS}
+    extra = {name: rows.numbers[name] if name in found else given[name] for name in OWN_COLUMNS}
+    dcodes = rows.distribution
     status, field = validate(
         demand_mean=numbers["demand_mean"],
         demand_std=numbers["demand_std"],
@@ -199,8 +180,9 @@ def read_table(
         order_quantity=numbers["order_quantity"],
         distribution=dcodes,
     )
-    status[cells.mask] = NOT_A_NUMBER
-    field[cells.mask] = cells.field[cells.mask]
+    status[rows.text_mask] = NOT_A_NUMBER
+    if rows.text_field is not None:
+        field[rows.text_mask] = rows.text_field[rows.text_mask]
     # the portfolio's own columns
     custom = np.full(n, "", dtype=object)
     # periodic-review and history rows: not computed here (whatever their values)
