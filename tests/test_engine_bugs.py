@@ -639,22 +639,6 @@ def test_cli_bad_target_is_a_usage_error(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # 6. a semicolon file read without --sep
-
-
-@pytest.mark.parametrize("command", ["optimize", "evaluate", "simulate"])
-def test_cli_semicolon_file_without_sep_points_at_the_separator(tmp_path, command):
-    """Old: exit 2 with "missing required columns: demand_mean ..." and no word about the
-    separator. Intended: exit 2, one line that names the separator problem and ``--sep``."""
-    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
-    src.write_text(
-        "sku;demand_mean;demand_std;lead_time;order_quantity;reorder_point\n"
-        "A;100;30;1;200;120\n"
-        "B;50;10;2;100;110\n"
-    )
-    result = cli(command, src, "-o", out)
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert "--sep" in lines[0], lines[0]
-    assert re.search(r"semicolon|separat", lines[0], re.IGNORECASE), lines[0]
-    assert not out.exists()
+# The regression test of this bug is tests/test_io.py::
+# test_cli_semicolon_file_without_sep_points_at_the_separator (optimize, evaluate, simulate;
+# it failed on 90962d5), next to the other hostile files that docs/cli.md lists.
