@@ -439,6 +439,25 @@ def test_hostile_missing_required_column_names_the_mapping_file(tmp_path):
     assert 'map it in a --columns file: demand_std = "YOUR_NAME"' in result.output
 
 
+@pytest.mark.parametrize("command", ["optimize", "evaluate", "simulate"])
+def test_cli_semicolon_file_without_sep_points_at_the_separator(tmp_path, command):
+    """Old: exit 2 with "missing required columns: demand_mean ..." and no word about the
+    separator. Intended: exit 2, one line that names the separator problem and ``--sep``."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        "sku;demand_mean;demand_std;lead_time;order_quantity;reorder_point\n"
+        "A;100;30;1;200;120\n"
+        "B;50;10;2;100;110\n"
+    )
+    result = run(command, src, "-o", out)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "--sep" in lines[0], lines[0]
+    assert re.search(r"semicolon|separat", lines[0], re.IGNORECASE), lines[0]
+    assert not out.exists()
+
+
 def test_hostile_wrong_separator_named_by_read_table_and_european_exports(tmp_path):
     """read_table raises the command line's message; a European export (decimal commas, so
     the rows do not even parse as one column) gets it too; one-column files stay tables."""
@@ -714,6 +733,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
 def test_docs_hostile_table_names_existing_tests():
+    import re
 
     text = DOCS.read_text()
     table = text[text.index("## Hostile files") : text.index("## Input columns")]
@@ -728,6 +748,7 @@ def test_docs_hostile_table_names_existing_tests():
 
 
 def test_docs_european_recipe_runs(tmp_path):
+    import re
     import shlex
 
     text = DOCS.read_text()
