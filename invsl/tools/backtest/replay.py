@@ -6,7 +6,9 @@ it (one plan per origin) with the timeline of docs/service-levels.md ("Periodic 
 from stock at once, fill rate, cycle service, ready rate, on-hand stock, backorders, gamma,
 orders, with batch-means standard errors. All SKUs run in parallel in one compiled kernel
 (:func:`replay_kernel`, a ``prange`` over SKUs); a SKU that cannot be replayed gets a status
-code and NaN results, the others are replayed.
+code and NaN results, the others are replayed. The rows are replayed in
+invsl.tools.backtest.replay_periodic (RS, RsS, RsQ) and replay_sq (sQ); the checks, the sums
+and the metrics are in replay_sums.
 
 Conventions
 -----------
@@ -122,7 +124,7 @@ import numpy as np
 from invsl.scalar.jit import parallel_kernel, prange, readonly
 from invsl.tools.backtest.replay_periodic import periodic_row
 from invsl.tools.backtest.replay_sq import sq_row
-from invsl.tools.backtest.replay_sums import METRICS, N_METRICS, _N_SUMS, check_sku, store
+from invsl.tools.backtest.replay_sums import METRICS, N_METRICS, N_SUMS, check_sku, store
 from invsl.vocabulary import OK, POLICY_SPELLINGS, POLICY_SQ, normalise_name
 
 
@@ -209,7 +211,7 @@ def replay_kernel(skus, plans, settings, outputs):
     for i in prange(n):
         code = check_sku(skus, plans, i)
         if code == OK:
-            acc = np.zeros((settings.n_batches, _N_SUMS))
+            acc = np.zeros((settings.n_batches, N_SUMS))
             if skus.policy[i] == POLICY_SQ:
                 code = sq_row(skus, plans, settings, outputs, i, acc)
             else:

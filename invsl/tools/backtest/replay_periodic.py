@@ -15,8 +15,8 @@ from invsl.vocabulary import OK, POLICY_RS, POLICY_RSQ, POLICY_RSS
 
 @scalar
 def periodic_row(skus, plans, settings, outputs, i, acc):
-    """Replay SKU i under periodic review (RS, RsS, RsQ); the module docstring has the
-    timeline. Returns a status code."""
+    """Replay SKU i under periodic review (RS, RsS, RsQ); the docstring of
+    invsl.tools.backtest.replay has the timeline. Returns a status code."""
     pol = skus.policy[i]
     demand = skus.demand[i]
     n_t = demand.shape[0]

@@ -72,8 +72,8 @@ def put(queue, slot, period, num, den, frac, qty):
 @scalar
 def sq_row(skus, plans, settings, outputs, i, acc):
     """Replay SKU i under continuous review (s, Q): unit by unit (at uniform random or at
-    evenly spaced times) if its demand is whole, else as a flow (module docstring).
-    Returns a status code."""
+    evenly spaced times) if its demand is whole, else as a flow (docstring of
+    invsl.tools.backtest.replay). Returns a status code."""
     demand = skus.demand[i]
     n_t = demand.shape[0]
     lead = int(min(skus.lead_time[i], float(n_t)))

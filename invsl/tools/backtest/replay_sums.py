@@ -30,7 +30,8 @@ from invsl.vocabulary import (
     UNKNOWN_POLICY,
 )
 
-#: the rows of ``Outputs.metrics``, one entry per SKU each (see the module docstring)
+#: the rows of ``Outputs.metrics``, one entry per SKU each (see the docstring of
+#: invsl.tools.backtest.replay)
 METRICS = (
     "demand",
     "filled",
@@ -47,18 +48,21 @@ METRICS = (
     "cycle_service_level_se",
     "ready_rate_se",
 )
+#: the number of METRICS (rows of ``Outputs.metrics``)
 N_METRICS = len(METRICS)
 
 # columns of a SKU's sums over its measured periods, summed in time order: ``acc`` (B, 9)
 # holds them at the end of each batch (the last row: the totals, for the metrics), then, in
 # ``store``, the sums of each batch (for the standard errors)
 (_CYCLES, _GOOD, _DEMAND, _FILLED, _BACK, _ONHAND, _READY, _ORDERS, _SAMPLES) = range(9)
-_N_SUMS = 9
+#: the number of those columns (the width of ``acc``)
+N_SUMS = 9
 
 
 @scalar
 def check_sku(skus, plans, i):
-    """The status of SKU i: OK, or the first failing check of the module docstring."""
+    """The status of SKU i: OK, or the first failing check of the docstring of
+    invsl.tools.backtest.replay."""
     pol = skus.policy[i]
     if pol != POLICY_SQ and pol != POLICY_RS and pol != POLICY_RSS and pol != POLICY_RSQ:
         return UNKNOWN_POLICY
@@ -155,7 +159,7 @@ def store(acc, periods, metrics, i):
     metrics[9, i] = cycles
     if n_batches >= 2:
         for j in range(last, 0, -1):
-            for c in range(_N_SUMS):
+            for c in range(N_SUMS):
                 acc[j, c] -= acc[j - 1, c]
         metrics[10, i] = ratio(acc, _FILLED, _DEMAND, 1.0)[1]
         metrics[11, i] = ratio(acc, _BACK, _DEMAND, 1.0)[1]
