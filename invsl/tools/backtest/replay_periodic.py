@@ -8,9 +8,22 @@ import math
 
 import numpy as np
 
-from invsl.scalar.jit import scalar
+from invsl.scalar.jit import scalar, tiny
 from invsl.tools.backtest.replay_sums import mark, record_period
 from invsl.vocabulary import OK, POLICY_RS, POLICY_RSQ, POLICY_RSS
+
+
+@tiny
+def review_order(pol, ip, s, big_s, q):
+    """The order placed at a review with inventory position ip: RS S - IP (0 if IP >= S);
+    if IP <= s, RsS S - IP and RsQ n Q, the smallest multiple of Q lifting IP above s."""
+    if pol == POLICY_RS:
+        return max(big_s - ip, 0.0)
+    if ip <= s:
+        if pol == POLICY_RSS:
+            return big_s - ip
+        return (math.floor((s - ip) / q) + 1.0) * q
+    return 0.0
 
 
 @scalar
@@ -60,13 +73,7 @@ def periodic_row(skus, plans, settings, outputs, i, acc):
         order = 0.0
         if countdown == 0:
             countdown = review
-            if pol == POLICY_RS:
-                order = max(big_s - ip, 0.0)
-            elif ip <= s:
-                if pol == POLICY_RSS:
-                    order = big_s - ip
-                else:
-                    order = (math.floor((s - ip) / q) + 1.0) * q
+            order = review_order(pol, ip, s, big_s, q)
             if order > 0.0 or pol == POLICY_RS:
                 ip += order
                 if lead == 0:
