@@ -56,7 +56,7 @@ INPUT_COLUMNS = {
 HISTORY_OPTIONAL = ("demand_mean", "demand_std")
 
 
-def required_columns(solve: bool, history=None) -> list[str]:
+def sq_required_columns(solve: bool, history=None) -> list[str]:
     """The columns an (s, Q) table needs for evaluate (``solve`` False) or optimize, without
     HISTORY_OPTIONAL when a history is given."""
     required = [name for name, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)]

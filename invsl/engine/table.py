@@ -31,6 +31,7 @@ from invsl.engine.reader import (
     has_column,
     read_rows,
     resolve_columns,
+    sq_required_columns,
     without_history_optional,
 )
 from invsl.engine.validate import policy_codes, policy_inputs, validate_table
@@ -74,14 +75,15 @@ def row_policies(df, found, policy, review_period, n) -> np.ndarray:
     """The policy code of each row: its cell, else ``policy=``, else sQ, except that a row
     with a review period and neither is ``POLICY_NOT_GIVEN`` (flagged: never silently
     continuous review)."""
-    given = policy_codes(policy) if policy is not None else None
     if policy is not None:
-        default = np.full(n, given, dtype=np.int8)
+        default = np.full(n, policy_codes(policy), dtype=np.int8)
     else:
         has_review = np.full(n, review_period is not None)
         if "review_period" in found and review_period is None:
             cells = df[found["review_period"]]
-            has_review = cells.notna().to_numpy() & (cells.astype(str).str.strip() != "").to_numpy()
+            has_review = cells.notna().to_numpy()
+            if not pd.api.types.is_numeric_dtype(cells.dtype):  # (blank text is empty)
+                has_review = has_review & (cells.astype(str).str.strip() != "").to_numpy()
         default = np.where(has_review, POLICY_NOT_GIVEN, POLICY_SQ).astype(np.int8)
     if "policy" not in found:
         return default
@@ -93,7 +95,7 @@ def row_policies(df, found, policy, review_period, n) -> np.ndarray:
 
 def required_inputs(solve, present: set[int], history) -> list[str]:
     """The columns a periodic-layout table needs, given the policies of its rows."""
-    need = without_history_optional(["demand_mean", "demand_std", "lead_time"], history)
+    need = without_history_optional(list(_DEMAND_INPUTS), history)
     if present & {POLICY_SQ, POLICY_RSQ} or (solve and POLICY_RSS in present):
         need.append("order_quantity")
     if not solve and present & {POLICY_SQ, POLICY_RSS, POLICY_RSQ}:
@@ -103,44 +105,37 @@ def required_inputs(solve, present: set[int], history) -> list[str]:
     return [name for name in INPUT_COLUMNS if name in need]
 
 
+#: the inputs every row reads, whatever its policy
+_DEMAND_INPUTS = ("demand_mean", "demand_std", "lead_time")
+
+
+def _policies(df, columns, history, policy, review_period):
+    """The row policies of a periodic-layout table (its demand columns resolved first, so
+    that a table without them fails on them) and the set of policies present."""
+    found = resolve_columns(df, columns, without_history_optional(list(_DEMAND_INPUTS), history))
+    pcodes = row_policies(df, found, policy, review_period, len(df))
+    if len(df):
+        present = set((np.flatnonzero(np.bincount(pcodes + 2, minlength=6)) - 2).tolist())
+    else:
+        present = {int(policy_codes(policy if policy is not None else "sQ"))}
+    return pcodes, present
+
+
 def required_columns(df, solve, policy=None, review_period=None, columns=None, history=None):
     """The columns ``df`` needs for evaluate (``solve`` False) or optimize with these
     arguments (raises InputError for a missing column it needs to decide)."""
-    periodic_layout = is_periodic(df, policy, review_period, columns)
-    if not periodic_layout:
-        return without_history_optional(
-            [name for name, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)],
-            history,
-        )
-    return required_inputs(solve, _present(df, columns, history, policy, review_period), history)
-
-
-def _present(df, columns, history, policy, review_period) -> set[int]:
-    """The policy codes of the rows of a periodic-layout table."""
-    base = without_history_optional(["demand_mean", "demand_std", "lead_time"], history)
-    found = resolve_columns(df, columns, base)
-    if not len(df):
-        return {int(policy_codes(policy if policy is not None else "sQ"))}
-    pcodes = row_policies(df, found, policy, review_period, len(df))
-    return set((np.flatnonzero(np.bincount(pcodes + 2, minlength=6)) - 2).tolist())
+    if not is_periodic(df, policy, review_period, columns):
+        return sq_required_columns(solve, history)
+    _, present = _policies(df, columns, history, policy, review_period)
+    return required_inputs(solve, present, history)
 
 
 def _resolve(df, solve, columns, history, policy, review_period, periodic_layout):
     """The columns of ``df`` (raises InputError for a missing one) and the row policies."""
-    n = len(df)
     if not periodic_layout:
-        required = without_history_optional(
-            [name for name, (ev, op, _) in INPUT_COLUMNS.items() if (op if solve else ev)],
-            history,
-        )
-        return resolve_columns(df, columns, required), np.full(n, POLICY_SQ, dtype=np.int8)
-    base = without_history_optional(["demand_mean", "demand_std", "lead_time"], history)
-    found = resolve_columns(df, columns, base)
-    pcodes = row_policies(df, found, policy, review_period, n)
-    if n:
-        present = set(np.flatnonzero(np.bincount(pcodes + 2, minlength=6)) - 2)
-    else:
-        present = {int(policy_codes(policy if policy is not None else "sQ"))}
+        found = resolve_columns(df, columns, sq_required_columns(solve, history))
+        return found, np.full(len(df), POLICY_SQ, dtype=np.int8)
+    pcodes, present = _policies(df, columns, history, policy, review_period)
     return resolve_columns(df, columns, required_inputs(solve, present, history)), pcodes
 
 
