@@ -112,6 +112,20 @@ def put(queue, slot, period, num, den, frac, qty):
 
 
 @tiny
+def arrive(queue, head, count, net, cycles, good, measured):
+    """The order at the head of ``queue`` arrives: a replenishment cycle ends (counted when
+    ``measured``; good if net stock is >= 0 just before), net stock rises by the order and it
+    leaves the queue. Returns (net, head, count, cycles, good)."""
+    if measured:
+        cycles += 1.0
+        if net >= 0.0:
+            good += 1.0
+    net += queue[head, 4]
+    head = (head + 1) & (queue.shape[0] - 1)
+    return net, head, count - 1, cycles, good
+
+
+@tiny
 def start_period(queue, sku, period):
     """The start of an sQ period: its sums set to 0, the receipts due at its start, then the
     plan in force applied (IP <= s: order n Q now, arriving at the start of period t + L).
@@ -123,13 +137,7 @@ def start_period(queue, sku, period):
     placed = 0.0  # orders placed in the period
     # receipts due at the start of the period
     while count > 0 and queue[head, 0] == t and queue[head, 3] == 0.0:
-        if measured:  # an order arrives: one cycle, good if net >= 0 just before
-            cycles += 1.0
-            if net >= 0.0:
-                good += 1.0
-        net += queue[head, 4]
-        head = (head + 1) & (queue.shape[0] - 1)
-        count -= 1
+        net, head, count, cycles, good = arrive(queue, head, count, net, cycles, good, measured)
     # the plan in force, applied at the start of the period
     if ip <= s:
         order = (math.floor((s - ip) / q) + 1.0) * q
@@ -167,13 +175,7 @@ def uniform_units(queue, sku, period, state):
             events += 1
             if events > _MAX_EVENTS:
                 return SIM_CAPACITY, queue, sku
-            if measured:  # an order arrives: one cycle, good if net >= 0 just before
-                cycles += 1.0
-                if net >= 0.0:
-                    good += 1.0
-            net += queue[head, 4]
-            head = (head + 1) & (queue.shape[0] - 1)
-            count -= 1
+            net, head, count, cycles, good = arrive(queue, head, count, net, cycles, good, measured)
             continue
         if left == 0:
             break
@@ -242,13 +244,7 @@ def even_units(queue, sku, period):
                 net -= n_arr
                 ip -= n_arr
                 j += n_arr
-            if measured:  # an order arrives: one cycle, good if net >= 0 just before
-                cycles += 1.0
-                if net >= 0.0:
-                    good += 1.0
-            net += queue[head, 4]
-            head = (head + 1) & (queue.shape[0] - 1)
-            count -= 1
+            net, head, count, cycles, good = arrive(queue, head, count, net, cycles, good, measured)
         elif n_cross <= left:
             filled += min(float(n_cross), max(net, 0.0))
             net -= n_cross
@@ -312,13 +308,7 @@ def flow(queue, sku, period):
             ip -= piece
             used += piece
             cur = fa
-            if measured:  # an order arrives: one cycle, good if net >= 0 just before
-                cycles += 1.0
-                if net >= 0.0:
-                    good += 1.0
-            net += queue[head, 4]
-            head = (head + 1) & (queue.shape[0] - 1)
-            count -= 1
+            net, head, count, cycles, good = arrive(queue, head, count, net, cycles, good, measured)
         elif fc < 2.0:
             filled += min(need, max(net, 0.0))
             net -= need
