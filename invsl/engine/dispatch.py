@@ -25,15 +25,15 @@ from invsl.scalar.jit import readonly
 from invsl.vocabulary import (
     DEMAND_COMPOUND_POISSON,
     DEMAND_EMPIRICAL,
-    OK,
     POLICY_RS,
     POLICY_RSS,
     POLICY_SQ,
     ZERO_DEMAND,
 )
 
-#: status of the rows a kernel must skip while it computes another route's rows
-SKIP = history_rows.SKIP
+#: status of the rows a kernel must skip while it computes another route's rows (any code
+#: other than OK makes a kernel skip a row; this one is never shown)
+SKIP = 255
 
 #: route codes: policy class x demand family
 SQ_TWO_MOMENT = 0
@@ -199,4 +199,4 @@ def apply_zero_demand(out, status, pcodes, order_quantity) -> None:
         out[8, rss] = order_quantity[rss]
 
 
-__all__ = ["ROUTES", "compute", "routes", "apply_zero_demand", "OK"]
+__all__ = ["ROUTES", "compute", "routes", "apply_zero_demand"]

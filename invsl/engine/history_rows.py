@@ -40,9 +40,6 @@ from invsl.vocabulary import (
     RANDOM_LEAD_TIME,
 )
 
-#: status given to pmf rows while the two-moment kernel runs (it skips rows that are not OK)
-SKIP = 255
-
 HISTORY_KEYS = ("sku", "period", "demand", "missing")
 
 

@@ -21,12 +21,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from invsl.engine.history_rows import HISTORY_KEYS
 from invsl.engine.reader import InputError, check_frame
 from invsl.vocabulary import HISTORY_MISSING_OPTIONS
 
 #: the two layouts of a history table: (sku, period, demand) column names
 LAYOUTS = (("sku", "period", "demand"), ("unique_id", "ds", "y"))
-HISTORY_KEYS = ("sku", "period", "demand", "missing")
 
 
 @dataclasses.dataclass
