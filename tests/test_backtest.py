@@ -221,3 +221,16 @@ def test_plot_draws_predicted_against_achieved(tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close(figure)
+
+
+def test_row_policies_are_checked_as_optimize_checks_them():
+    """An unknown policy is unknown_policy, a review period without a policy missing, with
+    the words evaluate/optimize use for the same cells."""
+    skus = _skus(3).astype({"policy": object})
+    skus.loc[skus.index[0], "policy"] = "weekly"
+    skus.loc[skus.index[1], "policy"] = None
+    result = invsl.backtest(_history(), skus, start=36)
+    assert result.skus["status"].astype(str).tolist() == ["unknown_policy", "missing", "ok"]
+    same = invsl.optimize(skus.assign(demand_mean=2.0, demand_std=1.5))
+    assert result.skus["message"].iloc[0] == same["message"].iloc[0]
+    assert result.skus["message"].iloc[1] == same["message"].iloc[1]

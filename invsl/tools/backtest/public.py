@@ -19,6 +19,7 @@ import pandas as pd
 from invsl.api.frame import optimize
 from invsl.api.history import fit_demand
 from invsl.engine.arguments import check_arguments, check_name
+from invsl.engine.assemble import FIELD_TEXTS
 from invsl.engine.history_rows import match_skus
 from invsl.engine.reader import InputError, check_frame, read_rows, resolve_columns
 from invsl.engine.table import row_policies
@@ -33,11 +34,13 @@ from invsl.vocabulary import (
     NAMES,
     NO_HISTORY,
     OK,
-    POLICY_NAMES,
+    POLICY_NOT_GIVEN,
     POLICY_SQ,
     SIMULATE_STATUS,
     STATUS,
+    UNKNOWN_POLICY,
     UNSUPPORTED,
+    unknown_name,
 )
 
 #: the categories of the status column (evaluate's statuses, then the simulator's)
@@ -327,7 +330,9 @@ def backtest(
         record=record,
         seed=seed,
     )
-    status, message = _status(n, matched, history_family, plans, replayed, note, pcodes)
+    status, message = _status(
+        n, matched, history_family, plans, replayed, note, pcodes, rows.raw.get("policy")
+    )
     table = _sku_table(skus, id_column, replayed, plans, status, message, hist, demand, origins)
     summary = _summary(table, metric, target, demand_model, origins, hist)
     periods = _periods(skus[id_column], hist, w0, replayed) if record else None
@@ -393,7 +398,7 @@ def _plans(
     }
 
 
-def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes):
+def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes, policy_cells):
     """One status and message per SKU: no history, unsupported family, no plan at any
     origin, or what the replay reports."""
     texts = {**STATUS, **SIMULATE_STATUS}
@@ -411,11 +416,17 @@ def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes):
     )
     status[~matched] = NAMES[NO_HISTORY]
     message[~matched] = "the history has no rows for this sku" + note
-    missing_policy = pcodes < 0
-    status[missing_policy & matched] = NAMES[MISSING]
-    message[missing_policy & matched] = [f"policy: use one of {', '.join(POLICY_NAMES)}"] * int(
-        (missing_policy & matched).sum()
-    )
+    # the policy checks of evaluate/optimize, with their words (engine.assemble, vocabulary)
+    no_policy = matched & (pcodes == POLICY_NOT_GIVEN)
+    status[no_policy] = NAMES[MISSING]
+    message[no_policy] = "policy = empty: " + FIELD_TEXTS[(MISSING, "policy")]
+    unknown = matched & (pcodes == -1)
+    status[unknown] = NAMES[UNKNOWN_POLICY]
+    cells = policy_cells.to_numpy(dtype=object) if policy_cells is not None else None
+    message[unknown] = [
+        unknown_name("policy", cells[i] if cells is not None else "")
+        for i in np.flatnonzero(unknown)
+    ]
     return status, message
 
 
