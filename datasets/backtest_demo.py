@@ -26,42 +26,70 @@ import invsl
 DATA = Path(__file__).with_name("carparts_monthly.csv")
 DEFAULT_PLOT = Path("docs") / "img" / "backtest_carparts.png"
 TARGETS = (0.90, 0.95, 0.98)
+#: (demand model, family, calibration): the last is the recommended default
 PLANS = (
-    ("sample", "normal"),
-    ("croston_sba", "normal"),
-    ("ses", "normal"),
-    ("tsb", "normal"),
-    ("sample", "negbin"),
-    ("croston_sba", "negbin"),
+    ("sample", "normal", None),
+    ("croston_sba", "normal", None),
+    ("ses", "normal", None),
+    ("tsb", "normal", None),
+    ("sample", "negbin", None),
+    ("croston_sba", "negbin", None),
+    ("sample", "negbin", "auto"),
 )
+#: the targets of the reference curve: the normal plans of the sample moments
+REFERENCE_TARGETS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 0.9999)
 OPTIONS = {"sku": "part", "period": "month", "demand": "demand", "missing": "skip"}
 
 
+def _skus(parts, mean, lead_time) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"part": parts, "lead_time": lead_time, "policy": "RsQ", "review_period": 1,
+         "order_quantity": np.maximum(1.0, np.round(3.0 * mean))}
+    )  # fmt: skip
+
+
+def reference(history, skus) -> tuple[np.ndarray, np.ndarray]:
+    """Stock and achieved fill rate of the normal plans of the sample moments along
+    REFERENCE_TARGETS (the curve the recommended plans must match or beat at equal stock)."""
+    stock, achieved = [], []
+    for target in REFERENCE_TARGETS:
+        s = invsl.backtest(
+            history, skus, target=target, start=-18, distribution="normal",
+            history_options=OPTIONS,
+        ).summary  # fmt: skip
+        stock.append(s["mean_on_hand"])
+        achieved.append(s["achieved_fill_rate"])
+    return np.array(stock), np.array(achieved)
+
+
 def run() -> pd.DataFrame:
-    """One row per lead time, plan and target: achieved and predicted fill rate, stock."""
+    """One row per lead time, plan and target: achieved and predicted fill rate, stock, and
+    the fill rate the normal sample plans achieve with the same stock."""
     history = pd.read_csv(DATA)
     parts = history["part"].unique()
     mean = history.groupby("part")["demand"].mean().reindex(parts).fillna(0.0).to_numpy()
     rows = []
     for lead_time in (1, 3):
-        skus = pd.DataFrame(
-            {"part": parts, "lead_time": lead_time, "policy": "RsQ", "review_period": 1,
-             "order_quantity": np.maximum(1.0, np.round(3.0 * mean))}
-        )  # fmt: skip
-        for model, family in PLANS:
+        skus = _skus(parts, mean, lead_time)
+        ref_stock, ref_achieved = reference(history, skus)
+        for model, family, calibration in PLANS:
             for target in TARGETS:
                 start = time.perf_counter()
                 result = invsl.backtest(
                     history, skus, target=target, start=-18, demand_model=model,
-                    distribution=family, history_options=OPTIONS,
+                    distribution=family, history_options=OPTIONS, calibration=calibration,
                 )  # fmt: skip
                 s = result.summary
                 rows.append(
-                    {"lead_time": lead_time, "model": model, "family": family, "target": target,
+                    {"lead_time": lead_time, "model": model, "family": family,
+                     "calibration": calibration or "", "target": target,
                      "achieved": s["achieved_fill_rate"], "predicted": s["predicted_fill_rate"],
                      "share_meeting_target": s["share_meeting_target"],
-                     "stock": s["mean_on_hand"], "skus": s["skus"],
-                     "seconds": time.perf_counter() - start}
+                     "stock": s["mean_on_hand"],
+                     "normal_at_equal_stock": float(
+                         np.interp(s["mean_on_hand"], ref_stock, ref_achieved, right=np.nan)
+                     ),
+                     "skus": s["skus"], "seconds": time.perf_counter() - start}
                 )  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -75,8 +103,10 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     for row, lead_time in enumerate((1, 3)):
         left, right = axes[row]
         part = table[table["lead_time"] == lead_time]
-        for (model, family), curve in part.groupby(["model", "family"], sort=False):
-            label = f"{model}, {family}"
+        for (model, family, calibration), curve in part.groupby(
+            ["model", "family", "calibration"], sort=False
+        ):
+            label = f"{model}, {family}" + (", calibrated" if calibration else "")
             left.plot(curve["target"], curve["achieved"], marker="o", label=label)
             right.plot(curve["stock"], curve["achieved"], marker="o", label=label)
         left.plot(TARGETS, TARGETS, color="grey", lw=1, ls="--", label="achieved = target")

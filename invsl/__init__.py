@@ -81,6 +81,6 @@ from invsl.tools.plot import plot_exchange_curve  # noqa: E402
 
 __all__ += ["PortfolioResult", "optimize_portfolio", "exchange_curve", "plot_exchange_curve"]
 
-from invsl.tools.backtest.public import BacktestResult, backtest  # noqa: E402
+from invsl.tools.backtest.public import BacktestResult, backtest, calibrate  # noqa: E402
 
-__all__ += ["BacktestResult", "backtest"]
+__all__ += ["BacktestResult", "backtest", "calibrate"]

@@ -146,6 +146,7 @@ def optimize(
     history_options: Mapping[str, str] | None = None,
     policy: str | None = None,
     review_period: float | None = None,
+    calibration: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Reorder point of each SKU for a service target, and every service level at it.
 
@@ -194,4 +195,5 @@ def optimize(
         history_options=history_options,
         policy=policy,
         review_period=review_period,
+        calibration=calibration,
     )

@@ -24,9 +24,11 @@ import pandas as pd
 
 from invsl.engine import dispatch, history_rows
 from invsl.engine.arguments import check_arguments
+from invsl.engine.calibration import Calibration, nominal_targets, read_calibration
 from invsl.engine.assemble import assemble, kind_column, messages, status_column
 from invsl.engine.reader import (
     INPUT_COLUMNS,
+    InputError,
     check_frame,
     has_column,
     read_rows,
@@ -38,7 +40,9 @@ from invsl.engine.validate import policy_codes, policy_inputs, validate_table
 from invsl.kernels import batch
 from invsl.kernels.periodic import policies as periodic
 from invsl.vocabulary import (
+    BAD_TARGET,
     NO_HISTORY,
+    OK,
     POLICY_NOT_GIVEN,
     POLICY_RS,
     POLICY_RSQ,
@@ -152,9 +156,11 @@ def run(
     history_options=None,
     policy=None,
     review_period=None,
+    calibration=None,
 ) -> pd.DataFrame:
     """Evaluate (``solve`` False) or optimize a table: the engine's whole path."""
     check_frame(df)
+    cal = read_calibration(calibration) if solve and calibration is not None else None
     check_arguments(
         metric=metric if solve else None,
         target=target if solve else None,
@@ -199,17 +205,47 @@ def run(
         rows.text_field,
         used=used,
     )
+    if cal is not None:
+        nominal, flagged, why = _calibrate(df, columns, cal, rows.metric, numbers, status)
+        status[flagged] = BAD_TARGET
+        used["target"] = numbers["target"]
     out, kind = dispatch.compute(
         solve, pcodes, rows.distribution, rows.metric, numbers, status, field, ctx, used
     )
     text = messages(status, field, rows.raw, rows.defaults)
     if ctx is not None and ctx.sku_note:
         text = np.where(status == NO_HISTORY, text + ctx.sku_note, text)
-    return _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout)
+    extra = {}
+    if cal is not None:
+        text = np.where(flagged, why, text)
+        extra["nominal_target"] = np.where(status == OK, nominal, np.nan)
+    return _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout, extra)
 
 
-def _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout):
-    """The output table: the input, then the computed columns of the layout."""
+def _calibrate(df, columns, cal: Calibration, metric, numbers, status):
+    """Solve each row for its calibrated nominal target (``engine.calibration``): the
+    rows' targets are replaced in ``numbers``; returns (nominal, flagged, message)."""
+    name = (columns or {}).get(cal.by, cal.by)
+    if name not in df.columns:
+        raise InputError(
+            f"calibration by {cal.by!r} needs a {cal.by!r} column in the table"
+            + (" (invsl.fit_demand gives demand_class)" if cal.by == "demand_class" else "")
+        )
+    nominal, flagged, why = nominal_targets(
+        cal,
+        df[name].to_numpy(dtype=object),
+        numbers["demand_mean"],
+        metric,
+        numbers["target"],
+        status,
+    )
+    numbers["target"] = np.where(np.isfinite(nominal), nominal, numbers["target"])
+    return nominal, flagged, why
+
+
+def _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout, extra):
+    """The output table: the input, then the computed columns of the layout (then
+    ``extra``, e.g. the nominal targets of a calibrated optimize)."""
     if periodic_layout:
         computed = {"reorder_point": out[0], "order_up_to": out[8]}
         for i, name in enumerate(periodic.OUTPUTS[1:8], start=1):
@@ -226,6 +262,7 @@ def _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layou
                 continue  # evaluate keeps the input column untouched, bad rows included
             values = numbers[name]
         added[name] = values
+    added.update(extra)
     added["lead_time_distribution"] = kind_column(kind)
     added["status"] = status_column(status)
     added["message"] = text

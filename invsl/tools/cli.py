@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from invsl.api import frame
+from invsl.tools.backtest.calibrate import CALIBRATION_ORIGINS
 from invsl.tools.backtest.public import backtest as run_backtest
+from invsl.tools.backtest.public import calibrate as run_calibrate
 from invsl.tools.curves import exchange_curve
 from invsl.tools.plot import plot_exchange_curve
 from invsl.tools.simulation import simulate as run_simulation
@@ -430,21 +432,21 @@ def simulate(
     "--missing", type=click.Choice(["zero", "skip"]), default="zero", show_default=True,
     help="A period without a row: no demand (zero) or not observed (skip).",
 )  # fmt: skip
+@click.option(
+    "--calibration", default=None, metavar="auto|FILE",
+    help="Plan for calibrated targets: 'auto' calibrates on the periods before --start, "
+    "FILE is a table of 'invsl calibrate'.",
+)  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 def backtest(
     history_path, skus_path, output_path, metric, target, start, replan_every, demand_model,
-    distribution, policy, review_period, history_columns, missing, quiet,
+    distribution, policy, review_period, history_columns, missing, calibration, quiet,
 ):  # fmt: skip
     """Replay the demand history through rolling plans: the service they really achieve.
 
     Example: invsl backtest history.csv skus.csv -o backtest.csv --target 0.95 --start -18
     """
-    options = {"missing": missing}
-    if history_columns is not None:
-        names = [name.strip() for name in history_columns.split(",")]
-        if len(names) != 3:
-            _fail("--history-columns takes three names: SKU,PERIOD,DEMAND")
-        options.update(zip(("sku", "period", "demand"), names))
+    options = _history_options(history_columns, missing)
     if start is not None and start.lstrip("-").isdigit():
         start = int(start)
     try:
@@ -452,10 +454,13 @@ def backtest(
         skus = read_table(skus_path)
         if start is not None and not isinstance(start, int):
             start = _period_label(history, options, start)
+        if calibration is not None and calibration != "auto":
+            calibration = read_table(calibration)
         result = run_backtest(
             history, skus, metric=metric, target=target, start=start,
             replan_every=replan_every, demand_model=demand_model, distribution=distribution,
             policy=policy, review_period=review_period, history_options=options,
+            calibration=calibration,
         )  # fmt: skip
         write_table(result.skus, output_path)
     except (frame.InputError, TableError) as exc:
@@ -474,6 +479,93 @@ def backtest(
         detail = ", ".join(f"{k}: {v}" for k, v in counts.items() if v and k != "ok")
         click.echo(f"invsl: {s['skus_flagged']} rows flagged ({detail})", err=True)
         sys.exit(EXIT_FLAGGED)
+    sys.exit(EXIT_OK)
+
+
+def _history_options(history_columns, missing) -> dict:
+    """The history_options of --history-columns and --missing."""
+    options = {"missing": missing}
+    if history_columns is not None:
+        names = [name.strip() for name in history_columns.split(",")]
+        if len(names) != 3:
+            _fail("--history-columns takes three names: SKU,PERIOD,DEMAND")
+        options.update(zip(("sku", "period", "demand"), names))
+    return options
+
+
+@main.command()
+@click.argument("history_path", metavar="HISTORY", type=click.Path(dir_okay=True))
+@click.argument("skus_path", metavar="SKUS", type=click.Path(dir_okay=True))
+@click.option(
+    "-o", "--output", "output_path", required=True, metavar="OUT",
+    help="The calibration table, .csv, .parquet or .xlsx (for backtest --calibration and "
+    "invsl.optimize(..., calibration=)).",
+)  # fmt: skip
+@click.option("--metric", default="beta", show_default=True, help="Service level calibrated.")
+@click.option(
+    "--targets", default=None, metavar="T1,T2,...",
+    help="Desired targets the table covers [default: 0.8 to 0.99].",
+)  # fmt: skip
+@click.option(
+    "--origins", type=click.IntRange(min=1), default=CALIBRATION_ORIGINS, show_default=True,
+    help="Calibration origins: the last periods before --end.",
+)  # fmt: skip
+@click.option(
+    "--end", default=None,
+    help="First period not used (a period of HISTORY or an index) [default: use it all].",
+)  # fmt: skip
+@click.option(
+    "--by", default="demand_class", show_default=True,
+    help="Segments: demand_class, or a column of SKUS.",
+)  # fmt: skip
+@click.option("--bands", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Volume bands per segment.")  # fmt: skip
+@click.option("--demand-model", default="sample", show_default=True, help="As for backtest.")
+@click.option("--distribution", default="negbin", show_default=True, help="Family of the plans.")
+@click.option("--policy", default=None, help="Policy for rows without one (as for optimize).")
+@click.option("--review-period", type=int, default=None, help="Review period for rows without one.")
+@click.option("--history-columns", default=None, metavar="SKU,PERIOD,DEMAND",
+              help="Column names of HISTORY, as for backtest.")  # fmt: skip
+@click.option("--missing", type=click.Choice(["zero", "skip"]), default="zero",
+              show_default=True, help="As for backtest.")  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def calibrate(
+    history_path, skus_path, output_path, metric, targets, origins, end, by, bands,
+    demand_model, distribution, policy, review_period, history_columns, missing, quiet,
+):  # fmt: skip
+    """Calibrated targets from a backtest: per segment, the target to ask for.
+
+    Example: invsl calibrate history.csv skus.csv -o calibration.csv --end -12
+    """
+    options = _history_options(history_columns, missing)
+    if end is not None and end.lstrip("-").isdigit():
+        end = int(end)
+    wanted = {}
+    if targets is not None:
+        try:
+            wanted["targets"] = [float(t) for t in targets.split(",")]
+        except ValueError:
+            _fail(f"--targets {targets!r}: give numbers separated by commas, e.g. 0.9,0.95")
+    try:
+        history = read_table(history_path)
+        skus = read_table(skus_path)
+        if end is not None and not isinstance(end, int):
+            end = _period_label(history, options, end)
+        table = run_calibrate(
+            history, skus, metric=metric, origins=origins, end=end, by=by, bands=bands,
+            demand_model=demand_model, distribution=distribution, policy=policy,
+            review_period=review_period, history_options=options, **wanted,
+        )  # fmt: skip
+        write_table(table, output_path)
+    except (frame.InputError, TableError) as exc:
+        _fail(str(exc))
+    if not quiet:
+        short = table[~table["reached"]]
+        click.echo(
+            f"invsl: calibration of {table['segment'].nunique() - 1} segments x volume bands "
+            f"written to {output_path}; {len(short)} of {len(table)} rows not reached",
+            err=True,
+        )
     sys.exit(EXIT_OK)
 
 

@@ -20,9 +20,19 @@ from invsl.api.frame import optimize
 from invsl.api.history import fit_demand
 from invsl.engine.arguments import check_arguments, check_name
 from invsl.engine.assemble import FIELD_TEXTS
+from invsl.engine.calibration import read_calibration
 from invsl.engine.history_rows import match_skus
 from invsl.engine.reader import InputError, check_frame, read_rows, resolve_columns
 from invsl.engine.table import row_policies
+from invsl.tools.backtest.calibrate import (
+    ALLOCATIONS,
+    BANDS,
+    CALIBRATION_ORIGINS,
+    MIN_SKUS,
+    NOMINAL_GRID,
+    TARGETS,
+    calibration_table,
+)
 from invsl.tools.backtest.history import HistoryMatrix, read_history
 from invsl.tools.backtest.models import forecast_demand
 from invsl.tools.backtest.replay import Replay, replay
@@ -30,6 +40,7 @@ from invsl.tools.plot import pyplot  # (matplotlib is imported when a plot is dr
 from invsl.vocabulary import (
     DEMAND_COMPOUND_POISSON,
     DEMAND_EMPIRICAL,
+    DEMAND_NEGBIN,
     MISSING,
     NAMES,
     NO_HISTORY,
@@ -61,6 +72,7 @@ SKU_COLUMNS = (
     "predicted_cycle_service_level",
     "predicted_gamma",
     "fill_rate_se",
+    "history_demand_mean",
     "demand_class",
     "status",
     "message",
@@ -75,8 +87,9 @@ class BacktestResult:
     measured demand and units filled from stock at once [units], the achieved fill rate,
     cycle service level, ready rate and gamma, mean on-hand stock and backorders at period
     ends [units], orders placed, the mean predicted fill rate, cycle service level and gamma
-    of its plans, the batch-means standard error of the fill rate, the demand class of its
-    history before ``start`` (Syntetos-Boylan, as :func:`invsl.fit_demand`), ``status`` and
+    of its plans, the batch-means standard error of the fill rate, the mean demand per
+    observed period of its history before ``start`` [units/period] and its demand class
+    there (Syntetos-Boylan, as :func:`invsl.fit_demand`), ``status`` and
     ``message``. ``summary``: aggregates over the SKUs replayed (``achieved_fill_rate`` and
     ``predicted_fill_rate`` demand-weighted, ``share_meeting_target``, ``mean_on_hand`` (the
     sum over SKUs of their mean on-hand stock [units]), ``skus``, ...). ``plans``: the plan
@@ -125,23 +138,41 @@ def _id_column(skus: pd.DataFrame, hist: HistoryMatrix) -> str:
     )
 
 
+def _period_index(hist: HistoryMatrix, value, name: str) -> int:
+    """A period given as an index (negative from the end) or a label, as an index."""
+    t = len(hist.periods)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value) if value >= 0 else t + int(value)
+    found = hist.periods.get_indexer(pd.Index([value]))[0]
+    if found < 0:
+        raise InputError(
+            f"{name} = {value!r} is not a period of the history; periods run from "
+            f"{hist.periods[0]!r} to {hist.periods[-1]!r}"
+        )
+    return int(found)
+
+
+def before(hist: HistoryMatrix, end) -> HistoryMatrix:
+    """The history before the period ``end`` (an index or a label; None: all of it)."""
+    if end is None:
+        return hist
+    stop = _period_index(hist, end, "end")
+    if not 2 <= stop <= len(hist.periods):
+        raise InputError(f"end = {end!r} leaves fewer than two periods of history")
+    return dataclasses.replace(
+        hist,
+        periods=hist.periods[:stop],
+        demand=hist.demand[:, :stop],
+        first=np.minimum(hist.first, stop),
+    )
+
+
 def _origins(hist: HistoryMatrix, start, replan_every: int) -> np.ndarray:
     """The origins: period indices from ``start`` (an index or a period label) on."""
     t = len(hist.periods)
     if t < 2:
         raise InputError("the history has fewer than two periods: nothing to backtest")
-    if start is None:
-        first = t - t // 3
-    elif isinstance(start, (int, np.integer)) and not isinstance(start, bool):
-        first = int(start) if start >= 0 else t + int(start)
-    else:
-        found = hist.periods.get_indexer(pd.Index([start]))[0]
-        if found < 0:
-            raise InputError(
-                f"start = {start!r} is not a period of the history; periods run from "
-                f"{hist.periods[0]!r} to {hist.periods[-1]!r}"
-            )
-        first = int(found)
+    first = t - t // 3 if start is None else _period_index(hist, start, "start")
     if not 1 <= first < t:
         raise InputError(
             f"start must leave history before it and periods after it (0 < start < {t})"
@@ -186,6 +217,8 @@ def backtest(
     history_options: Mapping[str, str] | None = None,
     record: bool = False,
     seed: int = 0,
+    end=None,
+    calibration=None,
 ) -> BacktestResult:
     """Replay the planner's own demand history through rolling plans and measure the service.
 
@@ -231,6 +264,17 @@ def backtest(
         Keep the per-period replay (``BacktestResult.periods``, an xarray Dataset).
     seed : int, optional
         Seed of the unit arrival times of sQ rows (see ``replay``).
+    end : int or period label, optional
+        The first period left out: the backtest sees only the history before it (an index,
+        negative from the end, or a label). Default: all of it. (:func:`invsl.calibrate`
+        backtests the part of the history before a test this way.)
+    calibration : pandas.DataFrame or "auto", optional
+        Plan for calibrated targets (:func:`invsl.calibrate`, applied as
+        ``optimize(..., calibration=)``): a calibration table, or ``"auto"`` to calibrate on
+        the history before ``start`` (the ``CALIBRATION_ORIGINS`` periods before it as
+        origins, the same demand model, family and options), so that the backtest from
+        ``start`` on measures the calibrated plans out of sample. A calibration by demand
+        class uses the class of each SKU's history before ``start``.
 
     Returns
     -------
@@ -262,8 +306,17 @@ def backtest(
         review_period=review_period,
     )
     check_name("demand_model", demand_model)
-    hist = read_history(history, history_options)
+    hist = before(read_history(history, history_options), end)
     origins = _origins(hist, start, replan_every)
+    if isinstance(calibration, str):
+        if calibration != "auto":
+            raise InputError(f"calibration = {calibration!r}: give a table or 'auto'")
+        calibration = _auto_calibration(
+            history, skus, int(origins[0]), hist, metric=metric, target=target,
+            demand_model=demand_model, distribution=distribution, policy=policy,
+            review_period=review_period, window=window, alpha=alpha, correction=correction,
+            columns=columns, history_options=history_options, seed=seed,
+        )  # fmt: skip
     n = len(skus)
     id_column = _id_column(skus, hist)
     index, note = match_skus(skus[id_column], hist.skus)
@@ -301,17 +354,21 @@ def backtest(
     history_family = (rows.distribution == DEMAND_EMPIRICAL) | (
         rows.distribution == DEMAND_COMPOUND_POISSON
     )
+    classes = _demand_classes(hist, demand, int(origins[0]))
     plans = _plans(
         skus,
         forecast,
         origins,
         history_family,
+        rows.distribution,
         metric,
         target,
         distribution,
         policy,
         review_period,
         columns,
+        calibration,
+        classes,
     )
 
     w0 = max(
@@ -333,11 +390,146 @@ def backtest(
     status, message = _status(
         n, matched, history_family, plans, replayed, note, pcodes, rows.raw.get("policy")
     )
-    table = _sku_table(skus, id_column, replayed, plans, status, message, hist, demand, origins)
+    table = _sku_table(skus, id_column, replayed, plans, status, message, classes, demand, origins)
     summary = _summary(table, metric, target, demand_model, origins, hist)
     periods = _periods(skus[id_column], hist, w0, replayed) if record else None
     return BacktestResult(
         table, summary, _plan_table(skus[id_column], hist, origins, plans), periods
+    )
+
+
+def calibrate(
+    history: pd.DataFrame,
+    skus: pd.DataFrame,
+    *,
+    metric: str = "beta",
+    targets=TARGETS,
+    origins: int = CALIBRATION_ORIGINS,
+    end=None,
+    by: str = "demand_class",
+    bands: int = BANDS,
+    min_skus: int = MIN_SKUS,
+    allocate: str = "equal",
+    demand_model: str = "sample",
+    distribution: str = "negbin",
+    **options,
+) -> pd.DataFrame:
+    """Calibrated targets: per segment, the nominal target whose plans served each target on
+    a backtest of the planner's own history.
+
+    The plans of every SKU are backtested (:func:`invsl.backtest`) at every nominal target of
+    ``NOMINAL_GRID`` over the last ``origins`` periods before ``end``, and per segment (the
+    SKU's ``by`` value crossed with a volume band) the nominal target whose plans achieved
+    each desired target is read off (invsl.tools.backtest.calibrate; docs/backtest.md,
+    "Calibrated targets"). ``optimize(..., calibration=table)`` and
+    ``backtest(..., calibration=table)`` apply the table.
+
+    Parameters
+    ----------
+    history, skus : pandas.DataFrame
+        As for :func:`invsl.backtest` (``skus``: one row per SKU, the plan's inputs).
+    metric : str, optional
+        The service level calibrated (default the fill rate, ``beta``).
+    targets : sequence of float, optional
+        The desired targets the table covers (default 0.80 to 0.99); other targets are
+        interpolated between them, none extrapolated.
+    origins : int, optional
+        Calibration origins: the last ``origins`` periods before ``end`` (default 6).
+    end : int or period label, optional
+        The first period not used (default: the whole history is the calibration; give the
+        start of a test to keep the test untouched).
+    by : str, optional
+        ``"demand_class"`` (default: the Syntetos-Boylan class of each SKU's history before
+        the first origin) or a column of ``skus`` naming each SKU's segment; ``optimize``
+        then needs that column.
+    bands : int, optional
+        Volume bands (quantiles of the mean demand per period before the first origin,
+        default 3; 1: none).
+    min_skus : int, optional
+        Fewest SKUs with demand for a segment of its own (default 30).
+    allocate : {"equal", "efficient"}, optional
+        ``"equal"`` (default): each segment's nominal target is the one at which the segment
+        itself achieved the target. ``"efficient"``: the nominal targets at which all
+        segments together achieved the target with the least stock (more fill where a unit
+        of stock buys more of it; the aggregate meets the target, not every segment).
+    demand_model, distribution, **options
+        The plans calibrated, as for :func:`invsl.backtest` (default: the sample moments,
+        negative binomial). Calibrate the plans you will make.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment, volume band and target (``segment_by``, ``segment``,
+        ``volume_band``, ``volume_from``, ``volume_to`` [units/period], ``metric``,
+        ``target``, ``nominal_target``, and what the backtest measured: ``achieved``,
+        ``achieved_uncalibrated``, ``stock`` [units], ``reached``, ``skus``, ``demand``
+        [units], ``pooled``). The pooled rows (segment ``"*"``) come first.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, invsl
+    >>> rng = np.random.default_rng(1)
+    >>> history = pd.DataFrame({"sku": np.repeat(np.arange(40), 48),
+    ...                         "period": np.tile(np.arange(48), 40),
+    ...                         "demand": rng.poisson(4.0, 40 * 48)})
+    >>> skus = pd.DataFrame({"sku": np.arange(40), "lead_time": 2, "order_quantity": 8})
+    >>> table = invsl.calibrate(history, skus, targets=[0.9, 0.95], bands=1)
+    >>> table[["segment", "target"]].head(2).to_dict("list")
+    {'segment': ['*', '*'], 'target': [0.9, 0.95]}
+    """
+    if "calibration" in options:
+        raise InputError("calibrate() makes a calibration: leave calibration= out")
+    grid = np.asarray(NOMINAL_GRID)
+    n = len(skus)
+    check_frame(skus)
+    if by != "demand_class" and by not in skus.columns:
+        raise InputError(f"by = {by!r}: the skus table has no such column")
+    if int(origins) < 1:
+        raise InputError(f"origins = {origins!r}: give a whole number of periods >= 1")
+    if allocate not in ALLOCATIONS:
+        raise InputError(f"allocate = {allocate!r}: use one of {', '.join(ALLOCATIONS)}")
+    tiled = skus.iloc[np.tile(np.arange(n), len(grid))].reset_index(drop=True)
+    tiled["target"] = np.repeat(grid, n)
+    result = backtest(
+        history, tiled, metric=metric, start=-int(origins), end=end,
+        demand_model=demand_model, distribution=distribution, **options,
+    )  # fmt: skip
+    table = result.skus
+    shape = (len(grid), n)
+
+    def per_grid(name):
+        return table[name].to_numpy(dtype=float).reshape(shape)
+
+    segment = table["demand_class"].to_numpy()[:n] if by == "demand_class" else skus[by].to_numpy()
+    return calibration_table(
+        segment,
+        table["history_demand_mean"].to_numpy()[:n],
+        np.nan_to_num(per_grid("demand")),
+        np.nan_to_num(per_grid("filled")),
+        np.nan_to_num(per_grid("mean_on_hand")),
+        (table["status"] == "ok").to_numpy().reshape(shape),
+        by=by,
+        metric=str(metric),
+        targets=targets,
+        bands=bands,
+        min_skus=min_skus,
+        allocate=allocate,
+    )
+
+
+def _auto_calibration(history, skus, first: int, hist: HistoryMatrix, *, target, **options):
+    """The calibration of ``backtest(calibration="auto")``: on the history before the first
+    origin, the ``CALIBRATION_ORIGINS`` periods before it (at most half of it) as origins."""
+    origins = min(CALIBRATION_ORIGINS, first // 2)
+    if origins < 1:
+        raise InputError("calibration='auto' needs at least two periods before start")
+    return calibrate(
+        history,
+        skus,
+        targets=sorted({*TARGETS, float(target)}),
+        origins=origins,
+        end=hist.periods[first],
+        **options,
     )
 
 
@@ -346,17 +538,23 @@ def _plans(
     forecast,
     origins,
     history_family,
+    families,
     metric,
     target,
     distribution,
     policy,
     review_period,
     columns,
+    calibration,
+    classes,
 ) -> dict:
     """Every SKU's plan at every origin, solved by :func:`invsl.optimize` in one call on the
-    table of (SKU, origin) rows."""
+    table of (SKU, origin) rows (for calibrated targets if ``calibration`` is given, a
+    calibration by demand class with the ``classes`` of the history before the test)."""
     n, k = forecast.demand_mean.shape
     rows = skus.iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
+    if calibration is not None and read_calibration(calibration).by == "demand_class":
+        rows["demand_class"] = np.repeat(classes, k)
     mean = forecast.demand_mean.ravel()
     std = forecast.demand_std.ravel()
     usable = np.repeat(~history_family, k) & (forecast.status.ravel() <= 1)  # ok, few_errors
@@ -367,6 +565,13 @@ def _plans(
             rows["distribution"] = np.where(
                 np.repeat(history_family, k), distribution, rows["distribution"]
             )
+    # a negative binomial needs a variance above the mean; at or below it the plan is
+    # Poisson, the limit of the negative binomial as its variance falls to the mean
+    with np.errstate(invalid="ignore"):
+        poisson = np.repeat(families == DEMAND_NEGBIN, k) & (std * std <= mean) & (mean > 0)
+    if poisson.any():
+        family = rows["distribution"] if "distribution" in rows.columns else distribution
+        rows["distribution"] = np.where(poisson, "poisson", family)
     solved = optimize(
         rows,
         metric=metric,
@@ -375,6 +580,7 @@ def _plans(
         policy=policy,
         review_period=review_period,
         columns=columns,
+        calibration=calibration,
     )
     shape = (n, k)
 
@@ -391,6 +597,7 @@ def _plans(
         "fill_rate": take("beta"),
         "cycle_service_level": take("alpha"),
         "gamma": take("gamma"),
+        "nominal_target": take("nominal_target"),
         "demand_mean": forecast.demand_mean,
         "demand_std": forecast.demand_std,
         "status": solved["status"].astype(str).to_numpy().reshape(shape),
@@ -431,7 +638,7 @@ def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes, p
 
 
 def _sku_table(
-    skus, id_column, replayed: Replay, plans, status, message, hist, demand, origins
+    skus, id_column, replayed: Replay, plans, status, message, classes, demand, origins
 ) -> pd.DataFrame:
     ok = status == NAMES[OK]
 
@@ -445,7 +652,10 @@ def _sku_table(
             name: np.where(planned, plans[name], 0.0).sum(axis=1) / count
             for name in ("fill_rate", "cycle_service_level", "gamma")
         }
-    classes = _demand_classes(hist, demand, int(origins[0]))
+    past = demand[:, : int(origins[0])]
+    seen = np.isfinite(past).sum(axis=1)
+    with np.errstate(all="ignore"):
+        before_test = np.where(seen > 0, np.nansum(past, axis=1) / seen, np.nan)
     table = pd.DataFrame(
         {
             id_column: skus[id_column].to_numpy(),
@@ -462,6 +672,7 @@ def _sku_table(
             "predicted_cycle_service_level": predicted["cycle_service_level"],
             "predicted_gamma": predicted["gamma"],
             "fill_rate_se": measured(replayed.fill_rate_se),
+            "history_demand_mean": before_test,
             "demand_class": classes,
             "status": pd.Categorical(status, categories=STATUS_CATEGORIES),
             "message": np.where(ok, "", message).astype(object),
@@ -532,6 +743,7 @@ def _plan_table(ids, hist, origins, plans) -> pd.DataFrame:
             "order_up_to": plans["order_up_to"].ravel(),
             "order_quantity": plans["order_quantity"].ravel(),
             "predicted_fill_rate": plans["fill_rate"].ravel(),
+            "nominal_target": plans["nominal_target"].ravel(),
             "status": plans["status"].ravel(),
         }
     )

@@ -1,0 +1,183 @@
+"""Calibrated targets: the nominal target a plan is solved for, so that it serves the target
+asked for on real demand.
+
+A calibration table (made by :func:`invsl.calibrate` from a backtest on an earlier part of
+the history, docs/backtest.md) maps, per segment of SKUs, each *desired* target to the
+*nominal* target that achieved it there. ``optimize(..., calibration=table)`` reads it here
+and solves each row for its nominal target instead of its own.
+
+The table, one row per segment, volume band and desired target:
+
+- ``segment_by``: the column of the SKU table that names a SKU's segment (the same on every
+  row; ``demand_class`` for calibrations by demand class);
+- ``segment``: its value (``"*"``: the pooled row of all SKUs, the fallback);
+- ``volume_band``, ``volume_from``, ``volume_to``: the band of mean demand per period
+  [units/period], ``volume_from <= demand_mean < volume_to`` (band 0 of the pooled row covers
+  every volume); the same bands in every segment;
+- ``metric``: the service level calibrated (``beta`` ...);
+- ``target``: the desired target; ``nominal_target``: the target to solve for.
+
+Other columns (what the calibration measured) are ignored here. The same desired targets must
+appear in every (segment, band). Between two of them the nominal target is interpolated
+linearly in log-odds, log(p / (1 - p)); a target outside their range, a row whose metric is
+not the table's, is flagged ``bad_target`` with a message saying so (nothing is
+extrapolated). A row whose segment or band the table lacks, or without a volume, takes the
+pooled row.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from invsl.engine.reader import InputError
+from invsl.vocabulary import METRIC_NAMES, OK, code_of
+
+#: the segment value of the pooled rows (all SKUs)
+POOLED = "*"
+#: the columns a calibration table must have
+CALIBRATION_COLUMNS = (
+    "segment_by",
+    "segment",
+    "volume_band",
+    "volume_from",
+    "volume_to",
+    "metric",
+    "target",
+    "nominal_target",
+)
+
+
+class Calibration(NamedTuple):
+    """A calibration table read for lookups (:func:`read_calibration`)."""
+
+    #: the column of the SKU table that names the segment
+    by: str
+    #: the metric code calibrated
+    metric: int
+    #: the desired targets, ascending, shape (m,)
+    targets: np.ndarray
+    #: log-odds of the nominal target per group (segment, band) and desired target, (g, m)
+    logit_nominal: np.ndarray
+    #: (segment, band) -> group row of ``logit_nominal``
+    groups: dict
+    #: lower band edges [units/period], ascending, shape (b,); band i is [edges[i], edges[i+1])
+    edges: np.ndarray
+
+
+def _logit(p):
+    p = np.asarray(p, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.log(p) - np.log1p(-p)
+
+
+def read_calibration(table) -> Calibration:
+    """Check a calibration table and index it (raises InputError with one readable line)."""
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(
+            f"calibration: expected the DataFrame invsl.calibrate returned, got "
+            f"{type(table).__name__}"
+        )
+    absent = [c for c in CALIBRATION_COLUMNS if c not in table.columns]
+    if absent:
+        raise InputError(
+            f"calibration has no column(s) {absent}: give the table invsl.calibrate returned"
+        )
+    if len(table) == 0:
+        raise InputError("calibration is empty: give the table invsl.calibrate returned")
+    by = table["segment_by"].astype(str).unique()
+    metric = table["metric"].astype(str).unique()
+    if len(by) != 1 or len(metric) != 1:
+        raise InputError("calibration: segment_by and metric must be the same on every row")
+    try:
+        mcode = code_of("metric", metric[0])
+    except ValueError as error:
+        raise InputError(f"calibration: {error}") from None
+    target = pd.to_numeric(table["target"], errors="coerce").to_numpy(float)
+    nominal = pd.to_numeric(table["nominal_target"], errors="coerce").to_numpy(float)
+    band = pd.to_numeric(table["volume_band"], errors="coerce").to_numpy(float)
+    lo = pd.to_numeric(table["volume_from"], errors="coerce").to_numpy(float)
+    bad = ~((target > 0) & (target < 1) & (nominal > 0) & (nominal < 1))
+    if bad.any() or np.isnan(band).any() or np.isnan(lo).any():
+        raise InputError(
+            "calibration: target and nominal_target must lie in (0, 1) and the volume bands "
+            f"be numbers (row {int(np.flatnonzero(bad | np.isnan(band) | np.isnan(lo))[0])})"
+        )
+    segment = table["segment"].astype(str).to_numpy()
+    targets = np.unique(target)
+    keys = pd.MultiIndex.from_arrays([segment, band.astype(np.int64)])
+    groups = {key: i for i, key in enumerate(keys.unique())}
+    if (POOLED, 0) not in groups:
+        raise InputError(f"calibration has no pooled row (segment {POOLED!r}, volume_band 0)")
+    grid = np.full((len(groups), len(targets)), np.nan)
+    row = np.array([groups[key] for key in keys])
+    col = np.searchsorted(targets, target)
+    grid[row, col] = _logit(nominal)
+    if np.isnan(grid).any() or len(keys) != len(groups) * len(targets):
+        raise InputError(
+            "calibration: every segment and volume band needs one row per target "
+            f"({', '.join(f'{t:g}' for t in targets)})"
+        )
+    banded = band > 0
+    edges = np.unique(lo[banded]) if banded.any() else np.zeros(1)
+    return Calibration(str(by[0]), mcode, targets, grid, groups, edges)
+
+
+def nominal_targets(
+    cal: Calibration, segment, volume, metric, target, status
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nominal target of every row with status ``ok``.
+
+    ``segment`` (object array, the rows' ``cal.by`` cells, or None), ``volume`` (mean demand
+    per period [units/period]), ``metric`` (codes), ``target`` (the desired targets) and
+    ``status`` have one entry per row. Returns ``(nominal, flagged, message)``: the nominal
+    target (NaN where not calibrated), the rows to flag ``bad_target`` and their messages.
+    """
+    n = len(target)
+    ok = np.asarray(status) == OK
+    volume = np.asarray(volume, dtype=float)
+    banded = any(b > 0 for _, b in cal.groups)
+    band = np.searchsorted(cal.edges, np.nan_to_num(volume, nan=-1.0), side="right")
+    band = np.where(banded & np.isfinite(volume) & (volume >= cal.edges[0]), band, 0)
+    cells = pd.Series(segment if segment is not None else np.full(n, POOLED, dtype=object))
+    text = np.where(cells.isna(), POOLED, cells.astype(str)).astype(object)
+    lookup = pd.Series(cal.groups, dtype=float)
+    # the row's segment and band, else the pooled row of its band, else the pooled row
+    group = lookup.reindex(pd.MultiIndex.from_arrays([text, band])).to_numpy()
+    pooled_band = lookup.reindex(pd.MultiIndex.from_arrays([np.full(n, POOLED), band])).to_numpy()
+    group = np.where(np.isnan(group), pooled_band, group)
+    group = np.where(np.isnan(group), cal.groups[(POOLED, 0)], group).astype(np.int64)
+
+    lo, hi = cal.targets[0], cal.targets[-1]
+    wrong_metric = ok & (metric != cal.metric)
+    outside = ok & ~wrong_metric & ~((target >= lo) & (target <= hi))
+    use = ok & ~wrong_metric & ~outside
+    nominal = np.full(n, np.nan)
+    if use.any():
+        t = _logit(target[use])
+        x = _logit(cal.targets)
+        j = np.clip(np.searchsorted(x, t, side="right") - 1, 0, max(len(x) - 2, 0))
+        g = group[use]
+        if len(x) == 1:
+            y = cal.logit_nominal[g, 0]
+        else:
+            w = (t - x[j]) / (x[j + 1] - x[j])
+            y = (1.0 - w) * cal.logit_nominal[g, j] + w * cal.logit_nominal[g, j + 1]
+        nominal[use] = 1.0 / (1.0 + np.exp(-y))
+    message = np.full(n, "", dtype=object)
+    message[wrong_metric] = (
+        f"the calibration is for {METRIC_NAMES[cal.metric]} targets; this row's metric is "
+        "another: calibrate that metric, or leave calibration= out"
+    )
+    if outside.any():
+        message[outside] = [
+            f"target = {t:g}: outside the targets the calibration covers ({lo:g} to {hi:g}); "
+            "calibrate with that target among targets="
+            for t in target[outside]
+        ]
+    return nominal, wrong_metric | outside, message
+
+
+__all__ = ["CALIBRATION_COLUMNS", "Calibration", "POOLED", "nominal_targets", "read_calibration"]
