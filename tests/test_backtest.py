@@ -9,7 +9,7 @@ tests/test_backtest_models.py. Here: the pieces are wired as documented.
 - with stationary demand and enough history the achieved fill rate is the predicted one
   within sampling error (the model is right there, so the backtest must agree);
 - rows in = rows out, same order and index, ids untouched; a sku without history, an
-  unsupported family, a bad argument;
+  empirical row with a forecast model (unsupported), a bad argument;
 - the unique_id/ds/y layout reads like sku/period/demand.
 """
 
@@ -126,8 +126,11 @@ def test_flagged_rows_say_why_and_do_not_stop_the_others():
     status = result.skus["status"].astype(str).tolist()
     assert status[:2] == ["ok", "ok"]
     assert status[2] == "no_history" and "history" in result.skus["message"].iloc[2]
-    assert status[3] == "unsupported"
-    assert result.summary["skus"] == 2 and result.summary["skus_flagged"] == 2
+    assert status[3] == "ok"  # an empirical row: its plans come from the history itself
+    assert result.summary["skus"] == 3 and result.summary["skus_flagged"] == 1
+    ses = invsl.backtest(_history(), skus, start=36, demand_model="ses")
+    assert ses.skus["status"].astype(str).tolist()[3] == "unsupported"
+    assert "demand_model sample or window" in ses.skus["message"].iloc[3]
 
 
 @pytest.mark.parametrize(

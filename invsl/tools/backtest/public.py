@@ -11,7 +11,7 @@ What the plans achieved on the later, real demand is set against what they predi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,13 +23,18 @@ from invsl.engine.assemble import FIELD_TEXTS
 from invsl.engine.history_rows import match_skus
 from invsl.engine.reader import InputError, check_frame, read_rows, resolve_columns
 from invsl.engine.table import row_policies
+from invsl.tools.backtest.forecasts import read_forecasts
 from invsl.tools.backtest.history import HistoryMatrix, read_history
-from invsl.tools.backtest.models import forecast_demand
+from invsl.tools.backtest.models import DemandForecast, forecast_demand
 from invsl.tools.backtest.replay import Replay, replay
 from invsl.tools.plot import pyplot  # (matplotlib is imported when a plot is drawn)
 from invsl.vocabulary import (
+    BACKTEST_STAGES,
     DEMAND_COMPOUND_POISSON,
     DEMAND_EMPIRICAL,
+    FORECAST_FEW_ERRORS,
+    FORECAST_NAMES,
+    FORECAST_STATUS,
     MISSING,
     NAMES,
     NO_HISTORY,
@@ -43,8 +48,27 @@ from invsl.vocabulary import (
     unknown_name,
 )
 
-#: the categories of the status column (evaluate's statuses, then the simulator's)
-STATUS_CATEGORIES = list(dict.fromkeys([*NAMES, *(name for name, _ in SIMULATE_STATUS.values())]))
+#: the categories of the status column (evaluate's statuses, the simulator's, then the
+#: demand forecast's)
+STATUS_CATEGORIES = list(
+    dict.fromkeys(
+        [*NAMES, *(name for name, _ in SIMULATE_STATUS.values()), *FORECAST_NAMES[1:]]
+    )
+)
+
+#: demand models whose demand the empirical plans can use: the observed periods before the
+#: origin (all of them, or the last ``window``)
+EMPIRICAL_MODELS = ("sample", "window")
+
+#: the message of an empirical row with another demand model
+EMPIRICAL_TEXT = (
+    "empirical plans take the demand of the history before each origin itself: use "
+    f"demand_model {' or '.join(EMPIRICAL_MODELS)}, or a two-moment family or "
+    "compound_poisson with this demand model"
+)
+
+#: the column of the (SKU, origin) key of the plan rows, matching them to their history
+PLAN_KEY = "backtest_plan_row"
 
 #: per-SKU columns of BacktestResult.skus, after the SKU id
 SKU_COLUMNS = (
@@ -184,8 +208,11 @@ def backtest(
     warmup: int | None = None,
     columns: Mapping[str, str] | None = None,
     history_options: Mapping[str, str] | None = None,
+    forecasts: pd.DataFrame | None = None,
+    forecast_options: Mapping[str, str] | None = None,
     record: bool = False,
     seed: int = 0,
+    progress: Callable[[str], object] | None = None,
 ) -> BacktestResult:
     """Replay the planner's own demand history through rolling plans and measure the service.
 
@@ -253,6 +280,8 @@ def backtest(
     >>> row["sku"], row["status"], float(row["demand"]), round(float(row["predicted_fill_rate"]), 3)
     ('A', 'ok', 120.0, 0.95)
     """
+    stage = progress if progress is not None else (lambda name: None)
+    stage(BACKTEST_STAGES[0])
     check_frame(skus)
     check_arguments(
         metric=metric,
@@ -262,11 +291,20 @@ def backtest(
         review_period=review_period,
     )
     check_name("demand_model", demand_model)
+    if (forecasts is None) == (demand_model == "forecast"):
+        raise InputError(
+            "demand_model='forecast' needs forecasts=, the table of your forecasts"
+            if forecasts is None
+            else f"forecasts= are used with demand_model='forecast' only, not {demand_model!r}"
+        )
     hist = read_history(history, history_options)
     origins = _origins(hist, start, replan_every)
     n = len(skus)
     id_column = _id_column(skus, hist)
     index, note = match_skus(skus[id_column], hist.skus)
+    cells = None
+    if forecasts is not None:
+        cells = read_forecasts(forecasts, hist, index, forecast_options)
 
     found = resolve_columns(skus, columns, ["lead_time"])
     rows = read_rows(
@@ -285,6 +323,7 @@ def backtest(
     matched = index >= 0
     demand[matched] = hist.demand[index[matched]]
     first = np.where(matched, hist.first[np.maximum(index, 0)], len(hist.periods))
+    stage(BACKTEST_STAGES[1])
     forecast = forecast_demand(
         demand,
         horizon,
@@ -295,25 +334,32 @@ def backtest(
         alpha=alpha,
         alpha_d=alpha,
         alpha_p=alpha,
+        forecasts=cells,
         correction=correction,
     )
 
-    history_family = (rows.distribution == DEMAND_EMPIRICAL) | (
-        rows.distribution == DEMAND_COMPOUND_POISSON
-    )
+    empirical = rows.distribution == DEMAND_EMPIRICAL
+    unsupported = empirical & (demand_model not in EMPIRICAL_MODELS)
+    stage(BACKTEST_STAGES[2])
     plans = _plans(
         skus,
         forecast,
         origins,
-        history_family,
-        metric,
-        target,
-        distribution,
-        policy,
-        review_period,
-        columns,
+        _empirical_history(demand, origins, window, empirical & ~unsupported),
+        empirical,
+        unsupported,
+        found.get("distribution", "distribution"),
+        dict(
+            metric=metric,
+            target=target,
+            distribution=distribution,
+            policy=policy,
+            review_period=review_period,
+            columns=columns,
+        ),
     )
 
+    stage(BACKTEST_STAGES[3])
     w0 = max(
         0, int(origins[0]) - (3 * int(horizon.max(initial=1)) if warmup is None else int(warmup))
     )
@@ -331,7 +377,15 @@ def backtest(
         seed=seed,
     )
     status, message = _status(
-        n, matched, history_family, plans, replayed, note, pcodes, rows.raw.get("policy")
+        n,
+        matched,
+        unsupported,
+        plans,
+        replayed,
+        note,
+        pcodes,
+        rows.raw.get("policy"),
+        hist.periods[origins].to_numpy(),
     )
     table = _sku_table(skus, id_column, replayed, plans, status, message, hist, demand, origins)
     summary = _summary(table, metric, target, demand_model, origins, hist)
@@ -341,41 +395,49 @@ def backtest(
     )
 
 
+def _empirical_history(demand, origins, window, rows) -> pd.DataFrame | None:
+    """The demand history of every (SKU, origin) plan of the empirical ``rows``: the
+    observed periods before the origin (the last ``window`` of them for the window model),
+    as a long table keyed by the plan row i * n_origins + j (``PLAN_KEY``) for
+    ``optimize(history=..., history_options={"missing": "skip"})``. None if no row."""
+    if not rows.any():
+        return None
+    k = len(origins)
+    idx = np.flatnonzero(rows)
+    part = demand[idx]
+    t = np.arange(demand.shape[1])
+    before = t[None, :] < origins[:, None]  # (k, T)
+    if window is not None:
+        before &= t[None, :] >= (origins - int(window))[:, None]
+    r, j, p = np.nonzero(np.isfinite(part)[:, None, :] & before[None, :, :])
+    return pd.DataFrame({PLAN_KEY: idx[r] * k + j, "period": p, "demand": part[r, p]})
+
+
 def _plans(
-    skus,
-    forecast,
-    origins,
-    history_family,
-    metric,
-    target,
-    distribution,
-    policy,
-    review_period,
-    columns,
+    skus, forecast: DemandForecast, origins, history, empirical, unsupported, column, options
 ) -> dict:
     """Every SKU's plan at every origin, solved by :func:`invsl.optimize` in one call on the
-    table of (SKU, origin) rows."""
+    table of (SKU, origin) rows; the empirical rows take their demand from ``history`` (their
+    own per plan row), the others the forecast's moments. ``column``: the name of the
+    distribution column of ``skus``."""
     n, k = forecast.demand_mean.shape
     rows = skus.iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
-    mean = forecast.demand_mean.ravel()
-    std = forecast.demand_std.ravel()
-    usable = np.repeat(~history_family, k) & (forecast.status.ravel() <= 1)  # ok, few_errors
-    rows["demand_mean"] = np.where(usable, mean, np.nan)
-    rows["demand_std"] = np.where(usable, std, np.nan)
-    if history_family.any():
-        if "distribution" in rows.columns:
-            rows["distribution"] = np.where(
-                np.repeat(history_family, k), distribution, rows["distribution"]
-            )
-    solved = optimize(
-        rows,
-        metric=metric,
-        target=target,
-        distribution=distribution,
-        policy=policy,
-        review_period=review_period,
-        columns=columns,
-    )
+    fstatus = forecast.status.ravel()
+    usable = fstatus <= FORECAST_FEW_ERRORS
+    rows["demand_mean"] = np.where(usable, forecast.demand_mean.ravel(), np.nan)
+    rows["demand_std"] = np.where(usable, forecast.demand_std.ravel(), np.nan)
+    if unsupported.any():  # (flagged below; solved as a family without a history meanwhile)
+        given = rows[column] if column in rows.columns else options["distribution"]
+        rows[column] = np.where(np.repeat(unsupported, k), "normal", given)
+    extra = {}
+    if history is not None:
+        rows[PLAN_KEY] = np.arange(n * k)
+        extra = {
+            "history": history,
+            "history_options": {"sku": PLAN_KEY, "period": "period", "demand": "demand",
+                                "missing": "skip"},
+        }  # fmt: skip
+    solved = optimize(rows, **options, **extra)
     shape = (n, k)
 
     def take(name):
@@ -383,6 +445,16 @@ def _plans(
             return pd.to_numeric(solved[name], errors="coerce").to_numpy(float).reshape(shape)
         return np.full(shape, np.nan)
 
+    status = solved["status"].astype(str).to_numpy(dtype=object).reshape(shape).copy()
+    message = solved["message"].to_numpy(dtype=object).reshape(shape).copy()
+    # a plan without a forecast says why (the forecast's status), unless its row has no
+    # forecast to take (empirical rows use the history itself) or is flagged anyway
+    no_forecast = (~usable).reshape(shape) & ~empirical[:, None] & (status != "ok")
+    codes = forecast.status[no_forecast]
+    status[no_forecast] = np.array(FORECAST_NAMES, dtype=object)[codes]
+    message[no_forecast] = [FORECAST_STATUS[int(c)][1] for c in codes]
+    status[unsupported] = NAMES[UNSUPPORTED]
+    message[unsupported] = EMPIRICAL_TEXT
     q = take("order_quantity")
     return {
         "reorder_point": take("reorder_point"),
@@ -393,14 +465,15 @@ def _plans(
         "gamma": take("gamma"),
         "demand_mean": forecast.demand_mean,
         "demand_std": forecast.demand_std,
-        "status": solved["status"].astype(str).to_numpy().reshape(shape),
-        "message": solved["message"].to_numpy().reshape(shape),
+        "status": status,
+        "message": message,
     }
 
 
-def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes, policy_cells):
-    """One status and message per SKU: no history, unsupported family, no plan at any
-    origin, or what the replay reports."""
+def _status(n, matched, unsupported, plans, replayed: Replay, note, pcodes, policy_cells, labels):
+    """One status and message per SKU: no history, unsupported row, no plan at any origin,
+    or what the replay reports; an ok SKU some of whose origins gave no plan says which
+    (``labels``: the period labels of the origins)."""
     texts = {**STATUS, **SIMULATE_STATUS}
     status = np.array([texts[code][0] for code in replayed.status], dtype=object)
     message = np.array([texts[code][1] for code in replayed.status], dtype=object)
@@ -409,11 +482,17 @@ def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes, p
     no_plan = ~planned
     status[no_plan] = plans["status"][no_plan, 0]
     message[no_plan] = ["no origin gave a plan: " + str(text) for text in first_bad[no_plan]]
-    status[history_family] = NAMES[UNSUPPORTED]
-    message[history_family] = (
-        "backtest plans with the two-moment families (normal, gamma, poisson, negbin); "
-        "empirical and compound_poisson rows are not backtested yet"
-    )
+    gaps = planned & ~(plans["status"] == "ok").all(axis=1)
+    at = np.argmin(plans["status"][gaps] == "ok", axis=1)
+    rows = np.flatnonzero(gaps)
+    count = (plans["status"][gaps] != "ok").sum(axis=1)
+    message[gaps] = [
+        f"{c} of {plans['status'].shape[1]} origins gave no plan and kept the plan before "
+        f"(first at {labels[j]!r}: {plans['status'][i, j]}: {plans['message'][i, j]})"
+        for i, j, c in zip(rows, at, count)
+    ]
+    status[unsupported] = NAMES[UNSUPPORTED]
+    message[unsupported] = EMPIRICAL_TEXT
     status[~matched] = NAMES[NO_HISTORY]
     message[~matched] = "the history has no rows for this sku" + note
     # the policy checks of evaluate/optimize, with their words (engine.assemble, vocabulary)
@@ -464,7 +543,9 @@ def _sku_table(
             "fill_rate_se": measured(replayed.fill_rate_se),
             "demand_class": classes,
             "status": pd.Categorical(status, categories=STATUS_CATEGORIES),
-            "message": np.where(ok, "", message).astype(object),
+            "message": np.where(ok, np.where(planned.all(axis=1), "", message), message).astype(
+                object
+            ),
         },
         index=skus.index,
     )
