@@ -191,9 +191,7 @@ def read_forecasts(
             + "; give one forecast per sku and period"
             + (f" and {dated}" if dated else " (or add a vintage column)")
         )
-    return forecast_cells(
-        row, period[entry], values[entry], origin[entry], n, t + len(later)
-    )
+    return forecast_cells(row, period[entry], values[entry], origin[entry], n, t + len(later))
 
 
 __all__ = ["NOT_FORECASTS", "read_forecasts"]

@@ -51,9 +51,7 @@ from invsl.vocabulary import (
 #: the categories of the status column (evaluate's statuses, the simulator's, then the
 #: demand forecast's)
 STATUS_CATEGORIES = list(
-    dict.fromkeys(
-        [*NAMES, *(name for name, _ in SIMULATE_STATUS.values()), *FORECAST_NAMES[1:]]
-    )
+    dict.fromkeys([*NAMES, *(name for name, _ in SIMULATE_STATUS.values()), *FORECAST_NAMES[1:]])
 )
 
 #: demand models whose demand the empirical plans can use: the observed periods before the
@@ -234,14 +232,18 @@ def backtest(
         history's period column. Default: the last third of the periods is the test.
     replan_every : int, optional
         Periods between origins (default 1: replan every period).
-    demand_model : {"sample", "window", "ses", "croston_sba", "tsb"}, optional
+    demand_model : {"sample", "window", "ses", "croston_sba", "tsb", "forecast"}, optional
         How the demand of the lead time plus review period is forecast at each origin from
         the history before it (invsl.tools.backtest.models; default ``"sample"``, the
-        moments of :func:`invsl.fit_demand`).
+        moments of :func:`invsl.fit_demand`); ``"forecast"``: your own ``forecasts``.
     distribution : str, optional
-        The two-moment family of the plans for rows without a ``distribution`` (default
-        ``normal``); ``empirical`` and ``compound_poisson`` rows are not backtested yet
-        (status ``unsupported``).
+        The family of the plans for rows without a ``distribution`` (default ``normal``).
+        ``empirical`` plans take the demand pmf of the lead time plus review period from the
+        observed periods before each origin (the last ``window`` of them with
+        ``demand_model="window"``), as ``optimize(history=...)`` builds it; they need
+        ``demand_model`` ``sample`` or ``window`` (otherwise ``unsupported``).
+        ``compound_poisson`` plans, like the two-moment families, take the demand model's
+        moments.
     policy, review_period : optional
         As for ``optimize`` (a row with a review period and no policy is flagged).
     window, alpha, correction : optional
@@ -254,10 +256,33 @@ def backtest(
     columns, history_options : optional
         Column names of ``skus`` (as for ``optimize``) and of ``history`` (keys ``sku``,
         ``period``, ``demand``, ``missing``: ``"zero"`` (default) or ``"skip"``).
+    forecasts : pandas.DataFrame, optional
+        ``demand_model="forecast"`` only (required there): your forecasts from any tool, a
+        long table ``sku, period, forecast`` [units/period] (or statsforecast's ``unique_id,
+        ds, <model>``), periods labelled as in ``history`` (periods after its last one are
+        taken in sorted order as the next ones). The mean at origin o is F[o] + ... +
+        F[o + h - 1], h = L + R; the spread comes from the past errors of such sums against
+        the demand (at least 12 of them, else the sample spread, ``few_errors``). Without
+        a vintage column the forecasts are taken as given: you are responsible for their
+        having been made before each origin. With a ``vintage`` column (the period label
+        of the origin a forecast was made for, i.e. its first forecast period, from the
+        history strictly before it) or statsforecast's ``cutoff`` (the last period of
+        history it saw: vintage = the period after the cutoff), the forecast of period p at
+        origin o is the one of the latest vintage <= o, and every past error at t uses the
+        forecasts of vintage <= t: nothing is looked ahead. An origin whose horizon has a
+        period without a forecast gets no plan (status ``no_forecast``, the plan before it
+        is kept). SKUs not in ``skus`` are ignored.
+    forecast_options : mapping, optional
+        Column names of ``forecasts``: keys ``sku``, ``period``, ``forecast`` (e.g. the
+        model column of statsforecast, found by itself when it is the only other one),
+        ``vintage``, ``cutoff``.
     record : bool, optional
         Keep the per-period replay (``BacktestResult.periods``, an xarray Dataset).
     seed : int, optional
         Seed of the unit arrival times of sQ rows (see ``replay``).
+    progress : callable, optional
+        Called with the name of each stage as it starts: ``"read"``, ``"forecast"``,
+        ``"solve"``, ``"replay"`` (the command line's progress bar).
 
     Returns
     -------
@@ -279,6 +304,17 @@ def backtest(
     >>> row = result.skus.iloc[0]
     >>> row["sku"], row["status"], float(row["demand"]), round(float(row["predicted_fill_rate"]), 3)
     ('A', 'ok', 120.0, 0.95)
+
+    Your own forecasts, one set per origin (a rolling cross-validation): the vintage is
+    the origin each forecast was made for, from the months before it:
+
+    >>> forecasts = pd.DataFrame({"sku": "A", "vintage": [o for o in range(24, 36)
+    ...                                                   for p in range(o, o + 3)],
+    ...                           "period": [p for o in range(24, 36) for p in range(o, o + 3)],
+    ...                           "forecast": 10.0})
+    >>> result = invsl.backtest(history, skus, demand_model="forecast", forecasts=forecasts)
+    >>> result.plans["demand_mean"].tolist()[:2], str(result.skus["status"].iloc[0])
+    ([10.0, 10.0], 'ok')
     """
     stage = progress if progress is not None else (lambda name: None)
     stage(BACKTEST_STAGES[0])
