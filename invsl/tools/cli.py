@@ -14,6 +14,7 @@ import click
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from invsl.api import frame
 from invsl.tools.backtest.public import backtest as run_backtest
@@ -21,7 +22,7 @@ from invsl.tools.curves import exchange_curve
 from invsl.tools.plot import plot_exchange_curve
 from invsl.tools.simulation import simulate as run_simulation
 from invsl.tools.warmup import warmup as run_warmup
-from invsl.vocabulary import accepted
+from invsl.vocabulary import BACKTEST_STAGES, DEMAND_MODELS, accepted
 from invsl.tools.io import (
     CHUNK_ROWS,
     TableError,
@@ -417,7 +418,7 @@ def simulate(
 )
 @click.option(
     "--demand-model", default="sample", show_default=True,
-    help="sample, window, ses, croston_sba or tsb (docs/backtest.md).",
+    help=f"{', '.join(DEMAND_MODELS)} (forecast: your own, --forecasts; docs/backtest.md).",
 )  # fmt: skip
 @click.option("--distribution", default="normal", show_default=True, help="Family of the plans.")
 @click.option("--policy", default=None, help="Policy for rows without one (as for optimize).")
@@ -430,12 +431,38 @@ def simulate(
     "--missing", type=click.Choice(["zero", "skip"]), default="zero", show_default=True,
     help="A period without a row: no demand (zero) or not observed (skip).",
 )  # fmt: skip
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option(
+    "--forecasts", "forecasts_path", default=None, metavar="FILE",
+    type=click.Path(dir_okay=True),
+    help="Your forecasts (sku, period, forecast; or statsforecast's unique_id, ds, <model>), "
+    "with --demand-model forecast.",
+)  # fmt: skip
+@click.option(
+    "--forecast-columns", default=None, metavar="SKU,PERIOD,FORECAST",
+    help="Column names of --forecasts when they are not found by themselves.",
+)  # fmt: skip
+@click.option(
+    "--vintage-column", default=None, metavar="NAME",
+    help="Column of --forecasts with the origin each forecast was made for [default: vintage].",
+)  # fmt: skip
+@click.option(
+    "--cutoff-column", default=None, metavar="NAME",
+    help="Column of --forecasts with the last period each forecast saw [default: cutoff].",
+)  # fmt: skip
+@click.option(
+    "--progress", is_flag=True,
+    help="Show the progress bar on stderr even when it is not a terminal.",
+)  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
 def backtest(
     history_path, skus_path, output_path, metric, target, start, replan_every, demand_model,
-    distribution, policy, review_period, history_columns, missing, quiet,
+    distribution, policy, review_period, history_columns, missing, forecasts_path,
+    forecast_columns, vintage_column, cutoff_column, progress, quiet,
 ):  # fmt: skip
     """Replay the demand history through rolling plans: the service they really achieve.
+
+    A progress bar (stages read, forecast, solve, replay) goes to stderr when it is a
+    terminal (or with --progress), never with --quiet.
 
     Example: invsl backtest history.csv skus.csv -o backtest.csv --target 0.95 --start -18
     """
@@ -445,21 +472,50 @@ def backtest(
         if len(names) != 3:
             _fail("--history-columns takes three names: SKU,PERIOD,DEMAND")
         options.update(zip(("sku", "period", "demand"), names))
+    forecast_options = {}
+    if forecast_columns is not None:
+        names = [name.strip() for name in forecast_columns.split(",")]
+        if len(names) != 3:
+            _fail("--forecast-columns takes three names: SKU,PERIOD,FORECAST")
+        forecast_options.update(zip(("sku", "period", "forecast"), names))
+    if vintage_column is not None:
+        forecast_options["vintage"] = vintage_column
+    if cutoff_column is not None:
+        forecast_options["cutoff"] = cutoff_column
     if start is not None and start.lstrip("-").isdigit():
         start = int(start)
+    bar = tqdm(
+        total=len(BACKTEST_STAGES),
+        desc=f"backtest: {BACKTEST_STAGES[0]}",
+        unit="stage",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=quiet or not (progress or sys.stderr.isatty()),
+    )
+
+    def stage(name: str) -> None:
+        bar.update(BACKTEST_STAGES.index(name) - bar.n)
+        bar.set_description_str(f"backtest: {name}")
+
     try:
         history = read_table(history_path)
         skus = read_table(skus_path)
+        forecasts = read_table(forecasts_path) if forecasts_path is not None else None
         if start is not None and not isinstance(start, int):
             start = _period_label(history, options, start)
         result = run_backtest(
             history, skus, metric=metric, target=target, start=start,
             replan_every=replan_every, demand_model=demand_model, distribution=distribution,
             policy=policy, review_period=review_period, history_options=options,
+            forecasts=forecasts, forecast_options=forecast_options, progress=stage,
         )  # fmt: skip
         write_table(result.skus, output_path)
+        bar.update(bar.total - bar.n)
     except (frame.InputError, TableError) as exc:
+        bar.close()  # (before the error line)
         _fail(str(exc))
+    finally:
+        bar.close()
     s = result.summary
     if not quiet:
         click.echo(

@@ -83,33 +83,41 @@ def _columns(table: pd.DataFrame, hist: HistoryMatrix, options: dict) -> dict:
     return names
 
 
+def _plain(value):
+    """A numpy scalar as the Python value (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _period_index(labels: pd.Series, hist: HistoryMatrix, what: str) -> tuple[np.ndarray, list]:
     """Index of each label among the history's periods; labels after the last period get
-    T, T + 1, ... in sorted order (the periods that follow the history). Returns the indices
-    and the sorted later labels; raises InputError for a label that is not a period of the
-    history and does not follow it."""
+    T, T + 1, ... in sorted order (the periods that follow the history), labels before the
+    first one -1. Returns the indices and the sorted later labels; raises InputError for a
+    label that is not a period of the history and lies within its span (or cannot be
+    compared with its labels)."""
     t = len(hist.periods)
     code = hist.periods.get_indexer(pd.Index(labels))
     unmatched = code < 0
     if not unmatched.any():
         return code.astype(np.int64), []
-    later = pd.Index(pd.unique(labels[unmatched]))
+    other = pd.Index(pd.unique(labels[unmatched]))
     try:
-        after = np.asarray(later > hist.periods[-1], dtype=bool)
+        after = np.asarray(other > hist.periods[-1], dtype=bool)
+        before = np.asarray(other < hist.periods[0], dtype=bool)
     except TypeError:
-        after = np.zeros(len(later), dtype=bool)
-    if not after.all():
-        bad = later[~after][0]
+        after = before = np.zeros(len(other), dtype=bool)
+    if not (after | before).all():
+        bad = _plain(other[~(after | before)][0])
+        first, last = _plain(hist.periods[0]), _plain(hist.periods[-1])
         raise InputError(
             f"forecasts: {what} {bad!r} ({type(bad).__name__}) is not a period of the history, "
-            f"whose periods run from {hist.periods[0]!r} to {hist.periods[-1]!r} "
-            f"({type(hist.periods[0]).__name__}); use the history's period labels"
+            f"whose periods run from {first!r} to {last!r} ({type(first).__name__}); use the "
+            "history's period labels"
         )
-    ordered = later.sort_values()
-    extra = t + ordered.get_indexer(labels[unmatched])
+    later = other[after].sort_values()
     code = code.astype(np.int64)
-    code[unmatched] = extra
-    return code, list(ordered)
+    found = later.get_indexer(labels[unmatched])
+    code[unmatched] = np.where(found >= 0, t + found, -1)
+    return code, list(later)
 
 
 def read_forecasts(
@@ -171,11 +179,13 @@ def read_forecasts(
             raise InputError(f"forecasts: {dated} is empty in rows {bad.tolist()} (first five)")
         origin, _ = _period_index(labels, hist, dated)
         if names["cutoff"] is not None:
-            origin = origin + 1
-        origin = np.minimum(origin, t + 1)  # after the last origin: never used
+            origin = np.where(origin >= 0, origin + 1, 0)
+        # before the history: usable from the first origin; after it: never used
+        origin = np.clip(origin, 0, t + 1)
     # one forecast row per row of the skus table (a SKU listed twice gets its forecasts twice)
     n = len(sku_index)
-    pairs = pd.DataFrame({"sku": found[keep], "entry": np.arange(len(rows))}).merge(
+    useful = np.flatnonzero(period >= 0)  # (a forecast of a period before the history: no use)
+    pairs = pd.DataFrame({"sku": found[keep][useful], "entry": useful}).merge(
         pd.DataFrame({"sku": sku_index, "row": np.arange(n)}), on="sku"
     )
     entry = pairs["entry"].to_numpy()
@@ -185,8 +195,8 @@ def read_forecasts(
     if repeated.any():
         first = rows.iloc[entry[np.flatnonzero(repeated)[0]]]
         raise InputError(
-            f"forecasts: sku {first[names['sku']]!r} has two forecasts of period "
-            f"{first[names['period']]!r}"
+            f"forecasts: sku {_plain(first[names['sku']])!r} has two forecasts of period "
+            f"{_plain(first[names['period']])!r}"
             + (f" from one {dated}" if dated else "")
             + "; give one forecast per sku and period"
             + (f" and {dated}" if dated else " (or add a vintage column)")

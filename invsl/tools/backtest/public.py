@@ -30,7 +30,6 @@ from invsl.tools.backtest.replay import Replay, replay
 from invsl.tools.plot import pyplot  # (matplotlib is imported when a plot is drawn)
 from invsl.vocabulary import (
     BACKTEST_STAGES,
-    DEMAND_COMPOUND_POISSON,
     DEMAND_EMPIRICAL,
     FORECAST_FEW_ERRORS,
     FORECAST_NAMES,
