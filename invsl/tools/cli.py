@@ -466,18 +466,8 @@ def backtest(
 
     Example: invsl backtest history.csv skus.csv -o backtest.csv --target 0.95 --start -18
     """
-    options = {"missing": missing}
-    if history_columns is not None:
-        names = [name.strip() for name in history_columns.split(",")]
-        if len(names) != 3:
-            _fail("--history-columns takes three names: SKU,PERIOD,DEMAND")
-        options.update(zip(("sku", "period", "demand"), names))
-    forecast_options = {}
-    if forecast_columns is not None:
-        names = [name.strip() for name in forecast_columns.split(",")]
-        if len(names) != 3:
-            _fail("--forecast-columns takes three names: SKU,PERIOD,FORECAST")
-        forecast_options.update(zip(("sku", "period", "forecast"), names))
+    options = {"missing": missing, **_three_names("--history-columns", history_columns, "demand")}
+    forecast_options = _three_names("--forecast-columns", forecast_columns, "forecast")
     if vintage_column is not None:
         forecast_options["vintage"] = vintage_column
     if cutoff_column is not None:
@@ -531,6 +521,16 @@ def backtest(
         click.echo(f"invsl: {s['skus_flagged']} rows flagged ({detail})", err=True)
         sys.exit(EXIT_FLAGGED)
     sys.exit(EXIT_OK)
+
+
+def _three_names(option: str, text: str | None, value: str) -> dict:
+    """The column names of an option SKU,PERIOD,<value> as a mapping (exit 2 if not three)."""
+    if text is None:
+        return {}
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != 3:
+        _fail(f"{option} takes three names: SKU,PERIOD,{value.upper()}")
+    return dict(zip(("sku", "period", value), names))
 
 
 def _period_label(history, options, start: str):
