@@ -208,6 +208,12 @@ FORECAST_STATUS = {
     ),
 }
 FORECAST_NAMES = tuple(FORECAST_STATUS[code][0] for code in sorted(FORECAST_STATUS))
+#: keys of the backtest's ``forecast_options``: the column names of the user's forecasts
+#: (``vintage``: the origin a forecast was made for; ``cutoff``: the last period it saw)
+FORECAST_OPTIONS = ("sku", "period", "forecast", "vintage", "cutoff")
+#: the stages of a backtest, in order, as its ``progress`` callback and the command line's
+#: progress bar name them
+BACKTEST_STAGES = ("read", "forecast", "solve", "replay")
 
 
 # ---------------------------------------------------------------------------------------------

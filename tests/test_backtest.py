@@ -9,7 +9,7 @@ tests/test_backtest_models.py. Here: the pieces are wired as documented.
 - with stationary demand and enough history the achieved fill rate is the predicted one
   within sampling error (the model is right there, so the backtest must agree);
 - rows in = rows out, same order and index, ids untouched; a sku without history, an
-  unsupported family, a bad argument;
+  empirical row with a forecast model (unsupported), a bad argument;
 - the unique_id/ds/y layout reads like sku/period/demand.
 """
 
@@ -126,8 +126,11 @@ def test_flagged_rows_say_why_and_do_not_stop_the_others():
     status = result.skus["status"].astype(str).tolist()
     assert status[:2] == ["ok", "ok"]
     assert status[2] == "no_history" and "history" in result.skus["message"].iloc[2]
-    assert status[3] == "unsupported"
-    assert result.summary["skus"] == 2 and result.summary["skus_flagged"] == 2
+    assert status[3] == "ok"  # an empirical row: its plans come from the history itself
+    assert result.summary["skus"] == 3 and result.summary["skus_flagged"] == 1
+    ses = invsl.backtest(_history(), skus, start=36, demand_model="ses")
+    assert ses.skus["status"].astype(str).tolist()[3] == "unsupported"
+    assert "demand_model sample or window" in ses.skus["message"].iloc[3]
 
 
 @pytest.mark.parametrize(
@@ -209,6 +212,38 @@ def test_command_line_writes_the_sku_table_and_says_what_was_achieved(tmp_path):
     )  # fmt: skip
     assert bad.exit_code == 2 and "target = 95" in bad.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_command_line_progress_bar_and_forecasts_leave_the_output_unchanged(tmp_path):
+    from click.testing import CliRunner
+
+    from invsl.tools.cli import main
+
+    _history().to_csv(tmp_path / "history.csv", index=False)
+    _skus().to_csv(tmp_path / "skus.csv", index=False)
+    forecasts = pd.DataFrame(
+        {"unique_id": np.repeat(["P0", "P1", "P2"], 52), "ds": np.tile(np.arange(52), 3),
+         "cutoff": -1, "Croston": np.repeat([2.0, 5.0, 0.5], 52)}
+    )  # fmt: skip
+    forecasts.to_csv(tmp_path / "forecasts.csv", index=False)
+    args = [str(tmp_path / "history.csv"), str(tmp_path / "skus.csv"), "--start", "36",
+            "--demand-model", "forecast", "--forecasts", str(tmp_path / "forecasts.csv")]  # fmt: skip
+    outputs = {}
+    for name, extra in [("bar", ["--progress"]), ("plain", []), ("quiet", ["--progress", "-q"])]:
+        out = tmp_path / f"{name}.csv"
+        run = CliRunner().invoke(main, ["backtest", *args, "-o", str(out), *extra])
+        assert run.exit_code == 0, run.output
+        outputs[name] = (out.read_bytes(), run.output)
+    assert outputs["bar"][0] == outputs["plain"][0] == outputs["quiet"][0]
+    assert "backtest: replay" in outputs["bar"][1] and "4/4" in outputs["bar"][1]
+    assert "backtest:" not in outputs["plain"][1]  # not a terminal: no bar
+    assert outputs["quiet"][1] == ""
+    table = pd.read_csv(tmp_path / "plain.csv")
+    assert (table["status"] == "ok").all()
+    expected = invsl.backtest(
+        _history(), _skus(), start=36, demand_model="forecast", forecasts=forecasts
+    )
+    np.testing.assert_allclose(table["fill_rate"], expected.skus["fill_rate"], rtol=1e-12)
 
 
 def test_plot_draws_predicted_against_achieved(tmp_path):

@@ -488,13 +488,13 @@ def test_kernels_without_jit_agree():
         kernel(d, first, *args, fast)
         kernel.py_func(d, first, *args, slow)
         np.testing.assert_array_equal(fast, slow)
-    table = one_step_forecasts(d, "ses")
+    cumulative = h[:, None] * one_step_forecasts(d, "ses")
     outs = []
     for fn in (error_spread_kernel, error_spread_kernel.py_func):
         out = [np.empty((8, 4)) for _ in range(4)]
         out += [np.empty((8, 4), np.int8), np.empty((8, 4), np.int64), np.empty((8, 4), np.int64)]
         inputs = SpreadInputs(d, first, h.astype(np.int64), origins)
-        fn(inputs, table, False, 3, 0, 2, SpreadOutputs(*out))
+        fn(inputs, cumulative, 3, 0, 2, SpreadOutputs(*out))
         outs.append(out)
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)

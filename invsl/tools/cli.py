@@ -14,6 +14,7 @@ import click
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from invsl.api import frame
 from invsl.tools.backtest.calibrate import CALIBRATION_ORIGINS
@@ -23,7 +24,7 @@ from invsl.tools.curves import exchange_curve
 from invsl.tools.plot import plot_exchange_curve
 from invsl.tools.simulation import simulate as run_simulation
 from invsl.tools.warmup import warmup as run_warmup
-from invsl.vocabulary import accepted
+from invsl.vocabulary import BACKTEST_STAGES, DEMAND_MODELS, accepted
 from invsl.tools.io import (
     CHUNK_ROWS,
     TableError,
@@ -419,7 +420,7 @@ def simulate(
 )
 @click.option(
     "--demand-model", default="sample", show_default=True,
-    help="sample, window, ses, croston_sba or tsb (docs/backtest.md).",
+    help=f"{', '.join(DEMAND_MODELS)} (forecast: your own, --forecasts; docs/backtest.md).",
 )  # fmt: skip
 @click.option("--distribution", default="normal", show_default=True, help="Family of the plans.")
 @click.option("--policy", default=None, help="Policy for rows without one (as for optimize).")
@@ -437,21 +438,66 @@ def simulate(
     help="Plan for calibrated targets: 'auto' calibrates on the periods before --start, "
     "FILE is a table of 'invsl calibrate'.",
 )  # fmt: skip
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option(
+    "--forecasts", "forecasts_path", default=None, metavar="FILE",
+    type=click.Path(dir_okay=True),
+    help="Your forecasts (sku, period, forecast; or statsforecast's unique_id, ds, <model>), "
+    "with --demand-model forecast.",
+)  # fmt: skip
+@click.option(
+    "--forecast-columns", default=None, metavar="SKU,PERIOD,FORECAST",
+    help="Column names of --forecasts when they are not found by themselves.",
+)  # fmt: skip
+@click.option(
+    "--vintage-column", default=None, metavar="NAME",
+    help="Column of --forecasts with the origin each forecast was made for [default: vintage].",
+)  # fmt: skip
+@click.option(
+    "--cutoff-column", default=None, metavar="NAME",
+    help="Column of --forecasts with the last period each forecast saw [default: cutoff].",
+)  # fmt: skip
+@click.option(
+    "--progress", is_flag=True,
+    help="Show the progress bar on stderr even when it is not a terminal.",
+)  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
 def backtest(
     history_path, skus_path, output_path, metric, target, start, replan_every, demand_model,
-    distribution, policy, review_period, history_columns, missing, calibration, quiet,
+    distribution, policy, review_period, history_columns, missing, forecasts_path,
+    forecast_columns, vintage_column, cutoff_column, progress, calibration, quiet,
 ):  # fmt: skip
     """Replay the demand history through rolling plans: the service they really achieve.
 
+    A progress bar (stages read, forecast, solve, replay) goes to stderr when it is a
+    terminal (or with --progress), never with --quiet.
+
     Example: invsl backtest history.csv skus.csv -o backtest.csv --target 0.95 --start -18
     """
-    options = _history_options(history_columns, missing)
+    options = {"missing": missing, **_three_names("--history-columns", history_columns, "demand")}
+    forecast_options = _three_names("--forecast-columns", forecast_columns, "forecast")
+    if vintage_column is not None:
+        forecast_options["vintage"] = vintage_column
+    if cutoff_column is not None:
+        forecast_options["cutoff"] = cutoff_column
     if start is not None and start.lstrip("-").isdigit():
         start = int(start)
+    bar = tqdm(
+        total=len(BACKTEST_STAGES),
+        desc=f"backtest: {BACKTEST_STAGES[0]}",
+        unit="stage",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=quiet or not (progress or sys.stderr.isatty()),
+    )
+
+    def stage(name: str) -> None:
+        bar.update(BACKTEST_STAGES.index(name) - bar.n)
+        bar.set_description_str(f"backtest: {name}")
+
     try:
         history = read_table(history_path)
         skus = read_table(skus_path)
+        forecasts = read_table(forecasts_path) if forecasts_path is not None else None
         if start is not None and not isinstance(start, int):
             start = _period_label(history, options, start)
         if calibration is not None and calibration != "auto":
@@ -460,11 +506,16 @@ def backtest(
             history, skus, metric=metric, target=target, start=start,
             replan_every=replan_every, demand_model=demand_model, distribution=distribution,
             policy=policy, review_period=review_period, history_options=options,
+            forecasts=forecasts, forecast_options=forecast_options, progress=stage,
             calibration=calibration,
         )  # fmt: skip
         write_table(result.skus, output_path)
+        bar.update(bar.total - bar.n)
     except (frame.InputError, TableError) as exc:
+        bar.close()  # (before the error line)
         _fail(str(exc))
+    finally:
+        bar.close()
     s = result.summary
     if not quiet:
         click.echo(
@@ -482,15 +533,14 @@ def backtest(
     sys.exit(EXIT_OK)
 
 
-def _history_options(history_columns, missing) -> dict:
-    """The history_options of --history-columns and --missing."""
-    options = {"missing": missing}
-    if history_columns is not None:
-        names = [name.strip() for name in history_columns.split(",")]
-        if len(names) != 3:
-            _fail("--history-columns takes three names: SKU,PERIOD,DEMAND")
-        options.update(zip(("sku", "period", "demand"), names))
-    return options
+def _three_names(option: str, text: str | None, value: str) -> dict:
+    """The column names of an option SKU,PERIOD,<value> as a mapping (exit 2 if not three)."""
+    if text is None:
+        return {}
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != 3:
+        _fail(f"{option} takes three names: SKU,PERIOD,{value.upper()}")
+    return dict(zip(("sku", "period", value), names))
 
 
 @main.command()
@@ -537,7 +587,7 @@ def calibrate(
 
     Example: invsl calibrate history.csv skus.csv -o calibration.csv --end -12
     """
-    options = _history_options(history_columns, missing)
+    options = {"missing": missing, **_three_names("--history-columns", history_columns, "demand")}
     if end is not None and end.lstrip("-").isdigit():
         end = int(end)
     wanted = {}

@@ -155,11 +155,19 @@ def _backtest() -> None:
     skus = skus.assign(lead_time=1, order_quantity=3.0, review_period=1)
     periodic = skus.assign(policy="RsQ")
     continuous = skus.assign(policy="sQ")
+    periods = np.sort(history["period"].unique())
+    forecasts = pd.DataFrame(
+        {"sku": np.repeat(skus["sku"].to_numpy(), len(periods)),
+         "period": np.tile(periods, len(skus)), "forecast": 1.0}
+    )  # fmt: skip
     for model in DEMAND_MODELS:
-        if model != "forecast":  # (the user's forecasts are not an option of backtest yet)
-            window = 6 if model == "window" else None
-            backtest(history, periodic, demand_model=model, start=-4, window=window)
+        window = 6 if model == "window" else None
+        given = forecasts if model == "forecast" else None
+        backtest(history, periodic, demand_model=model, start=-4, window=window, forecasts=given)
     backtest(history, continuous, start=-4)
+    for policy in (periodic, continuous):  # the plans of the history-based families
+        for family in ("empirical", "compound_poisson"):
+            backtest(_HISTORY, policy.assign(distribution=family), start=-4)
 
 
 STEPS: dict[str, Callable[[], None]] = {

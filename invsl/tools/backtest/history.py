@@ -38,6 +38,7 @@ class HistoryMatrix:
     demand: np.ndarray  # float64 (n_skus, n_periods); NaN: not observed
     first: np.ndarray  # int64 (n_skus,), the first period with a row
     sku_column: str  # the history's name of the SKU column
+    period_column: str = "period"  # the history's name of the period column
 
 
 def _columns(history: pd.DataFrame, options: Mapping[str, str]) -> tuple[str, str, str]:
@@ -95,4 +96,4 @@ def read_history(history, options: Mapping[str, str] | None = None) -> HistoryMa
     matrix[before] = np.nan
     if missing == "skip":
         matrix[~seen] = np.nan
-    return HistoryMatrix(pd.Index(skus), pd.Index(periods), matrix, first, sku)
+    return HistoryMatrix(pd.Index(skus), pd.Index(periods), matrix, first, sku, period)

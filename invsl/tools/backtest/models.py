@@ -57,8 +57,10 @@ from invsl.engine.reader import InputError
 from invsl.scalar.jit import readonly
 from invsl.tools.backtest.smoothing import croston_sba_kernel, ses_kernel, tsb_kernel
 from invsl.tools.backtest.spread import (
+    ForecastCells,
     SpreadInputs,
     SpreadOutputs,
+    cumulative_forecast_kernel,
     error_spread_kernel,
     sample_kernel,
 )
@@ -288,25 +290,93 @@ def one_step_forecasts(
     return out
 
 
-def _forecast_table(
-    d: np.ndarray, model: str, first: np.ndarray, forecasts, alpha, alpha_d, alpha_p
-) -> tuple[np.ndarray, bool]:
-    """The per-period forecasts of a forecast model and whether they are time-phased (the
-    user's ``forecasts``) or flat over the horizon (a recursion's one-step forecasts)."""
+def forecast_cells(sku, period, value, origin, n: int, periods: int) -> ForecastCells:
+    """User forecasts as :class:`~invsl.tools.backtest.spread.ForecastCells` (vectorised).
+
+    Parameters
+    ----------
+    sku, period : array_like of int, shape (m,)
+        Per forecast: its SKU (row of the demand matrix, 0 .. n - 1) and the period it is
+        for (a period index, 0 .. periods - 1; it may lie after the history).
+    value : array_like of float, shape (m,)
+        The forecast demand of that period [units/period]; NaN entries are left out (no
+        forecast).
+    origin : array_like of int, shape (m,)
+        The first origin (period index) at which the forecast may be used: the period after
+        the last one its forecasting model saw. Give 0 for forecasts taken as given.
+    n, periods : int
+        Number of SKUs and of periods of the cells.
+
+    Returns
+    -------
+    ForecastCells
+        With one cell per (SKU, period), its entries sorted by origin.
+
+    Examples
+    --------
+    >>> from invsl.tools.backtest.models import forecast_cells
+    >>> cells = forecast_cells([0, 0, 0], [2, 2, 1], [5.0, 4.0, 3.0], [1, 0, 0], 1, 3)
+    >>> cells.offsets.tolist(), cells.origin.tolist(), cells.value.tolist()
+    ([0, 0, 1, 3], [0, 0, 1], [3.0, 4.0, 5.0])
+    """
+    sku = np.asarray(sku, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int64)
+    value = np.asarray(value, dtype=np.float64)
+    origin = np.asarray(origin, dtype=np.int64)
+    keep = ~np.isnan(value)
+    cell = sku[keep] * periods + period[keep]
+    order = np.lexsort((origin[keep], cell))
+    counts = np.bincount(cell, minlength=n * periods)
+    offsets = np.zeros(n * periods + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return ForecastCells(
+        readonly(offsets),
+        readonly(origin[keep][order]),
+        readonly(value[keep][order]),
+        int(periods),
+    )
+
+
+def _dense_cells(table: np.ndarray) -> ForecastCells:
+    """A forecast table (n, T_f) taken as given (usable at every origin) as cells."""
+    n, periods = table.shape
+    sku = np.repeat(np.arange(n), periods)
+    period = np.tile(np.arange(periods), n)
+    return forecast_cells(sku, period, table.ravel(), np.zeros(n * periods), n, periods)
+
+
+def _cumulative(
+    d: np.ndarray, h: np.ndarray, model: str, first: np.ndarray, forecasts, alpha, alpha_d, alpha_p
+) -> np.ndarray:
+    """C[i, t], the forecast of the demand in periods t .. t + h_i - 1 made at t, shape
+    (n, T + 1): time-phased sums of the user's ``forecasts`` (taken as available at t, see
+    :func:`forecast_cells`) or h times a recursion's one-step forecast."""
+    n, periods = d.shape
     if model == "forecast":
         if forecasts is None:
             raise InputError(
                 "model='forecast' needs forecasts=, the user's forecast per SKU and period"
             )
-        table = np.asarray(forecasts, dtype=np.float64)
-        if table.ndim != 2 or table.shape[0] != d.shape[0]:
-            raise InputError(
-                f"forecasts must be a 2-D array with one row per SKU ({d.shape[0]}), got shape "
-                f"{table.shape}"
-            )
-        return readonly(table), True
+        if isinstance(forecasts, ForecastCells):
+            cells = forecasts
+            if cells.offsets.shape != (n * cells.periods + 1,):
+                raise InputError(
+                    f"forecasts: the cells hold {(cells.offsets.shape[0] - 1)} (SKU, period) "
+                    f"cells, not one per SKU ({n}) and period ({cells.periods})"
+                )
+        else:
+            table = np.asarray(forecasts, dtype=np.float64)
+            if table.ndim != 2 or table.shape[0] != n:
+                raise InputError(
+                    f"forecasts must be a 2-D array with one row per SKU ({n}), got shape "
+                    f"{table.shape}"
+                )
+            cells = _dense_cells(table)
+        out = np.empty((n, periods + 1))
+        cumulative_forecast_kernel(cells, h, out)
+        return readonly(out)
     table = one_step_forecasts(d, model, first=first, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p)
-    return readonly(table), False
+    return readonly(h[:, None] * table)
 
 
 def forecast_demand(
@@ -351,12 +421,15 @@ def forecast_demand(
         ``window`` model only (required there): number of periods before the origin [periods].
     alpha, alpha_d, alpha_p : float, optional
         Smoothing constants, see :func:`one_step_forecasts`; default 0.2.
-    forecasts : array_like, shape (n_skus, T_f), optional
+    forecasts : array_like, shape (n_skus, T_f), or ForecastCells, optional
         ``forecast`` model only (required there): the user's forecast of the demand in each
-        period [units/period]; the mean at origin o is forecasts[:, o:o + h].sum(axis=1), so
-        T_f >= max(origins) + h is needed; a missing value in the horizon flags
-        ``no_forecast``. The caller is responsible for these forecasts having been made
-        before the origin.
+        period [units/period]. A 2-D array is taken as given, usable at every origin: the
+        mean at origin o is forecasts[:, o:o + h].sum(axis=1), so T_f >= max(origins) + h
+        is needed, and the caller is responsible for these forecasts having been made
+        before the origin. :func:`forecast_cells` (one row per SKU) says from which origin
+        each forecast may be used (its vintage): at origin o, and for the past error made
+        at t, each period takes the forecast of the latest vintage <= o (<= t), so nothing
+        is looked ahead. A period of the horizon without a forecast flags ``no_forecast``.
     min_errors : int, optional
         Fewest past h-period errors from which the spread of a forecast model comes from its
         errors (default 12); below it, the sample spread is used (status ``few_errors``).
@@ -454,19 +527,21 @@ def forecast_demand(
     else:
         fewest = _whole("min_errors", min_errors, 1)
         skipped = _whole("burn_in", burn_in, 0)
-        table, phased = _forecast_table(d, model, f0, forecasts, alpha, alpha_d, alpha_p)
-        error_spread_kernel(inputs, table, phased, fewest, skipped, corr, outputs)
+        cumulative = _cumulative(d, h, model, f0, forecasts, alpha, alpha_d, alpha_p)
+        error_spread_kernel(inputs, cumulative, fewest, skipped, corr, outputs)
     return DemandForecast(*outputs)
 
 
 __all__ = [
     "CORRECTIONS",
     "DemandForecast",
+    "ForecastCells",
     "FORECAST_NAMES",
     "FORECAST_STATUS",
     "MIN_ERRORS",
     "DEMAND_MODELS",
     "first_observed",
+    "forecast_cells",
     "forecast_demand",
     "one_step_forecasts",
 ]

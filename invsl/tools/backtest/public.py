@@ -11,7 +11,7 @@ What the plans achieved on the later, real demand is set against what they predi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,14 +33,18 @@ from invsl.tools.backtest.calibrate import (
     TARGETS,
     calibration_table,
 )
+from invsl.tools.backtest.forecasts import read_forecasts
 from invsl.tools.backtest.history import HistoryMatrix, read_history
-from invsl.tools.backtest.models import forecast_demand
+from invsl.tools.backtest.models import DemandForecast, forecast_demand
 from invsl.tools.backtest.replay import Replay, replay
 from invsl.tools.plot import pyplot  # (matplotlib is imported when a plot is drawn)
 from invsl.vocabulary import (
-    DEMAND_COMPOUND_POISSON,
+    BACKTEST_STAGES,
     DEMAND_EMPIRICAL,
     DEMAND_NEGBIN,
+    FORECAST_FEW_ERRORS,
+    FORECAST_NAMES,
+    FORECAST_STATUS,
     MISSING,
     NAMES,
     NO_HISTORY,
@@ -54,8 +58,25 @@ from invsl.vocabulary import (
     unknown_name,
 )
 
-#: the categories of the status column (evaluate's statuses, then the simulator's)
-STATUS_CATEGORIES = list(dict.fromkeys([*NAMES, *(name for name, _ in SIMULATE_STATUS.values())]))
+#: the categories of the status column (evaluate's statuses, the simulator's, then the
+#: demand forecast's)
+STATUS_CATEGORIES = list(
+    dict.fromkeys([*NAMES, *(name for name, _ in SIMULATE_STATUS.values()), *FORECAST_NAMES[1:]])
+)
+
+#: demand models whose demand the empirical plans can use: the observed periods before the
+#: origin (all of them, or the last ``window``)
+EMPIRICAL_MODELS = ("sample", "window")
+
+#: the message of an empirical row with another demand model
+EMPIRICAL_TEXT = (
+    "empirical plans take the demand of the history before each origin itself: use "
+    f"demand_model {' or '.join(EMPIRICAL_MODELS)}, or a two-moment family or "
+    "compound_poisson with this demand model"
+)
+
+#: the column of the (SKU, origin) key of the plan rows, matching them to their history
+PLAN_KEY = "backtest_plan_row"
 
 #: per-SKU columns of BacktestResult.skus, after the SKU id
 SKU_COLUMNS = (
@@ -215,10 +236,13 @@ def backtest(
     warmup: int | None = None,
     columns: Mapping[str, str] | None = None,
     history_options: Mapping[str, str] | None = None,
+    forecasts: pd.DataFrame | None = None,
+    forecast_options: Mapping[str, str] | None = None,
     record: bool = False,
     seed: int = 0,
     end=None,
     calibration=None,
+    progress: Callable[[str], object] | None = None,
 ) -> BacktestResult:
     """Replay the planner's own demand history through rolling plans and measure the service.
 
@@ -240,14 +264,18 @@ def backtest(
         history's period column. Default: the last third of the periods is the test.
     replan_every : int, optional
         Periods between origins (default 1: replan every period).
-    demand_model : {"sample", "window", "ses", "croston_sba", "tsb"}, optional
+    demand_model : {"sample", "window", "ses", "croston_sba", "tsb", "forecast"}, optional
         How the demand of the lead time plus review period is forecast at each origin from
         the history before it (invsl.tools.backtest.models; default ``"sample"``, the
-        moments of :func:`invsl.fit_demand`).
+        moments of :func:`invsl.fit_demand`); ``"forecast"``: your own ``forecasts``.
     distribution : str, optional
-        The two-moment family of the plans for rows without a ``distribution`` (default
-        ``normal``); ``empirical`` and ``compound_poisson`` rows are not backtested yet
-        (status ``unsupported``).
+        The family of the plans for rows without a ``distribution`` (default ``normal``).
+        ``empirical`` plans take the demand pmf of the lead time plus review period from the
+        observed periods before each origin (the last ``window`` of them with
+        ``demand_model="window"``), as ``optimize(history=...)`` builds it; they need
+        ``demand_model`` ``sample`` or ``window`` (otherwise ``unsupported``).
+        ``compound_poisson`` plans, like the two-moment families, take the demand model's
+        moments.
     policy, review_period : optional
         As for ``optimize`` (a row with a review period and no policy is flagged).
     window, alpha, correction : optional
@@ -260,6 +288,26 @@ def backtest(
     columns, history_options : optional
         Column names of ``skus`` (as for ``optimize``) and of ``history`` (keys ``sku``,
         ``period``, ``demand``, ``missing``: ``"zero"`` (default) or ``"skip"``).
+    forecasts : pandas.DataFrame, optional
+        ``demand_model="forecast"`` only (required there): your forecasts from any tool, a
+        long table ``sku, period, forecast`` [units/period] (or statsforecast's ``unique_id,
+        ds, <model>``), periods labelled as in ``history`` (periods after its last one are
+        taken in sorted order as the next ones). The mean at origin o is F[o] + ... +
+        F[o + h - 1], h = L + R; the spread comes from the past errors of such sums against
+        the demand (at least 12 of them, else the sample spread, ``few_errors``). Without
+        a vintage column the forecasts are taken as given: you are responsible for their
+        having been made before each origin. With a ``vintage`` column (the period label
+        of the origin a forecast was made for, i.e. its first forecast period, from the
+        history strictly before it) or statsforecast's ``cutoff`` (the last period of
+        history it saw: vintage = the period after the cutoff), the forecast of period p at
+        origin o is the one of the latest vintage <= o, and every past error at t uses the
+        forecasts of vintage <= t: nothing is looked ahead. An origin whose horizon has a
+        period without a forecast gets no plan (status ``no_forecast``, the plan before it
+        is kept). SKUs not in ``skus`` are ignored.
+    forecast_options : mapping, optional
+        Column names of ``forecasts``: keys ``sku``, ``period``, ``forecast`` (e.g. the
+        model column of statsforecast, found by itself when it is the only other one),
+        ``vintage``, ``cutoff``.
     record : bool, optional
         Keep the per-period replay (``BacktestResult.periods``, an xarray Dataset).
     seed : int, optional
@@ -275,6 +323,9 @@ def backtest(
         origins, the same demand model, family and options), so that the backtest from
         ``start`` on measures the calibrated plans out of sample. A calibration by demand
         class uses the class of each SKU's history before ``start``.
+    progress : callable, optional
+        Called with the name of each stage as it starts: ``"read"``, ``"forecast"``,
+        ``"solve"``, ``"replay"`` (the command line's progress bar).
 
     Returns
     -------
@@ -296,7 +347,20 @@ def backtest(
     >>> row = result.skus.iloc[0]
     >>> row["sku"], row["status"], float(row["demand"]), round(float(row["predicted_fill_rate"]), 3)
     ('A', 'ok', 120.0, 0.95)
+
+    Your own forecasts, one set per origin (a rolling cross-validation): the vintage is
+    the origin each forecast was made for, from the months before it:
+
+    >>> forecasts = pd.DataFrame({"sku": "A", "vintage": [o for o in range(24, 36)
+    ...                                                   for p in range(o, o + 3)],
+    ...                           "period": [p for o in range(24, 36) for p in range(o, o + 3)],
+    ...                           "forecast": 10.0})
+    >>> result = invsl.backtest(history, skus, demand_model="forecast", forecasts=forecasts)
+    >>> result.plans["demand_mean"].tolist()[:2], str(result.skus["status"].iloc[0])
+    ([10.0, 10.0], 'ok')
     """
+    stage = progress if progress is not None else (lambda name: None)
+    stage(BACKTEST_STAGES[0])
     check_frame(skus)
     check_arguments(
         metric=metric,
@@ -306,6 +370,12 @@ def backtest(
         review_period=review_period,
     )
     check_name("demand_model", demand_model)
+    if (forecasts is None) == (demand_model == "forecast"):
+        raise InputError(
+            "demand_model='forecast' needs forecasts=, the table of your forecasts"
+            if forecasts is None
+            else f"forecasts= are used with demand_model='forecast' only, not {demand_model!r}"
+        )
     hist = before(read_history(history, history_options), end)
     origins = _origins(hist, start, replan_every)
     if isinstance(calibration, str):
@@ -316,10 +386,14 @@ def backtest(
             demand_model=demand_model, distribution=distribution, policy=policy,
             review_period=review_period, window=window, alpha=alpha, correction=correction,
             columns=columns, history_options=history_options, seed=seed,
+            forecasts=forecasts, forecast_options=forecast_options,
         )  # fmt: skip
     n = len(skus)
     id_column = _id_column(skus, hist)
     index, note = match_skus(skus[id_column], hist.skus)
+    cells = None
+    if forecasts is not None:
+        cells = read_forecasts(forecasts, hist, index, forecast_options)
 
     found = resolve_columns(skus, columns, ["lead_time"])
     rows = read_rows(
@@ -338,6 +412,7 @@ def backtest(
     matched = index >= 0
     demand[matched] = hist.demand[index[matched]]
     first = np.where(matched, hist.first[np.maximum(index, 0)], len(hist.periods))
+    stage(BACKTEST_STAGES[1])
     forecast = forecast_demand(
         demand,
         horizon,
@@ -348,29 +423,36 @@ def backtest(
         alpha=alpha,
         alpha_d=alpha,
         alpha_p=alpha,
+        forecasts=cells,
         correction=correction,
     )
 
-    history_family = (rows.distribution == DEMAND_EMPIRICAL) | (
-        rows.distribution == DEMAND_COMPOUND_POISSON
-    )
+    empirical = rows.distribution == DEMAND_EMPIRICAL
+    unsupported = empirical & (demand_model not in EMPIRICAL_MODELS)
+    stage(BACKTEST_STAGES[2])
     classes = _demand_classes(hist, demand, int(origins[0]))
     plans = _plans(
         skus,
         forecast,
         origins,
-        history_family,
+        _empirical_history(demand, origins, window, empirical & ~unsupported),
+        empirical,
+        unsupported,
+        found.get("distribution", "distribution"),
+        dict(
+            metric=metric,
+            target=target,
+            distribution=distribution,
+            policy=policy,
+            review_period=review_period,
+            columns=columns,
+            calibration=calibration,
+        ),
         rows.distribution,
-        metric,
-        target,
-        distribution,
-        policy,
-        review_period,
-        columns,
-        calibration,
         classes,
     )
 
+    stage(BACKTEST_STAGES[3])
     w0 = max(
         0, int(origins[0]) - (3 * int(horizon.max(initial=1)) if warmup is None else int(warmup))
     )
@@ -388,7 +470,15 @@ def backtest(
         seed=seed,
     )
     status, message = _status(
-        n, matched, history_family, plans, replayed, note, pcodes, rows.raw.get("policy")
+        n,
+        matched,
+        unsupported,
+        plans,
+        replayed,
+        note,
+        pcodes,
+        rows.raw.get("policy"),
+        hist.periods[origins].to_numpy(),
     )
     table = _sku_table(skus, id_column, replayed, plans, status, message, classes, demand, origins)
     summary = _summary(table, metric, target, demand_model, origins, hist)
@@ -533,55 +623,71 @@ def _auto_calibration(history, skus, first: int, hist: HistoryMatrix, *, target,
     )
 
 
+def _empirical_history(demand, origins, window, rows) -> pd.DataFrame | None:
+    """The demand history of every (SKU, origin) plan of the empirical ``rows``: the
+    observed periods before the origin (the last ``window`` of them for the window model),
+    as a long table keyed by the plan row i * n_origins + j (``PLAN_KEY``) for
+    ``optimize(history=..., history_options={"missing": "skip"})``. None if no row."""
+    if not rows.any():
+        return None
+    k = len(origins)
+    idx = np.flatnonzero(rows)
+    part = demand[idx]
+    t = np.arange(demand.shape[1])
+    before = t[None, :] < origins[:, None]  # (k, T)
+    if window is not None:
+        before &= t[None, :] >= (origins - int(window))[:, None]
+    r, j, p = np.nonzero(np.isfinite(part)[:, None, :] & before[None, :, :])
+    return pd.DataFrame({PLAN_KEY: idx[r] * k + j, "period": p, "demand": part[r, p]})
+
+
 def _plans(
     skus,
-    forecast,
+    forecast: DemandForecast,
     origins,
-    history_family,
+    history,
+    empirical,
+    unsupported,
+    column,
+    options,
     families,
-    metric,
-    target,
-    distribution,
-    policy,
-    review_period,
-    columns,
-    calibration,
     classes,
 ) -> dict:
     """Every SKU's plan at every origin, solved by :func:`invsl.optimize` in one call on the
-    table of (SKU, origin) rows (for calibrated targets if ``calibration`` is given, a
-    calibration by demand class with the ``classes`` of the history before the test)."""
+    table of (SKU, origin) rows; the empirical rows take their demand from ``history`` (their
+    own per plan row), the others the forecast's moments. ``column``: the name of the
+    distribution column of ``skus``; ``families``: the family code of each SKU. With a
+    calibration in ``options``, a calibration by demand class uses ``classes`` (of the
+    history before the test)."""
     n, k = forecast.demand_mean.shape
     rows = skus.iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
-    if calibration is not None and read_calibration(calibration).by == "demand_class":
-        rows["demand_class"] = np.repeat(classes, k)
-    mean = forecast.demand_mean.ravel()
-    std = forecast.demand_std.ravel()
-    usable = np.repeat(~history_family, k) & (forecast.status.ravel() <= 1)  # ok, few_errors
-    rows["demand_mean"] = np.where(usable, mean, np.nan)
-    rows["demand_std"] = np.where(usable, std, np.nan)
-    if history_family.any():
-        if "distribution" in rows.columns:
-            rows["distribution"] = np.where(
-                np.repeat(history_family, k), distribution, rows["distribution"]
-            )
+    fstatus = forecast.status.ravel()
+    usable = fstatus <= FORECAST_FEW_ERRORS
+    rows["demand_mean"] = np.where(usable, forecast.demand_mean.ravel(), np.nan)
+    rows["demand_std"] = np.where(usable, forecast.demand_std.ravel(), np.nan)
+    if unsupported.any():  # (flagged below; solved as a family without a history meanwhile)
+        given = rows[column] if column in rows.columns else options["distribution"]
+        rows[column] = np.where(np.repeat(unsupported, k), "normal", given)
     # a negative binomial needs a variance above the mean; at or below it the plan is
     # Poisson, the limit of the negative binomial as its variance falls to the mean
+    mean, std = rows["demand_mean"].to_numpy(), rows["demand_std"].to_numpy()
     with np.errstate(invalid="ignore"):
         poisson = np.repeat(families == DEMAND_NEGBIN, k) & (std * std <= mean) & (mean > 0)
     if poisson.any():
-        family = rows["distribution"] if "distribution" in rows.columns else distribution
-        rows["distribution"] = np.where(poisson, "poisson", family)
-    solved = optimize(
-        rows,
-        metric=metric,
-        target=target,
-        distribution=distribution,
-        policy=policy,
-        review_period=review_period,
-        columns=columns,
-        calibration=calibration,
-    )
+        given = rows[column] if column in rows.columns else options["distribution"]
+        rows[column] = np.where(poisson, "poisson", given)
+    calibration = options.get("calibration")
+    if calibration is not None and read_calibration(calibration).by == "demand_class":
+        rows["demand_class"] = np.repeat(classes, k)
+    extra = {}
+    if history is not None:
+        rows[PLAN_KEY] = np.arange(n * k)
+        extra = {
+            "history": history,
+            "history_options": {"sku": PLAN_KEY, "period": "period", "demand": "demand",
+                                "missing": "skip"},
+        }  # fmt: skip
+    solved = optimize(rows, **options, **extra)
     shape = (n, k)
 
     def take(name):
@@ -589,6 +695,16 @@ def _plans(
             return pd.to_numeric(solved[name], errors="coerce").to_numpy(float).reshape(shape)
         return np.full(shape, np.nan)
 
+    status = solved["status"].astype(str).to_numpy(dtype=object).reshape(shape).copy()
+    message = solved["message"].to_numpy(dtype=object).reshape(shape).copy()
+    # a plan without a forecast says why (the forecast's status), unless its row has no
+    # forecast to take (empirical rows use the history itself) or is flagged anyway
+    no_forecast = (~usable).reshape(shape) & ~empirical[:, None] & (status != "ok")
+    codes = forecast.status[no_forecast]
+    status[no_forecast] = np.array(FORECAST_NAMES, dtype=object)[codes]
+    message[no_forecast] = [FORECAST_STATUS[int(c)][1] for c in codes]
+    status[unsupported] = NAMES[UNSUPPORTED]
+    message[unsupported] = EMPIRICAL_TEXT
     q = take("order_quantity")
     return {
         "reorder_point": take("reorder_point"),
@@ -600,14 +716,15 @@ def _plans(
         "nominal_target": take("nominal_target"),
         "demand_mean": forecast.demand_mean,
         "demand_std": forecast.demand_std,
-        "status": solved["status"].astype(str).to_numpy().reshape(shape),
-        "message": solved["message"].to_numpy().reshape(shape),
+        "status": status,
+        "message": message,
     }
 
 
-def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes, policy_cells):
-    """One status and message per SKU: no history, unsupported family, no plan at any
-    origin, or what the replay reports."""
+def _status(n, matched, unsupported, plans, replayed: Replay, note, pcodes, policy_cells, labels):
+    """One status and message per SKU: no history, unsupported row, no plan at any origin,
+    or what the replay reports; an ok SKU some of whose origins gave no plan says which
+    (``labels``: the period labels of the origins)."""
     texts = {**STATUS, **SIMULATE_STATUS}
     status = np.array([texts[code][0] for code in replayed.status], dtype=object)
     message = np.array([texts[code][1] for code in replayed.status], dtype=object)
@@ -616,11 +733,17 @@ def _status(n, matched, history_family, plans, replayed: Replay, note, pcodes, p
     no_plan = ~planned
     status[no_plan] = plans["status"][no_plan, 0]
     message[no_plan] = ["no origin gave a plan: " + str(text) for text in first_bad[no_plan]]
-    status[history_family] = NAMES[UNSUPPORTED]
-    message[history_family] = (
-        "backtest plans with the two-moment families (normal, gamma, poisson, negbin); "
-        "empirical and compound_poisson rows are not backtested yet"
-    )
+    gaps = planned & ~(plans["status"] == "ok").all(axis=1)
+    at = np.argmin(plans["status"][gaps] == "ok", axis=1)
+    rows = np.flatnonzero(gaps)
+    count = (plans["status"][gaps] != "ok").sum(axis=1)
+    message[gaps] = [
+        f"{c} of {plans['status'].shape[1]} origins gave no plan and kept the plan before "
+        f"(first at {labels[j]!r}: {plans['status'][i, j]}: {plans['message'][i, j]})"
+        for i, j, c in zip(rows, at, count)
+    ]
+    status[unsupported] = NAMES[UNSUPPORTED]
+    message[unsupported] = EMPIRICAL_TEXT
     status[~matched] = NAMES[NO_HISTORY]
     message[~matched] = "the history has no rows for this sku" + note
     # the policy checks of evaluate/optimize, with their words (engine.assemble, vocabulary)
@@ -675,7 +798,9 @@ def _sku_table(
             "history_demand_mean": before_test,
             "demand_class": classes,
             "status": pd.Categorical(status, categories=STATUS_CATEGORIES),
-            "message": np.where(ok, "", message).astype(object),
+            "message": np.where(ok, np.where(planned.all(axis=1), "", message), message).astype(
+                object
+            ),
         },
         index=skus.index,
     )

@@ -72,29 +72,48 @@ def sample_factor(n, h, correction):
 
 
 @scalar
-def cumulative_forecast(table, i, t, h, phased):
-    """Forecast made at t of the demand in periods t .. t + h - 1 (NaN if not available)."""
-    if not phased:
-        return h * table[i, t]
-    total = 0.0
-    for k in range(t, t + h):
-        if k >= table.shape[1]:
-            return np.nan
-        total += table[i, k]
-    return total
-
-
-@scalar
-def horizon_error(demand, table, phased, i, t, h):
-    """Demand in periods t .. t + h - 1 minus its forecast made at t (NaN if a period is
-    unobserved or the forecast is missing)."""
+def horizon_error(demand, cumulative, i, t, h):
+    """Demand in periods t .. t + h - 1 minus its forecast made at t, ``cumulative[i, t]``
+    (NaN if a period is unobserved or the forecast is missing)."""
     total = 0.0
     for k in range(t, t + h):
         x = demand[i, k]
         if np.isnan(x):
             return np.nan
         total += x
-    return total - cumulative_forecast(table, i, t, h, phased)
+    return total - cumulative[i, t]
+
+
+@parallel_kernel
+def cumulative_forecast_kernel(forecasts, horizon, out):
+    """The forecast of D(t .. t + h - 1) available at t, per SKU and t (``models``).
+
+    ``forecasts`` a :class:`ForecastCells` with one forecast row per SKU; ``horizon[i]`` h;
+    ``out`` (n, T + 1). ``out[i, t]`` is the sum over the periods p = t .. t + h - 1 of the
+    entry of cell (i, p) with the latest origin <= t, in the order of p; NaN when a period
+    has no such entry (or h < 1).
+    """
+    offsets, origin, value, periods = forecasts
+    n, columns = out.shape
+    for i in prange(n):
+        h = horizon[i]
+        for t in range(columns):
+            total = np.nan
+            if h >= 1:
+                total = 0.0
+                for p in range(t, t + h):
+                    if p >= periods:
+                        total = np.nan
+                        break
+                    lo = offsets[i * periods + p]
+                    k = offsets[i * periods + p + 1] - 1
+                    while k >= lo and origin[k] > t:
+                        k -= 1
+                    if k < lo:
+                        total = np.nan
+                        break
+                    total += value[k]
+            out[i, t] = total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,6 +129,18 @@ class SpreadInputs(NamedTuple):
     first: np.ndarray
     horizon: np.ndarray
     origins: np.ndarray
+
+
+class ForecastCells(NamedTuple):
+    """User forecasts as flat cells, one cell per (SKU i, period p) in the order
+    i * periods + p: the entries of a cell are ``offsets[c] .. offsets[c + 1] - 1``, sorted
+    by ``origin`` (int64: the first origin, a period index, at which the entry may be used),
+    with their ``value`` (float64, units/period); ``periods`` the number of periods P."""
+
+    offsets: np.ndarray
+    origin: np.ndarray
+    value: np.ndarray
+    periods: int
 
 
 class SpreadOutputs(NamedTuple):
@@ -168,10 +199,10 @@ def sample_kernel(inputs, window, correction, outputs):
 
 
 @parallel_kernel
-def error_spread_kernel(inputs, table, phased, min_errors, burn_in, correction, outputs):
+def error_spread_kernel(inputs, cumulative, min_errors, burn_in, correction, outputs):
     """Forecast models' mean and past-error spread per origin (``models.forecast_demand``);
-    ``inputs`` a :class:`SpreadInputs`, ``table`` the one-step forecasts, ``outputs`` a
-    :class:`SpreadOutputs`."""
+    ``inputs`` a :class:`SpreadInputs`; ``cumulative`` (n, T + 1) the forecast of the
+    demand in t .. t + h - 1 made at t (NaN: none); ``outputs`` a :class:`SpreadOutputs`."""
     demand, first, horizon, origins = inputs
     mean, std, dmean, dstd, status, obs, errors = outputs
     n, periods = demand.shape
@@ -198,7 +229,7 @@ def error_spread_kernel(inputs, table, phased, min_errors, burn_in, correction, 
             t = j - h
             if t < 0 or t < start + burn_in:
                 continue
-            e = horizon_error(demand, table, phased, i, t, h)
+            e = horizon_error(demand, cumulative, i, t, h)
             if not np.isnan(e):
                 squares[j] += e * e
                 counts[j] += 1
@@ -217,7 +248,7 @@ def error_spread_kernel(inputs, table, phased, min_errors, burn_in, correction, 
             if count == 0:
                 status[i, j] = FORECAST_NO_HISTORY
                 continue
-            forecast = cumulative_forecast(table, i, o, h, phased)
+            forecast = cumulative[i, o]
             if np.isnan(forecast):
                 status[i, j] = FORECAST_NO_FORECAST
                 continue
@@ -236,15 +267,16 @@ def error_spread_kernel(inputs, table, phased, min_errors, burn_in, correction, 
                     continue
             mean[i, j] = forecast
             std[i, j] = math.sqrt(h * per_period)
-            dmean[i, j] = forecast / h if phased else table[i, o]
+            dmean[i, j] = forecast / h
             dstd[i, j] = math.sqrt(per_period)
             status[i, j] = code
 
 
 __all__ = [
+    "ForecastCells",
     "SpreadInputs",
     "SpreadOutputs",
-    "cumulative_forecast",
+    "cumulative_forecast_kernel",
     "error_spread_kernel",
     "horizon_error",
     "observed_moments",
