@@ -253,6 +253,13 @@ def test_plot_draws_predicted_against_achieved(tmp_path):
     assert (tmp_path / "backtest.png").stat().st_size > 0
     left, right = figure.axes
     assert left.get_xlabel() == "predicted fill rate" and right.get_ylabel() == "achieved fill rate"
+    # one diamond per demand class at its demand-weighted achieved fill rate
+    data = result.skus[result.skus["status"] == "ok"]
+    drawn = {c.get_label(): c.get_offsets()[0] for c in left.collections if c.get_label()[0] != "_"}
+    for name, part in data.groupby("demand_class"):
+        if part["demand"].sum() > 0:
+            assert drawn[name][1] == pytest.approx(part["filled"].sum() / part["demand"].sum())
+    assert drawn
     import matplotlib.pyplot as plt
 
     plt.close(figure)

@@ -259,6 +259,30 @@ def test_command_line(tmp_path):
     assert made.exit_code == 0, made.output
     table = pd.read_csv(tmp_path / "cal.csv")
     assert sorted(table["target"].unique()) == [0.9, 0.95]
+    plan = skus.assign(demand_mean=np.linspace(0.5, 6, len(skus)), demand_std=2.0,
+                       demand_class=np.where(np.arange(len(skus)) % 2, "smooth", "lumpy"))  # fmt: skip
+    for suffix in ("csv", "parquet"):
+        plan.to_csv(tmp_path / "plan.csv", index=False)
+        if suffix == "parquet":
+            plan.to_parquet(tmp_path / "plan.parquet", index=False)
+        done = runner.invoke(
+            main, ["optimize", str(tmp_path / f"plan.{suffix}"), "-o",
+                   str(tmp_path / f"out.{suffix}"), "--calibration", str(tmp_path / "cal.csv"),
+                   "--target", "0.925", "--chunk-rows", "7"],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        read = pd.read_csv if suffix == "csv" else pd.read_parquet
+        out = read(tmp_path / f"out.{suffix}")
+        expected = invsl.optimize(plan, target=0.925, calibration=table)
+        np.testing.assert_allclose(out["nominal_target"], expected["nominal_target"], rtol=1e-12)
+        np.testing.assert_allclose(out["reorder_point"], expected["reorder_point"], rtol=1e-12)
+        assert list(out.columns)[-4:] == ["nominal_target", "lead_time_distribution",
+                                          "status", "message"]  # fmt: skip
+    missing = runner.invoke(
+        main, ["optimize", str(tmp_path / "plan.csv"), "-o", str(tmp_path / "x.csv"),
+               "--calibration", str(tmp_path / "h.csv")],
+    )  # fmt: skip
+    assert missing.exit_code == 2 and "calibration has no column" in missing.output
     back = runner.invoke(
         main, ["backtest", str(tmp_path / "h.csv"), str(tmp_path / "s.csv"), "-o",
                str(tmp_path / "b.csv"), "--calibration", str(tmp_path / "cal.csv"),

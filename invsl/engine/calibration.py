@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from invsl.engine.reader import InputError
 from invsl.vocabulary import METRIC_NAMES, OK, code_of
@@ -65,12 +66,6 @@ class Calibration(NamedTuple):
     groups: dict
     #: lower band edges [units/period], ascending, shape (b,); band i is [edges[i], edges[i+1])
     edges: np.ndarray
-
-
-def _logit(p):
-    p = np.asarray(p, dtype=float)
-    with np.errstate(divide="ignore"):
-        return np.log(p) - np.log1p(-p)
 
 
 def read_calibration(table) -> Calibration:
@@ -114,7 +109,7 @@ def read_calibration(table) -> Calibration:
     grid = np.full((len(groups), len(targets)), np.nan)
     row = np.array([groups[key] for key in keys])
     col = np.searchsorted(targets, target)
-    grid[row, col] = _logit(nominal)
+    grid[row, col] = logit(nominal)
     if np.isnan(grid).any() or len(keys) != len(groups) * len(targets):
         raise InputError(
             "calibration: every segment and volume band needs one row per target "
@@ -156,8 +151,8 @@ def nominal_targets(
     use = ok & ~wrong_metric & ~outside
     nominal = np.full(n, np.nan)
     if use.any():
-        t = _logit(target[use])
-        x = _logit(cal.targets)
+        t = logit(target[use])
+        x = logit(cal.targets)
         j = np.clip(np.searchsorted(x, t, side="right") - 1, 0, max(len(x) - 2, 0))
         g = group[use]
         if len(x) == 1:
@@ -165,7 +160,7 @@ def nominal_targets(
         else:
             w = (t - x[j]) / (x[j + 1] - x[j])
             y = (1.0 - w) * cal.logit_nominal[g, j] + w * cal.logit_nominal[g, j + 1]
-        nominal[use] = 1.0 / (1.0 + np.exp(-y))
+        nominal[use] = expit(y)
     message = np.full(n, "", dtype=object)
     message[wrong_metric] = (
         f"the calibration is for {METRIC_NAMES[cal.metric]} targets; this row's metric is "

@@ -273,6 +273,11 @@ def main() -> None:
     show_default=True,
     help="Target between 0 and 1 (a per-row 'target' column overrides it).",
 )
+@click.option(
+    "--calibration", "calibration_path", default=None, type=click.Path(dir_okay=False),
+    help="A table of 'invsl calibrate': each row is solved for its calibrated nominal "
+    "target (IN needs the segment column, e.g. demand_class); adds nominal_target.",
+)  # fmt: skip
 def optimize(
     input_path,
     output_path,
@@ -283,12 +288,18 @@ def optimize(
     quiet,
     metric,
     target,
+    calibration_path,
     **io_options,
 ):
     """Find the reorder point of every SKU that reaches the service target.
 
     Example: invsl optimize skus.csv -o plan.csv --metric beta --target 0.95
     """
+    if calibration_path is not None:
+        try:
+            io_options["calibration"] = read_table(calibration_path)
+        except (frame.InputError, TableError) as exc:
+            _fail(str(exc))
     _run(
         "optimize",
         input_path,
@@ -548,8 +559,8 @@ def _three_names(option: str, text: str | None, value: str) -> dict:
 @click.argument("skus_path", metavar="SKUS", type=click.Path(dir_okay=True))
 @click.option(
     "-o", "--output", "output_path", required=True, metavar="OUT",
-    help="The calibration table, .csv, .parquet or .xlsx (for backtest --calibration and "
-    "invsl.optimize(..., calibration=)).",
+    help="The calibration table, .csv, .parquet or .xlsx (for optimize --calibration and "
+    "backtest --calibration).",
 )  # fmt: skip
 @click.option("--metric", default="beta", show_default=True, help="Service level calibrated.")
 @click.option(

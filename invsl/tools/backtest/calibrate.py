@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from invsl.engine.calibration import POOLED
 
@@ -68,11 +69,6 @@ BANDS = 3
 CALIBRATION_ORIGINS = 6
 
 
-def _logit(p):
-    p = np.asarray(p, dtype=float)
-    return np.log(p) - np.log1p(-p)
-
-
 def volume_edges(volume: np.ndarray, bands: int) -> np.ndarray:
     """Lower edges of ``bands`` volume bands [units/period]: 0, then the quantiles 1/b, ...,
     (b-1)/b of the positive volumes (fewer bands when they coincide)."""
@@ -100,14 +96,14 @@ def _curves(frame: pd.DataFrame, keys: list[str], k: int):
 def _solve(achieved: np.ndarray, stock: np.ndarray, grid: np.ndarray, targets: np.ndarray):
     """Nominal target, whether reached, achieved and stock there, and the achieved fill at
     nominal = desired, for one curve (k,) and every desired target (m,)."""
-    lg = _logit(grid)
+    lg = logit(grid)
     reached = targets <= achieved[-1]
     inside = reached & (targets > achieved[0])
     x = np.where(inside, np.interp(targets, achieved, lg), np.where(reached, lg[0], lg[-1]))
-    nominal = 1.0 / (1.0 + np.exp(-x))
+    nominal = expit(x)
     at = np.interp(x, lg, achieved)
     held = np.interp(x, lg, stock)
-    plain = np.interp(_logit(targets), lg, achieved)
+    plain = np.interp(logit(targets), lg, achieved)
     return nominal, reached, at, held, plain
 
 
@@ -143,7 +139,7 @@ def efficient_nominal(
     stock (the greedy solution of the Lagrangian relaxation, as for exchange curves); the
     segment that crosses the target is taken in part, interpolated in log-odds.
     """
-    lg = _logit(grid)
+    lg = logit(grid)
     stock = np.maximum.accumulate(stock, axis=1)
     filled = np.maximum.accumulate(filled, axis=1)
     steps = []  # (fill per stock, group, from, to, fill gained)
@@ -170,7 +166,7 @@ def efficient_nominal(
             x[g] = lg[b]
         position[:, j] = x
         reached[j] = need <= 1e-9 * max(demand, 1.0)
-    return 1.0 / (1.0 + np.exp(-position)), reached
+    return expit(position), reached
 
 
 def calibration_table(
@@ -287,7 +283,7 @@ def _allocate_efficiently(table: pd.DataFrame, frame: pd.DataFrame, k, grid, tar
     stock = sums["stock"].to_numpy().reshape(-1, k)
     demand = sums["demand"].to_numpy().reshape(-1, k)[:, 0]
     nominal, reached = efficient_nominal(stock, filled, demand.sum(), grid, targets)
-    lg = _logit(grid)
+    lg = logit(grid)
     with np.errstate(invalid="ignore", divide="ignore"):
         achieved = np.maximum.accumulate(np.nan_to_num(filled / demand[:, None]), axis=1)
     where = {name: g for g, name in enumerate(names)}
@@ -299,7 +295,7 @@ def _allocate_efficiently(table: pd.DataFrame, frame: pd.DataFrame, k, grid, tar
     change = np.isfinite(g) & (band > 0)
     gi = g[change].astype(np.int64)
     ti = np.searchsorted(targets, table["target"].to_numpy()[change])
-    x = _logit(nominal[gi, ti])
+    x = logit(nominal[gi, ti])
     table.loc[change, "nominal_target"] = nominal[gi, ti]
     table.loc[change, "achieved"] = [np.interp(v, lg, achieved[i]) for v, i in zip(x, gi)]
     table.loc[change, "stock"] = [np.interp(v, lg, stock[i]) for v, i in zip(x, gi)]

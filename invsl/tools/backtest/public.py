@@ -124,19 +124,37 @@ class BacktestResult:
     periods: object | None = None  # xarray.Dataset
 
     def plot(self, path=None):
-        """Predicted against achieved fill rate, and achieved fill rate against stock
-        (matplotlib, the ``plot`` extra). Returns the figure; saved to ``path`` if given."""
+        """Predicted against achieved fill rate, and achieved fill rate against stock, per SKU
+        (dots) and per demand class (diamonds: demand-weighted, the stock summed over the
+        class); matplotlib, the ``plot`` extra. Returns the figure; saved to ``path`` if
+        given."""
         plt = pyplot()
         ok = self.skus["status"] == "ok"
         data = self.skus[ok]
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-        left.scatter(data["predicted_fill_rate"], data["fill_rate"], s=6, alpha=0.4)
+        left.scatter(data["predicted_fill_rate"], data["fill_rate"], s=6, alpha=0.3)
         left.plot([0, 1], [0, 1], color="grey", lw=1)
+        # per demand class: demand-weighted predicted and achieved fill rate, and its stock
+        weight = data["demand"].where(data["predicted_fill_rate"].notna(), 0.0)
+        grouped = (
+            data.assign(
+                w=weight,
+                wp=weight * data["predicted_fill_rate"].fillna(0.0),
+            )
+            .groupby("demand_class", observed=True)[["demand", "filled", "w", "wp", "mean_on_hand"]]
+            .sum()
+        )
+        grouped = grouped[grouped["demand"] > 0]
+        for name, row in grouped.iterrows():
+            achieved = row["filled"] / row["demand"]
+            left.scatter(row["wp"] / row["w"], achieved, s=60, marker="D", label=str(name))
+            right.scatter(row["mean_on_hand"], achieved, s=60, marker="D", label=str(name))
         left.set_xlabel("predicted fill rate")
         left.set_ylabel("achieved fill rate")
-        right.scatter(data["mean_on_hand"], data["fill_rate"], s=6, alpha=0.4)
+        left.legend(fontsize=7, title="demand class", title_fontsize=7)
+        right.scatter(data["mean_on_hand"], data["fill_rate"], s=6, alpha=0.3)
         right.set_xscale("symlog")
-        right.set_xlabel("mean on-hand stock [units]")
+        right.set_xlabel("mean on-hand stock [units] (class: sum over its SKUs)")
         right.set_ylabel("achieved fill rate")
         s = self.summary
         fig.suptitle(

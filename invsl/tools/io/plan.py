@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from invsl.api import frame
 from invsl.engine.assemble import KIND_CATEGORIES
+from invsl.engine.calibration import read_calibration
 from invsl.engine.reader import (
     INPUT_COLUMNS,
     InputError,
@@ -32,10 +33,18 @@ from invsl.vocabulary import NAMES, NOT_A_NUMBER, STATUS
 NUMERIC_INPUTS = ("demand_mean", "demand_std", "lead_time", "lead_time_std", "order_quantity")
 
 
-def _output_fields(periodic: bool = False):
+def _outputs(periodic: bool, calibrated: bool = False) -> tuple[str, ...]:
+    """The output columns of the layout (a calibrated optimize adds ``nominal_target``)."""
+    outputs = PERIODIC_OUTPUTS if periodic else SQ_OUTPUTS
+    if calibrated:
+        outputs = (*outputs[:-3], "nominal_target", *outputs[-3:])
+    return outputs
+
+
+def _output_fields(periodic: bool = False, calibrated: bool = False):
     """float64 result columns, dictionary-encoded columns (name -> categories), text column."""
     categories = _categories()
-    outputs = PERIODIC_OUTPUTS if periodic else SQ_OUTPUTS
+    outputs = _outputs(periodic, calibrated)
     fields = [pa.field(name, pa.float64()) for name in outputs[:-3]]
     for name in ("lead_time_distribution", "status"):
         fields.append(pa.field(name, pa.dictionary(pa.int8(), pa.string())))
@@ -139,12 +148,23 @@ class Plan:
             if sku in names and sku not in self.other_inputs:
                 self.other_inputs.append(sku)
                 self.options.setdefault("history_options", {"sku": sku})
+        calibration = self.options.get("calibration") if self.solve else None
+        if calibration is not None:
+            # a calibrated optimize reads each row's segment (engine.calibration)
+            by = read_calibration(calibration).by
+            if by not in names:
+                raise InputError(
+                    f"calibration by {by!r} needs a {by!r} column in the input"
+                    + (" (invsl.fit_demand gives demand_class)" if by == "demand_class" else "")
+                )
+            if by not in self.other_inputs:
+                self.other_inputs.append(by)
         #: what invsl.api.frame gets: only the columns it reads (ids and the rest stay in arrow)
         self.frame_columns = dict(found)
-        outputs = PERIODIC_OUTPUTS if periodic else SQ_OUTPUTS
+        outputs = _outputs(periodic, calibration is not None)
         self.targets, self.order = _output_plan(kind, names, found, mapping, outputs)
 
-        out_fields, self.categories = _output_fields(periodic)
+        out_fields, self.categories = _output_fields(periodic, calibration is not None)
         fields = {}
         for field in schema:
             if field.name in self.numeric_cols and not _is_number(field.type):
