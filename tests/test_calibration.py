@@ -16,8 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 import invsl
-from invsl.engine.calibration import nominal_targets, read_calibration
-from invsl.tools.backtest.calibrate import NOMINAL_GRID, calibration_table, efficient_nominal
+from invsl.engine.calibration import nominal_targets, read_calibration, row_groups
+from invsl.tools.backtest.calibrate import (
+    NOMINAL_GRID,
+    calibration_table,
+    choose_families,
+    efficient_nominal,
+)
 from invsl.tools.cli import main
 from invsl.vocabulary import METRIC_ALPHA, METRIC_BETA, OK
 
@@ -57,7 +62,8 @@ def test_lookup_by_hand():
     volume = np.array([2.0, 8.0, 8.0, 1.0, np.nan, 8.0])
     target = np.array([0.95, 0.90, 0.95, 0.925, 0.98, 0.99])
     metric = np.full(6, METRIC_BETA)
-    nominal, flagged, message = nominal_targets(cal, segment, volume, metric, target, np.zeros(6))
+    group = row_groups(cal, segment, volume)
+    nominal, flagged, message = nominal_targets(cal, group, metric, target, np.zeros(6))
     # smooth band 1 at a grid target; smooth band 2; lumpy -> pooled band 2; no segment ->
     # pooled band 1, halfway in log-odds between 0.90 and 0.95; no volume -> pooled row
     x = (logit(0.925) - logit(0.90)) / (logit(0.95) - logit(0.90))
@@ -72,9 +78,8 @@ def test_lookup_flags_other_metric_and_skips_bad_rows():
     cal = read_calibration(_table())
     metric = np.array([METRIC_ALPHA, METRIC_BETA])
     status = np.array([OK, 3])  # the second row was already flagged
-    nominal, flagged, message = nominal_targets(
-        cal, None, np.array([1.0, 1.0]), metric, np.array([0.95, 0.95]), status
-    )
+    group = row_groups(cal, None, np.array([1.0, 1.0]))
+    nominal, flagged, message = nominal_targets(cal, group, metric, np.array([0.95, 0.95]), status)
     assert flagged.tolist() == [True, False]
     assert "for beta targets" in message[0]
     assert np.isnan(nominal).all()
@@ -337,3 +342,63 @@ def test_efficient_calibration_holds_no_more_stock_in_sample():
         assert filled[1] == pytest.approx(filled[0], rel=1e-6)
     with pytest.raises(invsl.InputError, match="allocate"):
         invsl.calibrate(history, skus, allocate="fair")
+
+
+def test_the_calibrated_family_plans_the_rows():
+    # a table made with negbin plans: rows given as normal are planned negbin, and a row
+    # whose variance does not exceed its mean Poisson (the negbin's limit)
+    table = _table().assign(distribution="negbin")
+    df = pd.DataFrame({"demand_mean": [2.0, 2.0], "demand_std": [3.0, 1.0], "lead_time": 2.0,
+                       "order_quantity": 5.0, "demand_class": "smooth",
+                       "distribution": ["normal", "normal"]})  # fmt: skip
+    out = invsl.optimize(df, target=0.95, calibration=table)
+    assert out["lead_time_distribution"].astype(str).tolist() == ["negbin", "poisson"]
+    for i, family in enumerate(["negbin", "poisson"]):
+        alone = invsl.optimize(df.iloc[[i]].assign(distribution=family), target=0.955)
+        assert out["reorder_point"].iloc[i] == alone["reorder_point"].iloc[0]
+    # an unknown family in a row stays flagged; the table's families are checked
+    bad = invsl.optimize(df.assign(distribution=["normal", "weibull"]), calibration=table)
+    assert bad["status"].astype(str).tolist() == ["ok", "unknown_distribution"]
+    with pytest.raises(invsl.InputError, match="not a known distribution"):
+        read_calibration(_table().assign(distribution="weibull"))
+    mixed = table.copy()
+    mixed.loc[mixed.index[0], "distribution"] = "normal"
+    with pytest.raises(invsl.InputError, match="one distribution per segment"):
+        read_calibration(mixed)
+
+
+def test_choose_families_by_hand():
+    # family a reaches both targets in segment x with more stock than b; in y only a
+    # reaches the second target
+    def table(reached, stock):
+        return pd.DataFrame({"segment": ["x", "x", "y", "y"], "volume_band": 1,
+                             "target": [0.9, 0.95] * 2, "reached": reached, "stock": stock,
+                             "nominal_target": [0.1, 0.2, 0.3, 0.4]})  # fmt: skip
+
+    a = table([True, True, True, True], [5.0, 6.0, 5.0, 6.0]).assign(distribution="a")
+    b = table([True, True, True, False], [1.0, 2.0, 1.0, 2.0]).assign(distribution="b")
+    chosen = choose_families([a, b])
+    assert chosen["distribution"].tolist() == ["b", "b", "a", "a"]
+    assert chosen["stock"].tolist() == [1.0, 2.0, 5.0, 6.0]
+
+
+def test_calibrate_with_two_families_picks_per_segment():
+    history, skus = _history(n=60, periods=36, seed=9)
+    both = invsl.calibrate(history, skus, distribution=["normal", "negbin"], bands=2,
+                           min_skus=10, targets=[0.9, 0.95])  # fmt: skip
+    alone = {
+        name: invsl.calibrate(
+            history, skus, distribution=name, bands=2, min_skus=10, targets=[0.9, 0.95]
+        )  # fmt: skip
+        for name in ("normal", "negbin")
+    }
+    read_calibration(both)  # one family per segment and band
+    for i, row in both.iterrows():
+        same = alone[row["distribution"]].loc[i]
+        assert row["nominal_target"] == same["nominal_target"] and row["stock"] == same["stock"]
+    keys = ["segment", "volume_band"]
+    score = {name: table.groupby(keys)[["reached", "stock"]].sum() for name, table in alone.items()}
+    for key, chosen in both.groupby(keys)["distribution"].first().items():
+        other = "negbin" if chosen == "normal" else "normal"
+        mine, theirs = score[chosen].loc[key], score[other].loc[key]
+        assert (mine["reached"], -mine["stock"]) >= (theirs["reached"], -theirs["stock"])

@@ -34,7 +34,15 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from invsl.engine.reader import InputError
-from invsl.vocabulary import METRIC_NAMES, OK, code_of
+from invsl.vocabulary import (
+    DEMAND_NEGBIN,
+    DEMAND_POISSON,
+    DISTRIBUTION_SPELLINGS,
+    METRIC_NAMES,
+    OK,
+    code_of,
+    unknown_name,
+)
 
 #: the segment value of the pooled rows (all SKUs)
 POOLED = "*"
@@ -66,6 +74,8 @@ class Calibration(NamedTuple):
     groups: dict
     #: lower band edges [units/period], ascending, shape (b,); band i is [edges[i], edges[i+1])
     edges: np.ndarray
+    #: the demand family code of each group's plans (-1: the table names none), shape (g,)
+    families: np.ndarray
 
 
 def read_calibration(table) -> Calibration:
@@ -117,22 +127,33 @@ def read_calibration(table) -> Calibration:
         )
     banded = band > 0
     edges = np.unique(lo[banded]) if banded.any() else np.zeros(1)
-    return Calibration(str(by[0]), mcode, targets, grid, groups, edges)
+    return Calibration(
+        str(by[0]), mcode, targets, grid, groups, edges, _families(table, row, len(groups))
+    )
 
 
-def nominal_targets(
-    cal: Calibration, segment, volume, metric, target, status
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The nominal target of every row with status ``ok``.
+def _families(table: pd.DataFrame, row: np.ndarray, count: int) -> np.ndarray:
+    """The family code of each group (one per group), from the optional distribution column."""
+    families = np.full(count, -1, dtype=np.int8)
+    if "distribution" not in table.columns:
+        return families
+    cells = table["distribution"].astype(str).str.strip().str.lower().to_numpy()
+    codes = np.array([DISTRIBUTION_SPELLINGS.get(cell, -1) for cell in cells], dtype=np.int8)
+    unknown = np.flatnonzero(codes < 0)
+    if unknown.size:
+        raise InputError("calibration: " + unknown_name("distribution", cells[unknown[0]]))
+    if (pd.Series(codes).groupby(row).nunique() > 1).any():
+        raise InputError("calibration: one distribution per segment and volume band")
+    families[row] = codes
+    return families
 
-    ``segment`` (object array, the rows' ``cal.by`` cells, or None), ``volume`` (mean demand
-    per period [units/period]), ``metric`` (codes), ``target`` (the desired targets) and
-    ``status`` have one entry per row. Returns ``(nominal, flagged, message)``: the nominal
-    target (NaN where not calibrated), the rows to flag ``bad_target`` and their messages.
-    """
-    n = len(target)
-    ok = np.asarray(status) == OK
+
+def row_groups(cal: Calibration, segment, volume) -> np.ndarray:
+    """The group (segment and volume band) of each row: its segment cell (object array, or
+    None) and band of its ``volume`` (mean demand per period [units/period]), else the pooled
+    group of its band, else the pooled group."""
     volume = np.asarray(volume, dtype=float)
+    n = len(volume)
     banded = any(b > 0 for _, b in cal.groups)
     band = np.searchsorted(cal.edges, np.nan_to_num(volume, nan=-1.0), side="right")
     band = np.where(banded & np.isfinite(volume) & (volume >= cal.edges[0]), band, 0)
@@ -143,8 +164,33 @@ def nominal_targets(
     group = lookup.reindex(pd.MultiIndex.from_arrays([text, band])).to_numpy()
     pooled_band = lookup.reindex(pd.MultiIndex.from_arrays([np.full(n, POOLED), band])).to_numpy()
     group = np.where(np.isnan(group), pooled_band, group)
-    group = np.where(np.isnan(group), cal.groups[(POOLED, 0)], group).astype(np.int64)
+    return np.where(np.isnan(group), cal.groups[(POOLED, 0)], group).astype(np.int64)
 
+
+def families(cal: Calibration, group: np.ndarray, given, mean, variance) -> np.ndarray:
+    """The family code of each row: its group's (a negative binomial row whose lead-time
+    demand ``variance`` does not exceed its ``mean`` is Poisson, the negative binomial's
+    limit, as in the backtest), or ``given`` where the table names none or the row's own
+    family is unknown (negative codes, flagged by validation)."""
+    family = cal.families[group]
+    with np.errstate(invalid="ignore"):
+        family = np.where(
+            (family == DEMAND_NEGBIN) & (variance <= mean) & (mean > 0), DEMAND_POISSON, family
+        )
+    return np.where((family >= 0) & (given >= 0), family, given).astype(np.int8)
+
+
+def nominal_targets(
+    cal: Calibration, group, metric, target, status
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nominal target of every row with status ``ok``.
+
+    ``group`` (:func:`row_groups`), ``metric`` (codes), ``target`` (the desired targets) and
+    ``status`` have one entry per row. Returns ``(nominal, flagged, message)``: the nominal
+    target (NaN where not calibrated), the rows to flag ``bad_target`` and their messages.
+    """
+    n = len(target)
+    ok = np.asarray(status) == OK
     lo, hi = cal.targets[0], cal.targets[-1]
     wrong_metric = ok & (metric != cal.metric)
     outside = ok & ~wrong_metric & ~((target >= lo) & (target <= hi))
@@ -175,4 +221,12 @@ def nominal_targets(
     return nominal, wrong_metric | outside, message
 
 
-__all__ = ["CALIBRATION_COLUMNS", "Calibration", "POOLED", "nominal_targets", "read_calibration"]
+__all__ = [
+    "CALIBRATION_COLUMNS",
+    "Calibration",
+    "POOLED",
+    "families",
+    "nominal_targets",
+    "read_calibration",
+    "row_groups",
+]

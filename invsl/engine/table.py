@@ -24,7 +24,13 @@ import pandas as pd
 
 from invsl.engine import dispatch, history_rows
 from invsl.engine.arguments import check_arguments
-from invsl.engine.calibration import Calibration, nominal_targets, read_calibration
+from invsl.engine.calibration import (
+    Calibration,
+    families,
+    nominal_targets,
+    read_calibration,
+    row_groups,
+)
 from invsl.engine.assemble import assemble, kind_column, messages, status_column
 from invsl.engine.reader import (
     INPUT_COLUMNS,
@@ -190,6 +196,8 @@ def run(
         metric=metric if solve else None,
     )
     numbers = rows.numbers
+    if cal is not None:
+        group = _calibrated_families(df, columns, cal, rows)
     ctx = history_rows.prepare(df, rows.distribution, numbers, history, history_options)
     if ctx is not None or periodic_layout:  # (the history and periodic code read every input)
         for name in ("review_period", "order_up_to", "target", "reorder_point"):
@@ -206,7 +214,8 @@ def run(
         used=used,
     )
     if cal is not None:
-        nominal, flagged, why = _calibrate(df, columns, cal, rows.metric, numbers, status)
+        nominal, flagged, why = nominal_targets(cal, group, rows.metric, numbers["target"], status)
+        numbers["target"] = np.where(np.isfinite(nominal), nominal, numbers["target"])
         status[flagged] = BAD_TARGET
         used["target"] = numbers["target"]
     out, kind = dispatch.compute(
@@ -222,25 +231,24 @@ def run(
     return _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout, extra)
 
 
-def _calibrate(df, columns, cal: Calibration, metric, numbers, status):
-    """Solve each row for its calibrated nominal target (``engine.calibration``): the
-    rows' targets are replaced in ``numbers``; returns (nominal, flagged, message)."""
+def _calibrated_families(df, columns, cal: Calibration, rows) -> np.ndarray:
+    """The calibration group of each row (``engine.calibration``); the rows take the family
+    the calibration was made with (``rows.distribution`` is replaced)."""
     name = (columns or {}).get(cal.by, cal.by)
     if name not in df.columns:
         raise InputError(
             f"calibration by {cal.by!r} needs a {cal.by!r} column in the table"
             + (" (invsl.fit_demand gives demand_class)" if cal.by == "demand_class" else "")
         )
-    nominal, flagged, why = nominal_targets(
-        cal,
-        df[name].to_numpy(dtype=object),
-        numbers["demand_mean"],
-        metric,
-        numbers["target"],
-        status,
+    n = rows.numbers
+    group = row_groups(cal, df[name].to_numpy(dtype=object), n["demand_mean"])
+    mean = n["demand_mean"] * n["lead_time"]
+    variance = (
+        n["demand_std"] ** 2 * n["lead_time"]
+        + n["demand_mean"] ** 2 * np.nan_to_num(n.get("lead_time_std", 0.0)) ** 2
     )
-    numbers["target"] = np.where(np.isfinite(nominal), nominal, numbers["target"])
-    return nominal, flagged, why
+    rows.distribution = families(cal, group, rows.distribution, mean, variance)
+    return group
 
 
 def _assemble(df, solve, found, numbers, out, kind, status, text, periodic_layout, extra):

@@ -184,6 +184,7 @@ def calibration_table(
     bands: int = BANDS,
     min_skus: int = MIN_SKUS,
     allocate: str = "equal",
+    distribution: str = "",
 ) -> pd.DataFrame:
     """The calibration table from a backtest of every SKU at every nominal target of ``grid``.
 
@@ -244,6 +245,7 @@ def calibration_table(
                     "skus": count,
                     "demand": total,
                     "pooled": pooled,
+                    "distribution": distribution,
                 }
             )
         )
@@ -267,6 +269,34 @@ def calibration_table(
     if allocate == "efficient":
         _allocate_efficiently(table, frame, k, grid, targets)
     return table
+
+
+def choose_families(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One calibration from the tables of several families (same segments, bands and
+    targets, in the same order): each segment and volume band takes the family that reached
+    the most of the desired targets, then held the least stock over them."""
+    if len(tables) == 1:
+        return tables[0]
+    keys = ["segment", "volume_band"]
+    score = pd.DataFrame(
+        {
+            f"{i}_{what}": value
+            for i, table in enumerate(tables)
+            for what, value in (
+                ("reached", table.groupby(keys, sort=False)["reached"].sum()),
+                ("stock", table.groupby(keys, sort=False)["stock"].sum()),
+            )
+        }
+    )
+    reached = score[[f"{i}_reached" for i in range(len(tables))]].to_numpy()
+    stock = score[[f"{i}_stock" for i in range(len(tables))]].to_numpy()
+    rank = np.where(reached == reached.max(axis=1, keepdims=True), stock, np.inf)
+    best = pd.Series(rank.argmin(axis=1), index=score.index)
+    pick = best.reindex(pd.MultiIndex.from_frame(tables[0][keys])).to_numpy()
+    out = tables[0].copy()
+    for i, table in enumerate(tables[1:], start=1):
+        out.loc[pick == i, :] = table.loc[pick == i, :]
+    return out
 
 
 def _allocate_efficiently(table: pd.DataFrame, frame: pd.DataFrame, k, grid, targets) -> None:
@@ -310,6 +340,7 @@ __all__ = [
     "NOMINAL_GRID",
     "TARGETS",
     "calibration_table",
+    "choose_families",
     "efficient_nominal",
     "volume_edges",
 ]

@@ -11,7 +11,7 @@ What the plans achieved on the later, real demand is set against what they predi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from invsl.tools.backtest.calibrate import (
     NOMINAL_GRID,
     TARGETS,
     calibration_table,
+    choose_families,
 )
 from invsl.tools.backtest.forecasts import read_forecasts
 from invsl.tools.backtest.history import HistoryMatrix, read_history
@@ -519,7 +520,7 @@ def calibrate(
     min_skus: int = MIN_SKUS,
     allocate: str = "equal",
     demand_model: str = "sample",
-    distribution: str = "negbin",
+    distribution: str | Sequence[str] = "negbin",
     **options,
 ) -> pd.DataFrame:
     """Calibrated targets: per segment, the nominal target whose plans served each target on
@@ -560,9 +561,14 @@ def calibrate(
         itself achieved the target. ``"efficient"``: the nominal targets at which all
         segments together achieved the target with the least stock (more fill where a unit
         of stock buys more of it; the aggregate meets the target, not every segment).
-    demand_model, distribution, **options
-        The plans calibrated, as for :func:`invsl.backtest` (default: the sample moments,
-        negative binomial). Calibrate the plans you will make.
+    demand_model, **options
+        The plans calibrated, as for :func:`invsl.backtest` (default: the sample moments).
+        Calibrate the plans you will make.
+    distribution : str or sequence of str, optional
+        The family of the plans (default ``negbin``; a ``distribution`` column of ``skus``
+        is ignored). Several families: each is backtested, and each segment and volume band
+        takes the one that reached the most targets with the least stock (the table's
+        ``distribution`` column; ``optimize(..., calibration=)`` plans each row with it).
 
     Returns
     -------
@@ -596,33 +602,46 @@ def calibrate(
         raise InputError(f"origins = {origins!r}: give a whole number of periods >= 1")
     if allocate not in ALLOCATIONS:
         raise InputError(f"allocate = {allocate!r}: use one of {', '.join(ALLOCATIONS)}")
+    names = [distribution] if isinstance(distribution, str) else list(distribution)
+    for name in names:
+        check_arguments(distribution=name)
     tiled = skus.iloc[np.tile(np.arange(n), len(grid))].reset_index(drop=True)
     tiled["target"] = np.repeat(grid, n)
-    result = backtest(
-        history, tiled, metric=metric, start=-int(origins), end=end,
-        demand_model=demand_model, distribution=distribution, **options,
-    )  # fmt: skip
-    table = result.skus
     shape = (len(grid), n)
+    runs = []
+    for name in names:  # (one backtest per family: a handful of families at most)
+        table = backtest(
+            history, tiled.assign(distribution=name), metric=metric, start=-int(origins),
+            end=end, demand_model=demand_model, distribution=name, **options,
+        ).skus  # fmt: skip
+        runs.append(table)
+    ok = np.logical_and.reduce([(t["status"] == "ok").to_numpy().reshape(shape) for t in runs])
+    first = runs[0]
+    segment = first["demand_class"].to_numpy()[:n] if by == "demand_class" else skus[by].to_numpy()
+    tables = []
+    for name, table in zip(names, runs):
 
-    def per_grid(name):
-        return table[name].to_numpy(dtype=float).reshape(shape)
+        def per_grid(column, table=table):
+            return np.nan_to_num(table[column].to_numpy(dtype=float).reshape(shape))
 
-    segment = table["demand_class"].to_numpy()[:n] if by == "demand_class" else skus[by].to_numpy()
-    return calibration_table(
-        segment,
-        table["history_demand_mean"].to_numpy()[:n],
-        np.nan_to_num(per_grid("demand")),
-        np.nan_to_num(per_grid("filled")),
-        np.nan_to_num(per_grid("mean_on_hand")),
-        (table["status"] == "ok").to_numpy().reshape(shape),
-        by=by,
-        metric=str(metric),
-        targets=targets,
-        bands=bands,
-        min_skus=min_skus,
-        allocate=allocate,
-    )
+        tables.append(
+            calibration_table(
+                segment,
+                first["history_demand_mean"].to_numpy()[:n],
+                per_grid("demand"),
+                per_grid("filled"),
+                per_grid("mean_on_hand"),
+                ok,
+                by=by,
+                metric=str(metric),
+                targets=targets,
+                bands=bands,
+                min_skus=min_skus,
+                allocate=allocate,
+                distribution=name,
+            )
+        )
+    return choose_families(tables)
 
 
 def _auto_calibration(history, skus, first: int, hist: HistoryMatrix, *, target, **options):
