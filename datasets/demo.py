@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"full result ({len(result)} rows): {args.output}")
     print(
         "will these plans really serve the target on later demand? On these parts the plans of "
-        "the sample moments served 4 to 15 points less (docs/backtest.md). Recommended: "
+        "the sample moments served 2 to 15 points less than the target (docs/backtest.md). Recommended: "
         "negative binomial plans with calibrated targets, checked on your history by "
         "invsl backtest HISTORY SKUS -o OUT --distribution negbin --calibration auto, "
         "planned with invsl.calibrate and optimize(..., calibration=)"

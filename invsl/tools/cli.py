@@ -623,8 +623,9 @@ def calibrate(
     if not quiet:
         short = table[~table["reached"]]
         click.echo(
-            f"invsl: calibration of {table['segment'].nunique() - 1} segments x volume bands "
-            f"written to {output_path}; {len(short)} of {len(table)} rows not reached",
+            f"invsl: calibration by {by} ({table['segment'].nunique() - 1} segments, "
+            f"{int(table['volume_band'].max())} volume bands) written to {output_path}; "
+            f"{len(short)} of {len(table)} rows not reached (planned at the top of the grid)",
             err=True,
         )
     sys.exit(EXIT_OK)
