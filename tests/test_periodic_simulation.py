@@ -254,13 +254,10 @@ def test_solved_continuous_rss_reaches_its_target_in_simulation(case, metric):
         "RsS", mu, sd, L, R, distribution=name, reorder_point=s, order_up_to=big_s
     )
     assert abs(float(got[metric]) - target) < 1e-8
-    kind, a, b = _sim_params(name, mu, sd)
     mean, se = simulate(
         RSS,
         mu=mu,
-        kind=kind,
-        a=a,
-        b=b,
+        **dict(zip(("kind", "a", "b"), _sim_params(name, mu, sd))),
         lead_time=L,
         review_period=R,
         s=s,

@@ -16,7 +16,7 @@ import numpy as np
 
 from invsl.scalar import distributions as dist
 from invsl.kernels.periodic.metrics import alpha_slope_rss, fit_n, value, value_slope
-from invsl.kernels.solvers import log_newton_step
+from invsl.kernels.solvers import log_newton_step, safeguard
 from invsl.scalar.jit import scalar, tiny
 from invsl.scalar.special import ndtri
 from invsl.vocabulary import (
@@ -92,16 +92,7 @@ def _alpha_newton(target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x,
         nxt = x + log_newton_step(v, 1.0 - v, d, target)
         if abs(nxt - x) <= 0.1 * tol:
             return nxt
-        if not (lo < nxt < hi):
-            if math.isfinite(lo) and math.isfinite(hi):
-                nxt = 0.5 * (lo + hi)
-            elif math.isfinite(lo):
-                nxt = lo + step
-                step *= 2.0
-            else:
-                nxt = hi - step
-                step *= 2.0
-        x = nxt
+        x, step = safeguard(nxt, lo, hi, step)
     return math.nan
 
 
