@@ -18,7 +18,7 @@ SKUs per CPU-second (all threads) to ``extra_info["skus_per_cpu_second"]``.
 
 The baseline of the same run (group ``periodic-rss-twin``) is the slow numpy/scipy twin of
 tests/test_periodic.py: the same (R, s, S) on a lattice of 3,000 cells without any binning,
-at invsl's solved reorder points for 8 SKUs of each family; its value of the targeted metric
+at invsl's solved reorder points for 4 SKUs of each family; its value of the targeted metric
 must agree with the target to 1e-3 (the twin's own lattice error is part of that), and the
 ratio of its time per SKU to invsl's is recorded. Compile time is excluded (a warm-up call
 on a slice first). Nothing about speed is asserted.
@@ -131,11 +131,11 @@ def test_continuous_rss(benchmark, request, layer, distribution, metric):
 @pytest.mark.benchmark(group="periodic-rss-twin")
 @pytest.mark.parametrize("distribution", ["normal", "gamma"])
 def test_unbinned_lattice_baseline_agrees(benchmark, distribution):
-    """The 3,000-cell lattice twin (tests) at invsl's solved s, for 8 SKUs per family."""
+    """The 3,000-cell lattice twin (tests) at invsl's solved s, for 4 SKUs per family."""
     sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "tests"))
     from test_periodic import twin_rss_lattice
 
-    df = make_table(8, distribution)
+    df = make_table(4, distribution)
     metric = "beta"
     out = _optimize(df, metric)
     start = time.perf_counter()
