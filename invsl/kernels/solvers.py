@@ -50,6 +50,20 @@ def log_newton_step(value, short, slope, target):
     return math.nan
 
 
+@tiny
+def safeguard(nxt, lo, hi, step):
+    """(x, step): the Newton iterate ``nxt`` if it lies inside the bracket (lo, hi), else the
+    bisection of a closed bracket, or, while one side is still open, a search step from the
+    known side (and the search step doubled). A NaN iterate counts as outside."""
+    if nxt > lo and nxt < hi:
+        return nxt, step
+    if math.isfinite(lo) and math.isfinite(hi):
+        return 0.5 * (lo + hi), step
+    if math.isfinite(lo):
+        return lo + step, 2.0 * step
+    return hi - step, 2.0 * step
+
+
 @scalar
 def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
     """Root of metric(s) = target for continuous X. NaN if it does not converge."""
@@ -75,16 +89,7 @@ def solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target):
         if abs(nxt - s) <= 0.1 * tol_s:
             # converged: the Newton correction is far below the tolerance
             return nxt
-        if not (nxt > lo and nxt < hi):
-            if math.isfinite(lo) and math.isfinite(hi):
-                nxt = 0.5 * (lo + hi)
-            elif math.isfinite(lo):
-                nxt = lo + step
-                step *= 2.0
-            else:
-                nxt = hi - step
-                step *= 2.0
-        s = nxt
+        s, step = safeguard(nxt, lo, hi, step)
     return math.nan
 
 

@@ -114,6 +114,18 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
         # deterministic D_R: the undershoot is the same at every order
         m = pos_w.shape[0]
         return dist.cdf(kl, l1, l2, x - (m * r1 - gap))
+    return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p)[0]
+
+
+@scalar
+def alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
+    """alpha of (R, s, S) with continuous demand at x = s, and its derivative in s (the value
+    is the one ``value`` gives; the derivative is the solver's Newton slope)."""
+    kl, l1, l2, ml, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
+    kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
+    if kr == DEMAND_POINT:
+        y = x - (pos_w.shape[0] * r1 - gap)
+        return dist.cdf(kl, l1, l2, y), dist.density(kl, l1, l2, y)
     return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p)
 
 
@@ -251,6 +263,10 @@ def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
             probs = np.full(int(gap), 1.0 / gap)
         return tab, probs, u0, uw
     if policy == POLICY_RSS:
-        offsets, probs = pc.stationary_lattice(kr, r1, r2, mr, sdr, gap)
+        # the bins need only resolve the narrowest of D(L) (loss functions, alpha) and D_R
+        # (the undershoot density of alpha); 0 (all bins) when D(L) is a point
+        kl, _, _, _, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
+        resolution = min(sdl, sdr) if kl != DEMAND_POINT else 0.0
+        offsets, probs = pc.stationary_lattice(kr, r1, r2, mr, sdr, gap, resolution)
         return offsets, probs, 0.0, empty
     return empty, empty, 0.0, empty

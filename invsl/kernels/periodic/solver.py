@@ -1,8 +1,8 @@
 """Periodic-review policies (R, S), (R, s, S) and (R, s, nQ): the reorder point (order-up-to
 level for (R, S)) that reaches a service-level target.
 
-Continuous demand: Newton's method on beta and gamma from a normal-approximation start, else a
-bracket and Brent's method; integer demand: a bracket and regula falsi on integers, the
+Continuous demand: Newton's method on beta and gamma (and on the alpha of (R, s, S)) from a
+normal-approximation start, else a bracket and Brent's method; integer demand: a bracket and regula falsi on integers, the
 smallest integer whose metric reaches the target. The metrics are those of
 ``invsl.kernels.periodic.metrics``.
 """
@@ -15,17 +15,22 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.scalar import distributions as dist
-from invsl.kernels.periodic.metrics import fit_n, value, value_slope
+from invsl.kernels.periodic.metrics import alpha_slope_rss, fit_n, value, value_slope
+from invsl.kernels.solvers import log_newton_step, safeguard
 from invsl.scalar.jit import scalar, tiny
 from invsl.scalar.special import ndtri
 from invsl.vocabulary import (
     DEMAND_POINT,
     METRIC_ALPHA,
     POLICY_RS,
+    POLICY_RSS,
 )
 
 _REL_TOL = 1e-10
 _MAX_ITER = 300
+#: iterations of the safeguarded Newton method on alpha before the bracket and Brent's method
+#: take over (about 4 to 8 are used)
+_ALPHA_NEWTON_ITER = 60
 
 
 @scalar
@@ -59,6 +64,35 @@ def _newton(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w,
         if abs(nxt - x) <= tol:
             return nxt
         x = nxt
+    return math.nan
+
+
+@scalar
+def _alpha_newton(target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step):
+    """Safeguarded Newton's method on an alpha target of continuous (R, s, S), from x.
+
+    As ``solvers.solve_continuous`` does for (s, Q): the step is Newton's on
+    log(1 - alpha) = log(1 - target), nearly linear in the upper tail; every evaluation
+    narrows a bracket (alpha is nondecreasing in s), and a step that leaves it (or no step,
+    where the slope is 0) bisects, or doubles a search step while one side is still open.
+    NaN if it has not converged (the caller then brackets and runs Brent's method).
+    """
+    lo = -math.inf
+    hi = math.inf
+    for _ in range(_ALPHA_NEWTON_ITER):
+        v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
+        if not math.isfinite(v):
+            return math.nan
+        if v < target:
+            lo = x
+        else:
+            hi = x
+        if hi - lo <= tol:
+            return 0.5 * (lo + hi)
+        nxt = x + log_newton_step(v, 1.0 - v, d, target)
+        if abs(nxt - x) <= 0.1 * tol:
+            return nxt
+        x, step = safeguard(nxt, lo, hi, step)
     return math.nan
 
 
@@ -186,6 +220,12 @@ def solve(
     step = max(sd, 0.5 * gap, 1.0)
     tol = _REL_TOL * max(1.0, sd)
     x = _start(metric, policy, mean, sd, gap, target)
+    if not integer and metric == METRIC_ALPHA and policy == POLICY_RSS:
+        root = _alpha_newton(
+            target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step
+        )
+        if not math.isnan(root):
+            return root
     if not integer and metric != METRIC_ALPHA:
         root = _newton(
             metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol
