@@ -12,12 +12,21 @@ the error model and fastmath stay consistent across the package.
 ``error_model="numpy"`` makes a division by zero give inf/nan instead of raising inside
 compiled code: kernels never raise, bad rows are reported through a status array.
 ``fastmath`` stays off: the tail formulas rely on IEEE semantics for inf and nan.
+
+Compile units (docs/architecture.md, "Compile units"): :func:`specialise` copies the compiled
+functions of a few modules into one unit for one demand family, in which the branches of the
+other families are gone before numba types them, so that a table compiles only the code of the
+families it holds.
 """
 
 from __future__ import annotations
 
+import types
+from collections.abc import Sequence
+
 import numba
 import numpy as np
+from numba.core.dispatcher import Dispatcher
 
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
 
@@ -27,6 +36,70 @@ kernel = numba.njit(**_COMMON)
 parallel_kernel = numba.njit(parallel=True, **_COMMON)
 
 prange = numba.prange
+
+
+#: Demand-family switches. Code that branches on the kind of lead-time demand guards the
+#: branches of a family with its switch: ``if WITH_GAMMA and kind == DEMAND_GAMMA:``. As
+#: written (every switch True) a function serves every family; :func:`specialise` compiles
+#: copies with the switches of the other families False, and numba removes a branch on a
+#: constant before type inference, so the functions it calls are not compiled into the copy.
+#: Branches of the point masses (``DEMAND_POINT*``: no function calls) are not guarded.
+WITH_NORMAL = True
+WITH_GAMMA = True
+WITH_INTEGER = True
+
+
+def specialise(modules: Sequence[types.ModuleType], unit: str, **switches) -> dict:
+    """One compile unit: copies of every compiled function of ``modules`` with the module
+    constants ``switches`` (e.g. ``WITH_GAMMA=False``) replaced.
+
+    Returns ``{module name: namespace}``: each namespace holds the names of its module, with
+    its compiled functions replaced by their copies; inside the copies every reference to one
+    of ``modules`` (``dist.tail``) or to a compiled function of one of them goes to the copy.
+    Nothing is compiled here: a copy compiles at its first call, with the options of its
+    original, and is cached by numba under its own name (the original's, plus ``_`` and
+    ``unit``), so that units do not share an index file. Call it once per unit (the callers
+    keep the result) and after the modules are imported in full (the copies see a snapshot of
+    their module's names).
+    """
+    names = {module.__name__ for module in modules}
+    spaces = {name: types.ModuleType(f"{name}[{unit}]") for name in names}
+    copies: dict[int, Dispatcher] = {}
+    namespaces = {}
+    for module in modules:
+        namespace = dict(vars(module))
+        namespaces[module.__name__] = namespace
+        for value in vars(module).values():
+            if (
+                isinstance(value, Dispatcher)
+                and value.py_func.__module__ == module.__name__
+                and id(value) not in copies
+            ):
+                copies[id(value)] = _copy(value, namespace, unit)
+    for name, namespace in namespaces.items():
+        for key, value in namespace.items():
+            if key in switches:
+                namespace[key] = switches[key]
+            elif isinstance(value, Dispatcher) and id(value) in copies:
+                namespace[key] = copies[id(value)]
+            elif isinstance(value, types.ModuleType) and value.__name__ in names:
+                namespace[key] = spaces[value.__name__]
+        vars(spaces[name]).update(namespace)
+    return spaces
+
+
+def _copy(dispatcher: Dispatcher, namespace: dict, unit: str) -> Dispatcher:
+    """``dispatcher``'s Python function with the globals ``namespace``, compiled alike."""
+    func = dispatcher.py_func
+    copy = types.FunctionType(
+        func.__code__, namespace, func.__name__, func.__defaults__, func.__closure__
+    )
+    copy.__kwdefaults__ = func.__kwdefaults__
+    copy.__qualname__ = f"{func.__qualname__}_{unit}"
+    copy.__module__ = func.__module__
+    copy.__doc__ = func.__doc__
+    # (the options include nopython=True, which numba.njit would warn about)
+    return numba.jit(cache=True, locals=dispatcher.locals, **dispatcher.targetoptions)(copy)
 
 
 def readonly(values, dtype=None) -> np.ndarray:
@@ -41,4 +114,15 @@ def readonly(values, dtype=None) -> np.ndarray:
     return view
 
 
-__all__ = ["scalar", "tiny", "kernel", "parallel_kernel", "prange", "readonly"]
+__all__ = [
+    "scalar",
+    "tiny",
+    "kernel",
+    "parallel_kernel",
+    "prange",
+    "readonly",
+    "specialise",
+    "WITH_NORMAL",
+    "WITH_GAMMA",
+    "WITH_INTEGER",
+]
