@@ -178,14 +178,16 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
 
 #: the modules whose compiled functions each compile unit of ``sq_kernel`` copies
 _UNIT_MODULES = (dist, recurrence, metrics, solvers, normal_sq, integer_sq)
+#: the compile units of ``sq_kernel``: one per family unit
+UNIT_NAMES = units.every_unit(policies=False)
 
 
 @functools.cache
 def unit_kernel(unit: str):
-    """``sq_kernel`` compiled for the rows of one compile unit (``kernels.units.UNITS``): the
+    """``sq_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``): the
     functions it calls carry the code of that unit's demand families only. Built at the
     first request, compiled (or loaded from numba's cache) at its first run."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), unit, **units.UNITS[unit])
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), unit, **units.switches(unit))
     return spaces[__name__].sq_kernel
 
 

@@ -312,8 +312,10 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
     """
     integer = dist.is_integer_kind(kind)
     # (the switches stand in the condition itself: numba prunes only branches on constants)
-    if (WITH_NORMAL or WITH_GAMMA) and metric != METRIC_ALPHA and quadrature_applies(
-        kind, p1, p2, s, q
+    if (
+        (WITH_NORMAL or WITH_GAMMA)
+        and metric != METRIC_ALPHA
+        and quadrature_applies(kind, p1, p2, s, q)
     ):
         # a small Q against the density's scale: the cycle averages by quadrature, at full
         # precision (the differences below would cancel; see _cycle_average)

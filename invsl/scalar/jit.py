@@ -26,14 +26,40 @@ from collections.abc import Sequence
 
 import numba
 import numpy as np
+from numba.core import types as types_
 from numba.core.dispatcher import Dispatcher
 
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
 
-scalar = numba.njit(inline="never", **_COMMON)
-tiny = numba.njit(inline="always", **_COMMON)
-kernel = numba.njit(**_COMMON)
-parallel_kernel = numba.njit(parallel=True, **_COMMON)
+
+def _typed_calls(dispatcher: Dispatcher) -> Dispatcher:
+    """``dispatcher``, whose calls from compiled code take their arguments' run-time types.
+
+    numba types a constant argument (``tail(..., False)``, ``sq_metrics(DEMAND_NORMAL, ...)``)
+    as a literal and compiles the callee once more for it, beside the version for the
+    run-time type, with every function it calls in turn: compile time, for nothing, as no
+    function of invsl needs a literal. The call compiles (or reuses) the run-time version.
+    """
+    resolve = dispatcher.get_call_template
+
+    def get_call_template(args, kws):
+        args = tuple(types_.unliteral(a) for a in args)
+        kws = {key: types_.unliteral(value) for key, value in kws.items()}
+        return resolve(args, kws)
+
+    dispatcher.get_call_template = get_call_template  # type: ignore[method-assign]
+    return dispatcher
+
+
+def _decorator(**options):
+    jit = numba.njit(**options)
+    return lambda func: _typed_calls(jit(func))
+
+
+scalar = _decorator(inline="never", **_COMMON)
+tiny = numba.njit(inline="always", **_COMMON)  # inlined before typing: no call to type
+kernel = _decorator(**_COMMON)
+parallel_kernel = _decorator(parallel=True, **_COMMON)
 
 prange = numba.prange
 
@@ -47,6 +73,11 @@ prange = numba.prange
 WITH_NORMAL = True
 WITH_GAMMA = True
 WITH_INTEGER = True
+#: Policy switches, the same for the periodic-review policies: ``if WITH_RSQ and policy ==
+#: POLICY_RSQ:``; the compile units of the periodic kernel are policy x family.
+WITH_RS = True
+WITH_RSS = True
+WITH_RSQ = True
 
 
 def specialise(modules: Sequence[types.ModuleType], unit: str, **switches) -> dict:
@@ -99,7 +130,10 @@ def _copy(dispatcher: Dispatcher, namespace: dict, unit: str) -> Dispatcher:
     copy.__module__ = func.__module__
     copy.__doc__ = func.__doc__
     # (the options include nopython=True, which numba.njit would warn about)
-    return numba.jit(cache=True, locals=dispatcher.locals, **dispatcher.targetoptions)(copy)
+    compiled = numba.jit(cache=True, locals=dispatcher.locals, **dispatcher.targetoptions)(copy)
+    if dispatcher.targetoptions.get("inline") == "always":
+        return compiled
+    return _typed_calls(compiled)
 
 
 def readonly(values, dtype=None) -> np.ndarray:
@@ -125,4 +159,7 @@ __all__ = [
     "WITH_NORMAL",
     "WITH_GAMMA",
     "WITH_INTEGER",
+    "WITH_RS",
+    "WITH_RSS",
+    "WITH_RSQ",
 ]

@@ -171,13 +171,15 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
 
 #: the modules whose compiled functions each compile unit of ``periodic_kernel`` copies
 _UNIT_MODULES = (dist, continuous, integer, metrics, solver)
+#: the compile units of ``periodic_kernel``: one per family unit x periodic-review policy
+UNIT_NAMES = units.every_unit(policies=True)
 
 
 @functools.cache
 def unit_kernel(unit: str):
-    """``periodic_kernel`` compiled for the rows of one compile unit
-    (``kernels.units.UNITS``), as ``batch.unit_kernel`` does for (s, Q)."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), unit, **units.UNITS[unit])
+    """``periodic_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``, a
+    family x policy), as ``batch.unit_kernel`` does for (s, Q)."""
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), unit, **units.switches(unit))
     return spaces[__name__].periodic_kernel
 
 
@@ -185,7 +187,7 @@ def run(solve_, rows, status, out, kind_out) -> None:
     """``periodic_kernel`` on every row by the kernels of their compile units: each unit's
     kernel runs on all rows, skipping those of the other units (the kernel writes only the
     rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``)."""
-    split = units.split(rows.distribution, status)
+    split = units.split(rows.distribution, status, rows.policy)
     for unit, unit_rows in split.items():
         if unit_rows is None or len(split) == 1:
             unit_kernel(unit)(solve_, rows, status, out, kind_out)

@@ -16,7 +16,7 @@ import numpy as np
 
 from invsl.scalar import distributions as dist
 from invsl.kernels.periodic.metrics import fit_n, value, value_slope
-from invsl.scalar.jit import scalar, tiny
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, scalar, tiny
 from invsl.scalar.special import ndtri
 from invsl.vocabulary import (
     DEMAND_POINT,
@@ -186,7 +186,8 @@ def solve(
     step = max(sd, 0.5 * gap, 1.0)
     tol = _REL_TOL * max(1.0, sd)
     x = _start(metric, policy, mean, sd, gap, target)
-    if not integer and metric != METRIC_ALPHA:
+    # (WITH_*: the family switches of the compile units, docs/architecture.md)
+    if (WITH_NORMAL or WITH_GAMMA) and not integer and metric != METRIC_ALPHA:
         root = _newton(
             metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol
         )
@@ -200,8 +201,10 @@ def solve(
     lo, flo, hi, fhi = _bracket(metric, target, row, x, step)
     if math.isnan(lo) or math.isnan(hi):
         return math.nan
-    if integer:
+    if WITH_INTEGER and integer:
         return _integer_root(metric, target, row, lo, flo, hi, fhi)
+    if not WITH_NORMAL and not WITH_GAMMA:
+        return math.nan  # (not reached: the integer unit has integer kinds only)
     return _brent(
         metric,
         target,
