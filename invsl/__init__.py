@@ -68,7 +68,40 @@ _HOMES = {
     "backtest": "invsl.tools.backtest.public",
 }
 
-__all__ = ["__version__", *_HOMES]
+#: the public names (the keys of _HOMES, and the version)
+__all__ = [
+    "__version__",
+    "RowStatus",
+    "InputError",
+    "evaluate",
+    "optimize",
+    "sensitivity",
+    "fit_demand",
+    "simulate",
+    "alpha",
+    "beta",
+    "cycle_service_level",
+    "expected_backorders",
+    "expected_on_hand",
+    "fill_rate",
+    "gamma",
+    "gamma_service_level",
+    "lead_time_demand",
+    "loss_first_order",
+    "loss_second_order",
+    "ready_rate",
+    "reorder_point",
+    "safety_stock",
+    "service_levels",
+    "periodic_policy",
+    "periodic_service_levels",
+    "PortfolioResult",
+    "optimize_portfolio",
+    "exchange_curve",
+    "plot_exchange_curve",
+    "BacktestResult",
+    "backtest",
+]
 
 
 def __getattr__(name: str):
