@@ -13,10 +13,12 @@ the error model and fastmath stay consistent across the package.
 compiled code: kernels never raise, bad rows are reported through a status array.
 ``fastmath`` stays off: the tail formulas rely on IEEE semantics for inf and nan.
 
-Compile units (docs/architecture.md, "Compile units"): :func:`specialise` copies the compiled
-functions of a few modules into one unit for one demand family, in which the branches of the
-other families are gone before numba types them, so that a table compiles only the code of the
-families it holds.
+Compile time (docs/architecture.md, "Compile units"): :func:`specialise` copies the compiled
+functions of a few modules into one unit for one demand family (and periodic-review policy),
+in which the branches of the other families and policies are gone before numba types them, so
+that a table compiles only the code of the cells it holds; and a call with a constant argument
+reuses the callee's version for the run-time type (``_typed_calls``) instead of compiling it
+once more for the literal.
 """
 
 from __future__ import annotations
