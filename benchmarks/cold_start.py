@@ -146,6 +146,11 @@ def run_case(case: str, code_root: Path, rows: int = 1000) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def seconds(value: float) -> str:
+    """A figure for the table: milliseconds show below a second."""
+    return f"{value:.3f}" if value < 1.0 else f"{value:.2f}"
+
+
 def figure(case: str, result: dict) -> float:
     """The figure of a case that its target is about [s]."""
     return result["import"] if case == "import" else result["first"]
@@ -179,16 +184,17 @@ def main(argv=None) -> int:
     for case in args.cases:
         target = TARGETS[case][0]
         best = {name: min(figure(case, r) for r in rs) for name, rs in runs[case].items()}
-        line = f"{case:26s} {'' if target is None else f'{target:.1f}':>7s} {best['this']:8.2f}"
+        line = f"{case:26s} {'' if target is None else f'{target:.1f}':>7s} "
+        line += f"{seconds(best['this']):>8s}"
         if "baseline" in codes:
-            line += f" {best['baseline']:9.2f} {best['baseline'] / best['this']:6.1f}x"
+            line += f" {seconds(best['baseline']):>9s} {best['baseline'] / best['this']:6.1f}x"
         print(line)
         if case == "import":
             more = {n: min(r["import_optimize"] for r in rs) for n, rs in runs[case].items()}
-            line = f"{'from invsl import optimize':26s} {'':>7s} {more['this']:8.2f}"
+            line = f"{'from invsl import optimize':26s} {'':>7s} {seconds(more['this']):>8s}"
             if "baseline" in codes:
                 ratio = more["baseline"] / more["this"]
-                line += f" {more['baseline']:9.2f} {ratio:6.1f}x"
+                line += f" {seconds(more['baseline']):>9s} {ratio:6.1f}x"
             print(line)
     not_ok = sum(r.get("rows_not_ok", 0) for c in runs.values() for rs in c.values() for r in rs)
     if not_ok:
