@@ -216,6 +216,9 @@ def sq(
     The inputs are passed as read-only views, whatever their origin (pandas hands out
     read-only views of its columns, numpy gives writable arrays), so that the kernel is
     compiled, and cached, for one signature only. ``status`` is updated in place.
+
+    The rows run in the kernel of their compile unit (``unit_kernel``, ``units.split``):
+    a table of one family unit in place, a mixed one unit by unit on its gathered rows.
     """
     if out is None:
         out, kind = allocate(status.shape[0])
