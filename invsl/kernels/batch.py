@@ -187,7 +187,7 @@ def unit_kernel(unit: str):
     """``sq_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``): the
     functions it calls carry the code of that unit's demand families only. Built at the
     first request, compiled (or loaded from numba's cache) at its first run."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), unit, **units.switches(unit))
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
     return spaces[__name__].sq_kernel
 
 

@@ -82,53 +82,81 @@ WITH_RSS = True
 WITH_RSQ = True
 
 
-def specialise(modules: Sequence[types.ModuleType], unit: str, **switches) -> dict:
+#: the copies made so far: (module name, the switch values its copy depends on) -> namespace
+_SPACES: dict[tuple, types.ModuleType] = {}
+
+
+def specialise(modules: Sequence[types.ModuleType], **switches) -> dict:
     """One compile unit: copies of every compiled function of ``modules`` with the module
     constants ``switches`` (e.g. ``WITH_GAMMA=False``) replaced.
 
     Returns ``{module name: namespace}``: each namespace holds the names of its module, with
     its compiled functions replaced by their copies; inside the copies every reference to one
     of ``modules`` (``dist.tail``) or to a compiled function of one of them goes to the copy.
-    Nothing is compiled here: a copy compiles at its first call, with the options of its
-    original, and is cached by numba under its own name (the original's, plus ``_`` and
-    ``unit``), so that units do not share an index file. Call it once per unit (the callers
-    keep the result) and after the modules are imported in full (the copies see a snapshot of
-    their module's names).
+
+    A module's copy depends only on the switches that it, or a module it refers to (among
+    ``modules``, transitively), reads: units that agree on those share the copy, and numba
+    compiles it once (the copy of ``scalar.distributions`` for normal demand serves the (s, Q)
+    unit and the three periodic-review units of normal demand). Nothing is compiled here: a
+    copy compiles at its first call, with the options of its original, and numba caches it
+    under its own name (the original's plus the switches that are on, ``tail_normal``), so
+    that copies do not share an index file. Call it after the modules are imported in full
+    (the copies see a snapshot of their module's names).
     """
-    names = {module.__name__ for module in modules}
-    spaces = {name: types.ModuleType(f"{name}[{unit}]") for name in names}
+    by_name = {module.__name__: module for module in modules}
+    refers = {name: _refers(module, by_name) for name, module in by_name.items()}
+    reads = {name: {key for key in switches if key in vars(m)} for name, m in by_name.items()}
+    grown = True
+    while grown:  # what a module reads through the modules it refers to
+        grown = False
+        for name in by_name:
+            more = set().union(*(reads[other] for other in refers[name])) - reads[name]
+            grown = grown or bool(more)
+            reads[name] |= more
+    keys = {name: (name, tuple(sorted((k, switches[k]) for k in reads[name]))) for name in by_name}
+    new = [name for name in by_name if keys[name] not in _SPACES]
     copies: dict[int, Dispatcher] = {}
     namespaces = {}
-    for module in modules:
-        namespace = dict(vars(module))
-        namespaces[module.__name__] = namespace
-        for value in vars(module).values():
-            if (
-                isinstance(value, Dispatcher)
-                and value.py_func.__module__ == module.__name__
-                and id(value) not in copies
-            ):
-                copies[id(value)] = _copy(value, namespace, unit)
+    for name in new:
+        suffix = "_".join(key.removeprefix("WITH_").lower() for key, on in keys[name][1] if on)
+        _SPACES[keys[name]] = types.ModuleType(f"{name}[{suffix}]")
+        namespace = namespaces[name] = dict(vars(by_name[name]))
+        for value in vars(by_name[name]).values():
+            if isinstance(value, Dispatcher) and value.py_func.__module__ == name:
+                copies.setdefault(id(value), _copy(value, namespace, suffix))
     for name, namespace in namespaces.items():
         for key, value in namespace.items():
             if key in switches:
                 namespace[key] = switches[key]
-            elif isinstance(value, Dispatcher) and id(value) in copies:
-                namespace[key] = copies[id(value)]
-            elif isinstance(value, types.ModuleType) and value.__name__ in names:
-                namespace[key] = spaces[value.__name__]
-        vars(spaces[name]).update(namespace)
-    return spaces
+            elif isinstance(value, Dispatcher) and value.py_func.__module__ in by_name:
+                home = _SPACES[keys[value.py_func.__module__]]
+                namespace[key] = copies.get(id(value)) or getattr(home, value.py_func.__name__)
+            elif isinstance(value, types.ModuleType) and value.__name__ in by_name:
+                namespace[key] = _SPACES[keys[value.__name__]]
+        vars(_SPACES[keys[name]]).update(namespace)
+    return {name: _SPACES[keys[name]] for name in by_name}
 
 
-def _copy(dispatcher: Dispatcher, namespace: dict, unit: str) -> Dispatcher:
+def _refers(module: types.ModuleType, by_name: dict) -> set:
+    """The other modules of ``by_name`` that ``module`` refers to (as a module, or by a
+    compiled function of theirs)."""
+    found = set()
+    for value in vars(module).values():
+        if isinstance(value, types.ModuleType):
+            found.add(value.__name__)
+        elif isinstance(value, Dispatcher):
+            found.add(value.py_func.__module__)
+    return (found & set(by_name)) - {module.__name__}
+
+
+def _copy(dispatcher: Dispatcher, namespace: dict, suffix: str) -> Dispatcher:
     """``dispatcher``'s Python function with the globals ``namespace``, compiled alike."""
     func = dispatcher.py_func
     copy = types.FunctionType(
         func.__code__, namespace, func.__name__, func.__defaults__, func.__closure__
     )
     copy.__kwdefaults__ = func.__kwdefaults__
-    copy.__qualname__ = f"{func.__qualname__}_{unit}"
+    copy.__qualname__ = f"{func.__qualname__}_{suffix}"
     copy.__module__ = func.__module__
     copy.__doc__ = func.__doc__
     # (the options include nopython=True, which numba.njit would warn about)

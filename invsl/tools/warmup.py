@@ -16,6 +16,7 @@ compiles on one thread), all writing to the same cache.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import multiprocessing
 import os
 import time
@@ -92,9 +93,12 @@ def _sq_layer() -> None:
     optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
 
 
-def _periodic_layer() -> None:
-
-    df = _table(["RS", "RsS", "RsQ"])
+def _periodic_layer(policy: str) -> None:
+    """One periodic-review policy (its compile units); the rows from a history (one kernel
+    for every policy) with (R, S) only."""
+    df = _table([policy])
+    if policy != "RS":
+        df = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
 
@@ -168,7 +172,9 @@ def _backtest() -> None:
 
 STEPS: dict[str, Callable[[], None]] = {
     "evaluate/optimize (s, Q)": _sq_layer,
-    "evaluate/optimize periodic": _periodic_layer,
+    "evaluate/optimize periodic (R, S)": functools.partial(_periodic_layer, "RS"),
+    "evaluate/optimize periodic (R, s, S)": functools.partial(_periodic_layer, "RsS"),
+    "evaluate/optimize periodic (R, s, nQ)": functools.partial(_periodic_layer, "RsQ"),
     "array functions": _arrays,
     "fit_demand": _history,
     "simulate": _simulate,
@@ -176,6 +182,11 @@ STEPS: dict[str, Callable[[], None]] = {
     "sensitivity": _sensitivity,
     "backtest": _backtest,
 }
+
+
+#: the first steps of STEPS, which compile the kernels of evaluate/optimize (their compile
+#: units do not overlap): run in parallel before the others
+CORE_STEPS = 4
 
 
 def run_step(name: str) -> float:
@@ -221,7 +232,7 @@ def warmup(
     --------
     >>> import invsl.tools.warmup
     >>> list(invsl.tools.warmup.STEPS)[:2]
-    ['evaluate/optimize (s, Q)', 'evaluate/optimize periodic']
+    ['evaluate/optimize (s, Q)', 'evaluate/optimize periodic (R, S)']
     >>> seconds = invsl.tools.warmup.warmup()  # doctest: +SKIP
     >>> round(sum(seconds.values()))  # doctest: +SKIP
     2
@@ -239,9 +250,14 @@ def warmup(
     # fresh interpreters ("spawn"): a fork would copy this process's numba state and threads
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-        futures = {pool.submit(run_step, name): name for name in STEPS}
-        for future in concurrent.futures.as_completed(futures):
-            seconds[futures[future]] = future.result()
-            if report is not None:
-                report(futures[future], seconds[futures[future]])
+        # first the steps of the core kernels (disjoint compile units), then the others,
+        # which use those kernels too and find them in the cache instead of compiling them
+        # a second time at the same moment
+        names = list(STEPS)
+        for wave in (names[:CORE_STEPS], names[CORE_STEPS:]):
+            futures = {pool.submit(run_step, name): name for name in wave}
+            for future in concurrent.futures.as_completed(futures):
+                seconds[futures[future]] = future.result()
+                if report is not None:
+                    report(futures[future], seconds[futures[future]])
     return {name: seconds[name] for name in STEPS}

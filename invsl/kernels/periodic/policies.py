@@ -179,7 +179,7 @@ UNIT_NAMES = units.every_unit(policies=True)
 def unit_kernel(unit: str):
     """``periodic_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``, a
     family x policy), as ``batch.unit_kernel`` does for (s, Q)."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), unit, **units.switches(unit))
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
     return spaces[__name__].periodic_kernel
 
 
