@@ -331,6 +331,9 @@ BAD_REVIEW_PERIOD = 22
 BAD_ORDER_UP_TO = 23
 #: optimize_portfolio and sensitivity: a periodic-review or history-based row
 UNSUPPORTED = 24
+#: a row a kernel must skip while it computes others (another route's or another compile
+#: unit's rows; any code other than OK makes a kernel skip a row): never shown, not in STATUS
+SKIP = 255
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {

@@ -1,14 +1,19 @@
 """``invsl warmup``: it reaches every kernel, and real tables need nothing more.
 
-The check runs in a fresh interpreter (numba's list of compiled signatures is per process):
+The warm-up runs as the command line runs it, its steps in parallel processes; then the
+check runs in a fresh interpreter on the same numba cache (numba's list of compiled
+signatures is per process):
 
-1. after ``invsl.tools.warmup.warmup()`` every kernel that Python calls (the parallel batch
-   kernels and the one-thread twins of the portfolio's) has a compiled signature, except the
-   builder of the stored start table (a maintenance function);
-2. the public functions, called on the same kinds of tables built differently (integer
-   columns, pyarrow-backed columns, a strided slice, a table read from CSV by the command
-   line), add no signature: a production job after the warm-up compiles nothing. Each new
-   signature would be a compilation of tens of seconds in the first job that meets it.
+1. the steps again, and the public functions called on the same kinds of tables built
+   differently (integer columns, pyarrow-backed columns, a strided slice, a table read from
+   CSV by the command line), compile nothing: everything loads from the cache that the
+   parallel warm-up wrote (numba's compile events are recorded);
+2. every kernel that Python calls (the parallel batch kernels, in each compile unit, and the
+   one-thread twins of the portfolio's) has a signature, except the builder of the stored
+   start table (a maintenance function) and the kernels that only serve as templates of their
+   compile units;
+3. the tables built differently add no signature. Each new signature would be a compilation
+   of tens of seconds in the first job that meets it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import importlib, json, pkgutil, sys, tempfile, os
 import numba
+from numba.core import event
 import numpy as np
 import pandas as pd
 import invsl
@@ -37,17 +43,26 @@ def signatures():
     out = {}
     for info in pkgutil.walk_packages(invsl.__path__, "invsl."):
         mod = importlib.import_module(info.name)
+        short = info.name.removeprefix("invsl.")
         for name, value in vars(mod).items():
             if isinstance(value, numba.core.dispatcher.Dispatcher) and (
                 value.py_func.__module__ == mod.__name__
             ):
-                out[info.name.removeprefix("invsl.") + "." + name] = (
+                out[short + "." + name] = (
                     bool(value.targetoptions.get("parallel")) or name.endswith("_serial"),
                     sorted(map(str, value.signatures)),
                 )
+        if callable(getattr(mod, "unit_kernel", None)):
+            for unit in mod.UNIT_NAMES:
+                value = mod.unit_kernel(unit)
+                out[f"{short}.{value.py_func.__name__}[{unit}]"] = (
+                    True, sorted(map(str, value.signatures))
+                )
     return out
 
-w.warmup()
+recorder = event.install_recorder("numba:compile")
+compiled = recorder.__enter__()
+w.warmup(processes=1)
 before = signatures()
 
 # the same calls on tables built differently
@@ -88,23 +103,36 @@ for name, table in (("sq", sq), ("periodic", periodic)):
         assert result.exit_code in (0, 1), result.output
 
 after = signatures()
-print(json.dumps({"before": before, "after": after}))
+recorder.__exit__(None, None, None)
+names = sorted({
+    e.data["dispatcher"].py_func.__module__ + "." + e.data["dispatcher"].py_func.__qualname__
+    for _, e in compiled.buffer
+})
+print(json.dumps({"before": before, "after": after, "compiled": names}))
 """
 
 
 def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    warm = subprocess.run(
+        [sys.executable, "-m", "invsl.tools.cli", "warmup", "--quiet", "--processes", "2"],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert warm.returncode == 0, warm.stderr[-3000:]
     proc = subprocess.run(
         [sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     before, after = data["before"], data["after"]
+    assert not data["compiled"], f"compiled after the parallel warm-up: {data['compiled']}"
     # the kernels Python calls (batch kernels: parallel, and the one-thread twins of the
     # portfolio's); the functions they call are compiled into them and, loaded from numba's
     # cache, list no signature of their own
     entries = {name for name, (entry, _) in before.items() if entry}
     entries.discard("kernels.normal_sq.build_start_table")  # builds the stored start table
+    # templates of their compile units (the units' copies are checked instead)
+    entries -= {"kernels.batch.sq_kernel", "kernels.periodic.policies.periodic_kernel"}
     never = sorted(name for name in entries if not before[name][1])
     assert not never, f"not reached by the warm-up: {never}"
     assert len(entries) >= 14  # the scan found the package's kernels
@@ -119,9 +147,9 @@ def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
 def test_command_line_warmup(monkeypatch):
     seen = []
     monkeypatch.setattr("invsl.tools.warmup.STEPS", {"one step": lambda: seen.append(1)})
-    result = CliRunner().invoke(main, ["warmup"])
+    result = CliRunner().invoke(main, ["warmup", "--processes", "1"])
     assert result.exit_code == 0, result.output
     assert seen == [1]
     assert "one step" in result.output and "warm-up done" in result.output
-    quiet = CliRunner().invoke(main, ["warmup", "--quiet"])
+    quiet = CliRunner().invoke(main, ["warmup", "--quiet", "--processes", "1"])
     assert quiet.exit_code == 0 and quiet.output == ""

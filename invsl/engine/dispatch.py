@@ -28,12 +28,9 @@ from invsl.vocabulary import (
     POLICY_RS,
     POLICY_RSS,
     POLICY_SQ,
+    SKIP,
     ZERO_DEMAND,
 )
-
-#: status of the rows a kernel must skip while it computes another route's rows (any code
-#: other than OK makes a kernel skip a row; this one is never shown)
-SKIP = 255
 
 #: route codes: policy class x demand family
 SQ_TWO_MOMENT = 0
@@ -113,7 +110,7 @@ def _periodic_two_moment(job: Job, rows: np.ndarray) -> None:
         reorder_point=readonly(used["reorder_point"]),
         order_up_to=readonly(used["order_up_to"]),
     )
-    periodic.periodic_kernel(job.solve, inputs, per_status, job.out, job.kind)
+    periodic.run(job.solve, inputs, per_status, job.out, job.kind)
     job.status[rows] = per_status[rows]
 
 

@@ -8,7 +8,9 @@ not converge) gets its status set here. Nothing in a kernel raises.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -20,7 +22,10 @@ from invsl.kernels import metrics
 from invsl.kernels import normal_sq
 from invsl.kernels import solvers
 from invsl.scalar import special as sp
-from invsl.scalar.jit import parallel_kernel, prange, readonly, tiny
+from invsl.scalar import recurrence
+from invsl.kernels import units
+from invsl.scalar.jit import WITH_INTEGER, WITH_NORMAL, parallel_kernel, prange, readonly
+from invsl.scalar.jit import specialise, tiny
 from invsl.vocabulary import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
 from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_ALPHA
 
@@ -125,7 +130,7 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
             # metric itself is tiny (s deep below the mean): low targets take the generic
             # solver, which switches to lower-tail loss functions there
             fused = solve and metric[i] != METRIC_ALPHA and target[i] >= _FUSED_MIN_TARGET
-            if fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
+            if WITH_INTEGER and fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
                 # solve by exact recurrences and report the metrics from the same state
                 s, a, b, g, rr, eb, oh = integer_sq.solve(
                     metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
@@ -134,7 +139,7 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
                     status[i] = NO_CONVERGENCE
                     _skip(out, kind_out, i)
                     continue
-            elif fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
+            elif WITH_NORMAL and fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
                 # Halley's method; the metrics come from its last evaluation
                 if target[i] != last_target:
                     last_target = target[i]
@@ -171,6 +176,21 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
             out[7, i] = oh
 
 
+#: the modules whose compiled functions each compile unit of ``sq_kernel`` copies
+_UNIT_MODULES = (dist, recurrence, metrics, solvers, normal_sq, integer_sq)
+#: the compile units of ``sq_kernel``: one per family unit
+UNIT_NAMES = units.every_unit(policies=False)
+
+
+@functools.cache
+def unit_kernel(unit: str):
+    """``sq_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``): the
+    functions it calls carry the code of that unit's demand families only. Built at the
+    first request, compiled (or loaded from numba's cache) at its first run."""
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
+    return spaces[__name__].sq_kernel
+
+
 def sq(
     solve,
     distribution,
@@ -196,10 +216,13 @@ def sq(
     The inputs are passed as read-only views, whatever their origin (pandas hands out
     read-only views of its columns, numpy gives writable arrays), so that the kernel is
     compiled, and cached, for one signature only. ``status`` is updated in place.
+
+    The rows run in the kernel of their compile unit (``unit_kernel``, ``units.split``):
+    a table of one family unit in place, a mixed one unit by unit on its gathered rows.
     """
     if out is None:
         out, kind = allocate(status.shape[0])
-    rows = SqRows(
+    inputs = SqRows(
         distribution=readonly(distribution),
         metric=readonly(metric),
         target=readonly(target),
@@ -210,5 +233,21 @@ def sq(
         order_quantity=readonly(order_quantity),
         reorder_point=readonly(reorder_point),
     )
-    sq_kernel(bool(solve), rows, status, out, kind, readonly(normal_start.table()))
+    start = readonly(normal_start.table())
+    split = units.split(inputs.distribution, status)
+    if len(split) == 1 and None in split.values():
+        # the common case, one unit: its kernel on every row, in place
+        unit_kernel(next(iter(split)))(bool(solve), inputs, status, out, kind, start)
+        return out, kind
+    out[...] = math.nan
+    kind[...] = -1
+    for unit, rows in split.items():
+        # the unit's rows gathered, computed and put back (inputs of length 0 stay so)
+        part = SqRows(*(readonly(x[rows]) if x.shape[0] else x for x in inputs))
+        part_status = status[rows]
+        part_out, part_kind = allocate(rows.shape[0])
+        unit_kernel(unit)(bool(solve), part, part_status, part_out, part_kind, start)
+        out[:, rows] = part_out
+        kind[rows] = part_kind
+        status[rows] = part_status
     return out, kind

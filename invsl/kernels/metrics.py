@@ -20,7 +20,7 @@ import numpy as np
 
 from invsl.scalar import recurrence as rec
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import scalar
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, scalar
 from invsl.vocabulary import (
     DEMAND_GAMMA,
     DEMAND_NEGBIN,
@@ -195,7 +195,7 @@ def sq_metrics(kind, p1, p2, mean, s, q, mu):
     and stepped down to s by the exact recurrences of ``scalar.recurrence``; E[B] is then the mean
     of G1 over the Q inventory positions (positive terms only).
     """
-    if (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN) and q <= rec.RECURRENCE_Q:
+    if WITH_INTEGER and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN) and q <= rec.RECURRENCE_Q:
         t_s, t_g1, t_g2, t_p, b_s, b_g1, b_g2, b_p, w = rec.window(kind, p1, p2, mean, s, q)
         return integer_report(kind, p1, p2, mean, s, q, mu, b_s, b_g1, b_g2, t_g1, t_g2, w)
     return _sq_metrics(kind, p1, p2, mean, s, q, mu)
@@ -226,7 +226,7 @@ def integer_report(kind, p1, p2, mean, s, q, mu, b_s, b_g1, b_g2, t_g1, t_g2, w)
 def _sq_metrics(kind, p1, p2, mean, s, q, mu):
     """``sq_metrics`` by direct evaluation of the loss functions at both ends of the cycle
     (or, for continuous X and a small Q, by quadrature over it: ``_quadrature_metrics``)."""
-    if quadrature_applies(kind, p1, p2, s, q):
+    if (WITH_NORMAL or WITH_GAMMA) and quadrature_applies(kind, p1, p2, s, q):
         return _quadrature_metrics(kind, p1, p2, mean, s, q, mu)
     alpha = dist.cdf(kind, p1, p2, s)
     integer = dist.is_integer_kind(kind)
@@ -311,7 +311,12 @@ def metric_and_slope(metric, kind, p1, p2, mean, s, q, mu):
     - gamma: (1 - beta(s)) / mu (continuous), (1 - beta(s + 1)) / mu (integer)
     """
     integer = dist.is_integer_kind(kind)
-    if metric != METRIC_ALPHA and quadrature_applies(kind, p1, p2, s, q):
+    # (the switches stand in the condition itself: numba prunes only branches on constants)
+    if (
+        (WITH_NORMAL or WITH_GAMMA)
+        and metric != METRIC_ALPHA
+        and quadrature_applies(kind, p1, p2, s, q)
+    ):
         # a small Q against the density's scale: the cycle averages by quadrature, at full
         # precision (the differences below would cancel; see _cycle_average)
         below = s + 0.5 * q - mean < 0.0

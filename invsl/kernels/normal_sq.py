@@ -187,7 +187,10 @@ def _solve(metric, mean, sd, q, mu, target, s):
     # every metric at s from its evaluation (metrics.sq_metrics, normal branch)
     net = s + 0.5 * q - mean
     if net < 0.0:
-        a, b, g_, rr, eb, oh = metrics.sq_metrics(DEMAND_NORMAL, mean, sd, mean, s, q, mu)
+        # (the kind as a run-time int64: a constant would compile sq_metrics once more, for
+        # the literal, beside the int64 version the kernels use)
+        kind = np.int64(DEMAND_NORMAL)
+        a, b, g_, rr, eb, oh = metrics.sq_metrics(kind, mean, sd, mean, s, q, mu)
         return s, a, b, g_, rr, eb, oh
     za = (s - mean) / sd
     if za > 3.0 and not taylor:

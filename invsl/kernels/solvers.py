@@ -17,7 +17,7 @@ import math
 
 from invsl.scalar import distributions as dist
 from invsl.kernels import metrics
-from invsl.scalar.jit import scalar, tiny
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, scalar, tiny
 from invsl.vocabulary import METRIC_ALPHA, METRIC_BETA
 
 #: relative tolerance used internally; tighter than the contract's 1e-9 for a safety margin
@@ -154,6 +154,8 @@ def solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target):
 @scalar
 def solve(metric, kind, p1, p2, mean, sd, q, mu, target):
     """Reorder point for the target; dispatches on the kind of lead-time demand."""
-    if dist.is_integer_kind(kind):
+    if WITH_INTEGER and dist.is_integer_kind(kind):
         return solve_integer(metric, kind, p1, p2, mean, sd, q, mu, target)
+    if not WITH_NORMAL and not WITH_GAMMA:
+        return math.nan  # (not reached: the integer compile unit has integer kinds only)
     return solve_continuous(metric, kind, p1, p2, mean, sd, q, mu, target)

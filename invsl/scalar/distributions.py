@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 
 from invsl.scalar import special as sp
-from invsl.scalar.jit import scalar, tiny
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, scalar, tiny
 from invsl.vocabulary import (
     DEMAND_GAMMA,
     DEMAND_NEGBIN,
@@ -296,13 +296,13 @@ def negbin_pmf(x, r, p):
 @scalar
 def cdf(kind, p1, p2, x):
     """P(X <= x)."""
-    if kind == DEMAND_NORMAL:
+    if WITH_NORMAL and kind == DEMAND_NORMAL:
         return sp.norm_cdf((x - p1) / p2)
-    if kind == DEMAND_GAMMA:
+    if WITH_GAMMA and kind == DEMAND_GAMMA:
         if x <= 0.0:
             return 0.0
         return gamma_p(p1, x / p2)
-    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT or not WITH_INTEGER:
         return 1.0 if x >= p1 else 0.0
     n = math.floor(x)
     if n < 0.0:
@@ -315,13 +315,13 @@ def cdf(kind, p1, p2, x):
 @scalar
 def sf(kind, p1, p2, x):
     """P(X > x)."""
-    if kind == DEMAND_NORMAL:
+    if WITH_NORMAL and kind == DEMAND_NORMAL:
         return sp.norm_sf((x - p1) / p2)
-    if kind == DEMAND_GAMMA:
+    if WITH_GAMMA and kind == DEMAND_GAMMA:
         if x <= 0.0:
             return 1.0
         return gamma_q(p1, x / p2)
-    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT:
+    if kind == DEMAND_POINT or kind == DEMAND_POINT_INT or not WITH_INTEGER:
         return 0.0 if x >= p1 else 1.0
     n = math.floor(x)
     if n < 0.0:
@@ -334,16 +334,16 @@ def sf(kind, p1, p2, x):
 @scalar
 def density(kind, p1, p2, x):
     """Density (continuous kinds) or P(X = x) (integer kinds; x is floored)."""
-    if kind == DEMAND_NORMAL:
+    if WITH_NORMAL and kind == DEMAND_NORMAL:
         z = (x - p1) / p2
         return sp.norm_pdf(z) / p2
-    if kind == DEMAND_GAMMA:
+    if WITH_GAMMA and kind == DEMAND_GAMMA:
         if x <= 0.0:
             return 0.0
         return _gamma_pref(p1, x / p2) / x
-    if kind == DEMAND_POISSON:
+    if WITH_INTEGER and kind == DEMAND_POISSON:
         return poisson_pmf(math.floor(x), p1)
-    if kind == DEMAND_NEGBIN:
+    if WITH_INTEGER and kind == DEMAND_NEGBIN:
         return negbin_pmf(math.floor(x), p1, p2)
     if kind == DEMAND_POINT_INT:
         return 1.0 if math.floor(x) == p1 else 0.0
@@ -353,9 +353,9 @@ def density(kind, p1, p2, x):
 @scalar
 def quantile(kind, p1, p2, t):
     """Continuous kinds: the x with P(X <= x) = t."""
-    if kind == DEMAND_NORMAL:
+    if WITH_NORMAL and kind == DEMAND_NORMAL:
         return p1 + p2 * sp.ndtri(t)
-    if kind == DEMAND_GAMMA:
+    if WITH_GAMMA and kind == DEMAND_GAMMA:
         y = sp.gammaincinv(p1, t)
         if p1 >= _GAMMA_BIG and y > 0.0 and y < p1 - _GAMMA_BAND * math.sqrt(p1):
             # scipy's inverse relies on its own P(a, x), inaccurate here (see gamma_pq):
@@ -566,9 +566,9 @@ def tail(kind, p1, p2, mean, x, exact=True):
     Integer kinds expect an integer x. ``exact=False`` trades the last digits of far upper
     tails (normal, gamma) for speed; the solvers use it, reported metrics never do.
     """
-    if kind == DEMAND_NORMAL:
+    if WITH_NORMAL and kind == DEMAND_NORMAL:
         return _normal_tail(p1, p2, x, exact)
-    if kind == DEMAND_GAMMA:
+    if WITH_GAMMA and kind == DEMAND_GAMMA:
         return _gamma_tail(p1, p2, x, exact)
     if kind == DEMAND_POINT:
         d = p1 - x
@@ -580,7 +580,9 @@ def tail(kind, p1, p2, mean, x, exact=True):
         if d > 0.0:
             return 1.0, d, 0.5 * d * (d + 1.0)
         return 0.0, 0.0, 0.0
-    return _integer_tail(kind, p1, p2, mean, x)
+    if WITH_INTEGER:
+        return _integer_tail(kind, p1, p2, mean, x)
+    return math.nan, math.nan, math.nan  # (not reached: a kind of another compile unit)
 
 
 @scalar
@@ -591,7 +593,7 @@ def lower(kind, p1, p2, mean, x):
     On-hand stock of (s, Q) is (H2(s + Q) - H2(s)) / Q, which stays accurate when it is
     small next to the backorders (s below the mean), where E[IN] + E[B] would cancel.
     """
-    if kind == DEMAND_NORMAL:
+    if WITH_NORMAL and kind == DEMAND_NORMAL:
         # mirror: x - X with X ~ N(m, sd) is (-X) - (-x), -X ~ N(-m, sd)
         _, h1, h2 = _normal_tail(-p1, p2, -x, True)
         return h1, h2
@@ -605,7 +607,7 @@ def lower(kind, p1, p2, mean, x):
     if x < 0.0 or (x == 0.0 and kind != DEMAND_GAMMA):
         return 0.0, 0.0
     d = x - mean
-    if kind == DEMAND_GAMMA:
+    if WITH_GAMMA and kind == DEMAND_GAMMA:
         # mirror of the upper tail: H1 = d P + theta pref, 2 H2 = (d^2 + Var) P + theta pref (d - theta)
         theta = p2
         y = x / theta
@@ -614,6 +616,8 @@ def lower(kind, p1, p2, mean, x):
         h1 = d * b0 + theta * pref
         h2 = 0.5 * ((d * d + mean * theta) * b0 + theta * pref * (d - theta))
         return max(h1, 0.0), max(h2, 0.0)
+    if not WITH_INTEGER:
+        return math.nan, math.nan  # (not reached: a kind of another compile unit)
     if kind == DEMAND_POISSON:
         b0 = gamma_q(x + 1.0, p1)
     else:

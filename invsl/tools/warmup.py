@@ -9,11 +9,16 @@ the image build, so that no production job has to compile.
 
 Each step calls a public function on a small table that reaches every kernel it uses (every
 distribution, policy and metric), exactly as a real call would, so the compiled signatures
-are the ones real calls load.
+are the ones real calls load. The steps run in parallel processes, one per CPU (numba
+compiles on one thread), all writing to the same cache.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
 
@@ -88,9 +93,12 @@ def _sq_layer() -> None:
     optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
 
 
-def _periodic_layer() -> None:
-
-    df = _table(["RS", "RsS", "RsQ"])
+def _periodic_layer(policy: str) -> None:
+    """One periodic-review policy (its compile units); the rows from a history (one kernel
+    for every policy) with (R, S) only."""
+    df = _table([policy])
+    if policy != "RS":
+        df = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
 
@@ -172,7 +180,9 @@ def _backtest() -> None:
 
 STEPS: dict[str, Callable[[], None]] = {
     "evaluate/optimize (s, Q)": _sq_layer,
-    "evaluate/optimize periodic": _periodic_layer,
+    "evaluate/optimize periodic (R, S)": functools.partial(_periodic_layer, "RS"),
+    "evaluate/optimize periodic (R, s, S)": functools.partial(_periodic_layer, "RsS"),
+    "evaluate/optimize periodic (R, s, nQ)": functools.partial(_periodic_layer, "RsQ"),
     "array functions": _arrays,
     "fit_demand": _history,
     "simulate": _simulate,
@@ -182,19 +192,42 @@ STEPS: dict[str, Callable[[], None]] = {
 }
 
 
-def warmup(report: Callable[[str, float], None] | None = None) -> dict[str, float]:
+#: the first steps of STEPS, which compile the kernels of evaluate/optimize (their compile
+#: units do not overlap): run in parallel before the others
+CORE_STEPS = 4
+
+
+def run_step(name: str) -> float:
+    """Run the step ``name`` of :data:`STEPS` in this process; its seconds."""
+    import warnings
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        STEPS[name]()
+    return time.perf_counter() - start
+
+
+def warmup(
+    report: Callable[[str, float], None] | None = None, processes: int | None = None
+) -> dict[str, float]:
     """Compile (or load from numba's cache) every kernel of invsl's public functions.
 
     Parameters
     ----------
     report : callable, optional
-        Called as ``report(step, seconds)`` after each step (the command line prints them).
+        Called as ``report(step, seconds)`` after each step (the command line prints them),
+        in the order the steps finish.
+    processes : int, optional
+        Processes that run the steps at once (default: one per CPU, at most one per step);
+        1 runs them one after the other in this process.
 
     Returns
     -------
     dict
-        Step name -> seconds it took [s]. With an empty cache the total is tens of seconds;
-        once the cache is filled, a second or two.
+        Step name -> seconds it took [s], in the order of :data:`STEPS`. With an empty cache
+        they add up to tens of seconds (the steps overlap when they run in parallel); once
+        the cache is filled, a second or two.
 
     Notes
     -----
@@ -207,20 +240,32 @@ def warmup(report: Callable[[str, float], None] | None = None) -> dict[str, floa
     --------
     >>> import invsl.tools.warmup
     >>> list(invsl.tools.warmup.STEPS)[:2]
-    ['evaluate/optimize (s, Q)', 'evaluate/optimize periodic']
+    ['evaluate/optimize (s, Q)', 'evaluate/optimize periodic (R, S)']
     >>> seconds = invsl.tools.warmup.warmup()  # doctest: +SKIP
     >>> round(sum(seconds.values()))  # doctest: +SKIP
     2
     """
-    import warnings
-
+    if processes is None:
+        processes = os.cpu_count() or 1
+    processes = max(1, min(processes, len(STEPS)))
     seconds = {}
-    for name, step in STEPS.items():
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            step()
-        seconds[name] = time.perf_counter() - start
-        if report is not None:
-            report(name, seconds[name])
-    return seconds
+    if processes == 1:
+        for name in STEPS:
+            seconds[name] = run_step(name)
+            if report is not None:
+                report(name, seconds[name])
+        return seconds
+    # fresh interpreters ("spawn"): a fork would copy this process's numba state and threads
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+        # first the steps of the core kernels (disjoint compile units), then the others,
+        # which use those kernels too and find them in the cache instead of compiling them
+        # a second time at the same moment
+        names = list(STEPS)
+        for wave in (names[:CORE_STEPS], names[CORE_STEPS:]):
+            futures = {pool.submit(run_step, name): name for name in wave}
+            for future in concurrent.futures.as_completed(futures):
+                seconds[futures[future]] = future.result()
+                if report is not None:
+                    report(futures[future], seconds[futures[future]])
+    return {name: seconds[name] for name in STEPS}

@@ -24,11 +24,14 @@ on s+1 .. S (``kernels.periodic.integer.stationary``) or, for continuous demand,
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from invsl.scalar import distributions as dist
 from invsl.kernels.periodic import continuous as pc
 from invsl.kernels.periodic import integer as pi_
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, WITH_RS, WITH_RSQ, WITH_RSS
 from invsl.scalar.jit import scalar
 from invsl.vocabulary import (
     DEMAND_POINT,
@@ -62,16 +65,17 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
     fit, and ``j`` says which one D_n is.
     """
     tables = integer and pos_w.shape[0] > 0
-    if policy == POLICY_RS:
-        if tables:
+    # (WITH_*: the family and policy switches of the compile units, docs/architecture.md)
+    if WITH_RS and policy == POLICY_RS:
+        if WITH_INTEGER and tables:
             _, g1, at_or_below, px = pi_.table_at(pos_w, j, mean, x)
             return g1, max(at_or_below - px, 0.0)
-        if integer:
+        if WITH_INTEGER and integer:
             _, g1, at_or_below, px = pi_.int_tail(kind, p1, p2, mean, sd, x)
             return g1, max(at_or_below - px, 0.0)
         sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
         return g1, pc.less_than(kind, p1, p2, x, sfv)
-    if policy == POLICY_RSQ and not (integer and gap <= _RSQ_MAX_Q_SUMMED_BY_POSITION):
+    if WITH_RSQ and policy == POLICY_RSQ and not (integer and gap <= _RSQ_MAX_Q_SUMMED_BY_POSITION):
         q = gap
         _, g1a, g2a = dist.tail(kind, p1, p2, mean, x)
         _, g1b, g2b = dist.tail(kind, p1, p2, mean, x + q)
@@ -80,36 +84,45 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
             _, _, g2a = dist.tail(kind, p1, p2, mean, x + 1.0)
             _, _, g2b = dist.tail(kind, p1, p2, mean, x + q + 1.0)
         return max((g2a - g2b) / q, 0.0), lt
-    if tables:
+    if not WITH_RSS and not WITH_RSQ:
+        return math.nan, math.nan  # (not reached: RS returned above)
+    if WITH_INTEGER and tables:
         return pi_.weighted_table(pos_w, j, mean, x + gap, pos_p)
-    if integer:
+    if WITH_INTEGER and integer:
         return pi_.weighted_levels(kind, p1, p2, mean, sd, x + gap, pos_p)
+    if (not WITH_NORMAL and not WITH_GAMMA) or not WITH_RSS:
+        return math.nan, math.nan  # (not reached: integer kinds or (R, s, nQ) returned above)
     return pc.weighted_points(kind, p1, p2, mean, x + gap, pos_w, pos_p, exact)
 
 
 @scalar
 def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw):
     """alpha = P(net stock just before an order arrives >= 0)."""
-    if policy == POLICY_RS:
+    if WITH_RS and policy == POLICY_RS:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        if integer and pos_w.shape[0] > 0:
+        # (WITH_*: the family and policy switches of the compile units, docs/architecture.md)
+        if WITH_INTEGER and integer and pos_w.shape[0] > 0:
             return pi_.table_at(pos_w, int(r), m, x)[2]
-        if integer:
+        if WITH_INTEGER and integer:
             return pi_.int_tail(k, p1, p2, m, sd, x)[2]
         return dist.cdf(k, p1, p2, x)
     kl, l1, l2, ml, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
-    if integer:
+    if WITH_INTEGER and integer:
         if pos_w.shape[0] > 0:
             return pi_.alpha_table(pos_w, 0, ml, x, u0, uw)
         return pi_.alpha_from_undershoot(kl, l1, l2, ml, sdl, x, u0, uw)
+    if not WITH_NORMAL and not WITH_GAMMA:
+        return math.nan  # (not reached: the integer unit has integer kinds only)
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
-    if policy == POLICY_RSQ:
+    if WITH_RSQ and policy == POLICY_RSQ:
         _, g0, _ = dist.tail(kr, r1, r2, mr, 0.0)
         _, gq, _ = dist.tail(kr, r1, r2, mr, gap)
         den = g0 - gq
         num = pc.alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, 0.0, gap)
         return min(max(num / den, 0.0), 1.0)
     # (R, s, S): the order is placed at a review with IP = S - w - D_R <= s
+    if not WITH_RSS:
+        return math.nan  # (not reached: the unit's policy returned above)
     if kr == DEMAND_POINT:
         # deterministic D_R: the undershoot is the same at every order
         m = pos_w.shape[0]
@@ -245,24 +258,27 @@ def tables(dcode, mu, sigma, lt, lt_std, r):
 def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
     """Per-row arrays that depend on the gap but not on s: (pos_w, pos_p, u0, uw)."""
     empty = np.zeros(0)
-    tab = tables(dcode, mu, sigma, lt, lt_std, r) if integer else empty
+    # (WITH_*: the family and policy switches of the compile units, docs/architecture.md)
+    tab = tables(dcode, mu, sigma, lt, lt_std, r) if WITH_INTEGER and integer else empty
     if policy == POLICY_RS:
         return tab, empty, 0.0, empty
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
-    if integer:
-        if policy == POLICY_RSS:
+    if WITH_INTEGER and integer:
+        if WITH_RSS and policy == POLICY_RSS:
             n = int(gap)
             probs = np.empty(n)
             lo, hi = pi_.support(kr, r1, r2, mr, sdr)
             pi_.stationary(kr, r1, r2, mr, sdr, probs, hi)
             u0, uw = pi_.undershoot_rss(kr, r1, r2, mr, sdr, probs, lo, hi)
             return tab, probs, u0, uw
+        if not WITH_RSQ:
+            return tab, empty, 0.0, empty  # (not reached: the unit's policy returned above)
         u0, uw = pi_.undershoot_rsq(kr, r1, r2, mr, sdr, gap)
         probs = empty
         if gap <= _RSQ_MAX_Q_SUMMED_BY_POSITION:
             probs = np.full(int(gap), 1.0 / gap)
         return tab, probs, u0, uw
-    if policy == POLICY_RSS:
+    if (WITH_NORMAL or WITH_GAMMA) and WITH_RSS and policy == POLICY_RSS:
         # the bins need only resolve the narrowest of D(L) (loss functions, alpha) and D_R
         # (the undershoot density of alpha); 0 (all bins) when D(L) is a point
         kl, _, _, _, sdl = fit_n(dcode, mu, sigma, lt_std, lt)

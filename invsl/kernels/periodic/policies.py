@@ -8,21 +8,26 @@ are in docs/periodic.md.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
 
 from invsl.scalar import distributions as dist
+from invsl.kernels import units
+from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import parallel_kernel, prange
+from invsl.scalar.jit import parallel_kernel, prange, specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
     CANNOT_FIT,
     NEGBIN_VARIANCE,
     NO_CONVERGENCE,
     OK,
+    SKIP,
 )
 from invsl.vocabulary import (
     DEMAND_NEGBIN,
@@ -162,6 +167,35 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
         out[5, i] = rr
         out[6, i] = eb
         out[7, i] = oh
+
+
+#: the modules whose compiled functions each compile unit of ``periodic_kernel`` copies
+_UNIT_MODULES = (dist, continuous, integer, metrics, solver)
+#: the compile units of ``periodic_kernel``: one per family unit x periodic-review policy
+UNIT_NAMES = units.every_unit(policies=True)
+
+
+@functools.cache
+def unit_kernel(unit: str):
+    """``periodic_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``, a
+    family x policy), as ``batch.unit_kernel`` does for (s, Q)."""
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
+    return spaces[__name__].periodic_kernel
+
+
+def run(solve_, rows, status, out, kind_out) -> None:
+    """``periodic_kernel`` on every row by the kernels of their compile units: each unit's
+    kernel runs on all rows, skipping those of the other units (the kernel writes only the
+    rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``)."""
+    split = units.split(rows.distribution, status, rows.policy)
+    for unit, unit_rows in split.items():
+        if unit_rows is None or len(split) == 1:
+            unit_kernel(unit)(solve_, rows, status, out, kind_out)
+            continue
+        part = np.full_like(status, SKIP)
+        part[unit_rows] = status[unit_rows]
+        unit_kernel(unit)(solve_, rows, part, out, kind_out)
+        status[unit_rows] = part[unit_rows]
 
 
 def allocate(n: int):

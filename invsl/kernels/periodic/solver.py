@@ -17,7 +17,7 @@ import numpy as np
 from invsl.scalar import distributions as dist
 from invsl.kernels.periodic.metrics import alpha_slope_rss, fit_n, value, value_slope
 from invsl.kernels.solvers import log_newton_step, safeguard
-from invsl.scalar.jit import scalar, tiny
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, WITH_RSS, scalar, tiny
 from invsl.scalar.special import ndtri
 from invsl.vocabulary import (
     DEMAND_POINT,
@@ -220,13 +220,15 @@ def solve(
     step = max(sd, 0.5 * gap, 1.0)
     tol = _REL_TOL * max(1.0, sd)
     x = _start(metric, policy, mean, sd, gap, target)
-    if not integer and metric == METRIC_ALPHA and policy == POLICY_RSS:
+    # (WITH_*: the family and policy switches of the compile units, docs/architecture.md)
+    continuous = (WITH_NORMAL or WITH_GAMMA) and not integer
+    if continuous and WITH_RSS and metric == METRIC_ALPHA and policy == POLICY_RSS:
         root = _alpha_newton(
             target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step
         )
         if not math.isnan(root):
             return root
-    if not integer and metric != METRIC_ALPHA:
+    if continuous and metric != METRIC_ALPHA:
         root = _newton(
             metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol
         )
@@ -240,8 +242,10 @@ def solve(
     lo, flo, hi, fhi = _bracket(metric, target, row, x, step)
     if math.isnan(lo) or math.isnan(hi):
         return math.nan
-    if integer:
+    if WITH_INTEGER and integer:
         return _integer_root(metric, target, row, lo, flo, hi, fhi)
+    if not WITH_NORMAL and not WITH_GAMMA:
+        return math.nan  # (not reached: the integer unit has integer kinds only)
     return _brent(
         metric,
         target,
