@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import invsl
-from invsl.engine.calibration import nominal_targets, read_calibration, row_groups
+from invsl.engine.calibration import families, nominal_targets, read_calibration, row_groups
 from invsl.tools.backtest.calibrate import (
     NOMINAL_GRID,
     calibration_table,
@@ -356,6 +356,13 @@ def test_the_calibrated_family_plans_the_rows():
     for i, family in enumerate(["negbin", "poisson"]):
         alone = invsl.optimize(df.iloc[[i]].assign(distribution=family), target=0.955)
         assert out["reorder_point"].iloc[i] == alone["reorder_point"].iloc[0]
+    # a history-based row keeps its family (and a table of empirical plans changes no row)
+    codes = np.array([0, 6, 3], dtype=np.int8)  # normal, empirical, negbin
+    cal = read_calibration(table)
+    group = row_groups(cal, np.array(["smooth"] * 3, dtype=object), np.full(3, 2.0))
+    assert families(cal, group, codes, np.full(3, 4.0), np.full(3, 9.0)).tolist() == [3, 6, 3]
+    empirical = read_calibration(_table().assign(distribution="empirical"))
+    assert families(empirical, group, codes, np.full(3, 4.0), np.full(3, 9.0)).tolist() == [0, 6, 3]
     # an unknown family in a row stays flagged; the table's families are checked
     bad = invsl.optimize(df.assign(distribution=["normal", "weibull"]), calibration=table)
     assert bad["status"].astype(str).tolist() == ["ok", "unknown_distribution"]

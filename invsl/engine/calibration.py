@@ -40,6 +40,7 @@ from invsl.vocabulary import (
     DISTRIBUTION_SPELLINGS,
     METRIC_NAMES,
     OK,
+    PARAMETRIC_DISTRIBUTIONS,
     code_of,
     unknown_name,
 )
@@ -170,14 +171,19 @@ def row_groups(cal: Calibration, segment, volume) -> np.ndarray:
 def families(cal: Calibration, group: np.ndarray, given, mean, variance) -> np.ndarray:
     """The family code of each row: its group's (a negative binomial row whose lead-time
     demand ``variance`` does not exceed its ``mean`` is Poisson, the negative binomial's
-    limit, as in the backtest), or ``given`` where the table names none or the row's own
-    family is unknown (negative codes, flagged by validation)."""
+    limit, as in the backtest), or ``given`` where the table names none, the row's own
+    family is unknown (negative codes, flagged by validation), or either is not a two-moment
+    family (normal, gamma, poisson, negbin)."""
     family = cal.families[group]
     with np.errstate(invalid="ignore"):
         family = np.where(
             (family == DEMAND_NEGBIN) & (variance <= mean) & (mean > 0), DEMAND_POISSON, family
         )
-    return np.where((family >= 0) & (given >= 0), family, given).astype(np.int8)
+    # only between the two-moment families: a row planned from its history (empirical,
+    # compound_poisson) stays so, and a table of such plans does not change the others
+    parametric = np.array([DISTRIBUTION_SPELLINGS[name] for name in PARAMETRIC_DISTRIBUTIONS])
+    swap = np.isin(family, parametric) & np.isin(given, parametric)
+    return np.where(swap, family, given).astype(np.int8)
 
 
 def nominal_targets(
