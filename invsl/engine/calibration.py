@@ -168,17 +168,36 @@ def row_groups(cal: Calibration, segment, volume) -> np.ndarray:
     return np.where(np.isnan(group), cal.groups[(POOLED, 0)], group).astype(np.int64)
 
 
+def poisson_limit(family: np.ndarray, mean, variance) -> np.ndarray:
+    """``family`` with Poisson in place of a negative binomial whose ``variance`` does not
+    exceed its ``mean`` (> 0): the limit of the negative binomial as its variance falls to the
+    mean, which it cannot represent (the rule of calibrated rows and of the backtest's plans).
+    """
+    with np.errstate(invalid="ignore"):
+        limit = (family == DEMAND_NEGBIN) & (variance <= mean) & (mean > 0)
+    return np.where(limit, DEMAND_POISSON, family)
+
+
+def segment_column(cal: Calibration, present, columns=None) -> str:
+    """The name of the calibration's segment column in a table to plan (``columns``: a
+    mapping of invsl names to the table's); raises InputError if ``present`` (the table's
+    column names) lacks it."""
+    name = (columns or {}).get(cal.by, cal.by)
+    if name not in present:
+        raise InputError(
+            f"calibration by {cal.by!r} needs a {name!r} column in the table"
+            + (" (invsl.fit_demand gives demand_class)" if cal.by == "demand_class" else "")
+        )
+    return name
+
+
 def families(cal: Calibration, group: np.ndarray, given, mean, variance) -> np.ndarray:
     """The family code of each row: its group's (a negative binomial row whose lead-time
     demand ``variance`` does not exceed its ``mean`` is Poisson, the negative binomial's
     limit, as in the backtest), or ``given`` where the table names none, the row's own
     family is unknown (negative codes, flagged by validation), or either is not a two-moment
     family (normal, gamma, poisson, negbin)."""
-    family = cal.families[group]
-    with np.errstate(invalid="ignore"):
-        family = np.where(
-            (family == DEMAND_NEGBIN) & (variance <= mean) & (mean > 0), DEMAND_POISSON, family
-        )
+    family = poisson_limit(cal.families[group], mean, variance)
     # only between the two-moment families: a row planned from its history (empirical,
     # compound_poisson) stays so, and a table of such plans does not change the others
     parametric = np.array([DISTRIBUTION_SPELLINGS[name] for name in PARAMETRIC_DISTRIBUTIONS])
@@ -231,8 +250,10 @@ __all__ = [
     "CALIBRATION_COLUMNS",
     "Calibration",
     "POOLED",
+    "segment_column",
     "families",
     "nominal_targets",
+    "poisson_limit",
     "read_calibration",
     "row_groups",
 ]

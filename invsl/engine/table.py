@@ -30,11 +30,11 @@ from invsl.engine.calibration import (
     nominal_targets,
     read_calibration,
     row_groups,
+    segment_column,
 )
 from invsl.engine.assemble import assemble, kind_column, messages, status_column
 from invsl.engine.reader import (
     INPUT_COLUMNS,
-    InputError,
     check_frame,
     has_column,
     read_rows,
@@ -234,12 +234,7 @@ def run(
 def _calibrated_families(df, columns, cal: Calibration, rows) -> np.ndarray:
     """The calibration group of each row (``engine.calibration``); the rows take the family
     the calibration was made with (``rows.distribution`` is replaced)."""
-    name = (columns or {}).get(cal.by, cal.by)
-    if name not in df.columns:
-        raise InputError(
-            f"calibration by {cal.by!r} needs a {cal.by!r} column in the table"
-            + (" (invsl.fit_demand gives demand_class)" if cal.by == "demand_class" else "")
-        )
+    name = segment_column(cal, df.columns, columns)
     n = rows.numbers
     group = row_groups(cal, df[name].to_numpy(dtype=object), n["demand_mean"])
     mean = n["demand_mean"] * n["lead_time"]

@@ -20,7 +20,7 @@ from invsl.api.frame import optimize
 from invsl.api.history import fit_demand
 from invsl.engine.arguments import check_arguments, check_name
 from invsl.engine.assemble import FIELD_TEXTS
-from invsl.engine.calibration import read_calibration
+from invsl.engine.calibration import poisson_limit, read_calibration
 from invsl.engine.history_rows import match_skus
 from invsl.engine.reader import InputError, check_frame, read_rows, resolve_columns
 from invsl.engine.table import row_policies
@@ -42,7 +42,6 @@ from invsl.tools.plot import pyplot  # (matplotlib is imported when a plot is dr
 from invsl.vocabulary import (
     BACKTEST_STAGES,
     DEMAND_EMPIRICAL,
-    DEMAND_NEGBIN,
     FORECAST_FEW_ERRORS,
     FORECAST_NAMES,
     FORECAST_STATUS,
@@ -708,8 +707,8 @@ def _plans(
     # a negative binomial needs a variance above the mean; at or below it the plan is
     # Poisson, the limit of the negative binomial as its variance falls to the mean
     mean, std = rows["demand_mean"].to_numpy(), rows["demand_std"].to_numpy()
-    with np.errstate(invalid="ignore"):
-        poisson = np.repeat(families == DEMAND_NEGBIN, k) & (std * std <= mean) & (mean > 0)
+    family = np.repeat(families, k)
+    poisson = poisson_limit(family, mean, std * std) != family
     if poisson.any():
         given = rows[column] if column in rows.columns else options["distribution"]
         rows[column] = np.where(poisson, "poisson", given)

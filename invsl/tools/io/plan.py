@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from invsl.api import frame
 from invsl.engine.assemble import KIND_CATEGORIES
-from invsl.engine.calibration import read_calibration
+from invsl.engine.calibration import read_calibration, segment_column
 from invsl.engine.reader import (
     INPUT_COLUMNS,
     InputError,
@@ -151,12 +151,7 @@ class Plan:
         calibration = self.options.get("calibration") if self.solve else None
         if calibration is not None:
             # a calibrated optimize reads each row's segment (engine.calibration)
-            by = read_calibration(calibration).by
-            if by not in names:
-                raise InputError(
-                    f"calibration by {by!r} needs a {by!r} column in the input"
-                    + (" (invsl.fit_demand gives demand_class)" if by == "demand_class" else "")
-                )
+            by = segment_column(read_calibration(calibration), names)
             if by not in self.other_inputs:
                 self.other_inputs.append(by)
         #: what invsl.api.frame gets: only the columns it reads (ids and the rest stay in arrow)
