@@ -20,7 +20,7 @@ import pandas as pd
 
 from invsl.kernels import batch
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import parallel_kernel, prange
+from invsl.scalar.jit import parallel_kernel, prange, threads_for
 from invsl.vocabulary import NAMES, OK, ZERO_DEMAND
 from invsl.engine.assemble import messages
 from invsl.engine.validate import distribution_codes, fold_deterministic, metric_codes, validate
@@ -506,7 +506,8 @@ def _loss(x, mean, std, distribution):
     status[status == ZERO_DEMAND] = OK
     g1 = np.full(xs.shape, np.nan)
     g2 = np.full(xs.shape, np.nan)
-    _loss_kernel(dc, mu, sigma, xs, status, g1, g2)
+    with threads_for(xs.shape[0]):
+        _loss_kernel(dc, mu, sigma, xs, status, g1, g2)
     return g1.reshape(shape), g2.reshape(shape)
 
 

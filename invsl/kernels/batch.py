@@ -25,7 +25,7 @@ from invsl.scalar import special as sp
 from invsl.scalar import recurrence
 from invsl.kernels import units
 from invsl.scalar.jit import WITH_INTEGER, WITH_NORMAL, parallel_kernel, prange, readonly
-from invsl.scalar.jit import specialise, tiny
+from invsl.scalar.jit import specialise, threads_for, tiny
 from invsl.vocabulary import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
 from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_ALPHA
 
@@ -218,7 +218,8 @@ def sq(
     compiled, and cached, for one signature only. ``status`` is updated in place.
 
     The rows run in the kernel of their compile unit (``unit_kernel``, ``units.split``):
-    a table of one family unit in place, a mixed one unit by unit on its gathered rows.
+    a table of one family unit in place, a mixed one unit by unit on its gathered rows; on
+    one thread below ``scalar.jit.SERIAL_ROWS`` rows (``threads_for``).
     """
     if out is None:
         out, kind = allocate(status.shape[0])
@@ -233,12 +234,19 @@ def sq(
         order_quantity=readonly(order_quantity),
         reorder_point=readonly(reorder_point),
     )
+    with threads_for(status.shape[0]):
+        _run_units(bool(solve), inputs, status, out, kind)
+    return out, kind
+
+
+def _run_units(solve: bool, inputs: SqRows, status, out, kind) -> None:
+    """``sq``'s rows by the kernels of their compile units."""
     start = readonly(normal_start.table())
     split = units.split(inputs.distribution, status)
     if len(split) == 1 and None in split.values():
         # the common case, one unit: its kernel on every row, in place
-        unit_kernel(next(iter(split)))(bool(solve), inputs, status, out, kind, start)
-        return out, kind
+        unit_kernel(next(iter(split)))(solve, inputs, status, out, kind, start)
+        return
     out[...] = math.nan
     kind[...] = -1
     for unit, rows in split.items():
@@ -246,8 +254,7 @@ def sq(
         part = SqRows(*(readonly(x[rows]) if x.shape[0] else x for x in inputs))
         part_status = status[rows]
         part_out, part_kind = allocate(rows.shape[0])
-        unit_kernel(unit)(bool(solve), part, part_status, part_out, part_kind, start)
+        unit_kernel(unit)(solve, part, part_status, part_out, part_kind, start)
         out[:, rows] = part_out
         kind[rows] = part_kind
         status[rows] = part_status
-    return out, kind

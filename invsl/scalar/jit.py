@@ -23,6 +23,7 @@ once more for the literal.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Sequence
 
@@ -53,8 +54,26 @@ def _typed_calls(dispatcher: Dispatcher) -> Dispatcher:
     return dispatcher
 
 
+def _threads_prepared_first(dispatcher: Dispatcher) -> Dispatcher:
+    """``dispatcher`` (a parallel kernel), which calls :func:`prepare_threads` before its
+    first compilation or cache load: numba starts its threads then, so that the threads are
+    set up at the first use of any parallel kernel of invsl, whatever its entry point."""
+    # (numba's dispatcher compiles, or loads from its cache, in this method when a call finds
+    # no compiled version for its argument types)
+    compile_for_args = getattr(dispatcher, "_compile_for_args")
+
+    def first_compile(*args, **kws):
+        prepare_threads()
+        return compile_for_args(*args, **kws)
+
+    setattr(dispatcher, "_compile_for_args", first_compile)
+    return dispatcher
+
+
 def _decorator(**options):
     jit = numba.njit(**options)
+    if options.get("parallel"):
+        return lambda func: _threads_prepared_first(_typed_calls(jit(func)))
     return lambda func: _typed_calls(jit(func))
 
 
@@ -62,6 +81,71 @@ scalar = _decorator(inline="never", **_COMMON)
 tiny = numba.njit(inline="always", **_COMMON)  # inlined before typing: no call to type
 kernel = _decorator(**_COMMON)
 parallel_kernel = _decorator(parallel=True, **_COMMON)
+
+
+# ---------------------------------------------------------------------------------------------
+# threads (docs/scale.md, "Threads"): sleeping idle workers, and one thread for small calls
+
+#: a call of a parallel kernel on less work than this runs on one thread [rows of the (s, Q)
+#: kernel on normal demand, about 0.1-0.2 us each]: waking the other threads costs more than
+#: they save there, and on a machine whose other cores are busy a woken thread may wait for a
+#: core for milliseconds (measured: benchmarks/README.md, "Threads")
+SERIAL_ROWS = 10_000
+
+_prepared = False
+
+
+def prepare_threads() -> None:
+    """Set up numba's threads, once per process, before they start (numba starts them at the
+    first parallel kernel it compiles or loads, or at ``numba.get_num_threads()``).
+
+    Idle OpenMP worker threads sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``): a
+    spinning worker holds a core that another process wants and, once the scheduler has
+    taken the core from it, answers the next parallel call only milliseconds later (11-21 ms
+    per call measured with one busy process beside invsl on 2 cores); a sleeping one is woken
+    at once. Nothing is changed when the user set ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``
+    (their setting wins), and nothing can be when another library has loaded the OpenMP
+    runtime before (it reads the variable when it is loaded). The threading layer
+    (``NUMBA_THREADING_LAYER``) and the thread count (``NUMBA_NUM_THREADS``,
+    ``numba.set_num_threads``) stay numba's and the user's: tbb and omp with sleeping
+    workers measured alike (workqueue too, but it does not allow parallel kernels launched
+    from two Python threads at once, which ``invsl.dask`` does).
+    """
+    global _prepared
+    if _prepared:
+        return
+    _prepared = True
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+
+
+class threads_for:
+    """``with threads_for(rows, weight):`` around the call of a parallel kernel on ``rows``
+    rows, each costing about ``weight`` rows of the (s, Q) normal kernel: below
+    :data:`SERIAL_ROWS` the kernel runs on one thread (``numba.set_num_threads(1)`` for the
+    call, which is thread-local, then the caller's count again); above, on the caller's
+    count (all cores unless the user or ``invsl.dask`` set fewer). The results are the same
+    bytes either way: rows are independent and each is computed by the same code.
+    """
+
+    __slots__ = ("_serial", "_before")
+
+    def __init__(self, rows: int, weight: float = 1.0):
+        self._serial = rows * weight < SERIAL_ROWS
+        self._before = 1
+
+    def __enter__(self):
+        prepare_threads()
+        if self._serial:
+            self._before = numba.get_num_threads()
+            if self._before > 1:
+                numba.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._before > 1:
+            numba.set_num_threads(self._before)
+
 
 prange = numba.prange
 
@@ -163,6 +247,8 @@ def _copy(dispatcher: Dispatcher, namespace: dict, suffix: str) -> Dispatcher:
     compiled = numba.jit(cache=True, locals=dispatcher.locals, **dispatcher.targetoptions)(copy)
     if dispatcher.targetoptions.get("inline") == "always":
         return compiled
+    if dispatcher.targetoptions.get("parallel"):
+        return _threads_prepared_first(_typed_calls(compiled))
     return _typed_calls(compiled)
 
 
@@ -186,6 +272,9 @@ __all__ = [
     "prange",
     "readonly",
     "specialise",
+    "SERIAL_ROWS",
+    "prepare_threads",
+    "threads_for",
     "WITH_NORMAL",
     "WITH_GAMMA",
     "WITH_INTEGER",

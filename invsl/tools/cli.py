@@ -7,7 +7,6 @@ stderr, no output file; 130 interrupted (Ctrl-C), no output file.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
@@ -18,6 +17,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from invsl.api import frame
+from invsl.scalar.jit import prepare_threads
 from invsl.tools.backtest.calibrate import CALIBRATION_ORIGINS
 from invsl.tools.backtest.public import backtest as run_backtest
 from invsl.tools.backtest.public import calibrate as run_calibrate
@@ -69,19 +69,6 @@ def _text_format(sep: str, decimal: str, thousands: str | None, encoding: str | 
         _fail(str(exc))
 
 
-def _idle_threads_sleep() -> None:
-    """Let the kernels' idle OpenMP threads sleep instead of spinning (unless set already).
-
-    The streaming run keeps a reader and a writer thread busy beside the numba kernels;
-    between two kernel calls GNU OpenMP's idle workers would spin for a while, taking CPU
-    from those threads (on 4,000,000 rows, OMP_WAIT_POLICY=ACTIVE cost 4.4 and 5.0 user
-    CPU-seconds against 3.1 and 3.4 for PASSIVE). Read by the OpenMP runtime when numba
-    loads it, at the first parallel kernel call, so this must run before; a value the user
-    set wins.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
 def _run(
     kind: str,
     input_path: str,
@@ -98,7 +85,9 @@ def _run(
 ) -> None:
     """Stream IN through frame.optimize/evaluate into OUT; exit with the documented code."""
     text = _text_format(sep, decimal, thousands, encoding)
-    _idle_threads_sleep()
+    # idle OpenMP threads sleep (the reader and writer threads need the cores), before the
+    # first kernel starts them: scalar.jit.prepare_threads
+    prepare_threads()
     try:
         history_path = options.pop("history_path", None)
         if history_path is not None:

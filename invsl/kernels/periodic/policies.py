@@ -20,7 +20,7 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import parallel_kernel, prange, specialise
+from invsl.scalar.jit import parallel_kernel, prange, specialise, threads_for
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
     CANNOT_FIT,
@@ -183,10 +183,22 @@ def unit_kernel(unit: str):
     return spaces[__name__].periodic_kernel
 
 
+#: cost of a row of ``periodic_kernel`` in rows of the (s, Q) normal kernel, roughly (2 to 10
+#: for (R, S), 50 to 200 for (R, s, S)): the weight of ``scalar.jit.threads_for``
+ROW_WEIGHT = 20.0
+
+
 def run(solve_, rows, status, out, kind_out) -> None:
     """``periodic_kernel`` on every row by the kernels of their compile units: each unit's
     kernel runs on all rows, skipping those of the other units (the kernel writes only the
-    rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``)."""
+    rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``).
+    Small tables run on one thread (``scalar.jit.threads_for``)."""
+    with threads_for(status.shape[0], ROW_WEIGHT):
+        _run_units(solve_, rows, status, out, kind_out)
+
+
+def _run_units(solve_, rows, status, out, kind_out) -> None:
+    """``run``'s rows by the kernels of their compile units."""
     split = units.split(rows.distribution, status, rows.policy)
     for unit, unit_rows in split.items():
         if unit_rows is None or len(split) == 1:
