@@ -60,7 +60,9 @@ def _normal_rows(n):
 def test_normal_fused_matches_generic(metric, target):
     bad = []
     for mean, sd, q, mu in zip(*_normal_rows(150)):
-        s, *levels = normal_sq.solve(metric, mean, sd, q, mu, target, TABLE, special.ndtri(target))
+        s, *levels = normal_sq.solve(
+            metric, mean, sd, q, mu, target, TABLE, special.ndtri(target), math.log1p(-target)
+        )
         s_ref = solvers.solve(metric, DEMAND_NORMAL, mean, sd, mean, sd, q, mu, target)
         tol = 1e-9 * max(1.0, sd)
         # conditioning: the metric's change over the tolerance must exceed its rounding
@@ -102,7 +104,19 @@ def _integer_rows(n, kind):
 def test_integer_fused_matches_generic(kind, metric, target):
     bad = []
     for p1, p2, mean, sd, q, mu in _integer_rows(120, kind):
-        s, *levels = integer_sq.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
+        s, *levels = integer_sq.solve(
+            metric,
+            kind,
+            p1,
+            p2,
+            mean,
+            sd,
+            q,
+            mu,
+            target,
+            special.ndtri(target),
+            math.log1p(-target),
+        )
         s_ref = solvers.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
         if s != s_ref:
             bad.append(("s", p1, p2, q, mu, s, s_ref))
@@ -149,11 +163,25 @@ def test_batch_kernel_takes_the_fused_paths():
             distribution[i], demand_mean[i], demand_std[i], lead_time[i], 0.0
         )
         if k == DEMAND_NORMAL:
+            t = target[i]
             want = normal_sq.solve(
-                metric[i], m, s_d, q[i], demand_mean[i], target[i], TABLE, special.ndtri(target[i])
+                metric[i], m, s_d, q[i], demand_mean[i], t, TABLE, special.ndtri(t), math.log1p(-t)
             )
         else:
-            want = integer_sq.solve(metric[i], k, p1, p2, m, s_d, q[i], demand_mean[i], target[i])
+            t = target[i]
+            want = integer_sq.solve(
+                metric[i],
+                k,
+                p1,
+                p2,
+                m,
+                s_d,
+                q[i],
+                demand_mean[i],
+                t,
+                special.ndtri(t),
+                math.log1p(-t),
+            )
         got = (out[0, i], *out[2:, i])
         assert got == tuple(want), (i, got, want)  # bit-identical: the fused path ran
 
@@ -173,8 +201,8 @@ def test_start_table_is_close_and_only_a_start():
         z0 = normal_start.start(TABLE, q, yi)
         # the table holds f = (z + q/2)/sqrt(1 + q^2/12): its error scales with that sqrt
         worst = max(worst, abs(z0 - z) / math.sqrt(1.0 + q * q / 12.0))
-        a = normal_sq.solve(METRIC_BETA, 0.0, 1.0, q, 1.0, t, TABLE, yi)
-        b = normal_sq.solve(METRIC_BETA, 0.0, 1.0, q, 1.0, t, zeros, yi)
+        a = normal_sq.solve(METRIC_BETA, 0.0, 1.0, q, 1.0, t, TABLE, yi, math.log1p(-t))
+        b = normal_sq.solve(METRIC_BETA, 0.0, 1.0, q, 1.0, t, zeros, yi, math.log1p(-t))
         assert abs(a[0] - z) <= 1e-9 and abs(b[0] - z) <= 1e-9, (q, t, a[0], b[0], z)
     assert worst <= 1e-3, worst
     assert math.isnan(normal_start.start(TABLE, 1e6, 0.0))  # outside: the analytic start
@@ -189,7 +217,17 @@ def test_integer_fused_when_the_pmf_underflows_at_the_start(lam, target):
     from scipy import stats
 
     s, *_ = integer_sq.solve(
-        METRIC_BETA, DEMAND_POISSON, lam, 0.0, lam, math.sqrt(lam), 1.0, lam, target
+        METRIC_BETA,
+        DEMAND_POISSON,
+        lam,
+        0.0,
+        lam,
+        math.sqrt(lam),
+        1.0,
+        lam,
+        target,
+        special.ndtri(target),
+        math.log1p(-target),
     )
     want = 0.0
     while stats.poisson.cdf(want, lam) < target:

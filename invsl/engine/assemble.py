@@ -46,7 +46,7 @@ FIELD_TEXTS = {
 
 def kind_column(kind: np.ndarray) -> pd.Categorical:
     """The lead_time_distribution column from the kernels' kind codes (-1: not fitted)."""
-    return pd.Categorical.from_codes(_KIND_CODE_FROM_MINUS_ONE[kind + 1], dtype=_KIND_DTYPE)
+    return pd.Categorical.from_codes(_KIND_CODE_FROM_MINUS_ONE.take(kind + 1), dtype=_KIND_DTYPE)
 
 
 def status_column(status: np.ndarray) -> pd.Categorical:
@@ -84,7 +84,8 @@ def messages(
     shows no cell value.
     """
     defaults = defaults or {}
-    message = np.array([""], dtype=object).repeat(status.shape[0])
+    message = np.empty(status.shape[0], dtype=object)
+    message.fill("")
     bad = np.flatnonzero(status != OK)
     if bad.size == 0:
         return message

@@ -39,6 +39,10 @@ SQ_HISTORY = 2
 PERIODIC_HISTORY = 3
 
 
+#: the demand family codes of the history routes
+_HISTORY_CODES = (DEMAND_EMPIRICAL, DEMAND_COMPOUND_POISSON)
+
+
 def routes(pcodes: np.ndarray, dcodes: np.ndarray) -> np.ndarray:
     """The route of each row (int8); rows with an unknown policy count as sQ (they are
     flagged and skipped by every kernel)."""
@@ -171,9 +175,20 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, status, field, context=None,
         kind=np.empty(n, dtype=np.int8),
         context=context,
     )
-    route = routes(pcodes, dcodes)
-    present = np.bincount(route, minlength=len(ROUTES))
     job.out[8] = np.nan
+    if n and pcodes.max() <= POLICY_SQ and dcodes.max() < min(_HISTORY_CODES):
+        # the common case, every row (s, Q) with two-moment demand: no pass for the routes
+        _sq_two_moment(job, np.ones(n, dtype=bool))
+    else:
+        _by_route(job, routes(pcodes, dcodes))
+    if solve:
+        apply_zero_demand(job.out, status, pcodes, numbers["order_quantity"])
+    return job.out, job.kind
+
+
+def _by_route(job: Job, route: np.ndarray) -> None:
+    """Each route present in ``route`` (the route of each row) on its own rows."""
+    present = np.bincount(route, minlength=len(ROUTES))
     if not present[SQ_TWO_MOMENT]:
         job.out[:8] = np.nan
         job.kind[:] = -1
@@ -182,9 +197,6 @@ def compute(solve, pcodes, dcodes, mcodes, numbers, status, field, context=None,
         if present[code] and run not in done:
             run(job, route == code if run is not _history else route >= SQ_HISTORY)
             done.add(run)
-    if solve:
-        apply_zero_demand(job.out, status, pcodes, numbers["order_quantity"])
-    return job.out, job.kind
 
 
 def apply_zero_demand(out, status, pcodes, order_quantity) -> None:

@@ -228,6 +228,8 @@ def read_rows(
                 text_mask |= text
             if default is not None:
                 values = np.where(np.isnan(values) & ~text_mask, float(default), values)
+        elif default is not None and float(default) == 0.0 and not np.signbit(default):
+            values = np.zeros(n)  # (pages of zeros the system hands out: nothing to fill)
         else:
             values = np.full(n, float(default) if default is not None else np.nan)
         numbers[name] = values

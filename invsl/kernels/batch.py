@@ -103,12 +103,14 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
     order_quantity = rows.order_quantity
     reorder_point = rows.reorder_point
     n = status.shape[0]
-    # rows in blocks: each block keeps the last target's normal quantile (most tables share
-    # one target, and the quantile is the dearest part of the normal solver's start)
+    # rows in blocks: each block keeps the last target's normal quantile and log1p(-target)
+    # (most tables share one target, and the quantile is the dearest part of the fused
+    # solvers' start)
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
         last_target = math.nan
         quantile = math.nan
+        log_limit = math.nan
         for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
             if status[i] != OK:
                 _skip(out, kind_out, i)
@@ -130,10 +132,14 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
             # metric itself is tiny (s deep below the mean): low targets take the generic
             # solver, which switches to lower-tail loss functions there
             fused = solve and metric[i] != METRIC_ALPHA and target[i] >= _FUSED_MIN_TARGET
+            if fused and target[i] != last_target:
+                last_target = target[i]
+                quantile = sp.ndtri(last_target)
+                log_limit = math.log1p(-last_target)
             if WITH_INTEGER and fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
                 # solve by exact recurrences and report the metrics from the same state
                 s, a, b, g, rr, eb, oh = integer_sq.solve(
-                    metric[i], kind, p1, p2, mean, sd, q, mu, target[i]
+                    metric[i], kind, p1, p2, mean, sd, q, mu, target[i], quantile, log_limit
                 )
                 if math.isnan(s):
                     status[i] = NO_CONVERGENCE
@@ -141,11 +147,8 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
                     continue
             elif WITH_NORMAL and fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
                 # Halley's method; the metrics come from its last evaluation
-                if target[i] != last_target:
-                    last_target = target[i]
-                    quantile = sp.ndtri(last_target)
                 s, a, b, g, rr, eb, oh = normal_sq.solve(
-                    metric[i], mean, sd, q, mu, target[i], normal_start, quantile
+                    metric[i], mean, sd, q, mu, target[i], normal_start, quantile, log_limit
                 )
                 if math.isnan(s):
                     status[i] = NO_CONVERGENCE

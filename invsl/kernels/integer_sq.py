@@ -61,11 +61,13 @@ def _slope(metric, q, mu, b_s, b_g1, t_s, t_g1):
 
 
 @scalar
-def solve(metric, kind, p1, p2, mean, sd, q, mu, target):
+def solve(metric, kind, p1, p2, mean, sd, q, mu, target, quantile, log_limit):
     """Smallest integer s with metric(s) >= target, and every metric there.
 
     Returns ``(s, alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``;
     s is NaN when no answer was found. ``metric`` is ``METRIC_BETA`` or ``METRIC_GAMMA``.
+    ``quantile`` = ndtri(target) and ``log_limit`` = log1p(-target), which the kernel
+    computes once for the rows that share a target.
     """
     nan = math.nan
     limit = 1.0 - target
@@ -74,14 +76,14 @@ def solve(metric, kind, p1, p2, mean, sd, q, mu, target):
     # The normal-approximation start lies below the answer for skewed integer demand (by two
     # units in the median, ten at the 99th percentile on the benchmark's Poisson SKUs): start
     # a little above it, so that one exact evaluation and a short walk down usually suffice.
-    s = math.floor(solvers.start_point(metric, mean, sd, q, mu, target))
+    s = math.floor(solvers.start_from_quantile(metric, mean, sd, q, mu, target, quantile))
     s += min(math.ceil(2.0 * sd) + 4.0, WALK_MAX)
     done = False
     for _ in range(_MAX_ITER):
         t_s, t_g1, t_g2, t_p, b_s, b_g1, b_g2, b_p, w = rec.window(kind, p1, p2, mean, s, q)
         short = _short(metric, q, mu, b_g1, b_g2, t_g1, t_g2, w)
         slope = _slope(metric, q, mu, b_s, b_g1, t_s, t_g1)
-        newton = solvers.log_newton_step(1.0 - short, short, slope, target)
+        newton = solvers.log_newton_step_from(short, slope, log_limit)
         if short > limit:
             # infeasible: jump up past the answer (a log-Newton step overshoots when the
             # shortfall is log-concave), at least one unit; doubling if the slope is no use

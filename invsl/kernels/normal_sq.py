@@ -73,29 +73,30 @@ def _shift(z, qz, pz, l1, l2, cdf, h):
 
 
 @scalar
-def solve(metric, mean, sd, q, mu, target, tab, quantile):
+def solve(metric, mean, sd, q, mu, target, tab, quantile, log_limit):
     """The s with metric(s) = target (``METRIC_BETA`` or ``METRIC_GAMMA``), and every metric.
 
     Returns ``(s, alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``;
     s is NaN when the iteration does not converge. Absolute tolerance on s:
     ``solvers.REL_TOL * max(1, sd)``, ten times tighter than the contract's. ``tab`` is the
-    start table of ``normal_start`` (beta targets start from it where it covers them) and
-    ``quantile`` the standard normal quantile of the target (``ndtri(target)``).
+    start table of ``normal_start`` (beta targets start from it where it covers them),
+    ``quantile`` the standard normal quantile of the target (``ndtri(target)``) and
+    ``log_limit`` = log1p(-target) (the kernel computes both once for the rows that share a
+    target).
     """
     s = math.nan
     if metric == METRIC_BETA:
         s = mean + sd * normal_start.start(tab, q / sd, quantile)
     if math.isnan(s):
-        s = solvers.start_point(metric, mean, sd, q, mu, target)
-    return _solve(metric, mean, sd, q, mu, target, s)
+        s = solvers.start_from_quantile(metric, mean, sd, q, mu, target, quantile)
+    return _solve(metric, mean, sd, q, mu, target, s, log_limit)
 
 
 @scalar
 def solve_plain(metric, mean, sd, q, mu, target):
     """Only the reorder point, from the analytic start (used to build the start table)."""
-    return _solve(
-        metric, mean, sd, q, mu, target, solvers.start_point(metric, mean, sd, q, mu, target)
-    )[0]
+    s = solvers.start_point(metric, mean, sd, q, mu, target)
+    return _solve(metric, mean, sd, q, mu, target, s, math.log1p(-target))[0]
 
 
 @parallel_kernel
@@ -110,12 +111,11 @@ def build_start_table(xs, ys, out):
 
 
 @scalar
-def _solve(metric, mean, sd, q, mu, target, s):
-    """``solve`` from the start s."""
+def _solve(metric, mean, sd, q, mu, target, s, log_limit):
+    """``solve`` from the start s (``log_limit`` = log1p(-target))."""
     nan = math.nan
     tol = solvers.REL_TOL * max(1.0, sd)
     step = max(sd, 0.5 * q, 1e-6 * max(1.0, abs(mean)))
-    log_limit = math.log1p(-target)
     lo = -math.inf
     hi = math.inf
     done = False

@@ -34,7 +34,14 @@ def start_point(metric, mean, sd, q, mu, target):
     and the large-Q answer (deterministic demand: mean - (1 - t) Q). gamma: the same with
     the shortfall scaled to backorders.
     """
-    quant = mean + sd * dist.sp.ndtri(target)
+    return start_from_quantile(metric, mean, sd, q, mu, target, dist.sp.ndtri(target))
+
+
+@tiny
+def start_from_quantile(metric, mean, sd, q, mu, target, quantile):
+    """``start_point`` given ``quantile`` = ndtri(target) (a kernel computes it once for the
+    rows that share a target)."""
+    quant = mean + sd * quantile
     if metric == METRIC_ALPHA:
         return quant
     if metric == METRIC_BETA:
@@ -45,8 +52,14 @@ def start_point(metric, mean, sd, q, mu, target):
 @tiny
 def log_newton_step(value, short, slope, target):
     """Newton step on log(1 - metric) = log(1 - target); NaN when it is not defined."""
+    return log_newton_step_from(short, slope, math.log1p(-target))
+
+
+@tiny
+def log_newton_step_from(short, slope, log_limit):
+    """``log_newton_step`` given ``log_limit`` = log1p(-target)."""
     if slope > 0.0 and short > 0.0:
-        return (math.log(short) - math.log1p(-target)) * short / slope
+        return (math.log(short) - log_limit) * short / slope
     return math.nan
 
 
