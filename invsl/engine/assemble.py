@@ -44,9 +44,16 @@ FIELD_TEXTS = {
 }
 
 
+#: the kind codes up to this one are their own category codes (the usual tables hold no
+#: other): their column needs no lookup
+_SAME_CODE_UP_TO = int(np.flatnonzero(KIND_CODE != np.arange(KIND_CODE.size))[0]) - 1
+
+
 def kind_column(kind: np.ndarray) -> pd.Categorical:
     """The lead_time_distribution column from the kernels' kind codes (-1: not fitted)."""
-    return pd.Categorical.from_codes(_KIND_CODE_FROM_MINUS_ONE.take(kind + 1), dtype=_KIND_DTYPE)
+    if kind.dtype == np.int8 and (kind.size == 0 or kind.max() <= _SAME_CODE_UP_TO):
+        return pd.Categorical.from_codes(kind, dtype=_KIND_DTYPE)
+    return pd.Categorical.from_codes(_KIND_CODE_FROM_MINUS_ONE[kind + 1], dtype=_KIND_DTYPE)
 
 
 def status_column(status: np.ndarray) -> pd.Categorical:
