@@ -31,6 +31,7 @@ import numba
 import numpy as np
 from numba.core import types as types_
 from numba.core.dispatcher import Dispatcher
+from numba.np.ufunc import parallel as numba_parallel
 
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
 
@@ -119,6 +120,27 @@ def prepare_threads() -> None:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 
+#: numba's thread-count getter and setter, found at the first small call (``_thread_count``)
+_count_functions: tuple | None = None
+
+
+def _thread_count() -> tuple:
+    """(get, set) of the calling thread's numba thread count: the ctypes functions behind
+    ``numba.get_num_threads`` / ``numba.set_num_threads`` when numba has them (they skip
+    the public functions' checks, which cost a few microseconds per call, a tenth of a
+    one-SKU call), else the public functions. Starts numba's threads (as the kernel about
+    to run would)."""
+    global _count_functions
+    if _count_functions is None:
+        numba.get_num_threads()  # starts the threads: numba sets its ctypes functions then
+        get = getattr(numba_parallel, "_get_num_threads", None)
+        put = getattr(numba_parallel, "_set_num_threads", None)
+        if get is None or put is None or get() != numba.get_num_threads():
+            get, put = numba.get_num_threads, numba.set_num_threads
+        _count_functions = (get, put)
+    return _count_functions
+
+
 class threads_for:
     """``with threads_for(rows, weight):`` around the call of a parallel kernel on ``rows``
     rows, each costing about ``weight`` rows of the (s, Q) normal kernel: below
@@ -135,16 +157,18 @@ class threads_for:
         self._before = 1
 
     def __enter__(self):
-        prepare_threads()
+        if not _prepared:
+            prepare_threads()
         if self._serial:
-            self._before = numba.get_num_threads()
+            get, put = _count_functions or _thread_count()
+            self._before = get()
             if self._before > 1:
-                numba.set_num_threads(1)
+                put(1)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._before > 1:
-            numba.set_num_threads(self._before)
+            (_count_functions or _thread_count())[1](self._before)
 
 
 prange = numba.prange
