@@ -152,25 +152,39 @@ def test_an_exception_inside_gives_the_count_back():
     assert numba.get_num_threads() == before
 
 
-_POLICY_SCRIPT = """
-import os, invsl
-assert not __import__("numba").np.ufunc.parallel._is_initialized
-invsl.fill_rate(120.0, 200.0, 100.0, 30.0, 1.0)
-print(os.environ.get("OMP_WAIT_POLICY"))
-"""
+#: the first call of each kind: a public function (through ``threads_for``), a parallel
+#: kernel called directly (through the hook on its first compilation), and numba's threads
+#: started by the user's own code before any of invsl's
+_FIRST_CALLS = {
+    "public": "import invsl; invsl.fill_rate(120.0, 200.0, 100.0, 30.0, 1.0)",
+    "kernel": (
+        "import numpy as np; from invsl.tools.backtest.smoothing import ses_kernel; "
+        "ses_kernel(np.ones((2, 3)), np.zeros(2, np.int64), 0.3, np.empty((2, 4)))"
+    ),
+    "user first": "import numba, invsl; numba.get_num_threads(); invsl.fill_rate(1.0, 2.0, 1.0, 1.0, 1.0)",
+}
 
 
-def _wait_policy_after_first_call(**settings) -> str:
+def _wait_policy_after(call: str, **settings) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     env.update(settings, PYTHONPATH=str(ROOT))
+    code = (
+        "import os, numba.np.ufunc.parallel as p\n"
+        "assert not p._is_initialized\n"
+        f"{_FIRST_CALLS[call]}\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'))\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", _POLICY_SCRIPT], capture_output=True, text=True, env=env, cwd=ROOT
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 
 
 def test_idle_openmp_threads_sleep_unless_the_user_says_otherwise():
-    assert _wait_policy_after_first_call() == "PASSIVE"
-    assert _wait_policy_after_first_call(OMP_WAIT_POLICY="ACTIVE") == "ACTIVE"
-    assert _wait_policy_after_first_call(GOMP_SPINCOUNT="10000") == "None"
+    assert _wait_policy_after("public") == "PASSIVE"
+    assert _wait_policy_after("kernel") == "PASSIVE"
+    assert _wait_policy_after("public", OMP_WAIT_POLICY="ACTIVE") == "ACTIVE"
+    assert _wait_policy_after("public", GOMP_SPINCOUNT="10000") == "None"
+    # numba's threads already running: too late, the environment is left alone
+    assert _wait_policy_after("user first") == "None"

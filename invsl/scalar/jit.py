@@ -105,8 +105,9 @@ def prepare_threads() -> None:
     taken the core from it, answers the next parallel call only milliseconds later (11-21 ms
     per call measured with one busy process beside invsl on 2 cores); a sleeping one is woken
     at once. Nothing is changed when the user set ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``
-    (their setting wins), and nothing can be when another library has loaded the OpenMP
-    runtime before (it reads the variable when it is loaded). The threading layer
+    (their setting wins), or when numba's threads run already (started by the user's own
+    numba code); nor can anything be when another library has loaded the OpenMP runtime
+    before (it reads the variable when it is loaded). The threading layer
     (``NUMBA_THREADING_LAYER``) and the thread count (``NUMBA_NUM_THREADS``,
     ``numba.set_num_threads``) stay numba's and the user's: tbb and omp with sleeping
     workers measured alike (workqueue too, but it does not allow parallel kernels launched
@@ -116,6 +117,8 @@ def prepare_threads() -> None:
     if _prepared:
         return
     _prepared = True
+    if getattr(numba_parallel, "_is_initialized", False):
+        return  # the threads run already (the user's own numba code): too late to set
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
