@@ -162,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "will these plans really serve the target on later demand? On these parts the plans of "
         "the sample moments served 2 to 15 points less than the target (docs/backtest.md). Recommended: "
-        "negative binomial plans with calibrated targets, checked on your history by "
-        "invsl backtest HISTORY SKUS -o OUT --distribution negbin --calibration auto, "
-        "planned with invsl.calibrate and optimize(..., calibration=)"
+        "calibrated targets, checked on your history by invsl backtest HISTORY SKUS -o OUT "
+        "--distribution normal,negbin --calibration auto, planned with invsl calibrate and "
+        "optimize(..., calibration=)"
     )
     # A report, not a check: flagged rows are counted above, the exit code stays 0.
     return 0

@@ -21,6 +21,7 @@ from invsl.tools.backtest.calibrate import (
     NOMINAL_GRID,
     calibration_table,
     choose_families,
+    efficient_choice,
     efficient_nominal,
 )
 from invsl.tools.cli import main
@@ -241,7 +242,9 @@ def test_calibration_does_not_look_past_end():
 
 def test_auto_calibration_is_the_table_of_the_periods_before_start():
     history, skus = _history(n=40, periods=40)
-    auto = invsl.backtest(history, skus, start=-12, distribution="negbin", calibration="auto")
+    # the recommended default: both families, calibrate()'s defaults, before start only
+    families = ["normal", "negbin"]
+    auto = invsl.backtest(history, skus, start=-12, distribution=families, calibration="auto")
     table = invsl.calibrate(
         history, skus, end=28, origins=6, targets=sorted({*invsl.tools.backtest.calibrate.TARGETS,
                                                           0.95}),
@@ -250,6 +253,10 @@ def test_auto_calibration_is_the_table_of_the_periods_before_start():
     pd.testing.assert_frame_equal(auto.skus, given.skus)
     with pytest.raises(invsl.InputError, match="'auto'"):
         invsl.backtest(history, skus, calibration="yes")
+    with pytest.raises(invsl.InputError, match="several families need calibration='auto'"):
+        invsl.backtest(history, skus, distribution=families)
+    with pytest.raises(invsl.InputError, match="several families need calibration='auto'"):
+        invsl.backtest(history, skus, distribution=families, calibration=table)
 
 
 def test_command_line(tmp_path):
@@ -303,6 +310,17 @@ def test_command_line(tmp_path):
     )  # fmt: skip
     assert back.exit_code in (0, 1), back.output
     assert "fill rate achieved" in back.output
+    # the recommended default: two families, with auto only
+    both = ["--distribution", "normal,negbin", "--start", "-12", "--target", "0.9"]
+    files = [str(tmp_path / "h.csv"), str(tmp_path / "s.csv"), "-o", str(tmp_path / "d.csv")]
+    back = runner.invoke(main, ["backtest", *files, *both, "--calibration", "auto"])
+    assert back.exit_code in (0, 1), back.output
+    given = invsl.backtest(history, skus, target=0.9, start=-12, calibration="auto",
+                           distribution=["normal", "negbin"])  # fmt: skip
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "d.csv")["fill_rate"],
+                               given.skus["fill_rate"], rtol=1e-12)  # fmt: skip
+    back = runner.invoke(main, ["backtest", *files, *both])
+    assert back.exit_code == 2 and "several families need calibration='auto'" in back.output
 
 
 def test_efficient_allocation_by_hand():
@@ -328,8 +346,9 @@ def test_efficient_calibration_holds_no_more_stock_in_sample():
     skus["group"] = np.where(
         np.arange(90) % 3 == 0, "a", np.where(np.arange(90) % 3 == 1, "b", "c")
     )
-    common = dict(targets=[0.9, 0.95], origins=12, by="group", bands=1, min_skus=20)
-    equal = invsl.calibrate(history, skus, **common)
+    common = dict(targets=[0.9, 0.95], origins=12, by="group", bands=1, min_skus=20,
+                  distribution="negbin")  # fmt: skip
+    equal = invsl.calibrate(history, skus, allocate="equal", **common)
     efficient = invsl.calibrate(history, skus, allocate="efficient", **common)
     for target in (0.9, 0.95):
         rows = [(t["target"] == target) & (t["segment"] != "*") for t in (equal, efficient)]
@@ -360,18 +379,37 @@ def test_the_calibrated_family_plans_the_rows():
     codes = np.array([0, 6, 3], dtype=np.int8)  # normal, empirical, negbin
     cal = read_calibration(table)
     group = row_groups(cal, np.array(["smooth"] * 3, dtype=object), np.full(3, 2.0))
-    assert families(cal, group, codes, np.full(3, 4.0), np.full(3, 9.0)).tolist() == [3, 6, 3]
+    at = np.full(3, 0.95)
+    assert families(cal, group, codes, np.full(3, 4.0), np.full(3, 9.0), at).tolist() == [3, 6, 3]
     empirical = read_calibration(_table().assign(distribution="empirical"))
-    assert families(empirical, group, codes, np.full(3, 4.0), np.full(3, 9.0)).tolist() == [0, 6, 3]
+    assert families(empirical, group, codes, np.full(3, 4.0), np.full(3, 9.0), at).tolist() == [
+        0,
+        6,
+        3,
+    ]
     # an unknown family in a row stays flagged; the table's families are checked
     bad = invsl.optimize(df.assign(distribution=["normal", "weibull"]), calibration=table)
     assert bad["status"].astype(str).tolist() == ["ok", "unknown_distribution"]
     with pytest.raises(invsl.InputError, match="not a known distribution"):
         read_calibration(_table().assign(distribution="weibull"))
-    mixed = table.copy()
-    mixed.loc[mixed.index[0], "distribution"] = "normal"
-    with pytest.raises(invsl.InputError, match="one distribution per segment"):
-        read_calibration(mixed)
+
+
+def test_families_that_differ_by_target():
+    # an efficient table may plan a segment with one family at one target and another at the
+    # next: a target between them takes the upper target's family and nominal target (no
+    # interpolation between two families' plans); between two targets of one family the
+    # nominal target is interpolated in log-odds as usual
+    table = _table().assign(distribution="negbin")
+    smooth = (table["segment"] == "smooth") & (table["volume_band"] == 1)
+    table.loc[smooth & (table["target"] == 0.90), "distribution"] = "normal"
+    df = pd.DataFrame({"demand_mean": 2.0, "demand_std": 3.0, "lead_time": 2.0,
+                       "order_quantity": 5.0, "demand_class": "smooth",
+                       "target": [0.90, 0.92, 0.96]})  # fmt: skip
+    out = invsl.optimize(df, calibration=table)
+    assert out["lead_time_distribution"].astype(str).tolist() == ["normal", "negbin", "negbin"]
+    w = (logit(0.96) - logit(0.95)) / (logit(0.98) - logit(0.95))
+    expected = [0.91, 0.955, expit((1 - w) * logit(0.955) + w * logit(0.982))]
+    np.testing.assert_allclose(out["nominal_target"], expected, rtol=1e-12)
 
 
 def test_choose_families_by_hand():
@@ -392,10 +430,16 @@ def test_choose_families_by_hand():
 def test_calibrate_with_two_families_picks_per_segment():
     history, skus = _history(n=60, periods=36, seed=9)
     both = invsl.calibrate(history, skus, distribution=["normal", "negbin"], bands=2,
-                           min_skus=10, targets=[0.9, 0.95])  # fmt: skip
+                           min_skus=10, targets=[0.9, 0.95], allocate="equal")  # fmt: skip
     alone = {
         name: invsl.calibrate(
-            history, skus, distribution=name, bands=2, min_skus=10, targets=[0.9, 0.95]
+            history,
+            skus,
+            distribution=name,
+            bands=2,
+            min_skus=10,
+            targets=[0.9, 0.95],
+            allocate="equal",
         )  # fmt: skip
         for name in ("normal", "negbin")
     }
@@ -409,3 +453,47 @@ def test_calibrate_with_two_families_picks_per_segment():
         other = "negbin" if chosen == "normal" else "normal"
         mine, theirs = score[chosen].loc[key], score[other].loc[key]
         assert (mine["reached"], -mine["stock"]) >= (theirs["reached"], -theirs["stock"])
+
+
+def test_efficient_two_families_in_sample():
+    # two families, efficient allocation: replayed on the calibration's own origins the plans
+    # serve at least the total target (up to the interpolation between grid points; a step
+    # between two families' plans is taken whole, so more is possible)
+    history, skus = _history(n=80, periods=40, seed=11)
+    skus["group"] = np.where(np.arange(80) % 2 == 0, "a", "b")
+    common = dict(targets=[0.9, 0.95], origins=12, by="group", bands=1, min_skus=10,
+                  distribution=["normal", "negbin"])  # fmt: skip
+    efficient = invsl.calibrate(history, skus, **common)
+    read_calibration(efficient)
+    assert set(efficient["distribution"]) <= {"normal", "negbin"}
+    for target in (0.9, 0.95):
+        tuned = invsl.backtest(history, skus, target=target, start=-12, calibration=efficient)
+        assert tuned.summary["achieved_fill_rate"] > target - 0.006
+
+
+def test_efficient_choice_by_hand():
+    # group A: family 1 buys 40 units of fill with 5 of stock, family 0 reaches 50 with 10 and
+    # 60 with 20, family 1 80 with 30; the upper hull is (0, 0) -> (5, 40) f1 -> (10, 50) f0
+    # -> (30, 80) f1 (the point (20, 60) lies below it). Group B: family 0 a straight line
+    # (0, 0) -> (20, 40), family 1 below it.
+    grid = np.array([0.5, 0.9, 0.99])
+    stock = np.array(
+        [[[0.0, 10.0, 20.0], [0.0, 10.0, 20.0]], [[0.0, 5.0, 30.0], [0.0, 10.0, 20.0]]]
+    )
+    filled = np.array(
+        [[[0.0, 50.0, 60.0], [0.0, 20.0, 40.0]], [[0.0, 40.0, 80.0], [0.0, 10.0, 20.0]]]
+    )
+    nominal, family, reached = efficient_choice(
+        stock, filled, 200.0, grid, np.array([0.35, 0.5, 0.9])
+    )
+    # 0.35 of 200 = 70: A's steps of slope 8 and 2, each between two families and so taken
+    # whole (50), then 20 of B's 40 (slope 2, one family: half way in log-odds)
+    assert family[:, 0].tolist() == [0, 0]
+    assert nominal[0, 0] == pytest.approx(0.9, rel=1e-12)
+    assert nominal[1, 0] == pytest.approx(expit(0.5 * logit(0.5) + 0.5 * logit(0.99)), rel=1e-12)
+    # 0.5 = 100: then A's last step (slope 1.5, to family 1) whole
+    assert family[:, 1].tolist() == [1, 0]
+    assert nominal[:, 1] == pytest.approx([0.99, 0.99], rel=1e-12)
+    # 0.9 = 180 is more than all 120 units the hulls can buy
+    assert reached.tolist() == [True, True, False]
+    assert family[:, 2].tolist() == [1, 0] and nominal[:, 2] == pytest.approx([0.99, 0.99])

@@ -156,12 +156,16 @@ def test_an_exception_inside_gives_the_count_back():
 #: kernel called directly (through the hook on its first compilation), and numba's threads
 #: started by the user's own code before any of invsl's
 _FIRST_CALLS = {
-    "public": "import invsl; invsl.fill_rate(120.0, 200.0, 100.0, 30.0, 1.0)",
+    # (arrays: one row of Python numbers takes the one-row path, no parallel kernel)
+    "public": "import invsl; invsl.fill_rate([120.0, 130.0], 200.0, 100.0, 30.0, 1.0)",
     "kernel": (
         "import numpy as np; from invsl.tools.backtest.smoothing import ses_kernel; "
         "ses_kernel(np.ones((2, 3)), np.zeros(2, np.int64), 0.3, np.empty((2, 4)))"
     ),
-    "user first": "import numba, invsl; numba.get_num_threads(); invsl.fill_rate(1.0, 2.0, 1.0, 1.0, 1.0)",
+    "user first": (
+        "import numba, invsl; numba.get_num_threads(); "
+        "invsl.fill_rate([1.0, 2.0], 2.0, 1.0, 1.0, 1.0)"
+    ),
 }
 
 

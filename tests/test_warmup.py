@@ -8,11 +8,12 @@ signatures is per process):
    differently (integer columns, pyarrow-backed columns, a strided slice, a table read from
    CSV by the command line), compile nothing: everything loads from the cache that the
    parallel warm-up wrote (numba's compile events are recorded);
-2. every kernel that Python calls (the parallel batch kernels, in each compile unit, and the
-   one-thread twins of the portfolio's) has a signature, except the builder of the stored
-   start table (a maintenance function) and the kernels that only serve as templates of their
-   compile units;
-3. the tables built differently add no signature. Each new signature would be a compilation
+2. every kernel that Python calls (the parallel batch kernels, in each compile unit, the
+   one-row entry of the (s, Q) kernel in each unit, and the one-thread twins of the
+   portfolio's) has a signature, except the builder of the stored start table (a maintenance
+   function) and the kernels that only serve as templates of their compile units;
+3. the tables built differently, and the array functions called with other kinds of Python
+   numbers (ints, numpy float64), add no signature. Each new signature would be a compilation
    of tens of seconds in the first job that meets it.
 """
 
@@ -52,12 +53,13 @@ def signatures():
                     bool(value.targetoptions.get("parallel")) or name.endswith("_serial"),
                     sorted(map(str, value.signatures)),
                 )
-        if callable(getattr(mod, "unit_kernel", None)):
-            for unit in mod.UNIT_NAMES:
-                value = mod.unit_kernel(unit)
-                out[f"{short}.{value.py_func.__name__}[{unit}]"] = (
-                    True, sorted(map(str, value.signatures))
-                )
+        for units_of in ("unit_kernel", "unit_one"):  # (unit_one: the one-row entry)
+            if callable(getattr(mod, units_of, None)):
+                for unit in mod.UNIT_NAMES:
+                    value = getattr(mod, units_of)(unit)
+                    out[f"{short}.{value.py_func.__name__}[{unit}]"] = (
+                        True, sorted(map(str, value.signatures))
+                    )
     return out
 
 recorder = event.install_recorder("numba:compile")
@@ -83,6 +85,11 @@ sim = w._table(["sQ", "RS", "RsS", "RsQ"]).drop(columns=["metric", "target"])
 sim = sim.drop_duplicates(["policy", "distribution"])
 sim_int = sim.astype({"lead_time": np.int64, "review_period": np.int64})
 invsl.simulate(sim_int, periods=40, warmup=5, history=w._HISTORY)
+# the array functions with other kinds of numbers (the one-row path converts them)
+for dist in ("normal", "gamma", "poisson", "negbin", "deterministic"):
+    invsl.fill_rate(9, 8, 3, 4, 2, distribution=dist)
+    invsl.reorder_point(np.float64(0.9), 8, 3, 4, 2, 1, distribution=dist, metric="gamma")
+    invsl.loss_second_order(9, 6, np.float64(5), distribution=dist)
 portfolio = sq[sq["distribution"] == "normal"].drop(columns=["metric", "target"])
 invsl.optimize_portfolio(portfolio.assign(unit_cost=1, lead_time=2), budget=10.0)
 

@@ -13,6 +13,7 @@ consistently), ``lead_time`` and ``lead_time_std`` in periods, quantities in uni
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -20,8 +21,9 @@ import pandas as pd
 
 from invsl.kernels import batch
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import parallel_kernel, prange, threads_for
+from invsl.scalar.jit import kernel, parallel_kernel, prange, threads_for
 from invsl.vocabulary import NAMES, OK, ZERO_DEMAND
+from invsl.engine import single
 from invsl.engine.assemble import messages
 from invsl.engine.validate import distribution_codes, fold_deterministic, metric_codes, validate
 
@@ -101,6 +103,48 @@ def row_status(status: np.ndarray, field: np.ndarray, values: dict, shape) -> Ro
 def labels(value, shape):
     """Text inputs (distribution, metric) broadcast to the flat shape, for the messages."""
     return np.broadcast_to(np.asarray(value, dtype=object), shape).ravel()
+
+
+#: the RowStatus of a computed element given as scalars (numpy uint8, "ok", "")
+_OK_STATUS = row_status(np.full(1, OK, dtype=np.uint8), np.empty(1, dtype=object), {}, ())
+_NAN = np.float64(math.nan)
+#: output name -> its position in the kernels' outputs
+_POSITION = {name: i for i, name in enumerate(batch.OUTPUTS)}
+
+
+def _one_row(
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+    return_status,
+):
+    """The outputs (floats, in the order of ``batch.OUTPUTS``) of a call whose inputs are
+    all Python scalars, computed without arrays (``engine.single``, bit for bit the array
+    path's); None when the array path must run: inputs that are not scalars of the types it
+    takes, or ``return_status`` for a row that is not OK (the array path writes its
+    message)."""
+    row = single.sq(
+        solve,
+        distribution,
+        metric,
+        target,
+        demand_mean,
+        demand_std,
+        lead_time,
+        lead_time_std,
+        order_quantity,
+        reorder_point,
+    )
+    if row is None or (return_status and not row[0]):
+        return None
+    return row[1]
 
 
 def _run_sq(
@@ -220,6 +264,22 @@ def service_levels(
     >>> status.message[1]
     'order_quantity = -5.0: order_quantity must be > 0'
     """
+    row = _one_row(
+        False,
+        distribution,
+        None,
+        None,
+        demand_mean,
+        demand_std,
+        lead_time,
+        lead_time_std,
+        order_quantity,
+        reorder_point,
+        return_status,
+    )
+    if row is not None:
+        levels = {name: np.float64(row[i]) for name, i in _POSITION.items() if i > 0}
+        return (levels, _OK_STATUS) if return_status else levels
     out, row_status = _run_sq(
         False,
         distribution,
@@ -244,6 +304,8 @@ service_levels.__doc__ = (service_levels.__doc__ or "").format(
 
 
 def _single(name: str, title: str, formula: str, unit: str):
+    position = _POSITION[name]
+
     def function(
         reorder_point,
         order_quantity,
@@ -255,6 +317,22 @@ def _single(name: str, title: str, formula: str, unit: str):
         *,
         return_status=False,
     ):
+        row = _one_row(
+            False,
+            distribution,
+            None,
+            None,
+            demand_mean,
+            demand_std,
+            lead_time,
+            lead_time_std,
+            order_quantity,
+            reorder_point,
+            return_status,
+        )
+        if row is not None:
+            value = np.float64(row[position])
+            return (value, _OK_STATUS) if return_status else value
         out, row_status = _run_sq(
             False,
             distribution,
@@ -416,6 +494,22 @@ def reorder_point(
     >>> status.name.tolist(), status.ok.tolist()
     (['ok', 'bad_target'], [True, False])
     """
+    row = _one_row(
+        True,
+        distribution,
+        metric,
+        target,
+        demand_mean,
+        demand_std,
+        lead_time,
+        lead_time_std,
+        order_quantity,
+        None,
+        return_status,
+    )
+    if row is not None:
+        value = np.float64(row[0])
+        return (value, _OK_STATUS) if return_status else value
     out, row_status = _run_sq(
         True,
         distribution,
@@ -484,7 +578,23 @@ def _loss_kernel(distribution, mean, std, x, status, g1, g2):
         g2[i] = b
 
 
+@kernel
+def _loss_one(distribution, mean, std, x):
+    """G1 and G2 of one checked element (``engine.single.loss``), as ``_loss_kernel``."""
+    kind, p1, p2, m, _ = dist.fit(np.int8(distribution), mean, std, 1.0, 0.0)
+    if kind < 0:
+        return math.nan, math.nan
+    _, a, b = dist.tail(kind, p1, p2, m, x)
+    return a, b
+
+
 def _loss(x, mean, std, distribution):
+    row = single.loss(x, mean, std, distribution)
+    if row is not None:  # scalars: no arrays
+        if row is False:
+            return _NAN, _NAN
+        g1, g2 = _loss_one(*row)
+        return np.float64(g1), np.float64(g2)
     dcode = distribution_codes(distribution)
     arrays = np.broadcast_arrays(
         np.asarray(x, float), np.asarray(mean, float), np.asarray(std, float), dcode
@@ -508,7 +618,7 @@ def _loss(x, mean, std, distribution):
     g2 = np.full(xs.shape, np.nan)
     with threads_for(xs.shape[0]):
         _loss_kernel(dc, mu, sigma, xs, status, g1, g2)
-    return g1.reshape(shape), g2.reshape(shape)
+    return _result(g1.reshape(shape)), _result(g2.reshape(shape))
 
 
 def loss_first_order(x, mean, std, distribution="normal"):
@@ -540,7 +650,7 @@ def loss_first_order(x, mean, std, distribution="normal"):
     >>> round(float(invsl.loss_first_order(0.0, 0.0, 1.0)), 6)
     0.398942
     """
-    return _result(_loss(x, mean, std, distribution)[0])
+    return _loss(x, mean, std, distribution)[0]
 
 
 def loss_second_order(x, mean, std, distribution="normal"):
@@ -569,7 +679,7 @@ def loss_second_order(x, mean, std, distribution="normal"):
     >>> float(invsl.loss_second_order(0.0, 0.0, 1.0))
     0.25
     """
-    return _result(_loss(x, mean, std, distribution)[1])
+    return _loss(x, mean, std, distribution)[1]
 
 
 __all__ = [

@@ -75,7 +75,8 @@ class Calibration(NamedTuple):
     groups: dict
     #: lower band edges [units/period], ascending, shape (b,); band i is [edges[i], edges[i+1])
     edges: np.ndarray
-    #: the demand family code of each group's plans (-1: the table names none), shape (g,)
+    #: the demand family code of each group's plans at each desired target (-1: the table
+    #: names none), shape (g, m)
     families: np.ndarray
 
 
@@ -129,13 +130,13 @@ def read_calibration(table) -> Calibration:
     banded = band > 0
     edges = np.unique(lo[banded]) if banded.any() else np.zeros(1)
     return Calibration(
-        str(by[0]), mcode, targets, grid, groups, edges, _families(table, row, len(groups))
+        str(by[0]), mcode, targets, grid, groups, edges, _families(table, row, col, grid.shape)
     )
 
 
-def _families(table: pd.DataFrame, row: np.ndarray, count: int) -> np.ndarray:
-    """The family code of each group (one per group), from the optional distribution column."""
-    families = np.full(count, -1, dtype=np.int8)
+def _families(table: pd.DataFrame, row: np.ndarray, col: np.ndarray, shape) -> np.ndarray:
+    """The family code of each group and target, from the optional distribution column."""
+    families = np.full(shape, -1, dtype=np.int8)
     if "distribution" not in table.columns:
         return families
     cells = table["distribution"].astype(str).str.strip().str.lower().to_numpy()
@@ -143,10 +144,15 @@ def _families(table: pd.DataFrame, row: np.ndarray, count: int) -> np.ndarray:
     unknown = np.flatnonzero(codes < 0)
     if unknown.size:
         raise InputError("calibration: " + unknown_name("distribution", cells[unknown[0]]))
-    if (pd.Series(codes).groupby(row).nunique() > 1).any():
-        raise InputError("calibration: one distribution per segment and volume band")
-    families[row] = codes
+    families[row, col] = codes
     return families
+
+
+def _upper(cal: Calibration, target) -> np.ndarray:
+    """Index of the table's desired target at or above each ``target`` (clipped to the
+    table): a row between two targets planned with different families takes the upper's."""
+    target = np.nan_to_num(np.asarray(target, dtype=float), nan=cal.targets[0])
+    return np.clip(np.searchsorted(cal.targets, target, side="left"), 0, len(cal.targets) - 1)
 
 
 def row_groups(cal: Calibration, segment, volume) -> np.ndarray:
@@ -191,13 +197,14 @@ def segment_column(cal: Calibration, present, columns=None) -> str:
     return name
 
 
-def families(cal: Calibration, group: np.ndarray, given, mean, variance) -> np.ndarray:
-    """The family code of each row: its group's (a negative binomial row whose lead-time
-    demand ``variance`` does not exceed its ``mean`` is Poisson, the negative binomial's
-    limit, as in the backtest), or ``given`` where the table names none, the row's own
-    family is unknown (negative codes, flagged by validation), or either is not a two-moment
-    family (normal, gamma, poisson, negbin)."""
-    family = poisson_limit(cal.families[group], mean, variance)
+def families(cal: Calibration, group: np.ndarray, given, mean, variance, target) -> np.ndarray:
+    """The family code of each row: its group's at its ``target`` (between two desired
+    targets of the table, the upper's; a negative binomial row whose lead-time demand
+    ``variance`` does not exceed its ``mean`` is Poisson, the negative binomial's limit, as
+    in the backtest), or ``given`` where the table names none, the row's own family is
+    unknown (negative codes, flagged by validation), or either is not a two-moment family
+    (normal, gamma, poisson, negbin)."""
+    family = poisson_limit(cal.families[group, _upper(cal, target)], mean, variance)
     # only between the two-moment families: a row planned from its history (empirical,
     # compound_poisson) stays so, and a table of such plans does not change the others
     parametric = np.array([DISTRIBUTION_SPELLINGS[name] for name in PARAMETRIC_DISTRIBUTIONS])
@@ -231,6 +238,9 @@ def nominal_targets(
         else:
             w = (t - x[j]) / (x[j + 1] - x[j])
             y = (1.0 - w) * cal.logit_nominal[g, j] + w * cal.logit_nominal[g, j + 1]
+            # no interpolation between the plans of two families: the upper target's
+            apart = cal.families[g, j] != cal.families[g, j + 1]
+            y = np.where(apart, cal.logit_nominal[g, _upper(cal, target[use])], y)
         nominal[use] = expit(y)
     message = np.full(n, "", dtype=object)
     message[wrong_metric] = (

@@ -242,7 +242,7 @@ def _calibrated_families(df, columns, cal: Calibration, rows) -> np.ndarray:
         n["demand_std"] ** 2 * n["lead_time"]
         + n["demand_mean"] ** 2 * np.nan_to_num(n.get("lead_time_std", 0.0)) ** 2
     )
-    rows.distribution = families(cal, group, rows.distribution, mean, variance)
+    rows.distribution = families(cal, group, rows.distribution, mean, variance, n["target"])
     return group
 
 

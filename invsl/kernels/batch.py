@@ -24,7 +24,7 @@ from invsl.kernels import solvers
 from invsl.scalar import special as sp
 from invsl.scalar import recurrence
 from invsl.kernels import units
-from invsl.scalar.jit import WITH_INTEGER, WITH_NORMAL, parallel_kernel, prange, readonly
+from invsl.scalar.jit import WITH_INTEGER, WITH_NORMAL, kernel, parallel_kernel, prange, readonly
 from invsl.scalar.jit import specialise, threads_for, tiny
 from invsl.vocabulary import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
 from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_ALPHA
@@ -85,6 +85,65 @@ class SqRows(NamedTuple):
     reorder_point: np.ndarray  # float64, s [units]
 
 
+@tiny
+def sq_row(
+    solve, distribution, metric, target, mu, sigma, lt, lt_std, q, s, start, quantile, log_limit
+):
+    """One valid row of :func:`sq_kernel` (its status OK on entry): fit, solve, metrics.
+
+    The arguments are the row's elements (``metric`` and ``target`` are read only when
+    solving, ``s`` only when evaluating; the codes are int8, as in the kernels' arrays);
+    ``start`` is the start table of ``normal_start``; ``quantile`` the standard normal
+    quantile of ``target`` and ``log_limit`` = log1p(-target), or NaN (computed here if a
+    fused solver needs them). Returns ``(status, kind, quantile, log_limit, outputs)``: the
+    row's status (OK, or why it failed), the kind of its lead-time demand (-1 when it
+    failed), the quantile and log_limit (for the next row of the same target) and the 8
+    outputs of OUTPUTS (NaN when it failed). Inlined into the kernel and
+    into :func:`sq_one`, so that a row alone and a row of a table give the same bits.
+    """
+    nan = math.nan
+    failed = (nan, nan, nan, nan, nan, nan, nan, nan)
+    kind, p1, p2, mean, sd = dist.fit(distribution, mu, sigma, lt, lt_std)
+    if kind < 0:
+        code = CANNOT_FIT
+        if (distribution == DEMAND_NEGBIN or distribution == DEMAND_POISSON) and mean > 0.0:
+            code = NEGBIN_VARIANCE
+        return code, -1, quantile, log_limit, failed
+    # the fused paths work with the shortfall 1 - metric, which cancels when the metric
+    # itself is tiny (s deep below the mean): low targets take the generic solver, which
+    # switches to lower-tail loss functions there
+    fused = solve and metric != METRIC_ALPHA and target >= _FUSED_MIN_TARGET
+    if fused and math.isnan(quantile):
+        # (the fused solvers' start and Newton steps; kept by the kernel for the next rows)
+        quantile = sp.ndtri(target)
+        log_limit = math.log1p(-target)
+    if WITH_INTEGER and fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
+        # solve by exact recurrences and report the metrics from the same state
+        s, a, b, g, rr, eb, oh = integer_sq.solve(
+            metric, kind, p1, p2, mean, sd, q, mu, target, quantile, log_limit
+        )
+        if math.isnan(s):
+            return NO_CONVERGENCE, -1, quantile, log_limit, failed
+    elif WITH_NORMAL and fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
+        # Halley's method; the metrics come from its last evaluation
+        s, a, b, g, rr, eb, oh = normal_sq.solve(
+            metric, mean, sd, q, mu, target, start, quantile, log_limit
+        )
+        if math.isnan(s):
+            return NO_CONVERGENCE, -1, quantile, log_limit, failed
+    else:
+        if solve:
+            s = solvers.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
+            if math.isnan(s) or s == solvers.LOST:
+                code = NO_CONVERGENCE if math.isnan(s) else PRECISION_LIMIT
+                return code, -1, quantile, log_limit, failed
+        a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+    if math.isnan(a + b + g + eb + oh):
+        # the metrics could not be computed accurately (docs/extremes.md)
+        return PRECISION_LIMIT, -1, quantile, log_limit, failed
+    return OK, kind, quantile, log_limit, (s, s - mean, a, b, g, rr, eb, oh)
+
+
 @parallel_kernel
 def sq_kernel(solve, rows, status, out, kind_out, normal_start):
     """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
@@ -92,15 +151,11 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
     ``rows`` is a :class:`SqRows`. ``status`` (uint8) is read and updated; ``out`` is (8, n)
     float64 and ``kind_out`` (n,) int8, both written in full (NaN and -1 for rows that are
     not computed). ``normal_start`` is the start table of ``normal_start`` (read-only).
+    Each row is :func:`sq_row`.
     """
     distribution = rows.distribution
     metric = rows.metric
     target = rows.target
-    demand_mean = rows.demand_mean
-    demand_std = rows.demand_std
-    lead_time = rows.lead_time
-    lead_time_std = rows.lead_time_std
-    order_quantity = rows.order_quantity
     reorder_point = rows.reorder_point
     n = status.shape[0]
     # rows in blocks: each block keeps the last target's normal quantile and log1p(-target)
@@ -115,68 +170,69 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
             if status[i] != OK:
                 _skip(out, kind_out, i)
                 continue
-            mu = demand_mean[i]
-            kind, p1, p2, mean, sd = dist.fit(
-                distribution[i], mu, demand_std[i], lead_time[i], lead_time_std[i]
-            )
-            if kind < 0:
-                if distribution[i] == DEMAND_NEGBIN or distribution[i] == DEMAND_POISSON:
-                    status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
-                else:
-                    status[i] = CANNOT_FIT
-                _skip(out, kind_out, i)
-                continue
-            kind_out[i] = kind
-            q = order_quantity[i]
-            # the fused paths work with the shortfall 1 - metric, which cancels when the
-            # metric itself is tiny (s deep below the mean): low targets take the generic
-            # solver, which switches to lower-tail loss functions there
-            fused = solve and metric[i] != METRIC_ALPHA and target[i] >= _FUSED_MIN_TARGET
-            if fused and target[i] != last_target:
-                last_target = target[i]
-                quantile = sp.ndtri(last_target)
-                log_limit = math.log1p(-last_target)
-            if WITH_INTEGER and fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
-                # solve by exact recurrences and report the metrics from the same state
-                s, a, b, g, rr, eb, oh = integer_sq.solve(
-                    metric[i], kind, p1, p2, mean, sd, q, mu, target[i], quantile, log_limit
-                )
-                if math.isnan(s):
-                    status[i] = NO_CONVERGENCE
-                    _skip(out, kind_out, i)
-                    continue
-            elif WITH_NORMAL and fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
-                # Halley's method; the metrics come from its last evaluation
-                s, a, b, g, rr, eb, oh = normal_sq.solve(
-                    metric[i], mean, sd, q, mu, target[i], normal_start, quantile, log_limit
-                )
-                if math.isnan(s):
-                    status[i] = NO_CONVERGENCE
-                    _skip(out, kind_out, i)
-                    continue
+            m = np.int8(METRIC_ALPHA)
+            t = math.nan
+            s = math.nan
+            if solve:
+                m = metric[i]
+                t = target[i]
+                if t != last_target:
+                    last_target = t
+                    quantile = math.nan
             else:
-                if solve:
-                    s = solvers.solve(metric[i], kind, p1, p2, mean, sd, q, mu, target[i])
-                    if math.isnan(s) or s == solvers.LOST:
-                        status[i] = NO_CONVERGENCE if math.isnan(s) else PRECISION_LIMIT
-                        _skip(out, kind_out, i)
-                        continue
-                else:
-                    s = reorder_point[i]
-                a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
-            if math.isnan(a + b + g + eb + oh):
-                # the metrics could not be computed accurately (docs/extremes.md)
-                status[i] = PRECISION_LIMIT
-                _skip(out, kind_out, i)
-                continue
-            out[0, i] = s
-            out[1, i] = s - mean
-            out[2, i] = a
-            out[3, i] = b
-            out[4, i] = g
-            out[5, i] = rr
-            out[6, i] = eb
-            out[7, i] = oh
+                s = reorder_point[i]
+            code, kind, quantile, log_limit, values = sq_row(
+                solve,
+                distribution[i],
+                m,
+                t,
+                rows.demand_mean[i],
+                rows.demand_std[i],
+                rows.lead_time[i],
+                rows.lead_time_std[i],
+                rows.order_quantity[i],
+                s,
+                normal_start,
+                quantile,
+                log_limit,
+            )
+            status[i] = code
+            kind_out[i] = kind
+            out[0, i] = values[0]
+            out[1, i] = values[1]
+            out[2, i] = values[2]
+            out[3, i] = values[3]
+            out[4, i] = values[4]
+            out[5, i] = values[5]
+            out[6, i] = values[6]
+            out[7, i] = values[7]
+
+
+@kernel
+def sq_one(normal_start, solve, distribution, metric, target, mu, sigma, lt, lt_std, q, s):
+    """One (s, Q) row from Python numbers, valid (status OK on entry): :func:`sq_row`
+    without arrays, for the array functions called with scalars (``engine.single``).
+
+    ``normal_start`` is the start table (first, so that :func:`one` can bind it);
+    ``distribution`` and ``metric`` are codes (any integer type). Returns ``(status,
+    outputs)``, the 8 outputs of OUTPUTS (NaN unless status is OK).
+    """
+    code, _, _, _, values = sq_row(
+        solve,
+        np.int8(distribution),
+        np.int8(metric),
+        target,
+        mu,
+        sigma,
+        lt,
+        lt_std,
+        q,
+        s,
+        normal_start,
+        math.nan,
+        math.nan,
+    )
+    return code, values
 
 
 #: the modules whose compiled functions each compile unit of ``sq_kernel`` copies
@@ -192,6 +248,29 @@ def unit_kernel(unit: str):
     first request, compiled (or loaded from numba's cache) at its first run."""
     spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
     return spaces[__name__].sq_kernel
+
+
+@functools.cache
+def unit_one(unit: str):
+    """``sq_one`` compiled for one compile unit (``UNIT_NAMES``), as :func:`unit_kernel`."""
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
+    return spaces[__name__].sq_one
+
+
+#: demand family code -> ``sq_one`` of its unit with the start table bound (see ``one``)
+_ONE: dict[int, functools.partial] = {}
+
+
+def one(distribution: int) -> functools.partial:
+    """``sq_one`` for a row of the demand family code ``distribution`` (>= 0), compiled
+    for its compile unit, with the start table bound: call it as ``one(d)(solve, d, metric,
+    target, mu, sigma, lt, lt_std, q, s)`` with Python numbers. Its unit's copy is made
+    at the first request and compiled (or loaded from numba's cache) at its first call."""
+    run = _ONE.get(distribution)
+    if run is None:
+        unit = units.family_unit(distribution)
+        run = _ONE[distribution] = functools.partial(unit_one(unit), readonly(normal_start.table()))
+    return run
 
 
 def sq(

@@ -52,6 +52,11 @@ def switches(unit: str) -> dict:
     return {**UNITS[family], **POLICY_UNITS.get(policy, {})}
 
 
+def family_unit(distribution: int) -> str:
+    """The family unit of one demand family code (as :func:`split` places its rows)."""
+    return _NAMES[_UNIT_OF[distribution & 0xFF]]
+
+
 def every_unit(policies: bool) -> list[str]:
     """Every unit of a kernel: per family, or per family x periodic-review policy."""
     if not policies:
@@ -89,4 +94,4 @@ def split(distribution: np.ndarray, status: np.ndarray, policy=None) -> dict:
     return {unit(int(c)): np.flatnonzero(code == c) for c in present}
 
 
-__all__ = ["UNITS", "POLICY_UNITS", "name", "switches", "every_unit", "split"]
+__all__ = ["UNITS", "POLICY_UNITS", "name", "switches", "family_unit", "every_unit", "split"]

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from invsl.api import frame
 from invsl.scalar.jit import prepare_threads
-from invsl.tools.backtest.calibrate import CALIBRATION_ORIGINS
+from invsl.tools.backtest.calibrate import ALLOCATIONS, BANDS, CALIBRATION_ORIGINS, FAMILIES
 from invsl.tools.backtest.public import backtest as run_backtest
 from invsl.tools.backtest.public import calibrate as run_calibrate
 from invsl.tools.curves import exchange_curve
@@ -423,7 +423,11 @@ def simulate(
     "--demand-model", default="sample", show_default=True,
     help=f"{', '.join(DEMAND_MODELS)} (forecast: your own, --forecasts; docs/backtest.md).",
 )  # fmt: skip
-@click.option("--distribution", default="normal", show_default=True, help="Family of the plans.")
+@click.option(
+    "--distribution", default="normal", show_default=True,
+    help="Family of the plans; several, comma-separated (normal,negbin: the recommended "
+    "default), with --calibration auto, which chooses each segment's.",
+)  # fmt: skip
 @click.option("--policy", default=None, help="Policy for rows without one (as for optimize).")
 @click.option("--review-period", type=int, default=None, help="Review period for rows without one.")
 @click.option(
@@ -505,9 +509,10 @@ def backtest(
             calibration = read_table(calibration)
         result = run_backtest(
             history, skus, metric=metric, target=target, start=start,
-            replan_every=replan_every, demand_model=demand_model, distribution=distribution,
-            policy=policy, review_period=review_period, history_options=options,
-            forecasts=forecasts, forecast_options=forecast_options, progress=stage,
+            replan_every=replan_every, demand_model=demand_model,
+            distribution=_families(distribution), policy=policy, review_period=review_period,
+            history_options=options, forecasts=forecasts, forecast_options=forecast_options,
+            progress=stage,
             calibration=calibration,
         )  # fmt: skip
         write_table(result.skus, output_path)
@@ -569,10 +574,17 @@ def _three_names(option: str, text: str | None, value: str) -> dict:
     "--by", default="demand_class", show_default=True,
     help="Segments: demand_class, or a column of SKUS.",
 )  # fmt: skip
-@click.option("--bands", type=click.IntRange(min=1), default=3, show_default=True,
+@click.option("--bands", type=click.IntRange(min=1), default=BANDS, show_default=True,
               help="Volume bands per segment.")  # fmt: skip
+@click.option(
+    "--allocate", type=click.Choice(ALLOCATIONS), default=ALLOCATIONS[0], show_default=True,
+    help="efficient: least stock for the total target; equal: each segment meets it.",
+)  # fmt: skip
 @click.option("--demand-model", default="sample", show_default=True, help="As for backtest.")
-@click.option("--distribution", default="negbin", show_default=True, help="Family of the plans.")
+@click.option(
+    "--distribution", default=",".join(FAMILIES), show_default=True,
+    help="Family of the plans; several, comma-separated: each segment takes the best.",
+)  # fmt: skip
 @click.option("--policy", default=None, help="Policy for rows without one (as for optimize).")
 @click.option("--review-period", type=int, default=None, help="Review period for rows without one.")
 @click.option("--history-columns", default=None, metavar="SKU,PERIOD,DEMAND",
@@ -581,7 +593,7 @@ def _three_names(option: str, text: str | None, value: str) -> dict:
               show_default=True, help="As for backtest.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 def calibrate(
-    history_path, skus_path, output_path, metric, targets, origins, end, by, bands,
+    history_path, skus_path, output_path, metric, targets, origins, end, by, bands, allocate,
     demand_model, distribution, policy, review_period, history_columns, missing, quiet,
 ):  # fmt: skip
     """Calibrated targets from a backtest: per segment, the target to ask for.
@@ -604,8 +616,8 @@ def calibrate(
             end = _period_label(history, options, end)
         table = run_calibrate(
             history, skus, metric=metric, origins=origins, end=end, by=by, bands=bands,
-            demand_model=demand_model, distribution=distribution, policy=policy,
-            review_period=review_period, history_options=options, **wanted,
+            allocate=allocate, demand_model=demand_model, distribution=_families(distribution),
+            policy=policy, review_period=review_period, history_options=options, **wanted,
         )  # fmt: skip
         write_table(table, output_path)
     except (frame.InputError, TableError) as exc:
@@ -619,6 +631,12 @@ def calibrate(
             err=True,
         )
     sys.exit(EXIT_OK)
+
+
+def _families(text: str) -> str | list[str]:
+    """A --distribution value: one family, or several separated by commas."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    return names if len(names) > 1 else (names or [text])[0]
 
 
 def _period_label(history, options, start: str):

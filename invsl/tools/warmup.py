@@ -106,11 +106,13 @@ def _periodic_layer(policy: str) -> None:
 def _arrays() -> None:
 
     for dist, mu, sd in _DISTRIBUTIONS[:4]:
-        service_levels(9.0, 8.0, mu, sd, 2.0, distribution=dist)
-        for metric in ("alpha", "beta", "gamma"):
-            reorder_point(0.9, 8.0, mu, sd, 2.0, metric=metric, distribution=dist)
-        loss_first_order(9.0, 2 * mu, 2 * sd, distribution=dist)
-        loss_second_order(9.0, 2 * mu, 2 * sd, distribution=dist)
+        # Python numbers (the one-row path of engine.single) and arrays (the kernels)
+        for form in (float, np.atleast_1d):
+            service_levels(9.0, 8.0, form(mu), sd, 2.0, distribution=dist)
+            for metric in ("alpha", "beta", "gamma"):
+                reorder_point(0.9, 8.0, form(mu), sd, 2.0, metric=metric, distribution=dist)
+            loss_first_order(9.0, form(2 * mu), 2 * sd, distribution=dist)
+            loss_second_order(9.0, form(2 * mu), 2 * sd, distribution=dist)
         for policy in ("RS", "RsS", "RsQ"):
             periodic_service_levels(
                 policy, mu, sd, 2, 2, reorder_point=9.0, order_up_to=17.0, order_quantity=8.0,

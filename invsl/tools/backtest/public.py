@@ -28,11 +28,11 @@ from invsl.tools.backtest.calibrate import (
     ALLOCATIONS,
     BANDS,
     CALIBRATION_ORIGINS,
+    FAMILIES,
     MIN_SKUS,
     NOMINAL_GRID,
     TARGETS,
     calibration_table,
-    choose_families,
 )
 from invsl.tools.backtest.forecasts import read_forecasts
 from invsl.tools.backtest.history import HistoryMatrix, read_history
@@ -245,7 +245,7 @@ def backtest(
     start=None,
     replan_every: int = 1,
     demand_model: str = "sample",
-    distribution: str = "normal",
+    distribution: str | Sequence[str] = "normal",
     policy: str | None = None,
     review_period: int | None = None,
     window: int | None = None,
@@ -286,8 +286,10 @@ def backtest(
         How the demand of the lead time plus review period is forecast at each origin from
         the history before it (invsl.tools.backtest.models; default ``"sample"``, the
         moments of :func:`invsl.fit_demand`); ``"forecast"``: your own ``forecasts``.
-    distribution : str, optional
+    distribution : str or sequence of str, optional
         The family of the plans for rows without a ``distribution`` (default ``normal``).
+        Several families (e.g. ``["normal", "negbin"]``, the recommended default) only with
+        ``calibration="auto"``: the calibration chooses each segment's family.
         ``empirical`` plans take the demand pmf of the lead time plus review period from the
         observed periods before each origin (the last ``window`` of them with
         ``demand_model="window"``), as ``optimize(history=...)`` builds it; they need
@@ -380,13 +382,17 @@ def backtest(
     stage = progress if progress is not None else (lambda name: None)
     stage(BACKTEST_STAGES[0])
     check_frame(skus)
-    check_arguments(
-        metric=metric,
-        target=target,
-        distribution=distribution,
-        policy=policy,
-        review_period=review_period,
-    )
+    families = [distribution] if isinstance(distribution, str) else list(distribution)
+    if not families or (
+        len(families) > 1 and not (isinstance(calibration, str) and calibration == "auto")
+    ):
+        raise InputError(
+            f"distribution = {distribution!r}: several families need calibration='auto' "
+            "(which chooses each segment's family); give one family otherwise"
+        )
+    for name in families:
+        check_arguments(distribution=name)
+    check_arguments(metric=metric, target=target, policy=policy, review_period=review_period)
     check_name("demand_model", demand_model)
     if (forecasts is None) == (demand_model == "forecast"):
         raise InputError(
@@ -401,11 +407,12 @@ def backtest(
             raise InputError(f"calibration = {calibration!r}: give a table or 'auto'")
         calibration = _auto_calibration(
             history, skus, int(origins[0]), hist, metric=metric, target=target,
-            demand_model=demand_model, distribution=distribution, policy=policy,
+            demand_model=demand_model, distribution=families, policy=policy,
             review_period=review_period, window=window, alpha=alpha, correction=correction,
             columns=columns, history_options=history_options, seed=seed,
             forecasts=forecasts, forecast_options=forecast_options,
         )  # fmt: skip
+    family = families[0]  # rows the calibration does not plan (history-based families)
     n = len(skus)
     id_column = _id_column(skus, hist)
     index, note = match_skus(skus[id_column], hist.skus)
@@ -419,7 +426,7 @@ def backtest(
         found,
         ["lead_time", "order_quantity", "review_period"],
         defaults={"review_period": review_period if review_period is not None else 1},
-        distribution=distribution,
+        distribution=family,
     )
     pcodes = row_policies(skus, found, policy, review_period, n)
     lead = rows.numbers["lead_time"]
@@ -460,7 +467,7 @@ def backtest(
         dict(
             metric=metric,
             target=target,
-            distribution=distribution,
+            distribution=family,
             policy=policy,
             review_period=review_period,
             columns=columns,
@@ -517,9 +524,9 @@ def calibrate(
     by: str = "demand_class",
     bands: int = BANDS,
     min_skus: int = MIN_SKUS,
-    allocate: str = "equal",
+    allocate: str = ALLOCATIONS[0],
     demand_model: str = "sample",
-    distribution: str | Sequence[str] = "negbin",
+    distribution: str | Sequence[str] = FAMILIES,
     **options,
 ) -> pd.DataFrame:
     """Calibrated targets: per segment, the nominal target whose plans served each target on
@@ -552,22 +559,25 @@ def calibrate(
         then needs that column.
     bands : int, optional
         Volume bands (quantiles of the mean demand per period before the first origin,
-        default 3; 1: none).
+        default 1: none).
     min_skus : int, optional
         Fewest SKUs with demand for a segment of its own (default 30).
-    allocate : {"equal", "efficient"}, optional
-        ``"equal"`` (default): each segment's nominal target is the one at which the segment
-        itself achieved the target. ``"efficient"``: the nominal targets at which all
-        segments together achieved the target with the least stock (more fill where a unit
-        of stock buys more of it; the aggregate meets the target, not every segment).
+    allocate : {"efficient", "equal"}, optional
+        ``"efficient"`` (default): the nominal targets at which all segments together
+        achieved the target with the least stock (more fill where a unit of stock buys more
+        of it; the aggregate meets the target, not every segment). ``"equal"``: each
+        segment's nominal target is the one at which the segment itself achieved the
+        target (more SKUs meet their own target, with more stock).
     demand_model, **options
         The plans calibrated, as for :func:`invsl.backtest` (default: the sample moments).
         Calibrate the plans you will make.
     distribution : str or sequence of str, optional
-        The family of the plans (default ``negbin``; a ``distribution`` column of ``skus``
-        is ignored). Several families: each is backtested, and each segment and volume band
-        takes the one that reached the most targets with the least stock (the table's
-        ``distribution`` column; ``optimize(..., calibration=)`` plans each row with it).
+        The family of the plans (default ``("normal", "negbin")``; a ``distribution`` column
+        of ``skus`` is ignored). Several families: each is backtested; with ``"efficient"``
+        each segment, band and target takes the family and nominal target of the least total
+        stock (over every family's plans), with ``"equal"`` each segment and band the family
+        that reached the most targets with the least stock (the table's ``distribution``
+        column; ``optimize(..., calibration=)`` plans each row with it).
 
     Returns
     -------
@@ -617,30 +627,17 @@ def calibrate(
     ok = np.logical_and.reduce([(t["status"] == "ok").to_numpy().reshape(shape) for t in runs])
     first = runs[0]
     segment = first["demand_class"].to_numpy()[:n] if by == "demand_class" else skus[by].to_numpy()
-    tables = []
-    for name, table in zip(names, runs):
 
-        def per_grid(column, table=table):
-            return np.nan_to_num(table[column].to_numpy(dtype=float).reshape(shape))
-
-        tables.append(
-            calibration_table(
-                segment,
-                first["history_demand_mean"].to_numpy()[:n],
-                per_grid("demand"),
-                per_grid("filled"),
-                per_grid("mean_on_hand"),
-                ok,
-                by=by,
-                metric=str(metric),
-                targets=targets,
-                bands=bands,
-                min_skus=min_skus,
-                allocate=allocate,
-                distribution=name,
-            )
+    def per_grid(column):
+        return np.stack(
+            [np.nan_to_num(run[column].to_numpy(dtype=float).reshape(shape)) for run in runs]
         )
-    return choose_families(tables)
+
+    return calibration_table(
+        segment, first["history_demand_mean"].to_numpy()[:n], per_grid("demand")[0],
+        per_grid("filled"), per_grid("mean_on_hand"), ok, by=by, metric=str(metric),
+        targets=targets, bands=bands, min_skus=min_skus, allocate=allocate, distribution=names,
+    )  # fmt: skip
 
 
 def _auto_calibration(history, skus, first: int, hist: HistoryMatrix, *, target, **options):

@@ -1,0 +1,161 @@
+"""One row of Python numbers: the fast path of the (s, Q) array functions.
+
+``invsl.fill_rate(95, 50, 10, 3, 2)`` (every number a Python ``float`` or ``int``, or a
+numpy ``float64``; the names plain strings) needs none of the array machinery: no
+broadcasting, no validation kernel, no messages. :func:`sq` checks such a row with plain
+Python comparisons (the checks of ``validate``, which it must agree with: tests/
+test_scalar_fast_path.py compares the two over a grid of good and bad rows) and computes it
+with ``kernels.batch.sq_one``, the row of the (s, Q) kernel compiled alone (per compile
+unit, at its first call), so that its results are those of the array path bit for bit. A
+call it does not take (arrays, other types, an unknown name) returns None: the caller takes
+the array path.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl.engine.validate import distribution_codes, metric_codes
+from invsl.kernels import batch
+from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POINT, DEMAND_POISSON, OK
+
+#: the types of the numbers the fast path takes (bool is not among them: numpy reads it as
+#: 0/1, and such a call is rare enough for the array path)
+_NUMBERS = frozenset((float, int, np.float64))
+#: names seen so far -> their codes (-1: unknown), for distribution and metric
+_DISTRIBUTIONS: dict[str, int] = {}
+_METRICS: dict[str, int] = {}
+#: at most this many names are remembered per kind (typos must not grow the tables forever)
+_MAX_NAMES = 64
+_INF = math.inf
+_NAN_ROW = (math.nan,) * len(batch.OUTPUTS)
+
+
+def _code(value, known: dict[str, int], lookup) -> int:
+    """The code of a name (a str: the caller checked), -1 if unknown (as in the arrays)."""
+    code = known.get(value)
+    if code is None:
+        code = int(lookup(value))
+        if len(known) < _MAX_NAMES:
+            known[value] = code
+    return code
+
+
+def sq(
+    solve,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+):
+    """One (s, Q) row given as Python scalars: ``(ok, outputs)``, or None for the array path.
+
+    The arguments are those of ``api.arrays`` (``target`` and ``metric`` read only when
+    solving, ``reorder_point`` only when evaluating). ``outputs`` are the 8 floats of
+    ``batch.OUTPUTS``; ``ok`` is False for a row that the array path gives a status other
+    than OK (its outputs are then all NaN, as there). None when a number is not a Python
+    ``float``/``int`` or numpy ``float64`` (arrays, ``bool``, ``None``, ...) or a name is not
+    a ``str``: those calls take the array path, which also raises what it raises.
+    """
+    numbers = _NUMBERS
+    if (
+        type(demand_mean) not in numbers
+        or type(demand_std) not in numbers
+        or type(lead_time) not in numbers
+        or type(lead_time_std) not in numbers
+        or type(order_quantity) not in numbers
+        or type(distribution) is not str
+    ):
+        return None
+    if solve:
+        if type(target) not in numbers or type(metric) is not str:
+            return None
+        t = float(target)
+        s = math.nan
+        mcode = _code(metric, _METRICS, metric_codes)
+    else:
+        if type(reorder_point) not in numbers:
+            return None
+        t = math.nan
+        s = float(reorder_point)
+        mcode = 0
+    try:  # (an int too large for a float: the array path raises its own error)
+        mu = float(demand_mean)
+        sigma = float(demand_std)
+        lt = float(lead_time)
+        lt_std = float(lead_time_std)
+        q = float(order_quantity)
+    except OverflowError:
+        return None
+    dcode = _code(distribution, _DISTRIBUTIONS, distribution_codes)
+    if dcode == DEMAND_POINT:  # as fold_deterministic: normal demand without variance
+        dcode = DEMAND_NORMAL
+        sigma = 0.0
+    # validate's checks, each passed (any failure: NaN, whatever the failing check)
+    poisson = dcode == DEMAND_POISSON
+    integer = poisson or dcode == DEMAND_NEGBIN
+    if not (
+        dcode >= 0
+        and 0.0 < mu < _INF  # demand_mean = 0 is zero_demand
+        and (poisson or 0.0 <= sigma < _INF)
+        and 0.0 <= lt < _INF
+        and 0.0 <= lt_std < _INF
+        and 0.0 < q < _INF
+        and (not integer or q.is_integer())
+        and (
+            (mcode >= 0 and 0.0 < t < 1.0)
+            if solve
+            else (-_INF < s < _INF and (not integer or s.is_integer()))
+        )
+    ):
+        return False, _NAN_ROW
+    code, outputs = batch.one(dcode)(solve, dcode, mcode, t, mu, sigma, lt, lt_std, q, s)
+    return code == OK, outputs
+
+
+def loss(x, mean, std, distribution):
+    """The checked inputs of a loss-function call given as Python scalars: ``(distribution
+    code, mean, std, x)`` (floats), False for inputs that the array path gives NaN without
+    computing, None for the array path (as :func:`sq`).
+
+    The checks are those of the array path: ``validate`` with lead time 1, no lead-time
+    variance, Q = 1 and x as the reorder point, zero demand allowed.
+    """
+    numbers = _NUMBERS
+    if (
+        type(x) not in numbers
+        or type(mean) not in numbers
+        or type(std) not in numbers
+        or type(distribution) is not str
+    ):
+        return None
+    try:
+        x = float(x)
+        mean = float(mean)
+        std = float(std)
+    except OverflowError:
+        return None
+    dcode = _code(distribution, _DISTRIBUTIONS, distribution_codes)
+    if dcode == DEMAND_POINT:
+        dcode = DEMAND_NORMAL
+        std = 0.0
+    poisson = dcode == DEMAND_POISSON
+    if not (
+        dcode >= 0
+        and 0.0 <= mean < _INF
+        and (poisson or 0.0 <= std < _INF)
+        and -_INF < x < _INF
+        and (not (poisson or dcode == DEMAND_NEGBIN) or x.is_integer())
+    ):
+        return False
+    return dcode, mean, std, x
+
+
+__all__ = ["sq", "loss"]
