@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from invsl.kernels import lattice
 from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
 from invsl.vocabulary import (
     NO_CONVERGENCE,
@@ -53,6 +54,14 @@ FFT_ZERO = 1e-15
 TAIL_MASS = 1e-16
 #: largest support per SKU (values); longer rows get status PMF_TOO_LARGE
 MAX_SUPPORT = 1 << 24
+#: (s, Q) rows whose lead-time demand spans more units than this are computed on the coarse
+#: lattice of ``invsl.kernels.lattice`` (``needs_lattice``): empirical rows whose exact support
+#: (largest demand) * L + 1 exceeds it, compound Poisson rows whose mean + 10 standard
+#: deviations does
+LATTICE_FROM = 4096
+#: empirical rows with more lead-time periods than this stay on the exact pmf (a lattice of
+#: CELLS cells leaves too few cells per period)
+LATTICE_MAX_LEAD = lattice.CELLS // 4
 
 _ALPHA, _BETA, _GAMMA = 0, 1, 2
 
@@ -358,6 +367,15 @@ def table_at(work, row, size, mean, x):
     return work[4, size] + j * work[3, size] + 0.5 * j * (j + 1.0)
 
 
+@scalar
+def read(work, row, size, mean, x, origin, width):
+    """``table_at`` of an exact pmf (width 1, origin 0), else ``lattice.lattice_at`` of a
+    coarse lattice of ``size`` cells of ``width`` units from ``origin``."""
+    if width == 1.0:
+        return table_at(work, row, size, mean, x)
+    return lattice.lattice_at(work, row, size, origin, width, mean, x)
+
+
 @kernel
 def undershoot_pmf(p, q, extra):
     """pmf of W = X + U, U geometric on {0, 1, ...} with P(U = u) = (1 - q) q^u.
@@ -384,7 +402,7 @@ def undershoot_extra(q):
 
 
 @scalar
-def pmf_metrics(work, size, work_w, size_w, s, q, mu):
+def pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width):
     """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand, mean).
 
     ``work``/``size``: cumulative arrays (``cumulative_tables``) of the lead-time demand X;
@@ -398,38 +416,41 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu):
     - E[B] = (G2_X(s+1) - G2_X(s+Q+1)) / Q, gamma = 1 - E[B] / mu,
       on hand = E[IN] + E[B], E[IN] = s + (Q+1)/2 - E[X].
 
+    ``origin``/``width``: 0 and 1 for exact pmfs; the lattice of X and W (one lattice for both)
+    for ``invsl.kernels.lattice`` tables, whose ``size`` and ``size_w`` count cells.
+
     Where E[IN] < 0 the lower tails are used instead (no large terms cancel): on hand =
     (K2(s+Q) - K2(s)) / Q, E[B] = on hand - E[IN], and 1 - (G1(s) - G1(s+Q)) / Q =
     (H1(s+Q) - H1(s)) / Q.
     """
-    mean = work[1, 0]  # G1(0) = E[X]
-    mean_w = work_w[1, 0]
-    alpha = table_at(work_w, 0, size_w, mean_w, s)
+    mean = work[1, 0] + origin  # G1(origin) = E[X] - origin
+    mean_w = work_w[1, 0] + origin
+    alpha = read(work_w, 0, size_w, mean_w, s, origin, width)
     net = s + 0.5 * (q + 1.0) - mean
     if net >= 0.0:
         backorders = max(
-            (table_at(work, 2, size, mean, s + 1.0) - table_at(work, 2, size, mean, s + q + 1.0))
+            (read(work, 2, size, mean, s + 1.0, origin, width) - read(work, 2, size, mean, s + q + 1.0, origin, width))
             / q,
             0.0,
         )
         on_hand = net + backorders
-        ready = 1.0 - (table_at(work, 1, size, mean, s) - table_at(work, 1, size, mean, s + q)) / q
+        ready = 1.0 - (read(work, 1, size, mean, s, origin, width) - read(work, 1, size, mean, s + q, origin, width)) / q
     else:
         on_hand = max(
-            (table_at(work, 4, size, mean, s + q) - table_at(work, 4, size, mean, s)) / q, 0.0
+            (read(work, 4, size, mean, s + q, origin, width) - read(work, 4, size, mean, s, origin, width)) / q, 0.0
         )
         backorders = on_hand - net
-        ready = (table_at(work, 3, size, mean, s + q) - table_at(work, 3, size, mean, s)) / q
+        ready = (read(work, 3, size, mean, s + q, origin, width) - read(work, 3, size, mean, s, origin, width)) / q
     ready = min(max(ready, 0.0), 1.0)
     if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
         beta = (
             1.0
-            - (table_at(work_w, 1, size_w, mean_w, s) - table_at(work_w, 1, size_w, mean_w, s + q))
+            - (read(work_w, 1, size_w, mean_w, s, origin, width) - read(work_w, 1, size_w, mean_w, s + q, origin, width))
             / q
         )
     else:
         beta = (
-            table_at(work_w, 3, size_w, mean_w, s + q) - table_at(work_w, 3, size_w, mean_w, s)
+            read(work_w, 3, size_w, mean_w, s + q, origin, width) - read(work_w, 3, size_w, mean_w, s, origin, width)
         ) / q
     beta = min(max(beta, 0.0), 1.0)
     gamma = 1.0 - backorders / mu
@@ -437,8 +458,8 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu):
 
 
 @scalar
-def _metric(work, size, work_w, size_w, metric, s, q, mu):
-    a, b, g, _, _, _, _ = pmf_metrics(work, size, work_w, size_w, s, q, mu)
+def _metric(work, size, work_w, size_w, metric, s, q, mu, origin, width):
+    a, b, g, _, _, _, _ = pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width)
     if metric == _ALPHA:
         return a
     if metric == _BETA:
@@ -447,28 +468,29 @@ def _metric(work, size, work_w, size_w, metric, s, q, mu):
 
 
 @scalar
-def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
+def pmf_solve(work, size, work_w, size_w, metric, q, mu, target, origin, width):
     """Smallest integer s with metric(s) >= target (bisection on integers; NaN if none).
 
-    Brackets: metric(max support) = 1 >= target; below, alpha(-1) = 0, beta(-Q) = 0, and
+    Brackets: metric(max support) = 1 >= target; below, alpha(-1) = 0, beta(-Q) = 0 (a
+    lattice whose origin is below 0: one below the origin, Q below it), and
     gamma(s) < target for s < E[X] - (Q+1)/2 - mu (E[B] >= -E[IN] > mu there).
     """
-    mean = work[1, 0]
-    hi = float(max(size, size_w))
+    mean = work[1, 0] + origin
+    hi = float(max(size, size_w)) * width + origin
     if metric == _ALPHA:
-        lo = -1.0
+        lo = min(-1.0, origin - 1.0)
     elif metric == _BETA:
-        lo = -q
+        lo = min(-q, origin - q)
     else:
         lo = math.floor(mean - 0.5 * (q + 1.0) - mu) - 1.0
     if (
-        _metric(work, size, work_w, size_w, metric, hi, q, mu) < target
-        or _metric(work, size, work_w, size_w, metric, lo, q, mu) >= target
+        _metric(work, size, work_w, size_w, metric, hi, q, mu, origin, width) < target
+        or _metric(work, size, work_w, size_w, metric, lo, q, mu, origin, width) >= target
     ):
         return math.nan
     while hi - lo > 1.0:
         mid = math.floor(0.5 * (lo + hi))
-        if _metric(work, size, work_w, size_w, metric, mid, q, mu) >= target:
+        if _metric(work, size, work_w, size_w, metric, mid, q, mu, origin, width) >= target:
             hi = mid
         else:
             lo = mid
@@ -530,16 +552,94 @@ def pmf_sq_kernel(solve, rows, status, out):
         q = order_quantity[i]
         mu = demand_mean[i]
         if solve:
-            s = pmf_solve(work, size, work_w, size_w, metric[i], q, mu, target[i])
+            s = pmf_solve(work, size, work_w, size_w, metric[i], q, mu, target[i], 0.0, 1.0)
             if math.isnan(s):
                 status[i] = NO_CONVERGENCE
                 continue
         else:
             s = reorder_point[i]
-        a, b, g, rr, eb, oh, mean = pmf_metrics(work, size, work_w, size_w, s, q, mu)
+        a, b, g, rr, eb, oh, mean = pmf_metrics(work, size, work_w, size_w, s, q, mu, 0.0, 1.0)
         out[0, i] = s
         out[1, i] = s - mean
         out[2, i] = a
+        out[3, i] = b
+        out[4, i] = g
+        out[5, i] = rr
+        out[6, i] = eb
+        out[7, i] = oh
+
+
+# ---------------------------------------------------------------------------------------------
+# large demands: (s, Q) on a coarse lattice (invsl.kernels.lattice)
+
+
+class LatticeSqRows(NamedTuple):
+    """The row inputs of :func:`lattice_sq_kernel` (1-d arrays of one length n, except
+    ``values`` and ``probs``, the per-period pmfs of the empirical rows, back to back)."""
+
+    metric: np.ndarray  # int8 metric code, read when solving
+    target: np.ndarray  # float64, read when solving
+    empirical: np.ndarray  # bool: empirical (values/probs, lead) or compound Poisson (rate, ratio)
+    values: np.ndarray  # float64, distinct per-period demands of the empirical rows [units]
+    probs: np.ndarray  # float64, their shares of the periods
+    start: np.ndarray  # int64, where row i's demands start in values
+    length: np.ndarray  # int64, how many
+    lead_time: np.ndarray  # int64, L [periods] of the empirical rows
+    rate: np.ndarray  # float64, compound Poisson: orders in the lead time (lambda)
+    size_ratio: np.ndarray  # float64, compound Poisson: geometric ratio q of the order sizes
+    demand_mean: np.ndarray  # float64, mu [units/period]
+    order_quantity: np.ndarray  # float64, Q [units]
+    reorder_point: np.ndarray  # float64, s [units], read when evaluating
+
+
+@parallel_kernel
+def lattice_sq_kernel(solve, rows, status, out):
+    """:func:`pmf_sq_kernel` for large demands: the lead-time demand (and W = X + U) on a
+    lattice of ``lattice.CELLS`` cells (``invsl.kernels.lattice``), then the same metrics and
+    integer solver on its tables. ``rows`` is a :class:`LatticeSqRows`; ``out`` as in
+    :func:`pmf_sq_kernel`. Rows whose status is not OK are skipped.
+    """
+    metric = rows.metric
+    target = rows.target
+    n = lattice.CELLS
+    cos_t, sin_t = lattice.twiddles(n)
+    for i in prange(status.shape[0]):
+        if status[i] != OK:
+            continue
+        cx = np.empty(n)
+        cw = np.empty(n)
+        work = np.empty((7, n + 1))
+        work_w = np.empty((7, n + 1))  # W = X + U (one array either way: see below)
+        if rows.empirical[i]:
+            lo = rows.start[i]
+            hi = lo + rows.length[i]
+            origin, width, _ = lattice.empirical_cells(
+                rows.values[lo:hi], rows.probs[lo:hi], rows.lead_time[i], n, cos_t, sin_t, cx
+            )
+            cw[:] = cx  # unit-sized demand: W = X
+        else:
+            origin, width, _ = lattice.compound_cells(
+                rows.rate[i], rows.size_ratio[i], n, cos_t, sin_t, cx, cw
+            )
+        # (tables of W always in their own array: an array variable reassigned in a branch
+        # of the prange body is not reliably the new array in numba's parallel lowering)
+        lattice.lattice_tables(cx, width, work)
+        lattice.lattice_tables(cw, width, work_w)
+        a = float(origin)
+        w = float(width)
+        q = rows.order_quantity[i]
+        mu = rows.demand_mean[i]
+        if solve:
+            s = pmf_solve(work, n, work_w, n, metric[i], q, mu, target[i], a, w)
+            if math.isnan(s):
+                status[i] = NO_CONVERGENCE
+                continue
+        else:
+            s = rows.reorder_point[i]
+        al, b, g, rr, eb, oh, mean = pmf_metrics(work, n, work_w, n, s, q, mu, a, w)
+        out[0, i] = s
+        out[1, i] = s - mean
+        out[2, i] = al
         out[3, i] = b
         out[4, i] = g
         out[5, i] = rr
@@ -556,6 +656,20 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
     start = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=start[1:])
     return start
+
+
+def needs_lattice(empirical, top, lead_time, mean, var):
+    """Which (s, Q) rows go to :func:`lattice_sq_kernel` (numpy, per row).
+
+    ``empirical`` rows: ``top`` (largest per-period demand) * L + 1 > LATTICE_FROM and
+    L <= LATTICE_MAX_LEAD; compound Poisson rows: L mean + 10 sqrt(L var) > LATTICE_FROM
+    (``mean``, ``var`` per period).
+    """
+    lead = np.asarray(lead_time, dtype=float)
+    with np.errstate(all="ignore"):
+        emp = (np.asarray(top) * lead + 1.0 > LATTICE_FROM) & (lead <= LATTICE_MAX_LEAD)
+        cp = lead * mean + 10.0 * np.sqrt(lead * var) > LATTICE_FROM
+    return np.where(empirical, emp, cp)
 
 
 def empirical_lead_time(period_values, period_start, period_length, lead_time, status, method=0):

@@ -1,0 +1,535 @@
+"""Large lead-time demands on a coarse lattice: cells of ``w`` units, at most ``CELLS`` of them.
+
+The exact pmfs of ``invsl.kernels.pmf`` cost time and memory in proportion to their support:
+a lead-time demand of 10^4-10^6 units means 10^4-10^6 values per SKU. Beyond a size
+(``invsl.kernels.pmf.LATTICE_FROM``) the (s, Q) rows of ``empirical`` and
+``compound_poisson`` are computed on a coarse lattice instead (docs/history.md, "Large
+demands"):
+
+- the lattice has ``CELLS`` cells of ``w`` consecutive integers each, cell k holding
+  a + k w .. a + k w + w - 1 (a a whole number, possibly a few units below the smallest
+  demand);
+- the approximate lead-time demand X~ is integer-valued: cell k has mass c_k, spread evenly
+  over its w integers. Every table of the contract (F, G1, G2, H1, K2) is then a closed form
+  at any integer x (:func:`lattice_tables`, :func:`lattice_at`), so the (s, Q) formulas and
+  the integer solver of ``invsl.kernels.pmf`` work on X~ unchanged;
+- ``compound_poisson`` (:func:`compound_cells`): c_k = P(X in cell k) exactly (up to
+  1e-13), from the characteristic function exp(lambda (phi_K(t) - 1)) of the lead-time
+  demand by one FFT of CELLS points: the cell masses are band-limited once the cells are
+  narrow against the spread of X, which is checked per row from |phi_X(pi / w)|; where the
+  check fails (few customers of orders much larger than a cell), the order sizes are put
+  on the lattice instead and the compound Poisson is exact on it (``severity_cells``).
+  W = X + U (the undershoot of ``invsl.kernels.pmf``) comes with X from the same
+  transforms, times phi_U;
+- ``empirical`` (:func:`empirical_cells`): the per-period pmf (its distinct demands and their
+  shares) is moved onto per-period cell centres by linear interpolation (each demand's mass
+  split between the two nearest centres, which keeps the mean), after a contraction about
+  the mean that makes the variance of X~ exact, and raised to the L-th power by FFT. So X~
+  has the mean and the variance of X exactly (up to rounding; the contraction factor is a
+  fixed point found in a few steps).
+
+The error is that of spreading each cell evenly: a cell is at most 1/100 .. 1/30 of a
+standard deviation wide for smooth demand, and the documented bound (docs/history.md) is
+tested against the exact lattice in tests/test_pmf_lattice.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from invsl.scalar.jit import kernel, scalar
+
+#: cells of the coarse lattice (a power of 2: the FFT length)
+CELLS = 1024
+#: tail mass left outside the window of a compound Poisson lattice (Chernoff bound)
+WINDOW_TAIL = 1e-18
+#: largest bound on the aliasing error of the characteristic-function path; beyond it the
+#: order sizes are put on the lattice instead (``severity_cells``)
+ALIAS_BOUND = 1e-13
+
+# table rows (lattice_tables): P(X < b_k), G1(b_k), G2(b_k), H1(b_k), K2(b_k - 1), P(X >= b_k), c_k
+_BELOW, _G1, _G2, _H1, _K2, _TAIL, _MASS = 0, 1, 2, 3, 4, 5, 6
+
+
+# ---------------------------------------------------------------------------------------------
+# FFT with a table of twiddle factors
+
+
+@kernel
+def twiddles(n):
+    """cos and sin of -2 pi k / n, k = 0 .. n/2 - 1 (the factors of a forward FFT of length n)."""
+    half = n // 2
+    c = np.empty(half)
+    s = np.empty(half)
+    for k in range(half):
+        c[k] = math.cos(2.0 * math.pi * k / n)
+        s[k] = -math.sin(2.0 * math.pi * k / n)
+    return c, s
+
+
+@scalar
+def fft(re, im, cos_t, sin_t, inverse):
+    """In-place radix-2 FFT of (re, im) (length n = 2 len(cos_t), a power of 2); the inverse
+    is unscaled. Forward: X_l = sum_k x_k exp(-2 pi i l k / n)."""
+    n = re.shape[0]
+    j = 0
+    for i in range(1, n):
+        bit = n >> 1
+        while j & bit:
+            j ^= bit
+            bit >>= 1
+        j |= bit
+        if i < j:
+            re[i], re[j] = re[j], re[i]
+            im[i], im[j] = im[j], im[i]
+    sign = -1.0 if inverse else 1.0
+    length = 2
+    while length <= n:
+        half = length >> 1
+        stride = n // length
+        for k in range(half):
+            wr = cos_t[k * stride]
+            wi = sign * sin_t[k * stride]
+            for start in range(0, n, length):
+                u = start + k
+                v = u + half
+                xr = re[v] * wr - im[v] * wi
+                xi = re[v] * wi + im[v] * wr
+                re[v] = re[u] - xr
+                im[v] = im[u] - xi
+                re[u] += xr
+                im[u] += xi
+        length <<= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# tables of X~ (cells spread evenly over their w integers)
+
+
+@scalar
+def lattice_tables(c, w, work):
+    """Fill ``work`` (7, n + 1) from the cell masses c (n cells of w integers).
+
+    Columns k = 0 .. n are the cell boundaries b_k = a + k w (the origin a does not enter):
+    row 0 P(X~ < b_k), 1 G1(b_k), 2 G2(b_k), 3 H1(b_k), 4 K2(b_k - 1), 5 P(X~ >= b_k) (summed
+    from the top), 6 c_k (0 at k = n). Sums of positive terms only.
+    """
+    n = c.shape[0]
+    h = 0.5 * (w - 1.0)
+    s1 = 0.5 * w * (w + 1.0)
+    s2 = (w - 1.0) * (w + 1.0) / 6.0  # (w-1) w (w+1) / (6 w)
+    for r in range(7):
+        work[r, n] = 0.0
+    tail = 0.0
+    g1 = 0.0
+    g2 = 0.0
+    for k in range(n - 1, -1, -1):
+        ck = c[k]
+        g2 += w * g1 + tail * s1 + ck * s2
+        g1 += w * tail + h * ck
+        tail += ck
+        work[_MASS, k] = ck
+        work[_TAIL, k] = tail
+        work[_G1, k] = g1
+        work[_G2, k] = g2
+    below = 0.0
+    h1 = 0.0
+    k2 = 0.0
+    for k in range(n + 1):
+        work[_BELOW, k] = below
+        work[_H1, k] = h1
+        work[_K2, k] = k2
+        if k < n:
+            ck = c[k]
+            k2 += w * h1 + below * 0.5 * (w - 1.0) * w + ck * s2
+            h1 += w * below + ck * 0.5 * (w + 1.0)
+            below += ck
+
+
+@scalar
+def lattice_at(work, row, n, a, w, mean, x):
+    """F, G1, G2, H1 or K2 (``row`` 0..4, the rows of ``pmf.table_at``) of X~ at integer x.
+
+    Within cell k (x = b_k + j, j = 0 .. w - 1, u = w - j), with c = c_k:
+    F = P(X~ < b_k) + c (j + 1) / w; G1 = G1(b_(k+1)) + u P(X~ >= b_(k+1)) + c (u - 1) u / (2 w);
+    G2 = G2(b_(k+1)) + u G1(b_(k+1)) + P(X~ >= b_(k+1)) u (u + 1) / 2 + c (u - 1) u (u + 1) / (6 w);
+    H1 = H1(b_k) + j P(X~ < b_k) + c j (j + 1) / (2 w);
+    K2 = K2(b_k - 1) + (j + 1) H1(b_k) + P(X~ < b_k) j (j + 1) / 2 + c j (j + 1) (j + 2) / (6 w).
+    Below a and above the last cell the exact extensions of ``pmf.table_at``.
+    """
+    top = a + n * w
+    if x < a:
+        if row == 0 or row == 3 or row == 4:
+            return 0.0
+        if row == 1:
+            return mean - x
+        k = a - x
+        return work[_G2, 0] + k * mean - 0.5 * k * (x + a - 1.0)
+    if x >= top:
+        if row == 0:
+            return 1.0
+        if row == 1 or row == 2:
+            return 0.0
+        d = x - top
+        if row == 3:
+            return work[_H1, n] + d
+        return work[_K2, n] + (d + 1.0) * work[_H1, n] + 0.5 * d * (d + 1.0)
+    k = int((x - a) // w)
+    j = x - a - k * w
+    c = work[_MASS, k]
+    if row == 0:
+        return min(work[_BELOW, k] + c * (j + 1.0) / w, 1.0)
+    if row == 1:
+        u = w - j
+        return work[_G1, k + 1] + u * work[_TAIL, k + 1] + c * (u - 1.0) * u / (2.0 * w)
+    if row == 2:
+        u = w - j
+        return (
+            work[_G2, k + 1]
+            + u * work[_G1, k + 1]
+            + work[_TAIL, k + 1] * 0.5 * u * (u + 1.0)
+            + c * (u - 1.0) * u * (u + 1.0) / (6.0 * w)
+        )
+    if row == 3:
+        return work[_H1, k] + j * work[_BELOW, k] + c * j * (j + 1.0) / (2.0 * w)
+    return (
+        work[_K2, k]
+        + (j + 1.0) * work[_H1, k]
+        + work[_BELOW, k] * 0.5 * j * (j + 1.0)
+        + c * j * (j + 1.0) * (j + 2.0) / (6.0 * w)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# compound Poisson (geometric order sizes): cells from the characteristic function
+
+
+@scalar
+def _cgf(lam, q, theta):
+    """log E[exp(theta X)] of compound Poisson(lam), geometric(q) sizes (theta < -log q)."""
+    e = math.exp(theta)
+    return lam * (e - 1.0) / (1.0 - q * e)
+
+
+@scalar
+def compound_window(lam, q):
+    """(lo, hi): P(X < lo) and P(X + U > hi) below WINDOW_TAIL each (Chernoff bounds on a grid
+    of theta), U the geometric undershoot of ratio q."""
+    log_eps = math.log(WINDOW_TAIL)
+    mean = lam / (1.0 - q)
+    theta_max = -math.log(q) if q > 0.0 else 50.0
+    hi = math.inf
+    lo = 0.0
+    for i in range(48):
+        theta = theta_max * math.exp(-0.35 * i) * (1.0 - 1e-3)
+        up = _cgf(lam, q, theta)
+        if q > 0.0:
+            up += math.log(1.0 - q) - math.log(1.0 - q * math.exp(theta))
+        hi = min(hi, (up - log_eps) / theta)
+        down = _cgf(lam, q, -theta * 8.0)
+        lo = max(lo, (down - log_eps) / (-theta * 8.0))
+    return min(math.floor(lo), math.floor(mean)), max(math.ceil(hi), math.ceil(mean))
+
+
+@scalar
+def alias_bound(lam, q, n, w):
+    """Bound on the error of the band-limited cells: n w |phi_X(pi / w)| (|phi_X| falls on
+    [0, pi] for geometric sizes)."""
+    t = math.pi / w
+    ct = math.cos(t)
+    re_k = (1.0 - q) * (ct - q) / (1.0 - 2.0 * q * ct + q * q)
+    return n * w * math.exp(lam * (re_k - 1.0))
+
+
+@scalar
+def compound_cells(lam, q, n, cos_t, sin_t, cx, cw):
+    """Cells of X (compound Poisson(lam), geometric(q) sizes) and of W = X + U into cx, cw.
+
+    Returns (a, w, method): origin and width of the lattice (a a multiple of w), method 0
+    the characteristic function, 1 ``severity_cells`` (when ``alias_bound`` > ALIAS_BOUND).
+    c_k = (1/n) sum_l C(theta_l) exp(-i theta_l k), theta_l = 2 pi l / n, with
+    C(theta) = phi_X(t) exp(-i t a) B(t) / w, t = theta / w, B(t) = sum_(m < w) exp(-i t m);
+    phi_W = phi_X (1 - q) / (1 - q exp(i t)). Both real sequences from one complex FFT.
+    """
+    lo, hi = compound_window(lam, q)
+    w = max(2, int(math.ceil((hi - lo + 1.0) / n)))
+    while True:
+        first = (lo // w) * w
+        if first + n * w > hi:
+            break
+        w += 1
+    if alias_bound(lam, q, n, w) > ALIAS_BOUND:
+        return severity_cells(lam, q, hi, n, cos_t, sin_t, cx, cw)
+    big_a = int(lo // w)
+    a = big_a * w
+    re = np.zeros(n)
+    im = np.zeros(n)
+    half = n // 2
+    for l in range(half + 1):
+        theta = 2.0 * math.pi * l / n
+        t = theta / w
+        ct = math.cos(t)
+        st = math.sin(t)
+        # lam (e^{it} - 1) / (1 - q e^{it})
+        nr = ct - 1.0
+        ni = st
+        dr = 1.0 - q * ct
+        di = -q * st
+        den = dr * dr + di * di
+        zr = lam * (nr * dr + ni * di) / den
+        zi = lam * (ni * dr - nr * di) / den
+        mod = math.exp(zr)
+        if mod < 1e-30 and l > 0:
+            break
+        pr = mod * math.cos(zi)
+        pi_ = mod * math.sin(zi)
+        # exp(-i theta A): an exact table entry (l A mod n)
+        idx = (l * big_a) % n
+        if idx < half:
+            er = cos_t[idx]
+            ei = sin_t[idx]
+        else:
+            er = -cos_t[idx - half]
+            ei = -sin_t[idx - half]
+        # B(t) / w = (1 - e^{-i theta}) / (w (1 - e^{-i t}))
+        if l == 0:
+            br = 1.0
+            bi = 0.0
+        else:
+            if l < half:
+                cr = cos_t[l]
+                ci = sin_t[l]
+            else:
+                cr = -1.0
+                ci = 0.0
+            ur = 1.0 - cr
+            ui = -ci
+            vr = w * (1.0 - ct)
+            vi = w * st
+            vd = vr * vr + vi * vi
+            br = (ur * vr + ui * vi) / vd
+            bi = (ui * vr - ur * vi) / vd
+        # C_X = phi_X * e * B / w
+        tr = pr * er - pi_ * ei
+        ti = pr * ei + pi_ * er
+        xr = tr * br - ti * bi
+        xi = tr * bi + ti * br
+        # C_W = C_X (1 - q) / (1 - q e^{it})
+        yr = (1.0 - q) * (xr * dr + xi * di) / den
+        yi = (1.0 - q) * (xi * dr - xr * di) / den
+        # pack C_X + i C_W at l, and its Hermitian mirror at n - l
+        re[l] = xr - yi
+        im[l] = xi + yr
+        if 0 < l < half:
+            re[n - l] = xr + yi
+            im[n - l] = -xi + yr
+    fft(re, im, cos_t, sin_t, False)
+    for k in range(n):
+        v = re[k] / n
+        cx[k] = v if v > 0.0 else 0.0
+        v = im[k] / n
+        cw[k] = v if v > 0.0 else 0.0
+    return a, w, 0
+
+
+@scalar
+def _geometric_points(q, shift, w, n, out):
+    """A geometric variable on {shift, shift + 1, ...} (P = (1 - q) q^(k - shift)), split
+    linearly between the lattice points 0, w, 2w, ... (mean kept): ``out[j]`` the mass at j w.
+
+    Block b holds k = b w + shift + i, i = 0 .. w - 1, of mass (1 - q) q^(b w) q^i; the share
+    (shift + i) / w of it goes to point b + 1, the rest to b (sums over i computed once).
+    """
+    for j in range(n):
+        out[j] = 0.0
+    s0 = 0.0
+    s1 = 0.0
+    p = 1.0
+    for i in range(w):
+        s0 += p
+        s1 += (shift + i) * p
+        p *= q
+    up = s1 / w
+    down = s0 - up
+    qw = p  # q^w
+    f = 1.0 - q
+    for b in range(n - 1):
+        out[b] += f * down
+        out[b + 1] += f * up
+        f *= qw
+        if f < 1e-300:
+            break
+
+
+@scalar
+def severity_cells(lam, q, hi, n, cos_t, sin_t, cx, cw):
+    """Cells of X and W for few customers of large orders (where ``alias_bound`` fails).
+
+    The order size K (and the undershoot U) is split linearly between the lattice points
+    j w (``_geometric_points``, means kept), and X' = compound Poisson(lam', K') is exact on
+    that lattice: its transform is exp(lam' (K'^ - 1)), W' = X' + U' that times U'^ (one FFT
+    for K' and U', one back for X' and W'). Point j w becomes the cell [j w - h, j w + h],
+    h = (w - 1) / 2 (w odd, a = -h). The split adds variance (about w^2 / 6 per order) and so
+    does the spread of a cell ((w^2 - 1) / 12): K' is split from geometric sizes of a slightly
+    smaller mean m' and lam' = lam m / m', chosen so that X~ has the mean and the variance of
+    X (U' keeps the ratio q: its own split adds at most w^2 / 4 to W). This path is taken for
+    few customers of large orders, where w <= m / 5.
+    """
+    w = max(3, int(math.ceil((hi + 1.0) / (n - 1))))
+    if w % 2 == 0:
+        w += 1
+    re = np.empty(n)
+    im = np.empty(n)
+    # sizes of mean m' (rate lam m / m') whose split keeps the variance lam m (2m - 1) of X
+    # once the spread of the cells is added: 2 m' - 1 + d(m') / m' = 2m - 1 - (w^2 - 1) /
+    # (12 lam m), d = E[K'^2] - E[K^2] the excess of the split (a few fixed-point steps)
+    m = 1.0 / (1.0 - q)
+    rhs = 2.0 * m - 1.0 - (w * w - 1.0) / (12.0 * lam * m)
+    size = m
+    for _ in range(6):
+        _geometric_points(1.0 - 1.0 / size, 1, w, n, re)
+        second = 0.0
+        for j in range(n):
+            second += re[j] * (j * w) ** 2
+        excess = second - size * (2.0 * size - 1.0)
+        disc = (1.0 + rhs) ** 2 - 8.0 * excess
+        if not disc >= 0.0:
+            size = m
+            break
+        new = 0.25 * ((1.0 + rhs) + math.sqrt(disc))
+        if not new >= 1.0:
+            size = m
+            break
+        done = abs(new - size) < 1e-12 * size
+        size = new
+        if done:
+            break
+    _geometric_points(1.0 - 1.0 / size, 1, w, n, re)
+    rate = lam * m / size
+    _geometric_points(q, 0, w, n, im)
+    fft(re, im, cos_t, sin_t, False)
+    half = n // 2
+    zr = np.empty(n)
+    zi = np.empty(n)
+    for l in range(half + 1):
+        m_ = (n - l) % n
+        # K'^ = (Z_l + conj Z_(n-l)) / 2, U'^ = (Z_l - conj Z_(n-l)) / (2 i)
+        kr = 0.5 * (re[l] + re[m_])
+        ki = 0.5 * (im[l] - im[m_])
+        ur = 0.5 * (im[l] + im[m_])
+        ui = -0.5 * (re[l] - re[m_])
+        mod = math.exp(rate * (kr - 1.0))
+        xr = mod * math.cos(rate * ki)
+        xi = mod * math.sin(rate * ki)
+        yr = xr * ur - xi * ui
+        yi = xr * ui + xi * ur
+        zr[l] = xr - yi
+        zi[l] = xi + yr
+        if 0 < l < half:
+            zr[n - l] = xr + yi
+            zi[n - l] = -xi + yr
+    fft(zr, zi, cos_t, sin_t, True)
+    for k in range(n):
+        v = zr[k] / n
+        cx[k] = v if v > 0.0 else 0.0
+        v = zi[k] / n
+        cw[k] = v if v > 0.0 else 0.0
+    return -((w - 1) // 2), w, 1
+
+
+# ---------------------------------------------------------------------------------------------
+# empirical: per-period pmf on cell centres, contracted to the exact variance, L-th power
+
+
+@scalar
+def _spread_excess(values, probs, mean, c, lo, w):
+    """sum_i p_i f_i (1 - f_i) w^2: the variance that splitting the contracted demands
+    mean + c (v - mean) between neighbouring centres lo + k w adds."""
+    total = 0.0
+    for i in range(values.shape[0]):
+        t = (mean + c * (values[i] - mean) - lo) / w
+        f = t - math.floor(t)
+        total += probs[i] * f * (1.0 - f)
+    return total * w * w
+
+
+@scalar
+def empirical_cells(values, probs, lead, n, cos_t, sin_t, cx):
+    """Cells of the lead-time demand (``lead`` whole periods) of a per-period pmf given as its
+    distinct ``values`` and their ``probs``; returns (a, w, contraction).
+
+    Per-period centres lo + k w, k = 0 .. m - 1 (m = (n - 1) // lead + 1, w odd and just wide
+    enough for max - lo), so that the centres of X, L lo + k w, are the middles of the cells
+    [a + k w, a + k w + w - 1], a = L lo - (w - 1) / 2. Each demand v is first contracted to
+    mean + c (v - mean), then split between its two centres (mean kept); c makes
+    Var(X~) = L (c^2 var + excess(c)) + (w^2 - 1) / 12 equal L var (a few fixed-point steps;
+    c = 1 if the cells are too coarse for that, which the choice of LATTICE_FROM rules out).
+    """
+    lo = values[0]
+    top = values[0]
+    mean = 0.0
+    for i in range(values.shape[0]):
+        lo = min(lo, values[i])
+        top = max(top, values[i])
+        mean += probs[i] * values[i]
+    var = 0.0
+    for i in range(values.shape[0]):
+        var += probs[i] * (values[i] - mean) ** 2
+    m = (n - 1) // lead + 1
+    w = max(3, int(math.ceil((top - lo) / (m - 1))))
+    if w % 2 == 0:
+        w += 1
+    spread = (w * w - 1.0) / (12.0 * lead)
+    c = 1.0
+    if var > 0.0:
+        for _ in range(12):
+            c2 = (var - spread - _spread_excess(values, probs, mean, c, lo, w)) / var
+            if not c2 > 0.0:
+                c = 1.0
+                break
+            new = math.sqrt(c2)
+            done = abs(new - c) < 1e-14
+            c = new
+            if done:
+                break
+    re = np.zeros(n)
+    im = np.zeros(n)
+    for i in range(values.shape[0]):
+        t = (mean + c * (values[i] - mean) - lo) / w
+        k = int(math.floor(t))
+        if k >= m - 1:
+            k = m - 1
+            f = 0.0
+        elif k < 0:
+            k = 0
+            f = 0.0
+        else:
+            f = t - k
+        re[k] += probs[i] * (1.0 - f)
+        if f > 0.0:
+            re[k + 1] += probs[i] * f
+    fft(re, im, cos_t, sin_t, False)
+    # elementwise complex power (binary powering)
+    rr = np.ones(n)
+    ri = np.zeros(n)
+    e = lead
+    while e > 0:
+        if e & 1:
+            for i in range(n):
+                x = rr[i] * re[i] - ri[i] * im[i]
+                ri[i] = rr[i] * im[i] + ri[i] * re[i]
+                rr[i] = x
+        e >>= 1
+        if e > 0:
+            for i in range(n):
+                x = re[i] * re[i] - im[i] * im[i]
+                im[i] = 2.0 * re[i] * im[i]
+                re[i] = x
+    fft(rr, ri, cos_t, sin_t, True)
+    for k in range(n):
+        v = rr[k] / n
+        cx[k] = v if v > 0.0 else 0.0
+    a = lead * lo - (w - 1) // 2
+    return a, w, c
