@@ -194,26 +194,29 @@ def period_tops(g) -> np.ndarray:
 
 def period_values(g, needed: np.ndarray):
     """Per-period demand pmfs of the needed history SKUs as their distinct demands: (values,
-    probs, start, length) per SKU, values ascending (absent periods: demand 0)."""
+    probs, start, length) per SKU, values ascending (absent periods: demand 0).
+
+    Demands must be whole numbers below 2^31 (``pmf.MAX_SUPPORT`` is below): each history row
+    is one int64 key (SKU << 32 | demand), sorted once.
+    """
     use = needed[g.code]
-    code = g.code[use].astype(np.int64)
-    value = g.value[use]
-    weight = np.ones(code.size)
-    absent = needed & (g.periods > g.rows)
-    code = np.concatenate([code, np.flatnonzero(absent)])
-    value = np.concatenate([value, np.zeros(int(absent.sum()))])
-    weight = np.concatenate([weight, (g.periods - g.rows)[absent].astype(float)])
-    order = np.lexsort((value, code))
-    code, value, weight = code[order], value[order], weight[order]
-    first = np.ones(code.size, dtype=np.bool_)
-    first[1:] = (code[1:] != code[:-1]) | (value[1:] != value[:-1])
+    absent = np.where(needed, g.periods - g.rows, 0)
+    key = np.concatenate(
+        [
+            (g.code[use].astype(np.int64) << 32) | g.value[use].astype(np.int64),
+            np.repeat(np.arange(len(g.skus), dtype=np.int64) << 32, absent),
+        ]
+    )
+    key.sort()
+    first = np.ones(key.size, dtype=np.bool_)
+    first[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(first)
-    counts = np.add.reduceat(weight, starts) if starts.size else np.zeros(0)
-    ucode = code[starts]
+    counts = np.diff(np.append(starts, key.size))
+    ucode = key[starts] >> 32
     probs = counts / g.periods[ucode].astype(float)
     length = np.bincount(ucode, minlength=len(g.skus)).astype(np.int64)
     start = pmf.offsets(length)[:-1]
-    return value[starts], probs, start, length
+    return (key[starts] & 0xFFFFFFFF).astype(float), probs, start, length
 
 
 def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:

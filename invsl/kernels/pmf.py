@@ -22,6 +22,13 @@ Two lead-time demand models (see docs/history.md):
 The (s, Q) metrics follow the integer conventions of the contract (docs/service-levels.md),
 from cumulative sums of the pmf: upper tails by summing from the top, never as 1 - cdf.
 
+Large demands: (s, Q) rows whose lead-time demand spans more than ``LATTICE_FROM`` units
+(``needs_lattice``) are computed by ``lattice_sq_kernel`` on the coarse lattice of
+``invsl.kernels.lattice`` (1,024 cells of w units, each cell's mass spread evenly over its
+units) with the same metric and solver functions (``pmf_metrics``, ``pmf_solve``: their
+``origin`` and ``width`` arguments; 0 and 1 for the exact pmfs). Bound and tests:
+docs/history.md, "Large demands".
+
 References
 ----------
 .. [1] H. H. Panjer, "Recursive evaluation of a family of compound distributions", ASTIN
@@ -429,28 +436,50 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width):
     net = s + 0.5 * (q + 1.0) - mean
     if net >= 0.0:
         backorders = max(
-            (read(work, 2, size, mean, s + 1.0, origin, width) - read(work, 2, size, mean, s + q + 1.0, origin, width))
+            (
+                read(work, 2, size, mean, s + 1.0, origin, width)
+                - read(work, 2, size, mean, s + q + 1.0, origin, width)
+            )
             / q,
             0.0,
         )
         on_hand = net + backorders
-        ready = 1.0 - (read(work, 1, size, mean, s, origin, width) - read(work, 1, size, mean, s + q, origin, width)) / q
+        ready = (
+            1.0
+            - (
+                read(work, 1, size, mean, s, origin, width)
+                - read(work, 1, size, mean, s + q, origin, width)
+            )
+            / q
+        )
     else:
         on_hand = max(
-            (read(work, 4, size, mean, s + q, origin, width) - read(work, 4, size, mean, s, origin, width)) / q, 0.0
+            (
+                read(work, 4, size, mean, s + q, origin, width)
+                - read(work, 4, size, mean, s, origin, width)
+            )
+            / q,
+            0.0,
         )
         backorders = on_hand - net
-        ready = (read(work, 3, size, mean, s + q, origin, width) - read(work, 3, size, mean, s, origin, width)) / q
+        ready = (
+            read(work, 3, size, mean, s + q, origin, width)
+            - read(work, 3, size, mean, s, origin, width)
+        ) / q
     ready = min(max(ready, 0.0), 1.0)
     if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
         beta = (
             1.0
-            - (read(work_w, 1, size_w, mean_w, s, origin, width) - read(work_w, 1, size_w, mean_w, s + q, origin, width))
+            - (
+                read(work_w, 1, size_w, mean_w, s, origin, width)
+                - read(work_w, 1, size_w, mean_w, s + q, origin, width)
+            )
             / q
         )
     else:
         beta = (
-            read(work_w, 3, size_w, mean_w, s + q, origin, width) - read(work_w, 3, size_w, mean_w, s, origin, width)
+            read(work_w, 3, size_w, mean_w, s + q, origin, width)
+            - read(work_w, 3, size_w, mean_w, s, origin, width)
         ) / q
     beta = min(max(beta, 0.0), 1.0)
     gamma = 1.0 - backorders / mu
@@ -618,6 +647,9 @@ def lattice_sq_kernel(solve, rows, status, out):
             )
             cw[:] = cx  # unit-sized demand: W = X
         else:
+            if lattice.compound_window(rows.rate[i], rows.size_ratio[i])[1] >= MAX_SUPPORT:
+                status[i] = PMF_TOO_LARGE  # as on the exact pmf: beyond MAX_SUPPORT units
+                continue
             origin, width, _ = lattice.compound_cells(
                 rows.rate[i], rows.size_ratio[i], n, cos_t, sin_t, cx, cw
             )
@@ -661,13 +693,16 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
 def needs_lattice(empirical, top, lead_time, mean, var):
     """Which (s, Q) rows go to :func:`lattice_sq_kernel` (numpy, per row).
 
-    ``empirical`` rows: ``top`` (largest per-period demand) * L + 1 > LATTICE_FROM and
-    L <= LATTICE_MAX_LEAD; compound Poisson rows: L mean + 10 sqrt(L var) > LATTICE_FROM
-    (``mean``, ``var`` per period).
+    ``empirical`` rows: LATTICE_FROM < ``top`` (largest per-period demand) * L + 1 <=
+    MAX_SUPPORT and L <= LATTICE_MAX_LEAD (longer supports stay on the exact path, which
+    flags them PMF_TOO_LARGE); compound Poisson rows: L mean + 10 sqrt(L var) > LATTICE_FROM
+    (``mean``, ``var`` per period; the lattice kernel flags those whose tail reaches
+    MAX_SUPPORT units).
     """
     lead = np.asarray(lead_time, dtype=float)
     with np.errstate(all="ignore"):
-        emp = (np.asarray(top) * lead + 1.0 > LATTICE_FROM) & (lead <= LATTICE_MAX_LEAD)
+        size = np.asarray(top) * lead + 1.0
+        emp = (size > LATTICE_FROM) & (size <= MAX_SUPPORT) & (lead <= LATTICE_MAX_LEAD)
         cp = lead * mean + 10.0 * np.sqrt(lead * var) > LATTICE_FROM
     return np.where(empirical, emp, cp)
 
