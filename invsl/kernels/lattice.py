@@ -71,8 +71,8 @@ def twiddles(n):
 
 @scalar
 def fft(re, im, cos_t, sin_t, inverse):
-    """In-place radix-2 FFT of (re, im) (length n = 2 len(cos_t), a power of 2); the inverse
-    is unscaled. Forward: X_l = sum_k x_k exp(-2 pi i l k / n)."""
+    """In-place radix-2 FFT of (re, im) (length n a power of 2, n <= N = 2 len(cos_t), the
+    table's length); the inverse is unscaled. Forward: X_l = sum_k x_k exp(-2 pi i l k / n)."""
     n = re.shape[0]
     j = 0
     for i in range(1, n):
@@ -88,7 +88,7 @@ def fft(re, im, cos_t, sin_t, inverse):
     length = 2
     while length <= n:
         half = length >> 1
-        stride = n // length
+        stride = (2 * cos_t.shape[0]) // length
         for k in range(half):
             wr = cos_t[k * stride]
             wi = sign * sin_t[k * stride]
@@ -102,6 +102,61 @@ def fft(re, im, cos_t, sin_t, inverse):
                 re[u] += xr
                 im[u] += xi
         length <<= 1
+
+
+@scalar
+def real_fft(x, re, im, cos_t, sin_t):
+    """Forward FFT of the real x (length n = 2 len(cos_t)) into re, im [0 .. n/2] by one
+    complex FFT of length n/2: z_k = x_2k + i x_(2k+1), then
+    X_l = (Z_l + conj Z_(m-l)) / 2 - i e^(-2 pi i l / n) (Z_l - conj Z_(m-l)) / 2, m = n/2."""
+    m = x.shape[0] // 2
+    zr = np.empty(m)
+    zi = np.empty(m)
+    for k in range(m):
+        zr[k] = x[2 * k]
+        zi[k] = x[2 * k + 1]
+    fft(zr, zi, cos_t, sin_t, False)
+    for l in range(m + 1):
+        a = l % m
+        b = (m - l) % m
+        er = 0.5 * (zr[a] + zr[b])
+        ei = 0.5 * (zi[a] - zi[b])
+        orr = 0.5 * (zi[a] + zi[b])
+        oi = -0.5 * (zr[a] - zr[b])
+        if l < m:
+            wr = cos_t[l]
+            wi = sin_t[l]
+        else:
+            wr = -1.0
+            wi = 0.0
+        re[l] = er + wr * orr - wi * oi
+        im[l] = ei + wr * oi + wi * orr
+
+
+@scalar
+def real_ifft(re, im, x, cos_t, sin_t):
+    """The real sequence x (length n) whose spectrum is Hermitian with re, im [0 .. n/2],
+    times n (the unscaled inverse, as ``fft``), by one complex FFT of length n/2."""
+    m = x.shape[0] // 2
+    zr = np.empty(m)
+    zi = np.empty(m)
+    for l in range(m):
+        b = m - l
+        # E = X_l + conj X_(m-l), O = (X_l - conj X_(m-l)) e^(2 pi i l / n); Z = E + i O
+        er = re[l] + re[b]
+        ei = im[l] - im[b]
+        dr = re[l] - re[b]
+        di = im[l] + im[b]
+        wr = cos_t[l]
+        wi = -sin_t[l]
+        orr = dr * wr - di * wi
+        oi = dr * wi + di * wr
+        zr[l] = er - oi
+        zi[l] = ei + orr
+    fft(zr, zi, cos_t, sin_t, True)
+    for k in range(m):
+        x[2 * k] = zr[k]
+        x[2 * k + 1] = zi[k]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,8 +299,9 @@ def alias_bound(lam, q, n, w):
 
 
 @scalar
-def compound_cells(lam, q, n, cos_t, sin_t, cx, cw):
-    """Cells of X (compound Poisson(lam), geometric(q) sizes) and of W = X + U into cx, cw.
+def compound_cells(lam, q, lo, hi, n, cos_t, sin_t, cx, cw):
+    """Cells of X (compound Poisson(lam), geometric(q) sizes) and of W = X + U into cx, cw,
+    on the window [lo, hi] of ``compound_window``.
 
     Returns (a, w, method): origin and width of the lattice (a a multiple of w), method 0
     the characteristic function, 1 ``severity_cells`` (when ``alias_bound`` > ALIAS_BOUND).
@@ -253,7 +309,6 @@ def compound_cells(lam, q, n, cos_t, sin_t, cx, cw):
     C(theta) = phi_X(t) exp(-i t a) B(t) / w, t = theta / w, B(t) = sum_(m < w) exp(-i t m);
     phi_W = phi_X (1 - q) / (1 - q exp(i t)). Both real sequences from one complex FFT.
     """
-    lo, hi = compound_window(lam, q)
     w = max(2, int(math.ceil((hi - lo + 1.0) / n)))
     while True:
         first = (lo // w) * w
@@ -494,8 +549,7 @@ def empirical_cells(values, probs, lead, n, cos_t, sin_t, cx):
             c = new
             if done:
                 break
-    re = np.zeros(n)
-    im = np.zeros(n)
+    cells = np.zeros(n)
     for i in range(values.shape[0]):
         t = (mean + c * (values[i] - mean) - lo) / w
         k = int(math.floor(t))
@@ -507,29 +561,32 @@ def empirical_cells(values, probs, lead, n, cos_t, sin_t, cx):
             f = 0.0
         else:
             f = t - k
-        re[k] += probs[i] * (1.0 - f)
+        cells[k] += probs[i] * (1.0 - f)
         if f > 0.0:
-            re[k + 1] += probs[i] * f
-    fft(re, im, cos_t, sin_t, False)
-    # elementwise complex power (binary powering)
-    rr = np.ones(n)
-    ri = np.zeros(n)
+            cells[k + 1] += probs[i] * f
+    half = n // 2
+    re = np.empty(half + 1)
+    im = np.empty(half + 1)
+    real_fft(cells, re, im, cos_t, sin_t)
+    # elementwise complex power of the half spectrum (binary powering)
+    rr = np.ones(half + 1)
+    ri = np.zeros(half + 1)
     e = lead
     while e > 0:
         if e & 1:
-            for i in range(n):
+            for i in range(half + 1):
                 x = rr[i] * re[i] - ri[i] * im[i]
                 ri[i] = rr[i] * im[i] + ri[i] * re[i]
                 rr[i] = x
         e >>= 1
         if e > 0:
-            for i in range(n):
+            for i in range(half + 1):
                 x = re[i] * re[i] - im[i] * im[i]
                 im[i] = 2.0 * re[i] * im[i]
                 re[i] = x
-    fft(rr, ri, cos_t, sin_t, True)
+    real_ifft(rr, ri, cells, cos_t, sin_t)
     for k in range(n):
-        v = rr[k] / n
+        v = cells[k] / n
         cx[k] = v if v > 0.0 else 0.0
     a = lead * lo - (w - 1) // 2
     return a, w, c

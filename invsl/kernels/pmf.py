@@ -64,8 +64,9 @@ MAX_SUPPORT = 1 << 24
 #: (s, Q) rows whose lead-time demand spans more units than this are computed on the coarse
 #: lattice of ``invsl.kernels.lattice`` (``needs_lattice``): empirical rows whose exact support
 #: (largest demand) * L + 1 exceeds it, compound Poisson rows whose mean + 10 standard
-#: deviations does
-LATTICE_FROM = 4096
+#: deviations does. The exact convolution of longer supports would be an FFT (FFT_FROM), and
+#: cost 10-20 times the lattice.
+LATTICE_FROM = FFT_FROM
 #: empirical rows with more lead-time periods than this stay on the exact pmf (a lattice of
 #: CELLS cells leaves too few cells per period)
 LATTICE_MAX_LEAD = lattice.CELLS // 4
@@ -647,11 +648,12 @@ def lattice_sq_kernel(solve, rows, status, out):
             )
             cw[:] = cx  # unit-sized demand: W = X
         else:
-            if lattice.compound_window(rows.rate[i], rows.size_ratio[i])[1] >= MAX_SUPPORT:
+            low, high = lattice.compound_window(rows.rate[i], rows.size_ratio[i])
+            if high >= MAX_SUPPORT:
                 status[i] = PMF_TOO_LARGE  # as on the exact pmf: beyond MAX_SUPPORT units
                 continue
             origin, width, _ = lattice.compound_cells(
-                rows.rate[i], rows.size_ratio[i], n, cos_t, sin_t, cx, cw
+                rows.rate[i], rows.size_ratio[i], low, high, n, cos_t, sin_t, cx, cw
             )
         # (tables of W always in their own array: an array variable reassigned in a branch
         # of the prange body is not reliably the new array in numba's parallel lowering)
