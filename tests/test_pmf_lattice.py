@@ -61,6 +61,36 @@ def test_lattice_tables_against_numpy_expectations(seed):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_lattice_levels_equal_the_exact_formulas_on_the_same_distribution(seed):
+    """lattice_metrics / lattice_solve (their own copy of the (s, Q) formulas) against
+    pmf.pmf_metrics / pmf.pmf_solve on the explicit pmf of the same lattice distribution."""
+    rng = np.random.default_rng(seed)
+    n, w = 40, int(rng.integers(2, 7))
+    c = rng.gamma(3.0, 1.0, n) * np.exp(-0.5 * ((np.arange(n) - 15) / 6) ** 2)
+    c /= c.sum()
+    cw = np.convolve(c, [0.6, 0.3, 0.1])[:n]
+    cw /= cw.sum()
+    work, work_w = np.empty((7, n + 1)), np.empty((7, n + 1))
+    lattice.lattice_tables(c, w, work)
+    lattice.lattice_tables(cw, w, work_w)
+    _, p = explicit_pmf(c, 0, w)
+    _, pw = explicit_pmf(cw, 0, w)
+    tab, tab_w = np.empty((5, p.size + 1)), np.empty((5, pw.size + 1))
+    pmf.cumulative_tables(p, tab)
+    pmf.cumulative_tables(pw, tab_w)
+    q, mu = float(rng.integers(1, 3 * w)), 1.7
+    for s in np.arange(-2 * q, n * w + 3):
+        got = lattice.lattice_metrics(work, work_w, n, 0.0, float(w), float(s), q, mu)
+        want = pmf.pmf_metrics(tab, p.size, tab_w, pw.size, float(s), q, mu)
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+    for metric in (0, 1, 2):
+        for target in (0.3, 0.9, 0.999):
+            got = lattice.lattice_solve(work, work_w, n, 0.0, float(w), metric, q, mu, target)
+            want = pmf.pmf_solve(tab, p.size, tab_w, pw.size, metric, q, mu, target)
+            assert got == want
+
+
 @pytest.mark.parametrize(
     ("lam", "q", "n"), [(300.0, 0.5, 1024), (2000.0, 0.75, 256), (200.0, 0.0, 128)]
 )
@@ -289,13 +319,13 @@ def test_lattice_rows_are_minimal_and_evaluate_agrees(sample):
 def test_small_rows_stay_exact_and_large_rows_take_the_lattice(monkeypatch, sample):
     df, history = sample
     seen = []
-    kernel = pmf.lattice_sq_kernel
+    kernel = lattice.lattice_sq_kernel
 
-    def spy(solve, rows, status, out):
+    def spy(solve, rows, max_support, status, out):
         seen.append(len(status))
-        return kernel(solve, rows, status, out)
+        return kernel(solve, rows, max_support, status, out)
 
-    monkeypatch.setattr(pmf, "lattice_sq_kernel", spy)
+    monkeypatch.setattr(lattice, "lattice_sq_kernel", spy)
     small = pd.DataFrame(
         {
             "demand_mean": [3.0, 40.0],

@@ -20,7 +20,7 @@ import pandas as pd
 from invsl.engine.history_table import HistoryGroups, history_moments
 from invsl.engine.validate import RowFlags
 from invsl.engine.reader import InputError
-from invsl.kernels import pmf
+from invsl.kernels import lattice, pmf
 from invsl.kernels.periodic import pmf as periodic_pmf
 from invsl.vocabulary import (
     BAD_HISTORY,
@@ -220,7 +220,7 @@ def period_values(g, needed: np.ndarray):
 
 
 def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:
-    """The large rows ``idx`` (``pmf.needs_lattice``) by ``pmf.lattice_sq_kernel``."""
+    """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``."""
     sub = status[idx]
     emp = ctx.empirical[idx]
     mean = numbers["demand_mean"][idx]
@@ -243,7 +243,7 @@ def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> No
         rate = np.where(emp, 0.0, mean / m * lead)
         ratio = np.where(emp, 0.0, 1.0 - 1.0 / m)
     sub_out = np.full((out.shape[0], idx.size), np.nan)
-    rows = pmf.LatticeSqRows(
+    rows = lattice.LatticeSqRows(
         metric=metric[idx],
         target=target[idx],
         empirical=emp,
@@ -258,7 +258,7 @@ def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> No
         order_quantity=numbers["order_quantity"][idx],
         reorder_point=numbers["reorder_point"][idx] if not solve else np.full(idx.size, np.nan),
     )
-    pmf.lattice_sq_kernel(solve, rows, sub, sub_out)
+    lattice.lattice_sq_kernel(solve, rows, pmf.MAX_SUPPORT, sub, sub_out)
     out[:, idx] = sub_out
     status[idx] = sub
 

@@ -11,8 +11,9 @@ demands"):
   demand);
 - the approximate lead-time demand X~ is integer-valued: cell k has mass c_k, spread evenly
   over its w integers. Every table of the contract (F, G1, G2, H1, K2) is then a closed form
-  at any integer x (:func:`lattice_tables`, :func:`lattice_at`), so the (s, Q) formulas and
-  the integer solver of ``invsl.kernels.pmf`` work on X~ unchanged;
+  at any integer x (:func:`lattice_tables`, :func:`lattice_at`), and the (s, Q) formulas and
+  the integer solver of ``invsl.kernels.pmf`` work on X~ unchanged (:func:`lattice_metrics`,
+  :func:`lattice_solve`, the row kernel :func:`lattice_sq_kernel`);
 - ``compound_poisson`` (:func:`compound_cells`): c_k = P(X in cell k) exactly (up to
   1e-13), from the characteristic function exp(lambda (phi_K(t) - 1)) of the lead-time
   demand by one FFT of CELLS points: the cell masses are band-limited once the cells are
@@ -36,10 +37,12 @@ tested against the exact lattice in tests/test_pmf_lattice.py.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from invsl.scalar.jit import kernel, scalar
+from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
+from invsl.vocabulary import METRIC_ALPHA, METRIC_BETA, NO_CONVERGENCE, OK, PMF_TOO_LARGE
 
 #: cells of the coarse lattice (a power of 2: the FFT length)
 CELLS = 1024
@@ -590,3 +593,167 @@ def empirical_cells(values, probs, lead, n, cos_t, sin_t, cx):
         cx[k] = v if v > 0.0 else 0.0
     a = lead * lo - (w - 1) // 2
     return a, w, c
+
+
+# ---------------------------------------------------------------------------------------------
+# (s, Q) on the lattice: the formulas of ``pmf.pmf_metrics`` and ``pmf.pmf_solve`` with the
+# tables of X~ (written out again here rather than shared, so that the exact pmf path
+# compiles none of the lattice code; tests/test_pmf_lattice.py checks that both give the
+# same levels on one distribution)
+
+
+@scalar
+def lattice_metrics(work, work_w, n, a, w, s, q, mu):
+    """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand, mean) of the
+    (s, Q) policy on the lattice tables of X (``work``) and W = X + U (``work_w``), both on
+    the lattice of n cells of w units from a: ``pmf.pmf_metrics`` with ``lattice_at``."""
+    mean = work[_G1, 0] + a  # G1(a) = E[X] - a
+    mean_w = work_w[_G1, 0] + a
+    alpha = lattice_at(work_w, 0, n, a, w, mean_w, s)
+    net = s + 0.5 * (q + 1.0) - mean
+    if net >= 0.0:
+        g2_low = lattice_at(work, 2, n, a, w, mean, s + 1.0)
+        g2_high = lattice_at(work, 2, n, a, w, mean, s + q + 1.0)
+        backorders = max((g2_low - g2_high) / q, 0.0)
+        on_hand = net + backorders
+        g1_low = lattice_at(work, 1, n, a, w, mean, s)
+        g1_high = lattice_at(work, 1, n, a, w, mean, s + q)
+        ready = 1.0 - (g1_low - g1_high) / q
+    else:
+        k2_low = lattice_at(work, 4, n, a, w, mean, s)
+        k2_high = lattice_at(work, 4, n, a, w, mean, s + q)
+        on_hand = max((k2_high - k2_low) / q, 0.0)
+        backorders = on_hand - net
+        h1_low = lattice_at(work, 3, n, a, w, mean, s)
+        h1_high = lattice_at(work, 3, n, a, w, mean, s + q)
+        ready = (h1_high - h1_low) / q
+    ready = min(max(ready, 0.0), 1.0)
+    if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
+        g1_low = lattice_at(work_w, 1, n, a, w, mean_w, s)
+        g1_high = lattice_at(work_w, 1, n, a, w, mean_w, s + q)
+        beta = 1.0 - (g1_low - g1_high) / q
+    else:
+        h1_low = lattice_at(work_w, 3, n, a, w, mean_w, s)
+        h1_high = lattice_at(work_w, 3, n, a, w, mean_w, s + q)
+        beta = (h1_high - h1_low) / q
+    beta = min(max(beta, 0.0), 1.0)
+    gamma = 1.0 - backorders / mu
+    return alpha, beta, gamma, ready, backorders, on_hand, mean
+
+
+@scalar
+def _level(work, work_w, n, a, w, metric, s, q, mu):
+    al, b, g, _, _, _, _ = lattice_metrics(work, work_w, n, a, w, s, q, mu)
+    if metric == METRIC_ALPHA:
+        return al
+    if metric == METRIC_BETA:
+        return b
+    return g
+
+
+@scalar
+def lattice_solve(work, work_w, n, a, w, metric, q, mu, target):
+    """Smallest integer s with metric(s) >= target on the lattice (NaN if none): the bisection
+    of ``pmf.pmf_solve``, between the top of the lattice (every metric 1) and alpha(a - 1) = 0,
+    beta(a - Q) = 0, gamma below E[X] - (Q+1)/2 - mu."""
+    mean = work[_G1, 0] + a
+    hi = a + n * w
+    if metric == METRIC_ALPHA:
+        lo = min(-1.0, a - 1.0)
+    elif metric == METRIC_BETA:
+        lo = min(-q, a - q)
+    else:
+        lo = math.floor(mean - 0.5 * (q + 1.0) - mu) - 1.0
+    if (
+        _level(work, work_w, n, a, w, metric, hi, q, mu) < target
+        or _level(work, work_w, n, a, w, metric, lo, q, mu) >= target
+    ):
+        return math.nan
+    while hi - lo > 1.0:
+        mid = math.floor(0.5 * (lo + hi))
+        if _level(work, work_w, n, a, w, metric, mid, q, mu) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+class LatticeSqRows(NamedTuple):
+    """The row inputs of :func:`lattice_sq_kernel` (1-d arrays of one length n, except
+    ``values`` and ``probs``, the per-period pmfs of the empirical rows, back to back)."""
+
+    metric: np.ndarray  # int8 metric code, read when solving
+    target: np.ndarray  # float64, read when solving
+    empirical: np.ndarray  # bool: empirical (values/probs, lead) or compound Poisson (rate, ratio)
+    values: np.ndarray  # float64, distinct per-period demands of the empirical rows [units]
+    probs: np.ndarray  # float64, their shares of the periods
+    start: np.ndarray  # int64, where row i's demands start in values
+    length: np.ndarray  # int64, how many
+    lead_time: np.ndarray  # int64, L [periods] of the empirical rows
+    rate: np.ndarray  # float64, compound Poisson: orders in the lead time (lambda)
+    size_ratio: np.ndarray  # float64, compound Poisson: geometric ratio q of the order sizes
+    demand_mean: np.ndarray  # float64, mu [units/period]
+    order_quantity: np.ndarray  # float64, Q [units]
+    reorder_point: np.ndarray  # float64, s [units], read when evaluating
+
+
+@scalar
+def lattice_row(solve, rows, i, max_support, cos_t, sin_t, out):
+    """Row i of :func:`lattice_sq_kernel`: writes ``out[:, i]``, returns its status."""
+    n = CELLS
+    cx = np.empty(n)
+    cw = np.empty(n)
+    work = np.empty((7, n + 1))
+    work_w = np.empty((7, n + 1))  # W = X + U (its own array even when W = X)
+    if rows.empirical[i]:
+        lo = rows.start[i]
+        hi = lo + rows.length[i]
+        origin, width, _ = empirical_cells(
+            rows.values[lo:hi], rows.probs[lo:hi], rows.lead_time[i], n, cos_t, sin_t, cx
+        )
+        for k in range(n):  # unit-sized demand: W = X
+            cw[k] = cx[k]
+    else:
+        low, high = compound_window(rows.rate[i], rows.size_ratio[i])
+        if high >= max_support:
+            return PMF_TOO_LARGE  # as on the exact pmf: beyond max_support units
+        origin, width, _ = compound_cells(
+            rows.rate[i], rows.size_ratio[i], low, high, n, cos_t, sin_t, cx, cw
+        )
+    lattice_tables(cx, width, work)
+    lattice_tables(cw, width, work_w)
+    a = float(origin)
+    w = float(width)
+    q = rows.order_quantity[i]
+    mu = rows.demand_mean[i]
+    if solve:
+        s = lattice_solve(work, work_w, n, a, w, rows.metric[i], q, mu, rows.target[i])
+        if math.isnan(s):
+            return NO_CONVERGENCE
+    else:
+        s = rows.reorder_point[i]
+    al, b, g, rr, eb, oh, mean = lattice_metrics(work, work_w, n, a, w, s, q, mu)
+    out[0, i] = s
+    out[1, i] = s - mean
+    out[2, i] = al
+    out[3, i] = b
+    out[4, i] = g
+    out[5, i] = rr
+    out[6, i] = eb
+    out[7, i] = oh
+    return OK
+
+
+@parallel_kernel
+def lattice_sq_kernel(solve, rows, max_support, status, out):
+    """``pmf.pmf_sq_kernel`` for large demands: the lead-time demand (and W = X + U) on a
+    lattice of CELLS cells, then the (s, Q) metrics and the integer solver on its tables
+    (:func:`lattice_row`; the loop body is one call, which keeps the parallel kernel's compile
+    time small). ``rows`` is a :class:`LatticeSqRows`; ``out`` (8, n) in the order of
+    ``invsl.kernels.batch.OUTPUTS``. Rows whose status is not OK are skipped; a compound
+    Poisson row whose demand reaches ``max_support`` units gets PMF_TOO_LARGE.
+    """
+    cos_t, sin_t = twiddles(CELLS)
+    for i in prange(status.shape[0]):
+        if status[i] == OK:
+            status[i] = lattice_row(solve, rows, i, max_support, cos_t, sin_t, out)

@@ -23,11 +23,9 @@ The (s, Q) metrics follow the integer conventions of the contract (docs/service-
 from cumulative sums of the pmf: upper tails by summing from the top, never as 1 - cdf.
 
 Large demands: (s, Q) rows whose lead-time demand spans more than ``LATTICE_FROM`` units
-(``needs_lattice``) are computed by ``lattice_sq_kernel`` on the coarse lattice of
-``invsl.kernels.lattice`` (1,024 cells of w units, each cell's mass spread evenly over its
-units) with the same metric and solver functions (``pmf_metrics``, ``pmf_solve``: their
-``origin`` and ``width`` arguments; 0 and 1 for the exact pmfs). Bound and tests:
-docs/history.md, "Large demands".
+(``needs_lattice``) are computed on the coarse lattice of ``invsl.kernels.lattice`` instead
+(1,024 cells of w units, each cell's mass spread evenly over its units; the same (s, Q)
+formulas and integer solver). Bound and tests: docs/history.md, "Large demands".
 
 References
 ----------
@@ -375,15 +373,6 @@ def table_at(work, row, size, mean, x):
     return work[4, size] + j * work[3, size] + 0.5 * j * (j + 1.0)
 
 
-@scalar
-def read(work, row, size, mean, x, origin, width):
-    """``table_at`` of an exact pmf (width 1, origin 0), else ``lattice.lattice_at`` of a
-    coarse lattice of ``size`` cells of ``width`` units from ``origin``."""
-    if width == 1.0:
-        return table_at(work, row, size, mean, x)
-    return lattice.lattice_at(work, row, size, origin, width, mean, x)
-
-
 @kernel
 def undershoot_pmf(p, q, extra):
     """pmf of W = X + U, U geometric on {0, 1, ...} with P(U = u) = (1 - q) q^u.
@@ -410,7 +399,7 @@ def undershoot_extra(q):
 
 
 @scalar
-def pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width):
+def pmf_metrics(work, size, work_w, size_w, s, q, mu):
     """(alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand, mean).
 
     ``work``/``size``: cumulative arrays (``cumulative_tables``) of the lead-time demand X;
@@ -424,63 +413,38 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width):
     - E[B] = (G2_X(s+1) - G2_X(s+Q+1)) / Q, gamma = 1 - E[B] / mu,
       on hand = E[IN] + E[B], E[IN] = s + (Q+1)/2 - E[X].
 
-    ``origin``/``width``: 0 and 1 for exact pmfs; the lattice of X and W (one lattice for both)
-    for ``invsl.kernels.lattice`` tables, whose ``size`` and ``size_w`` count cells.
-
     Where E[IN] < 0 the lower tails are used instead (no large terms cancel): on hand =
     (K2(s+Q) - K2(s)) / Q, E[B] = on hand - E[IN], and 1 - (G1(s) - G1(s+Q)) / Q =
     (H1(s+Q) - H1(s)) / Q.
     """
-    mean = work[1, 0] + origin  # G1(origin) = E[X] - origin
-    mean_w = work_w[1, 0] + origin
-    alpha = read(work_w, 0, size_w, mean_w, s, origin, width)
+    mean = work[1, 0]  # G1(0) = E[X]
+    mean_w = work_w[1, 0]
+    alpha = table_at(work_w, 0, size_w, mean_w, s)
     net = s + 0.5 * (q + 1.0) - mean
     if net >= 0.0:
         backorders = max(
-            (
-                read(work, 2, size, mean, s + 1.0, origin, width)
-                - read(work, 2, size, mean, s + q + 1.0, origin, width)
-            )
+            (table_at(work, 2, size, mean, s + 1.0) - table_at(work, 2, size, mean, s + q + 1.0))
             / q,
             0.0,
         )
         on_hand = net + backorders
-        ready = (
-            1.0
-            - (
-                read(work, 1, size, mean, s, origin, width)
-                - read(work, 1, size, mean, s + q, origin, width)
-            )
-            / q
-        )
+        ready = 1.0 - (table_at(work, 1, size, mean, s) - table_at(work, 1, size, mean, s + q)) / q
     else:
         on_hand = max(
-            (
-                read(work, 4, size, mean, s + q, origin, width)
-                - read(work, 4, size, mean, s, origin, width)
-            )
-            / q,
-            0.0,
+            (table_at(work, 4, size, mean, s + q) - table_at(work, 4, size, mean, s)) / q, 0.0
         )
         backorders = on_hand - net
-        ready = (
-            read(work, 3, size, mean, s + q, origin, width)
-            - read(work, 3, size, mean, s, origin, width)
-        ) / q
+        ready = (table_at(work, 3, size, mean, s + q) - table_at(work, 3, size, mean, s)) / q
     ready = min(max(ready, 0.0), 1.0)
     if s + 0.5 * (q + 1.0) - mean_w >= 0.0:
         beta = (
             1.0
-            - (
-                read(work_w, 1, size_w, mean_w, s, origin, width)
-                - read(work_w, 1, size_w, mean_w, s + q, origin, width)
-            )
+            - (table_at(work_w, 1, size_w, mean_w, s) - table_at(work_w, 1, size_w, mean_w, s + q))
             / q
         )
     else:
         beta = (
-            read(work_w, 3, size_w, mean_w, s + q, origin, width)
-            - read(work_w, 3, size_w, mean_w, s, origin, width)
+            table_at(work_w, 3, size_w, mean_w, s + q) - table_at(work_w, 3, size_w, mean_w, s)
         ) / q
     beta = min(max(beta, 0.0), 1.0)
     gamma = 1.0 - backorders / mu
@@ -488,8 +452,8 @@ def pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width):
 
 
 @scalar
-def _metric(work, size, work_w, size_w, metric, s, q, mu, origin, width):
-    a, b, g, _, _, _, _ = pmf_metrics(work, size, work_w, size_w, s, q, mu, origin, width)
+def _metric(work, size, work_w, size_w, metric, s, q, mu):
+    a, b, g, _, _, _, _ = pmf_metrics(work, size, work_w, size_w, s, q, mu)
     if metric == _ALPHA:
         return a
     if metric == _BETA:
@@ -498,29 +462,28 @@ def _metric(work, size, work_w, size_w, metric, s, q, mu, origin, width):
 
 
 @scalar
-def pmf_solve(work, size, work_w, size_w, metric, q, mu, target, origin, width):
+def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
     """Smallest integer s with metric(s) >= target (bisection on integers; NaN if none).
 
-    Brackets: metric(max support) = 1 >= target; below, alpha(-1) = 0, beta(-Q) = 0 (a
-    lattice whose origin is below 0: one below the origin, Q below it), and
+    Brackets: metric(max support) = 1 >= target; below, alpha(-1) = 0, beta(-Q) = 0, and
     gamma(s) < target for s < E[X] - (Q+1)/2 - mu (E[B] >= -E[IN] > mu there).
     """
-    mean = work[1, 0] + origin
-    hi = float(max(size, size_w)) * width + origin
+    mean = work[1, 0]
+    hi = float(max(size, size_w))
     if metric == _ALPHA:
-        lo = min(-1.0, origin - 1.0)
+        lo = -1.0
     elif metric == _BETA:
-        lo = min(-q, origin - q)
+        lo = -q
     else:
         lo = math.floor(mean - 0.5 * (q + 1.0) - mu) - 1.0
     if (
-        _metric(work, size, work_w, size_w, metric, hi, q, mu, origin, width) < target
-        or _metric(work, size, work_w, size_w, metric, lo, q, mu, origin, width) >= target
+        _metric(work, size, work_w, size_w, metric, hi, q, mu) < target
+        or _metric(work, size, work_w, size_w, metric, lo, q, mu) >= target
     ):
         return math.nan
     while hi - lo > 1.0:
         mid = math.floor(0.5 * (lo + hi))
-        if _metric(work, size, work_w, size_w, metric, mid, q, mu, origin, width) >= target:
+        if _metric(work, size, work_w, size_w, metric, mid, q, mu) >= target:
             hi = mid
         else:
             lo = mid
@@ -582,98 +545,16 @@ def pmf_sq_kernel(solve, rows, status, out):
         q = order_quantity[i]
         mu = demand_mean[i]
         if solve:
-            s = pmf_solve(work, size, work_w, size_w, metric[i], q, mu, target[i], 0.0, 1.0)
+            s = pmf_solve(work, size, work_w, size_w, metric[i], q, mu, target[i])
             if math.isnan(s):
                 status[i] = NO_CONVERGENCE
                 continue
         else:
             s = reorder_point[i]
-        a, b, g, rr, eb, oh, mean = pmf_metrics(work, size, work_w, size_w, s, q, mu, 0.0, 1.0)
+        a, b, g, rr, eb, oh, mean = pmf_metrics(work, size, work_w, size_w, s, q, mu)
         out[0, i] = s
         out[1, i] = s - mean
         out[2, i] = a
-        out[3, i] = b
-        out[4, i] = g
-        out[5, i] = rr
-        out[6, i] = eb
-        out[7, i] = oh
-
-
-# ---------------------------------------------------------------------------------------------
-# large demands: (s, Q) on a coarse lattice (invsl.kernels.lattice)
-
-
-class LatticeSqRows(NamedTuple):
-    """The row inputs of :func:`lattice_sq_kernel` (1-d arrays of one length n, except
-    ``values`` and ``probs``, the per-period pmfs of the empirical rows, back to back)."""
-
-    metric: np.ndarray  # int8 metric code, read when solving
-    target: np.ndarray  # float64, read when solving
-    empirical: np.ndarray  # bool: empirical (values/probs, lead) or compound Poisson (rate, ratio)
-    values: np.ndarray  # float64, distinct per-period demands of the empirical rows [units]
-    probs: np.ndarray  # float64, their shares of the periods
-    start: np.ndarray  # int64, where row i's demands start in values
-    length: np.ndarray  # int64, how many
-    lead_time: np.ndarray  # int64, L [periods] of the empirical rows
-    rate: np.ndarray  # float64, compound Poisson: orders in the lead time (lambda)
-    size_ratio: np.ndarray  # float64, compound Poisson: geometric ratio q of the order sizes
-    demand_mean: np.ndarray  # float64, mu [units/period]
-    order_quantity: np.ndarray  # float64, Q [units]
-    reorder_point: np.ndarray  # float64, s [units], read when evaluating
-
-
-@parallel_kernel
-def lattice_sq_kernel(solve, rows, status, out):
-    """:func:`pmf_sq_kernel` for large demands: the lead-time demand (and W = X + U) on a
-    lattice of ``lattice.CELLS`` cells (``invsl.kernels.lattice``), then the same metrics and
-    integer solver on its tables. ``rows`` is a :class:`LatticeSqRows`; ``out`` as in
-    :func:`pmf_sq_kernel`. Rows whose status is not OK are skipped.
-    """
-    metric = rows.metric
-    target = rows.target
-    n = lattice.CELLS
-    cos_t, sin_t = lattice.twiddles(n)
-    for i in prange(status.shape[0]):
-        if status[i] != OK:
-            continue
-        cx = np.empty(n)
-        cw = np.empty(n)
-        work = np.empty((7, n + 1))
-        work_w = np.empty((7, n + 1))  # W = X + U (one array either way: see below)
-        if rows.empirical[i]:
-            lo = rows.start[i]
-            hi = lo + rows.length[i]
-            origin, width, _ = lattice.empirical_cells(
-                rows.values[lo:hi], rows.probs[lo:hi], rows.lead_time[i], n, cos_t, sin_t, cx
-            )
-            cw[:] = cx  # unit-sized demand: W = X
-        else:
-            low, high = lattice.compound_window(rows.rate[i], rows.size_ratio[i])
-            if high >= MAX_SUPPORT:
-                status[i] = PMF_TOO_LARGE  # as on the exact pmf: beyond MAX_SUPPORT units
-                continue
-            origin, width, _ = lattice.compound_cells(
-                rows.rate[i], rows.size_ratio[i], low, high, n, cos_t, sin_t, cx, cw
-            )
-        # (tables of W always in their own array: an array variable reassigned in a branch
-        # of the prange body is not reliably the new array in numba's parallel lowering)
-        lattice.lattice_tables(cx, width, work)
-        lattice.lattice_tables(cw, width, work_w)
-        a = float(origin)
-        w = float(width)
-        q = rows.order_quantity[i]
-        mu = rows.demand_mean[i]
-        if solve:
-            s = pmf_solve(work, n, work_w, n, metric[i], q, mu, target[i], a, w)
-            if math.isnan(s):
-                status[i] = NO_CONVERGENCE
-                continue
-        else:
-            s = rows.reorder_point[i]
-        al, b, g, rr, eb, oh, mean = pmf_metrics(work, n, work_w, n, s, q, mu, a, w)
-        out[0, i] = s
-        out[1, i] = s - mean
-        out[2, i] = al
         out[3, i] = b
         out[4, i] = g
         out[5, i] = rr
@@ -693,7 +574,7 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
 
 
 def needs_lattice(empirical, top, lead_time, mean, var):
-    """Which (s, Q) rows go to :func:`lattice_sq_kernel` (numpy, per row).
+    """Which (s, Q) rows go to ``lattice.lattice_sq_kernel`` (numpy, per row).
 
     ``empirical`` rows: LATTICE_FROM < ``top`` (largest per-period demand) * L + 1 <=
     MAX_SUPPORT and L <= LATTICE_MAX_LEAD (longer supports stay on the exact path, which
