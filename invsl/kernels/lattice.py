@@ -393,32 +393,37 @@ def compound_cells(lam, q, lo, hi, n, cos_t, sin_t, cx, cw):
 
 
 @scalar
-def _geometric_points(q, shift, w, n, out):
-    """A geometric variable on {shift, shift + 1, ...} (P = (1 - q) q^(k - shift)), split
-    linearly between the lattice points 0, w, 2w, ... (mean kept): ``out[j]`` the mass at j w.
-
-    Block b holds k = b w + shift + i, i = 0 .. w - 1, of mass (1 - q) q^(b w) q^i; the share
-    (shift + i) / w of it goes to point b + 1, the rest to b (sums over i computed once).
-    """
-    for j in range(n):
-        out[j] = 0.0
+def _split(q, shift, w):
+    """A geometric variable on {shift, shift + 1, ...} (P = (1 - q) q^(k - shift)) split
+    linearly between the lattice points 0, w, 2w, ... (mean kept): block b holds
+    k = b w + shift + i, i = 0 .. w - 1, of mass (1 - q) q^(b w) q^i, of which the share
+    (shift + i) / w goes to point b + 1. Returns (down, up, q^w, excess): the masses of block
+    0 at points 0 and 1 over (1 - q) (block b: times q^(b w)), and E[r (w - r)], r = shift + i,
+    the variance the split adds (r is independent of b: the geometric is memoryless)."""
     s0 = 0.0
     s1 = 0.0
+    s2 = 0.0
     p = 1.0
     for i in range(w):
+        r = shift + i
         s0 += p
-        s1 += (shift + i) * p
+        s1 += r * p
+        s2 += r * (w - r) * p
         p *= q
     up = s1 / w
-    down = s0 - up
-    qw = p  # q^w
-    f = 1.0 - q
-    for b in range(n - 1):
-        out[b] += f * down
-        out[b + 1] += f * up
-        f *= qw
-        if f < 1e-300:
-            break
+    return s0 - up, up, p, s2 / s0
+
+
+@scalar
+def _split_transform(q, down, up, qw, er, ei):
+    """The DFT of a split geometric at theta, E = exp(-i theta) = er + i ei: the sum over
+    blocks (1 - q) q^(b w) (down + up E) E^b = (1 - q) (down + up E) / (1 - q^w E)."""
+    nr = (1.0 - q) * (down + up * er)
+    ni = (1.0 - q) * up * ei
+    dr = 1.0 - qw * er
+    di = -qw * ei
+    den = dr * dr + di * di
+    return (nr * dr + ni * di) / den, (ni * dr - nr * di) / den
 
 
 @scalar
@@ -426,9 +431,9 @@ def severity_cells(lam, q, hi, n, cos_t, sin_t, cx, cw):
     """Cells of X and W for few customers of large orders (where ``alias_bound`` fails).
 
     The order size K (and the undershoot U) is split linearly between the lattice points
-    j w (``_geometric_points``, means kept), and X' = compound Poisson(lam', K') is exact on
-    that lattice: its transform is exp(lam' (K'^ - 1)), W' = X' + U' that times U'^ (one FFT
-    for K' and U', one back for X' and W'). Point j w becomes the cell [j w - h, j w + h],
+    j w (``_split``, means kept), and X' = compound Poisson(lam', K') is exact on that
+    lattice: its transform is exp(lam' (K'^ - 1)) with K'^ in closed form
+    (``_split_transform``), W' = X' + U' that times U'^ (one FFT back for X' and W'). Point j w becomes the cell [j w - h, j w + h],
     h = (w - 1) / 2 (w odd, a = -h). The split adds variance (about w^2 / 6 per order) and so
     does the spread of a cell ((w^2 - 1) / 12): K' is split from geometric sizes of a slightly
     smaller mean m' and lam' = lam m / m', chosen so that X~ has the mean and the variance of
@@ -438,20 +443,14 @@ def severity_cells(lam, q, hi, n, cos_t, sin_t, cx, cw):
     w = max(3, int(math.ceil((hi + 1.0) / (n - 1))))
     if w % 2 == 0:
         w += 1
-    re = np.empty(n)
-    im = np.empty(n)
     # sizes of mean m' (rate lam m / m') whose split keeps the variance lam m (2m - 1) of X
     # once the spread of the cells is added: 2 m' - 1 + d(m') / m' = 2m - 1 - (w^2 - 1) /
     # (12 lam m), d = E[K'^2] - E[K^2] the excess of the split (a few fixed-point steps)
     m = 1.0 / (1.0 - q)
     rhs = 2.0 * m - 1.0 - (w * w - 1.0) / (12.0 * lam * m)
     size = m
-    for _ in range(6):
-        _geometric_points(1.0 - 1.0 / size, 1, w, n, re)
-        second = 0.0
-        for j in range(n):
-            second += re[j] * (j * w) ** 2
-        excess = second - size * (2.0 * size - 1.0)
+    for _ in range(8):
+        excess = _split(1.0 - 1.0 / size, 1, w)[3]
         disc = (1.0 + rhs) ** 2 - 8.0 * excess
         if not disc >= 0.0:
             size = m
@@ -464,20 +463,22 @@ def severity_cells(lam, q, hi, n, cos_t, sin_t, cx, cw):
         size = new
         if done:
             break
-    _geometric_points(1.0 - 1.0 / size, 1, w, n, re)
     rate = lam * m / size
-    _geometric_points(q, 0, w, n, im)
-    fft(re, im, cos_t, sin_t, False)
+    qk = 1.0 - 1.0 / size
+    k_down, k_up, k_qw, _ = _split(qk, 1, w)
+    u_down, u_up, u_qw, _ = _split(q, 0, w)
     half = n // 2
     zr = np.empty(n)
     zi = np.empty(n)
     for l in range(half + 1):
-        m_ = (n - l) % n
-        # K'^ = (Z_l + conj Z_(n-l)) / 2, U'^ = (Z_l - conj Z_(n-l)) / (2 i)
-        kr = 0.5 * (re[l] + re[m_])
-        ki = 0.5 * (im[l] - im[m_])
-        ur = 0.5 * (im[l] + im[m_])
-        ui = -0.5 * (re[l] - re[m_])
+        if l < half:
+            er = cos_t[l]
+            ei = sin_t[l]
+        else:
+            er = -1.0
+            ei = 0.0
+        kr, ki = _split_transform(qk, k_down, k_up, k_qw, er, ei)
+        ur, ui = _split_transform(q, u_down, u_up, u_qw, er, ei)
         mod = math.exp(rate * (kr - 1.0))
         xr = mod * math.cos(rate * ki)
         xi = mod * math.sin(rate * ki)
