@@ -20,7 +20,7 @@ import pandas as pd
 from invsl.engine.history_table import HistoryGroups, history_moments
 from invsl.engine.validate import RowFlags
 from invsl.engine.reader import InputError
-from invsl.kernels import pmf
+from invsl.kernels import lattice, pmf
 from invsl.kernels.periodic import pmf as periodic_pmf
 from invsl.vocabulary import (
     BAD_HISTORY,
@@ -185,6 +185,84 @@ def period_pmfs(g, needed: np.ndarray):
     return counts, start[:-1], length
 
 
+def period_tops(g) -> np.ndarray:
+    """The largest per-period demand of each history SKU (0 for none)."""
+    top = np.zeros(len(g.skus))
+    np.maximum.at(top, g.code, g.value)
+    return top
+
+
+def period_values(g, needed: np.ndarray):
+    """Per-period demand pmfs of the needed history SKUs as their distinct demands: (values,
+    probs, start, length) per SKU, values ascending (absent periods: demand 0).
+
+    Demands must be whole numbers below 2^31 (``pmf.MAX_SUPPORT`` is below): each history row
+    is one int64 key (SKU << 32 | demand), sorted once.
+    """
+    use = needed[g.code]
+    absent = np.where(needed, g.periods - g.rows, 0)
+    key = np.concatenate(
+        [
+            (g.code[use].astype(np.int64) << 32) | g.value[use].astype(np.int64),
+            np.repeat(np.arange(len(g.skus), dtype=np.int64) << 32, absent),
+        ]
+    )
+    key.sort()
+    first = np.ones(key.size, dtype=np.bool_)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, key.size))
+    ucode = key[starts] >> 32
+    probs = counts / g.periods[ucode].astype(float)
+    length = np.bincount(ucode, minlength=len(g.skus)).astype(np.int64)
+    start = pmf.offsets(length)[:-1]
+    return (key[starts] & 0xFFFFFFFF).astype(float), probs, start, length
+
+
+def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:
+    """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``."""
+    sub = status[idx]
+    emp = ctx.empirical[idx]
+    mean = numbers["demand_mean"][idx]
+    var = np.maximum(numbers["demand_std"][idx] ** 2, mean)
+    lead = numbers["lead_time"][idx]
+    values = probs = np.zeros(0)
+    start = np.zeros(idx.size, dtype=np.int64)
+    length = np.zeros(idx.size, dtype=np.int64)
+    if emp.any():
+        g = ctx.groups
+        sku = ctx.sku_index[idx]
+        needed = np.zeros(len(g.skus), dtype=np.bool_)
+        needed[sku[emp]] = True
+        values, probs, sku_start, sku_length = period_values(g, needed)
+        take = np.maximum(sku, 0)
+        start = np.where(emp, sku_start[take], 0)
+        length = np.where(emp, sku_length[take], 0)
+    with np.errstate(all="ignore"):  # the empirical rows' moments do not enter here
+        m = 0.5 * (var / mean + 1.0)
+        rate = np.where(emp, 0.0, mean / m * lead)
+        ratio = np.where(emp, 0.0, 1.0 - 1.0 / m)
+    sub_out = np.full((out.shape[0], idx.size), np.nan)
+    rows = lattice.LatticeSqRows(
+        metric=metric[idx],
+        target=target[idx],
+        empirical=emp,
+        values=values,
+        probs=probs,
+        start=start.astype(np.int64),
+        length=length.astype(np.int64),
+        lead_time=np.where(emp, lead, 0).astype(np.int64),
+        rate=rate,
+        size_ratio=ratio,
+        demand_mean=mean,
+        order_quantity=numbers["order_quantity"][idx],
+        reorder_point=numbers["reorder_point"][idx] if not solve else np.full(idx.size, np.nan),
+    )
+    lattice.lattice_sq_kernel(solve, rows, pmf.MAX_SUPPORT, sub, sub_out)
+    out[:, idx] = sub_out
+    status[idx] = sub
+
+
 def compute_sq(
     ctx: Context,
     solve: bool,
@@ -218,8 +296,27 @@ def compute_sq(
     metric = mcodes if solve else np.zeros(len(status), np.int8)
     target = numbers["target"] if solve else np.full(len(status), np.nan)
     reorder = np.full(len(status), np.nan) if solve else numbers["reorder_point"]
+    # large demands: the coarse lattice (empirical rows whose largest period is beyond
+    # MAX_SUPPORT stay on the exact path, which flags them)
+    top = np.zeros(len(status))
+    if ctx.empirical.any():
+        sku = ctx.sku_index
+        top = np.where(ctx.empirical & (sku >= 0), period_tops(ctx.groups)[np.maximum(sku, 0)], 0)
+    large = (
+        rows
+        & (status == OK)
+        & (top < pmf.MAX_SUPPORT)
+        & pmf.needs_lattice(ctx.empirical, top, lead, mean, var)
+    )
+    if large.any():
+        idx = np.flatnonzero(large)
+        before = status[idx].copy()
+        compute_lattice(ctx, solve, idx, metric, target, numbers, status, out)
+        field[idx[status[idx] != before]] = ""
+        ok = status[idx] == OK
+        kind[idx[ok]] = np.where(ctx.empirical[idx[ok]], DEMAND_EMPIRICAL, DEMAND_COMPOUND_POISSON)
     for which, code in ((ctx.empirical, DEMAND_EMPIRICAL), (ctx.compound, DEMAND_COMPOUND_POISSON)):
-        idx = np.flatnonzero(which)
+        idx = np.flatnonzero(which & ~large)
         if idx.size == 0:
             continue
         sub = status[idx].copy()

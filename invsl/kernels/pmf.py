@@ -22,6 +22,11 @@ Two lead-time demand models (see docs/history.md):
 The (s, Q) metrics follow the integer conventions of the contract (docs/service-levels.md),
 from cumulative sums of the pmf: upper tails by summing from the top, never as 1 - cdf.
 
+Large demands: (s, Q) rows whose lead-time demand spans more than ``LATTICE_FROM`` units
+(``needs_lattice``) are computed on the coarse lattice of ``invsl.kernels.lattice`` instead
+(1,024 cells of w units, each cell's mass spread evenly over its units; the same (s, Q)
+formulas and integer solver). Bound and tests: docs/history.md, "Large demands".
+
 References
 ----------
 .. [1] H. H. Panjer, "Recursive evaluation of a family of compound distributions", ASTIN
@@ -37,6 +42,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from invsl.kernels import lattice
 from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
 from invsl.vocabulary import (
     NO_CONVERGENCE,
@@ -53,6 +59,15 @@ FFT_ZERO = 1e-15
 TAIL_MASS = 1e-16
 #: largest support per SKU (values); longer rows get status PMF_TOO_LARGE
 MAX_SUPPORT = 1 << 24
+#: (s, Q) rows whose lead-time demand spans more units than this are computed on the coarse
+#: lattice of ``invsl.kernels.lattice`` (``needs_lattice``): empirical rows whose exact support
+#: (largest demand) * L + 1 exceeds it, compound Poisson rows whose mean + 10 standard
+#: deviations does. The exact convolution of longer supports would be an FFT (FFT_FROM), and
+#: cost 10-20 times the lattice.
+LATTICE_FROM = FFT_FROM
+#: empirical rows with more lead-time periods than this stay on the exact pmf (a lattice of
+#: CELLS cells leaves too few cells per period)
+LATTICE_MAX_LEAD = lattice.CELLS // 4
 
 _ALPHA, _BETA, _GAMMA = 0, 1, 2
 
@@ -556,6 +571,23 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
     start = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=start[1:])
     return start
+
+
+def needs_lattice(empirical, top, lead_time, mean, var):
+    """Which (s, Q) rows go to ``lattice.lattice_sq_kernel`` (numpy, per row).
+
+    ``empirical`` rows: LATTICE_FROM < ``top`` (largest per-period demand) * L + 1 <=
+    MAX_SUPPORT and L <= LATTICE_MAX_LEAD (longer supports stay on the exact path, which
+    flags them PMF_TOO_LARGE); compound Poisson rows: L mean + 10 sqrt(L var) > LATTICE_FROM
+    (``mean``, ``var`` per period; the lattice kernel flags those whose tail reaches
+    MAX_SUPPORT units).
+    """
+    lead = np.asarray(lead_time, dtype=float)
+    with np.errstate(all="ignore"):
+        size = np.asarray(top) * lead + 1.0
+        emp = (size > LATTICE_FROM) & (size <= MAX_SUPPORT) & (lead <= LATTICE_MAX_LEAD)
+        cp = lead * mean + 10.0 * np.sqrt(lead * var) > LATTICE_FROM
+    return np.where(empirical, emp, cp)
 
 
 def empirical_lead_time(period_values, period_start, period_length, lead_time, status, method=0):

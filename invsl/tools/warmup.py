@@ -84,11 +84,24 @@ def _table(policies: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: a history of large weekly demands (SKU "big"): its sQ rows take the coarse lattice
+_LARGE_HISTORY = pd.DataFrame(
+    {"sku": "big", "period": np.arange(8), "demand": [3100, 2400, 0, 5200, 2900, 3600, 4100, 2700]}
+)
+
+
 def _sq_layer() -> None:
 
     df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
+    # large demands (kernels.lattice)
+    large = df[df["distribution"].isin(["empirical", "compound_poisson"])].assign(
+        sku="big", demand_mean=3000.0, demand_std=1500.0, order_quantity=6000.0,
+        reorder_point=9000.0,
+    )  # fmt: skip
+    evaluate(large, history=_LARGE_HISTORY)
+    optimize(large, history=_LARGE_HISTORY)
     # with a random lead time (the Poisson mixture becomes negbin)
     optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
 
