@@ -218,6 +218,15 @@ def _renewal(q, n, jmax):
     return v
 
 
+@tiny
+def _ceil_whole(x):
+    """ceil(x) for x > 0, except that x less than 1e-12 (relative) above a whole number counts
+    as that number: a gap S - s computed from S and s carries a rounding error, which must not
+    change the lattice or the bins (the solver's gap and an evaluation's S - s would otherwise
+    summarise the positions differently, and alpha, beta, gamma differ by about 1e-8)."""
+    return math.ceil(x * (1.0 - 1e-12))
+
+
 @scalar
 def stationary_lattice(kind, p1, p2, mean, sd, delta, resolution=0.0):
     """Position distribution of continuous (R, s, S): (offsets W, probabilities).
@@ -237,7 +246,7 @@ def stationary_lattice(kind, p1, p2, mean, sd, delta, resolution=0.0):
     least = _LATTICE_MIN_LUMPY if kind == DEMAND_GAMMA and p1 < _SKEWED_SHAPE else _LATTICE_MIN
     n = least
     if scale > 0.0:
-        n = int(min(float(_LATTICE_MAX), max(float(least), math.ceil(8.0 * delta / scale))))
+        n = int(min(float(_LATTICE_MAX), max(float(least), _ceil_whole(8.0 * delta / scale))))
     # Lattice demand j h stands for D in ((j - 1/2) h, (j + 1/2) h], so a lattice position
     # k h < n h stands for W < (n - 1/2) h: h is chosen to put that boundary at delta.
     h = delta / (n - 0.5)
@@ -281,7 +290,7 @@ def stationary_lattice(kind, p1, p2, mean, sd, delta, resolution=0.0):
     two = resolution > 0.0 and not (kind == DEMAND_GAMMA and p1 < 1.0)
     bins = BINS
     if two:
-        bins = int(min(0.5 * BINS, max(float(BINS_MIN), math.ceil(2.0 * delta / resolution))))
+        bins = int(min(0.5 * BINS, max(float(BINS_MIN), _ceil_whole(2.0 * delta / resolution))))
     per_bin = (n - 1 + bins - 1) // bins
     nb = 1
     k = 1
@@ -430,20 +439,24 @@ def _mass_above(kr, r1, r2, gap, offsets, probs, u):
 
 
 @scalar
-def _undershoot_density(kr, r1, r2, gap, offsets, probs, u, const):
+def _undershoot_density(kr, r1, r2, gap, offsets, probs, u, const, hi_r):
     """g(u) = sum_k p_k f_R(a_k + u), a_k = gap - offsets[k]: the (unnormalised) density of
-    the undershoot at u (the derivative of -G, see ``_mass_above``). A gamma D_R's density is
-    exp((k - 1) log y - y - const) / theta, y = x / theta, with const = log Gamma(k) + log theta
-    computed once (``_gamma_log_const``)."""
+    the undershoot at u (the derivative of -G, see ``_mass_above``). Positions with
+    a_k + u >= hi_r (``upper_bound`` of D_R, P(D_R > hi_r) < 1e-15) add nothing and are
+    skipped. A gamma D_R's density is exp((k - 1) log y - y - const) / theta, y = x / theta,
+    with const = log Gamma(k) + log theta computed once (``_gamma_log_const``)."""
     g = 0.0
     if kr == DEMAND_GAMMA:
         for k in range(offsets.shape[0]):
-            y = (gap - offsets[k] + u) / r2
-            if y > 0.0:
+            x = gap - offsets[k] + u
+            if x > 0.0 and x < hi_r:
+                y = x / r2
                 g += probs[k] * math.exp((r1 - 1.0) * math.log(y) - y - const)
         return g
     for k in range(offsets.shape[0]):
-        g += probs[k] * dist.density(kr, r1, r2, gap - offsets[k] + u)
+        x = gap - offsets[k] + u
+        if x < hi_r:
+            g += probs[k] * dist.density(kr, r1, r2, x)
     return g
 
 
@@ -475,7 +488,10 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
         top = max(s - l1, 0.0)
         num = den - _mass_above(kr, r1, r2, gap, offsets, probs, top)
         const = _gamma_log_const(kr, r1, r2)
-        slope = _undershoot_density(kr, r1, r2, gap, offsets, probs, top, const) if s > l1 else 0.0
+        hi_r = upper_bound(kr, r1, r2, mr, sdr)
+        slope = 0.0
+        if s > l1:
+            slope = _undershoot_density(kr, r1, r2, gap, offsets, probs, top, const, hi_r)
         return min(max(num / den, 0.0), 1.0), slope / den
     amin = gap - np.max(offsets)  # the smallest a_k
     lo_l = lower_bound(kl, l1, l2, ml, sdl)
@@ -506,7 +522,7 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
                 gap_f = c - dist.cdf(kl, l1, l2, s - u)
                 if gap_f == 0.0:
                     continue
-                g = _undershoot_density(kr, r1, r2, gap, offsets, probs, u, const)
+                g = _undershoot_density(kr, r1, r2, gap, offsets, probs, u, const, hi_r)
                 num -= wq * g * gap_f
                 slope += wq * g * dist.density(kl, l1, l2, s - u)
     return min(max(num / den, 0.0), 1.0), slope / den

@@ -83,6 +83,7 @@ def _rss_newton(metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos
     lo = -math.inf
     hi = math.inf
     close = 0.1 * tol if metric == METRIC_ALPHA else tol
+    last = math.inf  # the previous Newton correction, if it was taken
     for _ in range(_RSS_NEWTON_ITER):
         if metric == METRIC_ALPHA:
             v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
@@ -99,9 +100,18 @@ def _rss_newton(metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos
         if hi - lo <= tol:
             return 0.5 * (lo + hi)
         nxt = x + log_newton_step(v, 1.0 - v, d, target)
-        if abs(nxt - x) <= close:
+        size = abs(nxt - x)
+        if size <= close:
+            return nxt
+        # beta, gamma: where the corrections shrink quadratically (size <= last / 10), the
+        # error left after this one is about size^3 / last^2; below tol / 10 the next
+        # evaluation would only confirm it (alpha(s) has steps of about 1e-6 where its
+        # quadrature changes panels, on which such estimates do not hold)
+        quadratic = metric != METRIC_ALPHA and math.isfinite(last) and size <= 0.1 * last
+        if quadratic and size * size * size <= 0.1 * tol * last * last and lo < nxt < hi:
             return nxt
         x, step = safeguard(nxt, lo, hi, step)
+        last = size if x == nxt else math.inf
     return math.nan
 
 
