@@ -353,6 +353,21 @@ def test_continuous_rss_lumpy_gamma_alpha(case):
     assert not bad, bad
 
 
+def test_continuous_rss_gap_rounding_does_not_change_the_summary():
+    """S - s computed from S = s + gap can come out one unit in the last place above the gap;
+    where 2 gap / resolution is a whole number (here 2 * 200 / 40 = 10 bins) that rounding
+    error must not add a bin: alpha, beta, gamma stay continuous in s (they moved by 2e-8)."""
+    gap = 200.0
+    x = 243.34880672643848
+    assert (x + gap) - x != gap
+    near = np.nextafter(x, 0.0)
+    while (near + gap) - near != gap:
+        near = np.nextafter(near, 0.0)
+    got = levels("RsS", "normal", 100.0, 40.0, 1.0, 1, x, gap)
+    ref = levels("RsS", "normal", 100.0, 40.0, 1.0, 1, float(near), gap)
+    assert_close(got, ref, 1e-12, "S - s one ulp above the gap")
+
+
 def test_continuous_rss_with_deterministic_demand_is_exact():
     # D = 10 per period, R = 1, L = 1, s = 15, S = 42: positions 42, 32, 22 in turn, orders at
     # IP 12 (undershoot 3); net stock at period ends y - 20

@@ -90,8 +90,8 @@ def less_than(kind, p1, p2, y, sfv):
 
 @scalar
 def weighted_points(kind, p1, p2, mean, top, offsets, weights):
-    """(sum_k w_k G1(top - o_k), sum_k w_k P(D < top - o_k)), ``offsets`` ascending (the
-    summarised positions of ``stationary_lattice``). The tails are the closed forms without
+    """(sum_k w_k G1(top - o_k), sum_k w_k P(D < top - o_k)), ``offsets`` the summarised
+    positions of ``stationary_lattice`` (ascending, as it makes them). The tails are the closed forms without
     the continued fractions of the far upper tail (``distributions.tail`` with ``exact``
     False): in an average over positions a term far in the upper tail loses digits only of
     itself, about 1e-13 z^2 of its own size (normal), nothing the average can show. A gamma
@@ -119,7 +119,8 @@ def _gamma_log_ratio(k, theta, mean, t):
 @scalar
 def _gamma_points(k, theta, top, offsets, weights):
     """``weighted_points`` for a gamma D (shape k, scale theta), the points y_i = top - o_i
-    descending: the tail at y_0 in closed form, then from y to the next point y' < y
+    descending (a point above the one before takes the closed form): the tail at y_0 in
+    closed form, then from y to the next point y' < y
 
         P(D > y') = P(D > y) + integral_{y'}^{y} f,
         G1(y') = G1(y) + (y - y') P(D > y) + integral_{y'}^{y} (t - y') f(t) dt,
