@@ -20,13 +20,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 import invsl
 from _chain import dense_chain_metrics
+from invsl.kernels.periodic import continuous as periodic_continuous
 from invsl.kernels.periodic import policies as periodic
 from invsl.kernels.periodic import integer as periodic_integer
 from invsl.kernels.periodic import metrics as periodic_metrics
+from invsl.vocabulary import DEMAND_GAMMA
 
 METRICS = ("alpha", "beta", "gamma", "ready_rate", "expected_backorders", "expected_on_hand")
 
@@ -279,6 +281,10 @@ RSS_CASES = [
     ("normal", 100.0, 40.0, 1, 1, 191.82, 391.82),
     ("gamma", 10.0, 8.0, 2, 2, 40.0, 60.0),
     ("gamma", 10.0, 4.0, 0, 1, 5.0, 45.0),
+    # shape 44 per period (lattice cells and position sums by the density), and 0.59 (D_R of
+    # shape 1.2, D(L) of shape 0.59: the closed forms near 0, the density beyond)
+    ("gamma", 100.0, 15.0, 2, 1, 230.0, 330.0),
+    ("gamma", 10.0, 13.0, 1, 2, 20.0, 40.0),
 ]
 
 
@@ -295,6 +301,34 @@ def test_continuous_rss_lattice_agrees_with_fine_unbinned_lattice(case):
     tol["expected_backorders"] = tol["expected_on_hand"] = 5e-5 * mu
     bad = {k: (got[k], ref[k]) for k in METRICS if not abs(got[k] - ref[k]) <= tol[k]}
     assert not bad, bad
+
+
+@pytest.mark.parametrize("shape", [0.2, 0.9, 1.5, 2.5, 40.0, 2000.0])
+@pytest.mark.parametrize("gap_sd", [0.3, 3.0, 30.0])
+def test_continuous_rss_gamma_position_sums_match_closed_forms(shape, gap_sd):
+    """The loss-function averages of continuous (R, s, S) with gamma demand go from position to
+    position by Gauss-Legendre on the density (``weighted_points``); against scipy's incomplete
+    gamma functions at every position, G1 = mean Q(k + 1, y) - y Q(k, y), with the positions
+    of a lattice of the same gamma (the solver's and the reports' use) at order-up-to levels
+    from below the mean (every position in the lower tail, some below 0) to far above it."""
+    theta = 3.0
+    mean = shape * theta
+    sd = math.sqrt(shape) * theta
+    offsets, probs = periodic_continuous.stationary_lattice(
+        DEMAND_GAMMA, shape, theta, mean, sd, gap_sd * sd, 0.5 * sd
+    )
+    assert np.all(np.diff(offsets) >= 0.0)
+    for top in mean + sd * np.array([-3.0, -1.0, 0.0, 1.0, 3.0, 8.0]) + gap_sd * sd * 0.5:
+        g1, below = periodic_continuous.weighted_points(
+            DEMAND_GAMMA, shape, theta, mean, top, offsets, probs
+        )
+        y = np.maximum(top - offsets, 0.0)
+        q = special.gammaincc(shape, y / theta)
+        ref_g1 = np.sum(probs * (mean * special.gammaincc(shape + 1.0, y / theta) - y * q))
+        ref_g1 += np.sum(probs * np.minimum(top - offsets, 0.0) * -1.0)  # G1(y < 0) = mean - y
+        ref_below = np.sum(probs * np.where(top - offsets > 0.0, 1.0 - q, 0.0))
+        assert abs(g1 - ref_g1) <= 1e-9 * max(ref_g1, 1e-6 * sd), (top, g1, ref_g1)
+        assert abs(below - ref_below) <= 1e-10, (top, below, ref_below)
 
 
 @pytest.mark.parametrize(
@@ -317,6 +351,21 @@ def test_continuous_rss_lumpy_gamma_alpha(case):
     tol["alpha"] = 5e-4
     bad = {k: (got[k], ref[k]) for k in METRICS if not abs(got[k] - ref[k]) <= tol[k]}
     assert not bad, bad
+
+
+def test_continuous_rss_gap_rounding_does_not_change_the_summary():
+    """S - s computed from S = s + gap can come out one unit in the last place above the gap;
+    where 2 gap / resolution is a whole number (here 2 * 200 / 40 = 10 bins) that rounding
+    error must not add a bin: alpha, beta, gamma stay continuous in s (they moved by 2e-8)."""
+    gap = 200.0
+    x = 243.34880672643848
+    assert (x + gap) - x != gap
+    near = np.nextafter(x, 0.0)
+    while (near + gap) - near != gap:
+        near = np.nextafter(near, 0.0)
+    got = levels("RsS", "normal", 100.0, 40.0, 1.0, 1, x, gap)
+    ref = levels("RsS", "normal", 100.0, 40.0, 1.0, 1, float(near), gap)
+    assert_close(got, ref, 1e-12, "S - s one ulp above the gap")
 
 
 def test_continuous_rss_with_deterministic_demand_is_exact():

@@ -55,7 +55,7 @@ def fit_n(dcode, mu, sigma, lt_std, n):
 
 
 @scalar
-def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p, exact=True):
+def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p):
     """(E[G1_n(Y)], E[P(D_n < Y)]) for D_n = (kind, p1, p2, mean).
 
     x is S for (R, S) and s otherwise; gap is Q for (R, s, nQ) and S - s for (R, s, S).
@@ -92,7 +92,7 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p,
         return pi_.weighted_levels(kind, p1, p2, mean, sd, x + gap, pos_p)
     if (not WITH_NORMAL and not WITH_GAMMA) or not WITH_RSS:
         return math.nan, math.nan  # (not reached: integer kinds or (R, s, nQ) returned above)
-    return pc.weighted_points(kind, p1, p2, mean, x + gap, pos_w, pos_p, exact)
+    return pc.weighted_points(kind, p1, p2, mean, x + gap, pos_w, pos_p)
 
 
 @scalar
@@ -169,19 +169,15 @@ def _shortage(metric, policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, 
     nr = int(r)
     if metric == METRIC_BETA:
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        g_top, lt_top = level_sums(
-            policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p, False
-        )
+        g_top, lt_top = level_sums(policy, integer, k, p1, p2, m, sd, nr, x, gap, pos_w, pos_p)
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt)
-        g_low, lt_low = level_sums(
-            policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p, False
-        )
+        g_low, lt_low = level_sums(policy, integer, k, p1, p2, m, sd, 0, x, gap, pos_w, pos_p)
         return g_top - g_low, lt_top - lt_low
     total = 0.0
     slope = 0.0
     for j in range(1, nr + 1):
         k, p1, p2, m, sd = fit_n(dcode, mu, sigma, lt_std, lt + j)
-        g, lt_j = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p, False)
+        g, lt_j = level_sums(policy, integer, k, p1, p2, m, sd, j, x, gap, pos_w, pos_p)
         total += g
         slope -= 1.0 - lt_j
     return total, slope

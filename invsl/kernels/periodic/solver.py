@@ -1,9 +1,10 @@
 """Periodic-review policies (R, S), (R, s, S) and (R, s, nQ): the reorder point (order-up-to
 level for (R, S)) that reaches a service-level target.
 
-Continuous demand: Newton's method on beta and gamma (and on the alpha of (R, s, S)) from a
-normal-approximation start, else a bracket and Brent's method; integer demand: a bracket and regula falsi on integers, the
-smallest integer whose metric reaches the target. The metrics are those of
+Continuous demand: Newton's method on beta and gamma ((R, S), (R, s, nQ)), a safeguarded
+Newton step on log(1 - metric) for every target of (R, s, S), from a normal-approximation
+start, else a bracket and Brent's method; integer demand: a bracket and regula falsi on
+integers, the smallest integer whose metric reaches the target. The metrics are those of
 ``invsl.kernels.periodic.metrics``.
 """
 
@@ -28,9 +29,9 @@ from invsl.vocabulary import (
 
 _REL_TOL = 1e-10
 _MAX_ITER = 300
-#: iterations of the safeguarded Newton method on alpha before the bracket and Brent's method
-#: take over (about 4 to 8 are used)
-_ALPHA_NEWTON_ITER = 60
+#: iterations of the safeguarded Newton method on (R, s, S) before the bracket and Brent's
+#: method take over (about 3 to 8 are used)
+_RSS_NEWTON_ITER = 60
 
 
 @scalar
@@ -68,19 +69,28 @@ def _newton(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w,
 
 
 @scalar
-def _alpha_newton(target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step):
-    """Safeguarded Newton's method on an alpha target of continuous (R, s, S), from x.
+def _rss_newton(metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step):
+    """Safeguarded Newton's method on a target of continuous (R, s, S), from x.
 
     As ``solvers.solve_continuous`` does for (s, Q): the step is Newton's on
-    log(1 - alpha) = log(1 - target), nearly linear in the upper tail; every evaluation
-    narrows a bracket (alpha is nondecreasing in s), and a step that leaves it (or no step,
-    where the slope is 0) bisects, or doubles a search step while one side is still open.
-    NaN if it has not converged (the caller then brackets and runs Brent's method).
+    log(1 - metric) = log(1 - target), nearly linear in the upper tail; every evaluation
+    narrows a bracket (every metric is nondecreasing in s), and a step that leaves it (or no
+    step, where the slope is 0) bisects, or doubles a search step while one side is still
+    open. NaN if it has not converged (the caller then brackets and runs Brent's method).
+    beta and gamma stop at a Newton correction below ``tol`` (quadratic convergence: the
+    error is then far below it), alpha at one below tol / 10.
     """
     lo = -math.inf
     hi = math.inf
-    for _ in range(_ALPHA_NEWTON_ITER):
-        v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
+    close = 0.1 * tol if metric == METRIC_ALPHA else tol
+    last = math.inf  # the previous Newton correction, if it was taken
+    for _ in range(_RSS_NEWTON_ITER):
+        if metric == METRIC_ALPHA:
+            v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
+        else:
+            v, d = value_slope(
+                metric, POLICY_RSS, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
+            )
         if not math.isfinite(v):
             return math.nan
         if v < target:
@@ -90,9 +100,18 @@ def _alpha_newton(target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x,
         if hi - lo <= tol:
             return 0.5 * (lo + hi)
         nxt = x + log_newton_step(v, 1.0 - v, d, target)
-        if abs(nxt - x) <= 0.1 * tol:
+        size = abs(nxt - x)
+        if size <= close:
+            return nxt
+        # beta, gamma: where the corrections shrink quadratically (size <= last / 10), the
+        # error left after this one is about size^3 / last^2; below tol / 10 the next
+        # evaluation would only confirm it (alpha(s) has steps of about 1e-6 where its
+        # quadrature changes panels, on which such estimates do not hold)
+        quadratic = metric != METRIC_ALPHA and math.isfinite(last) and size <= 0.1 * last
+        if quadratic and size * size * size <= 0.1 * tol * last * last and lo < nxt < hi:
             return nxt
         x, step = safeguard(nxt, lo, hi, step)
+        last = size if x == nxt else math.inf
     return math.nan
 
 
@@ -222,13 +241,13 @@ def solve(
     x = _start(metric, policy, mean, sd, gap, target)
     # (WITH_*: the family and policy switches of the compile units, docs/architecture.md)
     continuous = (WITH_NORMAL or WITH_GAMMA) and not integer
-    if continuous and WITH_RSS and metric == METRIC_ALPHA and policy == POLICY_RSS:
-        root = _alpha_newton(
-            target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step
+    if continuous and WITH_RSS and policy == POLICY_RSS:
+        root = _rss_newton(
+            metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step
         )
         if not math.isnan(root):
             return root
-    if continuous and metric != METRIC_ALPHA:
+    elif continuous and metric != METRIC_ALPHA:
         root = _newton(
             metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol
         )
