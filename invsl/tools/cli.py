@@ -624,9 +624,10 @@ def calibrate(
         _fail(str(exc))
     if not quiet:
         short = table[~table["reached"]]
+        count = int(table["volume_band"].max())
         click.echo(
             f"invsl: calibration by {by} ({table['segment'].nunique() - 1} segments, "
-            f"{int(table['volume_band'].max())} volume bands) written to {output_path}; "
+            f"{count if count > 1 else 'no'} volume bands) written to {output_path}; "
             f"{len(short)} of {len(table)} rows not reached (planned at the top of the grid)",
             err=True,
         )
