@@ -41,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
+from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar, tiny
 from invsl.vocabulary import METRIC_ALPHA, METRIC_BETA, NO_CONVERGENCE, OK, PMF_TOO_LARGE
 
 #: cells of the coarse lattice (a power of 2: the FFT length)
@@ -164,6 +164,32 @@ def real_ifft(re, im, x, cos_t, sin_t):
 
 # ---------------------------------------------------------------------------------------------
 # tables of X~ (cells spread evenly over their w integers)
+
+
+@tiny
+def _pack(re, im, l, xr, xi, yr, yi):
+    """The transforms X = (xr, xi) and Y = (yr, yi) of two real sequences at frequency l
+    (0 <= l <= n/2, n = len(re)) packed as X + iY, with its Hermitian mirror at n - l, for
+    one complex FFT back (:func:`_unpack`)."""
+    n = re.shape[0]
+    re[l] = xr - yi
+    im[l] = xi + yr
+    if 0 < l < n // 2:
+        re[n - l] = xr + yi
+        im[n - l] = -xi + yr
+
+
+@scalar
+def _unpack(re, im, cos_t, sin_t, inverse, cx, cw):
+    """The two real sequences of :func:`_pack` from one FFT of (re, im) (forward or
+    ``inverse``), divided by n, into cx and cw (negative round-off as 0)."""
+    n = re.shape[0]
+    fft(re, im, cos_t, sin_t, inverse)
+    for k in range(n):
+        v = re[k] / n
+        cx[k] = v if v > 0.0 else 0.0
+        v = im[k] / n
+        cw[k] = v if v > 0.0 else 0.0
 
 
 @scalar
@@ -377,18 +403,8 @@ def compound_cells(lam, q, lo, hi, n, cos_t, sin_t, cx, cw):
         # C_W = C_X (1 - q) / (1 - q e^{it})
         yr = (1.0 - q) * (xr * dr + xi * di) / den
         yi = (1.0 - q) * (xi * dr - xr * di) / den
-        # pack C_X + i C_W at l, and its Hermitian mirror at n - l
-        re[l] = xr - yi
-        im[l] = xi + yr
-        if 0 < l < half:
-            re[n - l] = xr + yi
-            im[n - l] = -xi + yr
-    fft(re, im, cos_t, sin_t, False)
-    for k in range(n):
-        v = re[k] / n
-        cx[k] = v if v > 0.0 else 0.0
-        v = im[k] / n
-        cw[k] = v if v > 0.0 else 0.0
+        _pack(re, im, l, xr, xi, yr, yi)
+    _unpack(re, im, cos_t, sin_t, False, cx, cw)
     return a, w, 0
 
 
@@ -484,17 +500,8 @@ def severity_cells(lam, q, hi, n, cos_t, sin_t, cx, cw):
         xi = mod * math.sin(rate * ki)
         yr = xr * ur - xi * ui
         yi = xr * ui + xi * ur
-        zr[l] = xr - yi
-        zi[l] = xi + yr
-        if 0 < l < half:
-            zr[n - l] = xr + yi
-            zi[n - l] = -xi + yr
-    fft(zr, zi, cos_t, sin_t, True)
-    for k in range(n):
-        v = zr[k] / n
-        cx[k] = v if v > 0.0 else 0.0
-        v = zi[k] / n
-        cw[k] = v if v > 0.0 else 0.0
+        _pack(zr, zi, l, xr, xi, yr, yi)
+    _unpack(zr, zi, cos_t, sin_t, True, cx, cw)
     return -((w - 1) // 2), w, 1
 
 
