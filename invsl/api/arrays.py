@@ -264,35 +264,13 @@ def service_levels(
     >>> status.message[1]
     'order_quantity = -5.0: order_quantity must be > 0'
     """
-    row = _one_row(
-        False,
-        distribution,
-        None,
-        None,
-        demand_mean,
-        demand_std,
-        lead_time,
-        lead_time_std,
-        order_quantity,
-        reorder_point,
-        return_status,
-    )
+    call = (False, distribution, None, None, demand_mean, demand_std, lead_time, lead_time_std,
+            order_quantity, reorder_point, return_status)  # fmt: skip
+    row = _one_row(*call)
     if row is not None:
         levels = {name: np.float64(row[i]) for name, i in _POSITION.items() if i > 0}
         return (levels, _OK_STATUS) if return_status else levels
-    out, row_status = _run_sq(
-        False,
-        distribution,
-        None,
-        None,
-        demand_mean,
-        demand_std,
-        lead_time,
-        lead_time_std,
-        order_quantity,
-        reorder_point,
-        return_status,
-    )
+    out, row_status = _run_sq(*call)
     del out["reorder_point"]
     levels = {name: _result(values) for name, values in out.items()}
     return (levels, row_status) if return_status else levels
@@ -317,35 +295,13 @@ def _single(name: str, title: str, formula: str, unit: str):
         *,
         return_status=False,
     ):
-        row = _one_row(
-            False,
-            distribution,
-            None,
-            None,
-            demand_mean,
-            demand_std,
-            lead_time,
-            lead_time_std,
-            order_quantity,
-            reorder_point,
-            return_status,
-        )
+        call = (False, distribution, None, None, demand_mean, demand_std, lead_time,
+                lead_time_std, order_quantity, reorder_point, return_status)  # fmt: skip
+        row = _one_row(*call)
         if row is not None:
             value = np.float64(row[position])
             return (value, _OK_STATUS) if return_status else value
-        out, row_status = _run_sq(
-            False,
-            distribution,
-            None,
-            None,
-            demand_mean,
-            demand_std,
-            lead_time,
-            lead_time_std,
-            order_quantity,
-            reorder_point,
-            return_status,
-        )
+        out, row_status = _run_sq(*call)
         return (_result(out[name]), row_status) if return_status else _result(out[name])
 
     function.__name__ = function.__qualname__ = {
@@ -494,35 +450,13 @@ def reorder_point(
     >>> status.name.tolist(), status.ok.tolist()
     (['ok', 'bad_target'], [True, False])
     """
-    row = _one_row(
-        True,
-        distribution,
-        metric,
-        target,
-        demand_mean,
-        demand_std,
-        lead_time,
-        lead_time_std,
-        order_quantity,
-        None,
-        return_status,
-    )
+    call = (True, distribution, metric, target, demand_mean, demand_std, lead_time,
+            lead_time_std, order_quantity, None, return_status)  # fmt: skip
+    row = _one_row(*call)
     if row is not None:
         value = np.float64(row[0])
         return (value, _OK_STATUS) if return_status else value
-    out, row_status = _run_sq(
-        True,
-        distribution,
-        metric,
-        target,
-        demand_mean,
-        demand_std,
-        lead_time,
-        lead_time_std,
-        order_quantity,
-        None,
-        return_status,
-    )
+    out, row_status = _run_sq(*call)
     s = _result(out["reorder_point"])
     return (s, row_status) if return_status else s
 
