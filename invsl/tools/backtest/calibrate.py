@@ -75,6 +75,11 @@ FAMILIES = ("normal", "negbin")
 CALIBRATION_ORIGINS = 6
 
 
+def family_names(distribution: str | Sequence[str]) -> list[str]:
+    """The families of a ``distribution=`` argument: one name, or a sequence of them."""
+    return [distribution] if isinstance(distribution, str) else list(distribution)
+
+
 def volume_edges(volume: np.ndarray, bands: int) -> np.ndarray:
     """Lower edges of ``bands`` volume bands [units/period]: 0, then the quantiles 1/b, ...,
     (b-1)/b of the positive volumes (fewer bands when they coincide)."""
@@ -239,7 +244,7 @@ def calibration_table(
     band the family of :func:`choose_families`, ``efficient`` each segment, band and target
     the family and nominal target of :func:`efficient_choice`.
     """
-    names = [distribution] if isinstance(distribution, str) else list(distribution)
+    names = family_names(distribution)
     filled = np.asarray(filled, dtype=float).reshape(len(names), *np.shape(demand))
     stock = np.asarray(stock, dtype=float).reshape(len(names), *np.shape(demand))
     grid = np.asarray(grid, dtype=float)
@@ -410,5 +415,6 @@ __all__ = [
     "choose_families",
     "efficient_choice",
     "efficient_nominal",
+    "family_names",
     "volume_edges",
 ]

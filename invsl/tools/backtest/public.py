@@ -33,6 +33,7 @@ from invsl.tools.backtest.calibrate import (
     NOMINAL_GRID,
     TARGETS,
     calibration_table,
+    family_names,
 )
 from invsl.tools.backtest.forecasts import read_forecasts
 from invsl.tools.backtest.history import HistoryMatrix, read_history
@@ -382,7 +383,7 @@ def backtest(
     stage = progress if progress is not None else (lambda name: None)
     stage(BACKTEST_STAGES[0])
     check_frame(skus)
-    families = [distribution] if isinstance(distribution, str) else list(distribution)
+    families = family_names(distribution)
     if not families or (
         len(families) > 1 and not (isinstance(calibration, str) and calibration == "auto")
     ):
@@ -611,7 +612,7 @@ def calibrate(
         raise InputError(f"origins = {origins!r}: give a whole number of periods >= 1")
     if allocate not in ALLOCATIONS:
         raise InputError(f"allocate = {allocate!r}: use one of {', '.join(ALLOCATIONS)}")
-    names = [distribution] if isinstance(distribution, str) else list(distribution)
+    names = family_names(distribution)
     for name in names:
         check_arguments(distribution=name)
     tiled = skus.iloc[np.tile(np.arange(n), len(grid))].reset_index(drop=True)
