@@ -334,6 +334,9 @@ UNSUPPORTED = 24
 #: a row a kernel must skip while it computes others (another route's or another compile
 #: unit's rows; any code other than OK makes a kernel skip a row): never shown, not in STATUS
 SKIP = 255
+#: a row the lean compile unit of the (s, Q) kernel leaves to the full unit (a row off the
+#: fused solvers' path, kernels.batch): never shown, not in STATUS
+DEFERRED = 254
 
 #: status code -> (name, what it means and how to fix it)
 STATUS = {

@@ -156,8 +156,13 @@ def test_an_exception_inside_gives_the_count_back():
 #: kernel called directly (through the hook on its first compilation), and numba's threads
 #: started by the user's own code before any of invsl's
 _FIRST_CALLS = {
-    # (arrays: one row of Python numbers takes the one-row path, no parallel kernel)
-    "public": "import invsl; invsl.fill_rate([120.0, 130.0], 200.0, 100.0, 30.0, 1.0)",
+    # (a call beyond SERIAL_ROWS: a smaller one runs the one-thread twins, no parallel kernel)
+    "public": "import invsl; invsl.fill_rate([120.0] * 20_000, 200.0, 100.0, 30.0, 1.0)",
+    "small": (
+        "import invsl, numba.np.ufunc.parallel as p; "
+        "invsl.fill_rate([120.0, 130.0], 200.0, 100.0, 30.0, 1.0); "
+        "assert not p._is_initialized  # a small call starts no thread"
+    ),
     "kernel": (
         "import numpy as np; from invsl.tools.backtest.smoothing import ses_kernel; "
         "ses_kernel(np.ones((2, 3)), np.zeros(2, np.int64), 0.3, np.empty((2, 4)))"
@@ -187,6 +192,7 @@ def _wait_policy_after(call: str, **settings) -> str:
 
 def test_idle_openmp_threads_sleep_unless_the_user_says_otherwise():
     assert _wait_policy_after("public") == "PASSIVE"
+    assert _wait_policy_after("small") == "None"
     assert _wait_policy_after("kernel") == "PASSIVE"
     assert _wait_policy_after("public", OMP_WAIT_POLICY="ACTIVE") == "ACTIVE"
     assert _wait_policy_after("public", GOMP_SPINCOUNT="10000") == "None"

@@ -8,9 +8,9 @@ signatures is per process):
    differently (integer columns, pyarrow-backed columns, a strided slice, a table read from
    CSV by the command line), compile nothing: everything loads from the cache that the
    parallel warm-up wrote (numba's compile events are recorded);
-2. every kernel that Python calls (the parallel batch kernels, in each compile unit, the
-   one-row entry of the (s, Q) kernel in each unit, and the one-thread twins of the
-   portfolio's) has a signature, except the builder of the stored start table (a maintenance
+2. every kernel that Python calls (the parallel batch kernels and their one-thread twins,
+   in each compile unit, lean and full, the one-row entry of the (s, Q) kernel in each
+   unit, and the one-thread twins of the portfolio's) has a signature, except the builder of the stored start table (a maintenance
    function) and the kernels that only serve as templates of their compile units;
 3. the tables built differently, and the array functions called with other kinds of Python
    numbers (ints, numpy float64), add no signature. Each new signature would be a compilation
@@ -53,13 +53,17 @@ def signatures():
                     bool(value.targetoptions.get("parallel")) or name.endswith("_serial"),
                     sorted(map(str, value.signatures)),
                 )
-        for units_of in ("unit_kernel", "unit_one"):  # (unit_one: the one-row entry)
-            if callable(getattr(mod, units_of, None)):
-                for unit in mod.UNIT_NAMES:
-                    value = getattr(mod, units_of)(unit)
-                    out[f"{short}.{value.py_func.__name__}[{unit}]"] = (
-                        True, sorted(map(str, value.signatures))
-                    )
+        if callable(getattr(mod, "every_kernel", None)):  # each compile unit's copies
+            for key, value in mod.every_kernel().items():
+                out[f"{short}.{value.py_func.__name__}{list(key)}"] = (
+                    True, sorted(map(str, value.signatures))
+                )
+        if callable(getattr(mod, "unit_one", None)):  # the one-row entry of each unit
+            for unit in mod.UNIT_NAMES:
+                value = mod.unit_one(unit)
+                out[f"{short}.{value.py_func.__name__}[{unit}]"] = (
+                    True, sorted(map(str, value.signatures))
+                )
     return out
 
 recorder = event.install_recorder("numba:compile")
@@ -140,6 +144,10 @@ def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
     entries.discard("kernels.normal_sq.build_start_table")  # builds the stored start table
     # templates of their compile units (the units' copies are checked instead)
     entries -= {"kernels.batch.sq_kernel", "kernels.periodic.policies.periodic_kernel"}
+    entries -= {
+        "kernels.batch.sq_kernel_serial",
+        "kernels.periodic.policies.periodic_kernel_serial",
+    }
     never = sorted(name for name in entries if not before[name][1])
     assert not never, f"not reached by the warm-up: {never}"
     assert len(entries) >= 14  # the scan found the package's kernels

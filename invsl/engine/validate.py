@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from invsl.scalar.jit import parallel_kernel, prange, readonly, threads_for
+from invsl.scalar.jit import parallel_kernel, prange, readonly, serial, serial_twin
 from invsl.vocabulary import (
     BAD_ORDER_QUANTITY,
     BAD_ORDER_UP_TO,
@@ -167,7 +167,7 @@ _FIELD_NAMES = np.array(FIELDS, dtype=object)
 
 
 #: cost of a row of ``_validate_rows`` in rows of the (s, Q) normal kernel (about 10 ns
-#: against 150-200): the weight of ``scalar.jit.threads_for``
+#: against 150-200): the weight of ``scalar.jit.serial``
 ROW_WEIGHT = 0.05
 
 
@@ -266,6 +266,10 @@ def _validate_rows(rows, status, field):
         field[i] = where
 
 
+#: ``_validate_rows`` on one thread, for small tables (``scalar.jit.serial_twin``)
+_validate_rows_serial = serial_twin(_validate_rows)
+
+
 def validate(
     *,
     demand_mean,
@@ -305,8 +309,7 @@ def validate(
         metric=readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
         target=readonly(target if target is not None else empty_f, np.float64),
     )
-    with threads_for(n, ROW_WEIGHT):
-        _validate_rows(rows, status, where)
+    (_validate_rows_serial if serial(n, ROW_WEIGHT) else _validate_rows)(rows, status, where)
     field = np.empty(n, dtype=object)
     flagged = np.flatnonzero(where)
     field[flagged] = _FIELD_NAMES[where[flagged]]

@@ -24,10 +24,11 @@ from invsl.kernels import solvers
 from invsl.scalar import special as sp
 from invsl.scalar import recurrence
 from invsl.kernels import units
-from invsl.scalar.jit import WITH_INTEGER, WITH_NORMAL, kernel, parallel_kernel, prange, readonly
-from invsl.scalar.jit import specialise, threads_for, tiny
-from invsl.vocabulary import CANNOT_FIT, NEGBIN_VARIANCE, NO_CONVERGENCE, OK, PRECISION_LIMIT
+from invsl.scalar.jit import WITH_GENERIC, WITH_INTEGER, WITH_NORMAL, kernel, parallel_kernel
+from invsl.scalar.jit import prange, readonly, serial, serial_twin, specialise, tiny
+from invsl.vocabulary import CANNOT_FIT, DEFERRED, NEGBIN_VARIANCE, NO_CONVERGENCE, OK
 from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_ALPHA
+from invsl.vocabulary import PRECISION_LIMIT
 
 #: output columns of the kernels, in order
 OUTPUTS = (
@@ -100,6 +101,9 @@ def sq_row(
     failed), the quantile and log_limit (for the next row of the same target) and the 8
     outputs of OUTPUTS (NaN when it failed). Inlined into the kernel and
     into :func:`sq_one`, so that a row alone and a row of a table give the same bits.
+
+    In a lean copy (``WITH_GENERIC`` False) a row off the fused solvers' path is not
+    computed: its status is ``DEFERRED``, for the full copy (:func:`sq`).
     """
     nan = math.nan
     failed = (nan, nan, nan, nan, nan, nan, nan, nan)
@@ -129,15 +133,20 @@ def sq_row(
         s, a, b, g, rr, eb, oh = normal_sq.solve(
             metric, mean, sd, q, mu, target, start, quantile, log_limit
         )
+        if s == normal_sq.DEFER:
+            return DEFERRED, -1, quantile, log_limit, failed
         if math.isnan(s):
             return NO_CONVERGENCE, -1, quantile, log_limit, failed
-    else:
+    elif WITH_GENERIC:
         if solve:
             s = solvers.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
             if math.isnan(s) or s == solvers.LOST:
                 code = NO_CONVERGENCE if math.isnan(s) else PRECISION_LIMIT
                 return code, -1, quantile, log_limit, failed
         a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+    else:
+        # the lean copy (no generic path): the full copy of the unit computes the row
+        return DEFERRED, -1, quantile, log_limit, failed
     if math.isnan(a + b + g + eb + oh):
         # the metrics could not be computed accurately (docs/extremes.md)
         return PRECISION_LIMIT, -1, quantile, log_limit, failed
@@ -208,6 +217,10 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
             out[7, i] = values[7]
 
 
+#: ``sq_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
+sq_kernel_serial = serial_twin(sq_kernel)
+
+
 @kernel
 def sq_one(normal_start, solve, distribution, metric, target, mu, sigma, lt, lt_std, q, s):
     """One (s, Q) row from Python numbers, valid (status OK on entry): :func:`sq_row`
@@ -239,22 +252,45 @@ def sq_one(normal_start, solve, distribution, metric, target, mu, sigma, lt, lt_
 _UNIT_MODULES = (dist, recurrence, metrics, solvers, normal_sq, integer_sq)
 #: the compile units of ``sq_kernel``: one per family unit
 UNIT_NAMES = units.every_unit(policies=False)
+#: the compile units with fused solvers (normal_sq, integer_sq), which have lean copies;
+#: gamma rows all take the generic path
+FUSED_UNITS = ("normal", "integer")
+
+
+def _unit(unit: str, lean: bool):
+    """The namespace of ``batch``'s copy for the compile unit ``unit`` (``UNIT_NAMES``),
+    lean (no generic path) or full; made at the first request."""
+    switches = {**units.switches(unit), "WITH_GENERIC": not lean}
+    return specialise((*_UNIT_MODULES, sys.modules[__name__]), **switches)[__name__]
 
 
 @functools.cache
-def unit_kernel(unit: str):
+def unit_kernel(unit: str, lean: bool = False, one_thread: bool = False):
     """``sq_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``): the
-    functions it calls carry the code of that unit's demand families only. Built at the
+    functions it calls carry the code of that unit's demand families only. ``lean``: the
+    copy without the generic path (``scalar.jit.WITH_GENERIC``), which marks the rows off
+    the fused solvers' path ``DEFERRED``; ``one_thread``: the serial twin. Built at the
     first request, compiled (or loaded from numba's cache) at its first run."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
-    return spaces[__name__].sq_kernel
+    copy = _unit(unit, lean)
+    return copy.sq_kernel_serial if one_thread else copy.sq_kernel
+
+
+def every_kernel() -> dict:
+    """Every copy of ``sq_kernel`` a call can run, ``{(unit, lean, one_thread): kernel}``
+    (lean copies of the units with fused solvers only; for the warm-up's test)."""
+    return {
+        (unit, lean, one_thread): unit_kernel(unit, lean, one_thread)
+        for unit in UNIT_NAMES
+        for lean in ((False, True) if unit in FUSED_UNITS else (False,))
+        for one_thread in (False, True)
+    }
 
 
 @functools.cache
 def unit_one(unit: str):
-    """``sq_one`` compiled for one compile unit (``UNIT_NAMES``), as :func:`unit_kernel`."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
-    return spaces[__name__].sq_one
+    """``sq_one`` compiled for one compile unit (``UNIT_NAMES``), full, as
+    :func:`unit_kernel`."""
+    return _unit(unit, False).sq_one
 
 
 #: demand family code -> ``sq_one`` of its unit with the start table bound (see ``one``)
@@ -301,7 +337,7 @@ def sq(
 
     The rows run in the kernel of their compile unit (``unit_kernel``, ``units.split``):
     a table of one family unit in place, a mixed one unit by unit on its gathered rows; on
-    one thread below ``scalar.jit.SERIAL_ROWS`` rows (``threads_for``).
+    the serial twin below ``scalar.jit.SERIAL_ROWS`` rows, lean copies first (:func:`lean`).
     """
     if out is None:
         out, kind = allocate(status.shape[0])
@@ -316,27 +352,59 @@ def sq(
         order_quantity=readonly(order_quantity),
         reorder_point=readonly(reorder_point),
     )
-    with threads_for(status.shape[0]):
-        _run_units(bool(solve), inputs, status, out, kind)
+    _run_units(bool(solve), inputs, status, out, kind)
     return out, kind
 
 
+def lean(solve: bool, inputs: SqRows) -> bool:
+    """Whether a table goes to the lean copies first: when solving, and no row has an alpha
+    target or a target below ``_FUSED_MIN_TARGET`` (the rows of the generic path; the few
+    with a tiny order quantity are deferred by the kernel). Otherwise the full copies take
+    every row, so that the table compiles one copy, not two."""
+    if not solve or inputs.metric.shape[0] == 0:
+        return False
+    alpha = (inputs.metric == METRIC_ALPHA).any()
+    return not alpha and not (inputs.target < _FUSED_MIN_TARGET).any()
+
+
 def _run_units(solve: bool, inputs: SqRows, status, out, kind) -> None:
-    """``sq``'s rows by the kernels of their compile units."""
+    """``sq``'s rows by the kernels of their compile units: lean copies first when
+    :func:`lean`, then the full copy on the rows they deferred; the serial twin below
+    ``scalar.jit.SERIAL_ROWS`` rows."""
     start = readonly(normal_start.table())
     split = units.split(inputs.distribution, status)
+    first = lean(solve, inputs)
     if len(split) == 1 and None in split.values():
         # the common case, one unit: its kernel on every row, in place
-        unit_kernel(next(iter(split)))(solve, inputs, status, out, kind, start)
+        unit = next(iter(split))
+        _run_unit(unit, first and unit in FUSED_UNITS, solve, inputs, status, out, kind, start)
         return
     out[...] = math.nan
     kind[...] = -1
     for unit, rows in split.items():
-        # the unit's rows gathered, computed and put back (inputs of length 0 stay so)
-        part = SqRows(*(readonly(x[rows]) if x.shape[0] else x for x in inputs))
-        part_status = status[rows]
-        part_out, part_kind = allocate(rows.shape[0])
-        unit_kernel(unit)(solve, part, part_status, part_out, part_kind, start)
-        out[:, rows] = part_out
-        kind[rows] = part_kind
-        status[rows] = part_status
+        first_lean = first and unit in FUSED_UNITS
+        _gathered(rows, unit, first_lean, solve, inputs, status, out, kind, start)
+
+
+def _run_unit(unit: str, first_lean: bool, solve: bool, inputs, status, out, kind, start):
+    """One unit's kernel on every row of ``inputs`` (rows of other units have a status
+    other than OK), lean first when ``first_lean``, then the full copy on the deferred."""
+    n = status.shape[0]
+    unit_kernel(unit, first_lean, serial(n))(solve, inputs, status, out, kind, start)
+    if first_lean:
+        deferred = np.flatnonzero(status == DEFERRED)
+        if deferred.shape[0]:
+            status[deferred] = OK
+            _gathered(deferred, unit, False, solve, inputs, status, out, kind, start)
+
+
+def _gathered(rows, unit: str, first_lean: bool, solve: bool, inputs, status, out, kind, start):
+    """:func:`_run_unit` on the rows ``rows`` (an index array) of the table, gathered,
+    computed and put back (inputs of length 0 stay so)."""
+    part = SqRows(*(readonly(x[rows]) if x.shape[0] else x for x in inputs))
+    part_status = status[rows]
+    part_out, part_kind = allocate(rows.shape[0])
+    _run_unit(unit, first_lean, solve, part, part_status, part_out, part_kind, start)
+    out[:, rows] = part_out
+    kind[rows] = part_kind
+    status[rows] = part_status

@@ -144,6 +144,31 @@ def _thread_count() -> tuple:
     return _count_functions
 
 
+def serial(rows: int, weight: float = 1.0) -> bool:
+    """Whether a call on ``rows`` rows, each costing about ``weight`` rows of the (s, Q)
+    normal kernel, runs on one thread: below :data:`SERIAL_ROWS` (see :class:`threads_for`
+    and :func:`serial_twin`)."""
+    return rows * weight < SERIAL_ROWS
+
+
+def serial_twin(dispatcher: Dispatcher) -> Dispatcher:
+    """A serial copy of the parallel kernel ``dispatcher``, for the calls that run on one
+    thread (:func:`serial`): the same Python function, its ``prange`` loops run as
+    ``range``, compiled without numba's parallel machinery, which compiles the loop body a
+    second time as a gufunc (about a second per kernel): a small table compiles the twin
+    only, a large one the parallel kernel. Both give the same bits (the same code; no
+    fastmath, so LLVM does not reorder arithmetic).
+
+    The twin is named ``<name>_serial``: numba's cache keys a function by its module, name
+    and bytecode, not by its options, so a twin of the original's name would share its cache
+    entries and load the other's machine code. :func:`specialise` copies it like any
+    compiled function of its module (``sq_kernel_serial_normal``).
+    """
+    twin = _clone(dispatcher.py_func, dispatcher.py_func.__globals__, "serial")
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k != "parallel"}
+    return _typed_calls(numba.jit(cache=True, locals=dispatcher.locals, **options)(twin))
+
+
 class threads_for:
     """``with threads_for(rows, weight):`` around the call of a parallel kernel on ``rows``
     rows, each costing about ``weight`` rows of the (s, Q) normal kernel: below
@@ -156,7 +181,7 @@ class threads_for:
     __slots__ = ("_serial", "_before")
 
     def __init__(self, rows: int, weight: float = 1.0):
-        self._serial = rows * weight < SERIAL_ROWS
+        self._serial = serial(rows, weight)
         self._before = 1
 
     def __enter__(self):
@@ -191,6 +216,12 @@ WITH_INTEGER = True
 WITH_RS = True
 WITH_RSS = True
 WITH_RSQ = True
+#: The generic path of the (s, Q) kernel (``kernels.batch.sq_row``: the generic solver and
+#: the metrics by quadrature, for the rows the fused solvers do not take: alpha targets,
+#: targets below 0.5, tiny order quantities). Its lean copies, which solve the other rows,
+#: leave it out and mark those rows ``DEFERRED`` for the full copy, so that a table whose
+#: rows the fused solvers take compiles neither.
+WITH_GENERIC = True
 
 
 #: the copies made so far: (module name, the switch values its copy depends on) -> namespace
@@ -260,16 +291,22 @@ def _refers(module: types.ModuleType, by_name: dict) -> set:
     return (found & set(by_name)) - {module.__name__}
 
 
-def _copy(dispatcher: Dispatcher, namespace: dict, suffix: str) -> Dispatcher:
-    """``dispatcher``'s Python function with the globals ``namespace``, compiled alike."""
-    func = dispatcher.py_func
-    copy = types.FunctionType(
+def _clone(func, namespace: dict, suffix: str) -> types.FunctionType:
+    """A copy of the Python function ``func`` with the globals ``namespace``, named
+    ``<qualname>_<suffix>`` (the name numba's cache files it under)."""
+    clone = types.FunctionType(
         func.__code__, namespace, func.__name__, func.__defaults__, func.__closure__
     )
-    copy.__kwdefaults__ = func.__kwdefaults__
-    copy.__qualname__ = f"{func.__qualname__}_{suffix}"
-    copy.__module__ = func.__module__
-    copy.__doc__ = func.__doc__
+    clone.__kwdefaults__ = func.__kwdefaults__
+    clone.__qualname__ = f"{func.__qualname__}_{suffix}"
+    clone.__module__ = func.__module__
+    clone.__doc__ = func.__doc__
+    return clone
+
+
+def _copy(dispatcher: Dispatcher, namespace: dict, suffix: str) -> Dispatcher:
+    """``dispatcher``'s Python function with the globals ``namespace``, compiled alike."""
+    copy = _clone(dispatcher.py_func, namespace, suffix)
     # (the options include nopython=True, which numba.njit would warn about)
     compiled = numba.jit(cache=True, locals=dispatcher.locals, **dispatcher.targetoptions)(copy)
     if dispatcher.targetoptions.get("inline") == "always":
@@ -301,6 +338,8 @@ __all__ = [
     "specialise",
     "SERIAL_ROWS",
     "prepare_threads",
+    "serial",
+    "serial_twin",
     "threads_for",
     "WITH_NORMAL",
     "WITH_GAMMA",
@@ -308,4 +347,5 @@ __all__ = [
     "WITH_RS",
     "WITH_RSS",
     "WITH_RSQ",
+    "WITH_GENERIC",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import math
 import multiprocessing
 import os
 import time
@@ -41,6 +42,9 @@ from invsl.tools.portfolio import optimize_portfolio
 from invsl.tools.simulation import simulate
 from invsl.tools.whatif import sensitivity
 from invsl.tools.portfolio.kernels import SERIAL_BELOW
+from invsl.engine.validate import ROW_WEIGHT as VALIDATE_ROW_WEIGHT
+from invsl.kernels.periodic.policies import ROW_WEIGHT as PERIODIC_ROW_WEIGHT
+from invsl.scalar.jit import SERIAL_ROWS
 from invsl.vocabulary import DEMAND_MODELS
 
 #: (distribution, demand_mean, demand_std): one row of each kind the DataFrame layer takes
@@ -90,11 +94,27 @@ _LARGE_HISTORY = pd.DataFrame(
 )
 
 
+def _repeated(table: pd.DataFrame, weight: float) -> pd.DataFrame:
+    """Each row of ``table`` repeated so that each compile unit has rows enough for the
+    parallel kernels (rows of ``weight``, ``scalar.jit.serial``), where a call on ``table``
+    runs their one-thread twins."""
+    return table.loc[table.index.repeat(math.ceil(SERIAL_ROWS / weight))].reset_index(drop=True)
+
+
 def _sq_layer() -> None:
 
     df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
+    # the (s, Q) kernels' copies: lean (no alpha target: kernels.batch.lean) and full, on one
+    # thread and in parallel (validation in parallel too)
+    two_moment = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
+    lean = two_moment[two_moment["metric"] != "alpha"]
+    optimize(lean)
+    big = _repeated(two_moment, VALIDATE_ROW_WEIGHT * len(two_moment))  # 200,000 rows
+    evaluate(big)
+    optimize(big)
+    optimize(_repeated(lean, 1.0))
     # large demands (kernels.lattice)
     large = df[df["distribution"].isin(["empirical", "compound_poisson"])].assign(
         sku="big", demand_mean=3000.0, demand_std=1500.0, order_quantity=6000.0,
@@ -107,13 +127,17 @@ def _sq_layer() -> None:
 
 
 def _periodic_layer(policy: str) -> None:
-    """One periodic-review policy (its compile units); the rows from a history (one kernel
-    for every policy) with (R, S) only."""
+    """One periodic-review policy (its compile units, on one thread and in parallel); the
+    rows from a history (one kernel for every policy) with (R, S) only."""
     df = _table([policy])
     if policy != "RS":
         df = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
+    two_moment = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
+    big = _repeated(two_moment, PERIODIC_ROW_WEIGHT)
+    evaluate(big)
+    optimize(big)
 
 
 def _arrays() -> None:

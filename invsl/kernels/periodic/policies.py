@@ -20,7 +20,7 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import parallel_kernel, prange, specialise, threads_for
+from invsl.scalar.jit import parallel_kernel, prange, serial, serial_twin, specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
     CANNOT_FIT,
@@ -175,16 +175,32 @@ _UNIT_MODULES = (dist, continuous, integer, metrics, solver)
 UNIT_NAMES = units.every_unit(policies=True)
 
 
+#: ``periodic_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
+periodic_kernel_serial = serial_twin(periodic_kernel)
+
+
 @functools.cache
-def unit_kernel(unit: str):
+def unit_kernel(unit: str, one_thread: bool = False):
     """``periodic_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``, a
-    family x policy), as ``batch.unit_kernel`` does for (s, Q)."""
+    family x policy), as ``batch.unit_kernel`` does for (s, Q); ``one_thread``: its serial
+    twin."""
     spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
-    return spaces[__name__].periodic_kernel
+    copy = spaces[__name__]
+    return copy.periodic_kernel_serial if one_thread else copy.periodic_kernel
+
+
+def every_kernel() -> dict:
+    """Every copy of ``periodic_kernel`` a call can run, ``{(unit, one_thread): kernel}``
+    (for the warm-up's test)."""
+    return {
+        (unit, one_thread): unit_kernel(unit, one_thread)
+        for unit in UNIT_NAMES
+        for one_thread in (False, True)
+    }
 
 
 #: cost of a row of ``periodic_kernel`` in rows of the (s, Q) normal kernel, roughly (2 to 10
-#: for (R, S), 50 to 200 for (R, s, S)): the weight of ``scalar.jit.threads_for``
+#: for (R, S), 50 to 200 for (R, s, S)): the weight of ``scalar.jit.serial``
 ROW_WEIGHT = 20.0
 
 
@@ -192,21 +208,17 @@ def run(solve_, rows, status, out, kind_out) -> None:
     """``periodic_kernel`` on every row by the kernels of their compile units: each unit's
     kernel runs on all rows, skipping those of the other units (the kernel writes only the
     rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``).
-    Small tables run on one thread (``scalar.jit.threads_for``)."""
-    with threads_for(status.shape[0], ROW_WEIGHT):
-        _run_units(solve_, rows, status, out, kind_out)
-
-
-def _run_units(solve_, rows, status, out, kind_out) -> None:
-    """``run``'s rows by the kernels of their compile units."""
+    A unit with few rows runs on its serial twin (``scalar.jit.serial``)."""
     split = units.split(rows.distribution, status, rows.policy)
     for unit, unit_rows in split.items():
+        count = status.shape[0] if unit_rows is None else unit_rows.shape[0]
+        run_unit = unit_kernel(unit, serial(count, ROW_WEIGHT))
         if unit_rows is None or len(split) == 1:
-            unit_kernel(unit)(solve_, rows, status, out, kind_out)
+            run_unit(solve_, rows, status, out, kind_out)
             continue
         part = np.full_like(status, SKIP)
         part[unit_rows] = status[unit_rows]
-        unit_kernel(unit)(solve_, rows, part, out, kind_out)
+        run_unit(solve_, rows, part, out, kind_out)
         status[unit_rows] = part[unit_rows]
 
 

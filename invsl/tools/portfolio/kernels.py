@@ -10,7 +10,7 @@ import numpy as np
 
 from invsl.kernels import solvers
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import kernel, parallel_kernel, prange
+from invsl.scalar.jit import kernel, parallel_kernel, prange, serial_twin
 from invsl.tools.portfolio.marginal import (
     fill_rate_and_shortfall,
     steepest_fill_rate_point,
@@ -292,10 +292,10 @@ def _pass_kernel_py(obj, inv, lam, skus, state, out):
 
 #: below this many SKUs the kernels run on one thread (waking threads costs more)
 SERIAL_BELOW = 20_000
-_prepare_serial = kernel(_prepare_kernel_py)
 _prepare_parallel = parallel_kernel(_prepare_kernel_py)
-_pass_serial = kernel(_pass_kernel_py)
+_prepare_serial = serial_twin(_prepare_parallel)
 _pass_parallel = parallel_kernel(_pass_kernel_py)
+_pass_serial = serial_twin(_pass_parallel)
 
 
 def _pick(n, serial, parallel):
