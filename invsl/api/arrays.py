@@ -507,7 +507,7 @@ def _loss_kernel(distribution, mean, std, x, status, g1, g2):
         kind, p1, p2, m, _ = dist.fit(distribution[i], mean[i], std[i], 1.0, 0.0)
         if kind < 0:
             continue
-        _, a, b = dist.tail(kind, p1, p2, m, x[i])
+        _, a, b = dist.tail(kind, p1, p2, m, x[i], True)
         g1[i] = a
         g2[i] = b
 
@@ -518,7 +518,7 @@ def _loss_one(distribution, mean, std, x):
     kind, p1, p2, m, _ = dist.fit(np.int8(distribution), mean, std, 1.0, 0.0)
     if kind < 0:
         return math.nan, math.nan
-    _, a, b = dist.tail(kind, p1, p2, m, x)
+    _, a, b = dist.tail(kind, p1, p2, m, x, True)
     return a, b
 
 

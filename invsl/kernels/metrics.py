@@ -120,7 +120,7 @@ def _cycle_average(kind, p1, p2, mean, s, q, want_cdf, want_h1):
     for i in range(_GL_U.shape[0]):
         y = s + q * _GL_U[i]
         w = _GL_W[i]
-        sy, g1y, _ = dist.tail(kind, p1, p2, mean, y)
+        sy, g1y, _ = dist.tail(kind, p1, p2, mean, y, True)
         a_s += w * sy
         a_g1 += w * g1y
         a_d += w * dist.density(kind, p1, p2, y)
@@ -230,8 +230,8 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         return _quadrature_metrics(kind, p1, p2, mean, s, q, mu)
     alpha = dist.cdf(kind, p1, p2, s)
     integer = dist.is_integer_kind(kind)
-    _, g1a, g2a = dist.tail(kind, p1, p2, mean, s)
-    sb, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q)
+    _, g1a, g2a = dist.tail(kind, p1, p2, mean, s, True)
+    sb, g1b, g2b = dist.tail(kind, p1, p2, mean, s + q, True)
     net = s + 0.5 * (q + 1.0) - mean if integer else s + 0.5 * q - mean
     if net < 0.0:
         # lower-tail loss functions at both ends of the cycle (H1 for beta, H2 for on hand)
@@ -244,7 +244,7 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         total_h = 0.0
         y = s + 1.0
         while y <= s + q:
-            _, g1y, _ = dist.tail(kind, p1, p2, mean, y)
+            _, g1y, _ = dist.tail(kind, p1, p2, mean, y, True)
             total_b += g1y
             if net < 0.0:
                 h1y, _ = dist.lower(kind, p1, p2, mean, y)
@@ -259,8 +259,8 @@ def _sq_metrics(kind, p1, p2, mean, s, q, mu):
         backorders = max(on_hand, 0.0) - net
     else:
         if integer:
-            _, _, g2a = dist.tail(kind, p1, p2, mean, s + 1.0)
-            _, _, g2b = dist.tail(kind, p1, p2, mean, s + q + 1.0)
+            _, _, g2a = dist.tail(kind, p1, p2, mean, s + 1.0, True)
+            _, _, g2b = dist.tail(kind, p1, p2, mean, s + q + 1.0, True)
         backorders = max((g2a - g2b) / q, 0.0)
         on_hand = net + backorders
     on_hand = max(on_hand, 0.0)

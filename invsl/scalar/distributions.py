@@ -341,10 +341,12 @@ def density(kind, p1, p2, x):
         if x <= 0.0:
             return 0.0
         return _gamma_pref(p1, x / p2) / x
+    # (whole numbers as float64, as the other callers of the pmfs pass them: math.floor
+    # gives an int64, which would compile the pmfs a second time)
     if WITH_INTEGER and kind == DEMAND_POISSON:
-        return poisson_pmf(math.floor(x), p1)
+        return poisson_pmf(float(math.floor(x)), p1)
     if WITH_INTEGER and kind == DEMAND_NEGBIN:
-        return negbin_pmf(math.floor(x), p1, p2)
+        return negbin_pmf(float(math.floor(x)), p1, p2)
     if kind == DEMAND_POINT_INT:
         return 1.0 if math.floor(x) == p1 else 0.0
     return 0.0
@@ -560,11 +562,12 @@ def _integer_tail(kind, p1, p2, mean, n):
 
 
 @scalar
-def tail(kind, p1, p2, mean, x, exact=True):
+def tail(kind, p1, p2, mean, x, exact):
     """``(S, G1, G2)`` at x: S = P(X > x) and the first and second order loss functions.
 
     Integer kinds expect an integer x. ``exact=False`` trades the last digits of far upper
-    tails (normal, gamma) for speed; the solvers use it, reported metrics never do.
+    tails (normal, gamma) for speed; the solvers use it, reported metrics never do. (No
+    default: a call that omitted it would compile a second copy beside the one for a bool.)
     """
     if WITH_NORMAL and kind == DEMAND_NORMAL:
         return _normal_tail(p1, p2, x, exact)

@@ -49,7 +49,7 @@ def down_ratio(kind, p1, p2, x):
 @scalar
 def _exact(kind, p1, p2, mean, x):
     """State (S, G1, G2, p) at the integer x."""
-    s_, g1, g2 = dist.tail(kind, p1, p2, mean, x)
+    s_, g1, g2 = dist.tail(kind, p1, p2, mean, x, True)
     return s_, g1, g2, _pmf(kind, p1, p2, x)
 
 

@@ -376,17 +376,17 @@ def _weight_integral(kr, r1, r2, mr, a, b, q):
     """Closed-form integral over [a, b] of the undershoot weight P(x < D_R <= x + q)."""
     if b <= a:
         return 0.0
-    _, ga, _ = dist.tail(kr, r1, r2, mr, a)
-    _, gb, _ = dist.tail(kr, r1, r2, mr, b)
-    _, gaq, _ = dist.tail(kr, r1, r2, mr, a + q)
-    _, gbq, _ = dist.tail(kr, r1, r2, mr, b + q)
+    _, ga, _ = dist.tail(kr, r1, r2, mr, a, True)
+    _, gb, _ = dist.tail(kr, r1, r2, mr, b, True)
+    _, gaq, _ = dist.tail(kr, r1, r2, mr, a + q, True)
+    _, gbq, _ = dist.tail(kr, r1, r2, mr, b + q, True)
     return max((ga - gb) - (gaq - gbq), 0.0)
 
 
 @scalar
 def _h1(kind, p1, p2, mean, z):
     """H1(z) = E[(z - D)^+] = z - E[D] + G1(z)."""
-    _, g1, _ = dist.tail(kind, p1, p2, mean, z)
+    _, g1, _ = dist.tail(kind, p1, p2, mean, z, True)
     return max(z - mean + g1, 0.0)
 
 

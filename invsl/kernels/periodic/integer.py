@@ -81,7 +81,7 @@ def support(kind, p1, p2, mean, sd):
     """
     if kind == DEMAND_POINT_INT:
         return p1, p1
-    start = math.floor(mean)
+    start = float(math.floor(mean))  # (a float64, as every other caller passes)
     p0 = dist.density(kind, p1, p2, start)
     hi = start
     p = p0
@@ -129,7 +129,7 @@ def int_tail(kind, p1, p2, mean, sd, x):
             return 1.0, d, 0.0, pm
         return 0.0, 0.0, 1.0, pm
     if kind == DEMAND_POISSON or sd > 200.0:
-        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
+        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x, True)
         # P(D <= x) directly only where 1 - P(D > x) would lose its relative precision
         cdfv = dist.cdf(kind, p1, p2, x) if sfv > 0.5 else 1.0 - sfv
         return sfv, g1, cdfv, dist.density(kind, p1, p2, x)

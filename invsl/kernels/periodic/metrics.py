@@ -73,16 +73,16 @@ def level_sums(policy, integer, kind, p1, p2, mean, sd, j, x, gap, pos_w, pos_p)
         if WITH_INTEGER and integer:
             _, g1, at_or_below, px = pi_.int_tail(kind, p1, p2, mean, sd, x)
             return g1, max(at_or_below - px, 0.0)
-        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x)
+        sfv, g1, _ = dist.tail(kind, p1, p2, mean, x, True)
         return g1, pc.less_than(kind, p1, p2, x, sfv)
     if WITH_RSQ and policy == POLICY_RSQ and not (integer and gap <= _RSQ_MAX_Q_SUMMED_BY_POSITION):
         q = gap
-        _, g1a, g2a = dist.tail(kind, p1, p2, mean, x)
-        _, g1b, g2b = dist.tail(kind, p1, p2, mean, x + q)
+        _, g1a, g2a = dist.tail(kind, p1, p2, mean, x, True)
+        _, g1b, g2b = dist.tail(kind, p1, p2, mean, x + q, True)
         lt = min(max(1.0 - (g1a - g1b) / q, 0.0), 1.0)
         if integer:
-            _, _, g2a = dist.tail(kind, p1, p2, mean, x + 1.0)
-            _, _, g2b = dist.tail(kind, p1, p2, mean, x + q + 1.0)
+            _, _, g2a = dist.tail(kind, p1, p2, mean, x + 1.0, True)
+            _, _, g2b = dist.tail(kind, p1, p2, mean, x + q + 1.0, True)
         return max((g2a - g2b) / q, 0.0), lt
     if not WITH_RSS and not WITH_RSQ:
         return math.nan, math.nan  # (not reached: RS returned above)
@@ -115,8 +115,8 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
         return math.nan  # (not reached: the integer unit has integer kinds only)
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
     if WITH_RSQ and policy == POLICY_RSQ:
-        _, g0, _ = dist.tail(kr, r1, r2, mr, 0.0)
-        _, gq, _ = dist.tail(kr, r1, r2, mr, gap)
+        _, g0, _ = dist.tail(kr, r1, r2, mr, 0.0, True)
+        _, gq, _ = dist.tail(kr, r1, r2, mr, gap, True)
         den = g0 - gq
         num = pc.alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, 0.0, gap)
         return min(max(num / den, 0.0), 1.0)

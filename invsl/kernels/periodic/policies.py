@@ -20,7 +20,7 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import parallel_kernel, prange, serial, serial_twin, specialise
+from invsl.scalar.jit import parallel_kernel, prange, scalar, serial, serial_twin, specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
     CANNOT_FIT,
@@ -69,6 +69,55 @@ class PeriodicRows(NamedTuple):
     order_up_to: np.ndarray  # float64, S (evaluating RS, RsS)
 
 
+@scalar
+def periodic_row(solve_, pol, dcode, m, t, mu, sigma, lt, lt_std, r, q, s, big_s):
+    """One valid row of :func:`periodic_kernel` (its status OK on entry, its policy RS, RsS
+    or RsQ): fit, solve (``solve_``) or evaluate, metrics.
+
+    The arguments are the row's elements, in the order of :class:`PeriodicRows` from
+    ``policy`` (``m``, ``t``: metric and target, read when solving; ``q``: Q or the gap;
+    ``s``, ``big_s``: reorder point and order-up-to level, read when evaluating). Returns
+    ``(status, kind, outputs)``: OK or why the row failed, the fitted kind of D(L + R) (-1
+    when it could not be fitted) and the 9 outputs of ``OUTPUTS`` (NaN when it failed).
+    Compiled once per unit and called by the kernel and its serial twin, whose loops then
+    compile in a fraction of the time they took with the row inlined.
+    """
+    nan = math.nan
+    failed = (nan, nan, nan, nan, nan, nan, nan, nan, nan)
+    kind, p1, p2, mean, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
+    kl, _, _, _, _ = fit_n(dcode, mu, sigma, lt_std, lt)
+    kr, _, _, _, _ = fit_n(dcode, mu, sigma, 0.0, r)
+    if kind < 0 or kl < 0 or kr < 0:
+        if dcode == DEMAND_NEGBIN or dcode == DEMAND_POISSON:
+            return (NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT), -1, failed
+        return CANNOT_FIT, -1, failed
+    integer = dist.is_integer_kind(kind)
+    if pol == POLICY_RS:
+        gap = 0.0
+    elif solve_ or pol == POLICY_RSQ:
+        gap = q
+    else:
+        gap = big_s - s
+        if not gap > 0.0:
+            return BAD_ORDER_UP_TO, kind, failed
+    pos_w, pos_p, u0, uw = context(pol, integer, dcode, mu, sigma, lt, lt_std, r, gap)
+    if solve_:
+        x = solve(m, t, pol, integer, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0, uw)
+        if math.isnan(x):
+            return NO_CONVERGENCE, kind, failed
+    elif pol == POLICY_RS:
+        x = big_s
+    else:
+        x = s
+    a, b, g, rr, eb, oh = all_metrics(
+        pol, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
+    )
+    if pol == POLICY_RS:
+        return OK, kind, (nan, x - mean, a, b, g, rr, eb, oh, x)
+    top = x + gap if pol == POLICY_RSS else nan
+    return OK, kind, (x, x - mean, a, b, g, rr, eb, oh, top)
+
+
 @parallel_kernel
 def periodic_kernel(solve_, rows, status, out, kind_out):
     """Evaluate (solve_=False) or optimize (solve_=True) periodic-review rows.
@@ -77,20 +126,9 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
     skipped); ``out`` is (9, n) float64 in the order of ``OUTPUTS``, ``kind_out`` the fitted
     kind of D(L + R). Evaluate reads ``order_up_to`` (RS, RsS) and ``reorder_point`` (RsS,
     RsQ); optimize reads ``order_quantity`` (the gap S - s for RsS, Q for RsQ) and solves S
-    (RS) or s.
+    (RS) or s. Each row is :func:`periodic_row`; a row that fails keeps its outputs.
     """
     policy = rows.policy
-    distribution = rows.distribution
-    metric = rows.metric
-    target = rows.target
-    demand_mean = rows.demand_mean
-    demand_std = rows.demand_std
-    lead_time = rows.lead_time
-    lead_time_std = rows.lead_time_std
-    review_period = rows.review_period
-    order_quantity = rows.order_quantity
-    reorder_point = rows.reorder_point
-    order_up_to = rows.order_up_to
     n = status.shape[0]
     for i in prange(n):
         if status[i] != OK:
@@ -98,75 +136,30 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
         pol = policy[i]
         if pol != POLICY_RS and pol != POLICY_RSS and pol != POLICY_RSQ:
             continue
-        dcode = distribution[i]
-        mu = demand_mean[i]
-        sigma = demand_std[i]
-        lt = lead_time[i]
-        lt_std = lead_time_std[i]
-        r = review_period[i]
-        kind, p1, p2, mean, sd = fit_n(dcode, mu, sigma, lt_std, lt + r)
-        kl, _, _, _, _ = fit_n(dcode, mu, sigma, lt_std, lt)
-        kr, _, _, _, _ = fit_n(dcode, mu, sigma, 0.0, r)
-        if kind < 0 or kl < 0 or kr < 0:
-            if dcode == DEMAND_NEGBIN or dcode == DEMAND_POISSON:
-                status[i] = NEGBIN_VARIANCE if mean > 0.0 else CANNOT_FIT
-            else:
-                status[i] = CANNOT_FIT
-            continue
-        kind_out[i] = kind
-        integer = dist.is_integer_kind(kind)
-        if pol == POLICY_RS:
-            gap = 0.0
-        elif solve_ or pol == POLICY_RSQ:
-            gap = order_quantity[i]
-        else:
-            gap = order_up_to[i] - reorder_point[i]
-            if not gap > 0.0:
-                status[i] = BAD_ORDER_UP_TO
-                continue
-        pos_w, pos_p, u0, uw = context(pol, integer, dcode, mu, sigma, lt, lt_std, r, gap)
-        if solve_:
-            x = solve(
-                metric[i],
-                target[i],
-                pol,
-                integer,
-                dcode,
-                mu,
-                sigma,
-                lt,
-                lt_std,
-                r,
-                gap,
-                pos_w,
-                pos_p,
-                u0,
-                uw,
-            )
-            if math.isnan(x):
-                status[i] = NO_CONVERGENCE
-                continue
-        elif pol == POLICY_RS:
-            x = order_up_to[i]
-        else:
-            x = reorder_point[i]
-        a, b, g, rr, eb, oh = all_metrics(
-            pol, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0, uw
+        m = rows.metric[i] if solve_ else np.int8(0)
+        t = rows.target[i] if solve_ else math.nan
+        code, kind, values = periodic_row(
+            solve_,
+            pol,
+            rows.distribution[i],
+            m,
+            t,
+            rows.demand_mean[i],
+            rows.demand_std[i],
+            rows.lead_time[i],
+            rows.lead_time_std[i],
+            rows.review_period[i],
+            rows.order_quantity[i],
+            rows.reorder_point[i] if rows.reorder_point.shape[0] else math.nan,
+            rows.order_up_to[i] if rows.order_up_to.shape[0] else math.nan,
         )
-        if pol == POLICY_RS:
-            out[0, i] = math.nan
-            out[1, i] = x - mean
-            out[8, i] = x
-        else:
-            out[0, i] = x
-            out[1, i] = x - mean
-            out[8, i] = x + gap if pol == POLICY_RSS else math.nan
-        out[2, i] = a
-        out[3, i] = b
-        out[4, i] = g
-        out[5, i] = rr
-        out[6, i] = eb
-        out[7, i] = oh
+        if kind >= 0:
+            kind_out[i] = kind
+        if code != OK:
+            status[i] = code
+            continue
+        for j in range(9):
+            out[j, i] = values[j]
 
 
 #: the modules whose compiled functions each compile unit of ``periodic_kernel`` copies

@@ -88,8 +88,10 @@ def _rss_newton(metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos
         if metric == METRIC_ALPHA:
             v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
         else:
+            # (the policy as int8, as the kernel passes it: an int64 would compile
+            # value_slope and the functions it calls a second time)
             v, d = value_slope(
-                metric, POLICY_RSS, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
+                metric, np.int8(POLICY_RSS), dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p
             )
         if not math.isfinite(v):
             return math.nan
