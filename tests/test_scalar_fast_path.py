@@ -302,3 +302,91 @@ def test_fill_rate_and_reorder_point_against_scipy():
         point = invsl.reorder_point(target, q, mu, mu * cv, lt)
         reached = 1 - (g1(point) - g1(point + q)) / q
         assert reached == pytest.approx(target, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# periodic review: periodic_service_levels and periodic_policy with scalars
+# (engine.single.periodic and kernels.periodic.policies.periodic_one)
+
+PERIODIC_POLICIES = ["RS", "RsS", "RsQ", "rss", "sQ", "weekly"]
+REVIEW = [1.0, 2, 3.0, np.float64(1.0), 1.5, 0.0, math.nan]
+PERIODIC_NUMBERS = ["demand_mean", "demand_std", "lead_time"]
+
+
+def _periodic_grid(n=300, seed=SEED + 1):
+    """Rows of the (s, Q) grid with a policy, a review period (some not whole, 0 or NaN),
+    an order-up-to level (some not above the reorder point) and a gap or pack size."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for row in _grid(n, seed, bad=0.05):
+        row = dict(row)
+        row["policy"] = PERIODIC_POLICIES[rng.integers(len(PERIODIC_POLICIES))]
+        row["review_period"] = REVIEW[rng.integers(len(REVIEW))]
+        gap = [30.0, 0.0, -5.0, 12, math.nan][rng.choice(5, p=[0.6, 0.1, 0.1, 0.15, 0.05])]
+        row["order_up_to"] = row["reorder_point"] + gap if math.isfinite(gap) else gap
+        whole = all(math.isfinite(row[k]) for k in ("reorder_point", "order_quantity"))
+        if row["distribution"] in ("poisson", "negbin") and whole and rng.random() < 0.7:
+            row["reorder_point"] = float(math.floor(row["reorder_point"]))
+            row["order_up_to"] = float(row["reorder_point"] + 12)
+            row["order_quantity"] = float(max(1.0, math.ceil(row["order_quantity"])))
+        rows.append(row)
+    return rows
+
+
+PERIODIC_ROWS = _periodic_grid()
+
+
+def _levels(row, wrap=lambda v: v, **kw):
+    return invsl.periodic_service_levels(
+        row["policy"], *(wrap(row[k]) for k in PERIODIC_NUMBERS),
+        review_period=wrap(row["review_period"]), lead_time_std=wrap(row["lead_time_std"]),
+        reorder_point=wrap(row["reorder_point"]), order_up_to=wrap(row["order_up_to"]),
+        order_quantity=wrap(row["order_quantity"]), distribution=row["distribution"], **kw,
+    )  # fmt: skip
+
+
+def _policy(row, wrap=lambda v: v, **kw):
+    return invsl.periodic_policy(
+        wrap(row["target"]), row["policy"], *(wrap(row[k]) for k in PERIODIC_NUMBERS),
+        review_period=wrap(row["review_period"]), lead_time_std=wrap(row["lead_time_std"]),
+        order_quantity=wrap(row["order_quantity"]), distribution=row["distribution"],
+        metric=row["metric"], **kw,
+    )  # fmt: skip
+
+
+def test_periodic_functions_match_the_array_path():
+    fast_rows = 0
+    for row in PERIODIC_ROWS:
+        fast = _levels(row)
+        slow, status = _levels(row, _zero_d, return_status=True)
+        assert list(fast) == list(slow)
+        for key in fast:
+            _same(fast[key], slow[key], (key, row))
+        fast_rows += bool(status.ok)
+        s, big_s = _policy(row)
+        slow_s, slow_big_s = _policy(row, _zero_d)
+        _same(s, slow_s, ("reorder_point", row))
+        _same(big_s, slow_big_s, ("order_up_to", row))
+    assert 60 < fast_rows < 250  # good rows and bad ones
+
+
+def test_periodic_fast_path_is_the_one_in_use(monkeypatch):
+    from invsl.api import periodic_arrays
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the array path ran")
+
+    monkeypatch.setattr(periodic_arrays, "_run", refuse)
+    for dist, std in (("normal", 3.0), ("gamma", 3.0), ("poisson", 0.0), ("negbin", 5.0)):
+        for policy in ("RS", "RsS", "RsQ"):
+            levels = invsl.periodic_service_levels(
+                policy, 10, std, 2, review_period=2, reorder_point=25.0, order_up_to=40.0,
+                order_quantity=10, distribution=dist,
+            )  # fmt: skip
+            assert 0 < levels["beta"] < 1
+            s, big_s = invsl.periodic_policy(
+                0.95, policy, 10, std, 2, review_period=2, order_quantity=10, distribution=dist
+            )
+            assert (big_s if policy == "RS" else s) > 0
+    with pytest.raises(AssertionError, match="array path"):  # a bad row: its status says why
+        invsl.periodic_service_levels("RS", 10.0, 3.0, 2.0, 1.5, order_up_to=40.0)

@@ -11,7 +11,7 @@ import numpy as np
 
 from invsl.kernels.periodic import policies as periodic
 from invsl.api.arrays import RETURN_STATUS_DOC, labels, row_status
-from invsl.engine import dispatch
+from invsl.engine import dispatch, single
 from invsl.engine.validate import (
     distribution_codes,
     fold_deterministic,
@@ -174,6 +174,15 @@ def periodic_service_levels(
     >>> status.message[1].split(":")[0]
     'review_period = 1.5'
     """
+    if not return_status:
+        row = single.periodic(
+            False, policy, distribution, None, None, demand_mean, demand_std, lead_time,
+            review_period, lead_time_std, order_quantity, reorder_point, order_up_to,
+        )  # fmt: skip
+        if row is not None:  # one row of Python numbers, valid (engine.single)
+            return {
+                name: np.float64(row[i]) for i, name in enumerate(periodic.OUTPUTS) if 0 < i < 8
+            }
     out, row_status = _run(
         False,
         policy,
@@ -247,6 +256,13 @@ def periodic_policy(
     >>> status.name.tolist()
     ['ok', 'unknown_policy']
     """
+    if not return_status:
+        row = single.periodic(
+            True, policy, distribution, metric, target, demand_mean, demand_std, lead_time,
+            review_period, lead_time_std, order_quantity, None, None,
+        )  # fmt: skip
+        if row is not None:  # one row of Python numbers, valid (engine.single)
+            return np.float64(row[0]), np.float64(row[8])
     out, row_status = _run(
         True,
         policy,

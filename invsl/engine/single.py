@@ -1,4 +1,4 @@
-"""One row of Python numbers: the fast path of the (s, Q) array functions.
+"""One row of Python numbers: the fast path of the array functions.
 
 ``invsl.fill_rate(95, 50, 10, 3, 2)`` (every number a Python ``float`` or ``int``, or a
 numpy ``float64``; the names plain strings) needs none of the array machinery: no
@@ -8,7 +8,9 @@ test_scalar_fast_path.py compares the two over a grid of good and bad rows) and 
 with ``kernels.batch.sq_one``, the row of the (s, Q) kernel compiled alone (per compile
 unit, at its first call), so that its results are those of the array path bit for bit. A
 call it does not take (arrays, other types, an unknown name) returns None: the caller takes
-the array path.
+the array path. :func:`periodic` does the same for the periodic-review array functions,
+with ``kernels.periodic.policies.periodic_one``; it takes only rows that pass every check,
+and leaves the others to the array path, which reports them.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ import math
 
 import numpy as np
 
-from invsl.engine.validate import distribution_codes, metric_codes
+from invsl.engine.validate import distribution_codes, metric_codes, policy_codes
 from invsl.kernels import batch
-from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POINT, DEMAND_POISSON, OK
+from invsl.kernels.periodic import policies
+from invsl.vocabulary import DEMAND_COMPOUND_POISSON, DEMAND_EMPIRICAL, DEMAND_NEGBIN
+from invsl.vocabulary import DEMAND_NORMAL, DEMAND_POINT, DEMAND_POISSON, OK, POLICY_RS
+from invsl.vocabulary import POLICY_RSQ, POLICY_RSS
 
 #: the types of the numbers the fast path takes (bool is not among them: numpy reads it as
 #: 0/1, and such a call is rare enough for the array path)
@@ -27,10 +32,12 @@ _NUMBERS = frozenset((float, int, np.float64))
 #: names seen so far -> their codes (-1: unknown), for distribution and metric
 _DISTRIBUTIONS: dict[str, int] = {}
 _METRICS: dict[str, int] = {}
+_POLICIES: dict[str, int] = {}
 #: at most this many names are remembered per kind (typos must not grow the tables forever)
 _MAX_NAMES = 64
 _INF = math.inf
 _NAN_ROW = (math.nan,) * len(batch.OUTPUTS)
+_NAN_PERIODIC = (math.nan,) * len(policies.OUTPUTS)
 
 
 def _code(value, known: dict[str, int], lookup) -> int:
@@ -158,4 +165,96 @@ def loss(x, mean, std, distribution):
     return dcode, mean, std, x
 
 
-__all__ = ["sq", "loss"]
+def periodic(
+    solve,
+    policy,
+    distribution,
+    metric,
+    target,
+    demand_mean,
+    demand_std,
+    lead_time,
+    review_period,
+    lead_time_std,
+    order_quantity,
+    reorder_point,
+    order_up_to,
+):
+    """One periodic-review row (RS, RsS, RsQ) given as Python scalars: the 9 outputs of
+    ``kernels.periodic.policies.OUTPUTS`` (NaN where the row fails inside the kernel, as
+    in the array path), or None for the array path.
+
+    The arguments are those of ``api.periodic_arrays`` (``target`` and ``metric`` read only
+    when solving; ``order_quantity``, ``reorder_point`` and ``order_up_to`` only where the
+    policy reads them, as ``validate.policy_inputs`` says). Only a row that passes every
+    check of ``validate.validate_table`` is computed here; any other (a bad value, a name
+    not known, a history family, a number that is not a ``float``/``int``/numpy
+    ``float64``) takes the array path, which says what is wrong with it.
+    """
+    numbers = _NUMBERS
+    if (
+        type(policy) is not str
+        or type(distribution) is not str
+        or type(demand_mean) not in numbers
+        or type(demand_std) not in numbers
+        or type(lead_time) not in numbers
+        or type(review_period) not in numbers
+        or type(lead_time_std) not in numbers
+    ):
+        return None
+    pcode = _code(policy, _POLICIES, policy_codes)
+    dcode = _code(distribution, _DISTRIBUTIONS, distribution_codes)
+    if pcode not in (POLICY_RS, POLICY_RSS, POLICY_RSQ) or dcode < 0:
+        return None
+    if dcode == DEMAND_EMPIRICAL or dcode == DEMAND_COMPOUND_POISSON:
+        return None
+    # the inputs the policy reads (validate.policy_inputs), each a number
+    uses_q = pcode == POLICY_RSQ or (solve and pcode == POLICY_RSS)
+    uses_s = not solve and pcode != POLICY_RS
+    uses_big_s = not solve and pcode != POLICY_RSQ
+    if (
+        (uses_q and type(order_quantity) not in numbers)
+        or (uses_s and type(reorder_point) not in numbers)
+        or (uses_big_s and type(order_up_to) not in numbers)
+        or (solve and (type(target) not in numbers or type(metric) is not str))
+    ):
+        return None
+    try:  # (an int too large for a float: the array path raises its own error)
+        mu = float(demand_mean)
+        sigma = float(demand_std)
+        lt = float(lead_time)
+        r = float(review_period)
+        lt_std = float(lead_time_std)
+        q = float(order_quantity) if uses_q else 1.0
+        s = float(reorder_point) if uses_s else 0.0
+        big_s = float(order_up_to) if uses_big_s else math.nan
+        t = float(target) if solve else math.nan
+    except OverflowError:
+        return None
+    mcode = _code(metric, _METRICS, metric_codes) if solve else 0
+    if dcode == DEMAND_POINT:  # as fold_deterministic: normal demand without variance
+        dcode = DEMAND_NORMAL
+        sigma = 0.0
+    poisson = dcode == DEMAND_POISSON
+    integer = poisson or dcode == DEMAND_NEGBIN
+    if not (
+        0.0 < mu < _INF  # demand_mean = 0 is zero_demand
+        and (poisson or 0.0 <= sigma < _INF)
+        and 0.0 <= lt < _INF
+        and 0.0 <= lt_std < _INF
+        and 1.0 <= r < _INF
+        and r.is_integer()
+        and 0.0 < q < _INF
+        and (not integer or q.is_integer())
+        and (-_INF < s < _INF and (not integer or s.is_integer()))
+        and (not uses_big_s or (-_INF < big_s < _INF and (not integer or big_s.is_integer())))
+        and (pcode != POLICY_RSS or solve or big_s > s)
+        and (not solve or (mcode >= 0 and 0.0 < t < 1.0))
+    ):
+        return None
+    run = policies.one(pcode, dcode)
+    code, outputs = run(solve, pcode, dcode, mcode, t, mu, sigma, lt, lt_std, r, q, s, big_s)
+    return outputs if code == OK else _NAN_PERIODIC
+
+
+__all__ = ["sq", "loss", "periodic"]

@@ -52,9 +52,10 @@ def switches(unit: str) -> dict:
     return {**UNITS[family], **POLICY_UNITS.get(policy, {})}
 
 
-def family_unit(distribution: int) -> str:
-    """The family unit of one demand family code (as :func:`split` places its rows)."""
-    return _NAMES[_UNIT_OF[distribution & 0xFF]]
+def family_unit(distribution: int, policy: int | None = None) -> str:
+    """The unit of one demand family code (as :func:`split` places its rows): its family
+    unit, or with ``policy`` (a periodic-review policy code) its family x policy unit."""
+    return name(int(_UNIT_OF[distribution & 0xFF]), policy)
 
 
 def every_unit(policies: bool) -> list[str]:

@@ -20,7 +20,8 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import parallel_kernel, prange, scalar, serial, serial_twin, specialise
+from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar, serial, serial_twin
+from invsl.scalar.jit import specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
     CANNOT_FIT,
@@ -162,6 +163,18 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
             out[j, i] = values[j]
 
 
+@kernel
+def periodic_one(solve_, pol, dcode, m, t, mu, sigma, lt, lt_std, r, q, s, big_s):
+    """One periodic-review row from Python numbers, valid (status OK on entry):
+    :func:`periodic_row` with the codes (any integer type) as the kernel's int8, for the
+    array functions called with scalars (``engine.single``). Returns ``(status, outputs)``,
+    the 9 outputs of ``OUTPUTS`` (NaN unless status is OK)."""
+    code, _, values = periodic_row(
+        solve_, np.int8(pol), np.int8(dcode), np.int8(m), t, mu, sigma, lt, lt_std, r, q, s, big_s
+    )
+    return code, values
+
+
 #: the modules whose compiled functions each compile unit of ``periodic_kernel`` copies
 _UNIT_MODULES = (dist, continuous, integer, metrics, solver)
 #: the compile units of ``periodic_kernel``: one per family unit x periodic-review policy
@@ -180,6 +193,22 @@ def unit_kernel(unit: str, one_thread: bool = False):
     spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
     copy = spaces[__name__]
     return copy.periodic_kernel_serial if one_thread else copy.periodic_kernel
+
+
+@functools.cache
+def unit_one(unit: str):
+    """``periodic_one`` compiled for one compile unit (``UNIT_NAMES``), as
+    :func:`unit_kernel`; made at the first request, compiled at its first call."""
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
+    return spaces[__name__].periodic_one
+
+
+def one(policy: int, distribution: int):
+    """``periodic_one`` for a row of the policy code ``policy`` (RS, RsS, RsQ) and the
+    two-moment demand family code ``distribution``, compiled for its compile unit: call it
+    as ``one(p, d)(solve, p, d, metric, target, mu, sigma, lt, lt_std, r, q, s, big_s)``
+    with Python numbers."""
+    return unit_one(units.family_unit(distribution, policy))
 
 
 def every_kernel() -> dict:
