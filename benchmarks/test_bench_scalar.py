@@ -163,3 +163,67 @@ def test_one_sku_at_a_time(benchmark, sizes, shared, case, implementation):
             benchmark.extra_info[f"speedup_vs_{baseline}"] = per_call_baseline / per_call
             if baseline == "scipy":
                 np.testing.assert_allclose(result, values, rtol=1e-6)
+
+
+#: periodic review, case -> (function name, policy, keyword arguments); the SKU's s is the
+#: reorder point (RsS, RsQ), s + Q the order-up-to level (RS, RsS), Q the pack size (RsQ)
+PERIODIC_CASES = {
+    "periodic_service_levels RS normal": ("periodic_service_levels", "RS", {}),
+    "periodic_service_levels RsS normal": ("periodic_service_levels", "RsS", {}),
+    "periodic_service_levels RsQ poisson": (
+        "periodic_service_levels", "RsQ", {"distribution": "poisson"}
+    ),
+    "periodic_policy RS normal": ("periodic_policy", "RS", {}),
+    "periodic_policy RsQ poisson": ("periodic_policy", "RsQ", {"distribution": "poisson"}),
+}  # fmt: skip
+
+
+def _periodic_loop(name, policy, skus, kwargs, wrap):
+    """One call per SKU (review period 1)."""
+    s, q, mu, sigma, lead_time = skus
+    function = getattr(invsl, name)
+    if name == "periodic_policy":
+        return [
+            function(wrap(TARGET), policy, wrap(mu[i]), wrap(sigma[i]), wrap(lead_time[i]),
+                     order_quantity=wrap(q[i]), **kwargs)
+            for i in range(len(s))
+        ]  # fmt: skip
+    return [
+        function(policy, wrap(mu[i]), wrap(sigma[i]), wrap(lead_time[i]),
+                 reorder_point=wrap(s[i]), order_up_to=wrap(s[i] + q[i]),
+                 order_quantity=wrap(q[i]), **kwargs)
+        for i in range(len(s))
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "implementation"),
+    [
+        pytest.param(case, implementation, id=f"{case}-{implementation}")
+        for case in PERIODIC_CASES
+        for implementation in ("arrays", "scalars")
+    ],
+)
+def test_one_periodic_sku_at_a_time(benchmark, sizes, shared, case, implementation):
+    name, policy, kwargs = PERIODIC_CASES[case]
+    skus = _skus(sizes.n_loop)
+    wrap = (lambda v: np.array([v])) if implementation == "arrays" else float
+
+    def run():
+        return _periodic_loop(name, policy, skus, kwargs, wrap)
+
+    run()  # compile / load the cache, warm up, outside the timing
+    benchmark.group = case
+    result = benchmark.pedantic(run, rounds=ROUNDS[sizes.short], iterations=1)
+    per_call = 1e6 * benchmark.stats.stats.min / sizes.n_loop
+    benchmark.extra_info["calls"] = sizes.n_loop
+    benchmark.extra_info["us_per_call"] = per_call
+    shared[(case, implementation)] = (per_call, result)
+    if implementation != "scalars":
+        return
+    per_call_arrays, by_arrays = shared[(case, "arrays")]
+    for got, want in zip(result, by_arrays):  # bit for bit the array path
+        if isinstance(got, dict):
+            got, want = list(got.values()), [v[0] for v in want.values()]
+        np.testing.assert_array_equal(np.ravel(got), np.ravel(want), strict=False)
+    benchmark.extra_info["speedup_vs_arrays"] = per_call_arrays / per_call
