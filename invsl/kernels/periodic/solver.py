@@ -18,7 +18,8 @@ import numpy as np
 from invsl.scalar import distributions as dist
 from invsl.kernels.periodic.metrics import alpha_slope_rss, fit_n, value, value_slope
 from invsl.kernels.solvers import log_newton_step, safeguard
-from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, WITH_RSS, scalar, tiny
+from invsl.scalar.jit import WITH_GAMMA, WITH_INTEGER, WITH_NORMAL, WITH_RS, WITH_RSQ, WITH_RSS
+from invsl.scalar.jit import scalar, tiny
 from invsl.scalar.special import ndtri
 from invsl.vocabulary import (
     DEMAND_POINT,
@@ -249,7 +250,7 @@ def solve(
         )
         if not math.isnan(root):
             return root
-    elif continuous and metric != METRIC_ALPHA:
+    elif continuous and (WITH_RS or WITH_RSQ) and metric != METRIC_ALPHA:
         root = _newton(
             metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol
         )
