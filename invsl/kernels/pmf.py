@@ -629,7 +629,8 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
     """Lead-time pmfs (flat values, start, length) of whole-period lead times.
 
     ``status`` (uint8) is updated in place: rows whose exact support would exceed
-    MAX_SUPPORT get PMF_TOO_LARGE.
+    MAX_SUPPORT get PMF_TOO_LARGE. Few rows (below ``scalar.jit.SERIAL_ROWS`` weighted by
+    :data:`EMPIRICAL_ROW_WEIGHT`) run on the kernel's serial twin.
     """
     lead_time = np.asarray(lead_time, dtype=np.int64)
     period_length = np.asarray(period_length, dtype=np.int64)
@@ -661,7 +662,9 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     Per-period mean and standard deviation fix the order rate and the geometric order
     sizes (mean size m = (var / mean + 1) / 2, rate = mean / m, ratio q = 1 - 1/m); over ``lead_time`` periods the order count is
     Poisson(rate * lead_time). Rows with a variance below the mean must be flagged by the
-    caller (they give NaN parameters here and are skipped).
+    caller (they give NaN parameters here and are skipped). Few rows (below
+    ``scalar.jit.SERIAL_ROWS`` weighted by :data:`COMPOUND_ROW_WEIGHT`) run on the kernels'
+    serial twins.
     """
     mean = np.asarray(demand_mean, dtype=float)
     var = np.asarray(demand_std, dtype=float) ** 2
