@@ -18,7 +18,9 @@ import pandas as pd
 import pytest
 
 import invsl
+from invsl.engine import history_rows
 from invsl.kernels import lattice, pmf
+from invsl.vocabulary import DEFERRED, OK
 
 #: the documented bound on the service levels at the returned reorder point (docs/history.md)
 LEVEL_BOUND = 2e-4
@@ -319,13 +321,20 @@ def test_lattice_rows_are_minimal_and_evaluate_agrees(sample):
 def test_small_rows_stay_exact_and_large_rows_take_the_lattice(monkeypatch, sample):
     df, history = sample
     seen = []
-    kernel = lattice.lattice_sq_kernel
+    units = []
+    unit_kernel = lattice.unit_kernel
 
-    def spy(solve, rows, max_support, status, out):
-        seen.append(len(status))
-        return kernel(solve, rows, max_support, status, out)
+    def spy(unit, one_thread=False):
+        kernel = unit_kernel(unit, one_thread)
 
-    monkeypatch.setattr(lattice, "lattice_sq_kernel", spy)
+        def run(solve, rows, max_support, status, out):
+            seen.append(len(status))
+            units.append(unit)
+            return kernel(solve, rows, max_support, status, out)
+
+        return run
+
+    monkeypatch.setattr(lattice, "unit_kernel", spy)
     small = pd.DataFrame(
         {
             "demand_mean": [3.0, 40.0],
@@ -350,6 +359,7 @@ def test_small_rows_stay_exact_and_large_rows_take_the_lattice(monkeypatch, samp
     mixed = pd.concat([df.assign(distribution="compound_poisson"), small], ignore_index=True)
     out = invsl.optimize(mixed, metric="beta", target=0.95)
     assert seen == [len(df)] and (out["status"] == "ok").all()
+    assert units == ["compound_poisson"]  # the compile unit of its family
     # empirical: the exact support (largest week) * L + 1 decides
     seen.clear()
     top = history.groupby("sku", sort=False)["demand"].max().to_numpy()
@@ -358,3 +368,46 @@ def test_small_rows_stay_exact_and_large_rows_take_the_lattice(monkeypatch, samp
     out = invsl.optimize(df.assign(distribution="empirical"), metric="beta", history=history)
     assert seen == [large.sum()] and (out["status"] == "ok").all()
     assert (out["lead_time_distribution"].astype(str) == "empirical").all()
+
+
+def test_family_units_give_the_bits_of_the_kernel_as_written(sample):
+    """The copy of each family's compile unit (``lattice.unit_kernel``), on one thread and in
+    parallel, gives the bytes of the kernel as written (the cells of both families) on the
+    rows of its family, and leaves the other family's rows to their unit (DEFERRED, outputs
+    untouched)."""
+    df, history = sample
+    both = pd.concat(
+        [df.assign(distribution="compound_poisson"), df.assign(distribution="empirical")],
+        ignore_index=True,
+    )
+    captured = []
+    compute = history_rows.compute_lattice
+
+    def capture(ctx, solve, idx, metric, target, numbers, status, out):
+        captured.append(history_rows.lattice_rows(ctx, solve, idx, metric, target, numbers))
+        captured.append(ctx.empirical[idx])
+        return compute(ctx, solve, idx, metric, target, numbers, status, out)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(history_rows, "compute_lattice", capture)
+        invsl.optimize(both, metric="gamma", target=0.9, history=history)
+    rows, emp = captured
+    assert emp.any() and not emp.all()
+    n = emp.size
+
+    def run(kernel):
+        status = np.zeros(n, dtype=np.uint8)
+        out = np.full((8, n), np.nan)
+        kernel(True, rows, pmf.MAX_SUPPORT, status, out)
+        return status, out
+
+    status, out = run(lattice.lattice_sq_kernel)
+    assert (status == OK).all()
+    kernels = {(None, True): lattice.lattice_sq_kernel_serial, **lattice.every_kernel()}
+    for (unit, one_thread), kernel in kernels.items():
+        got_status, got_out = run(kernel)
+        mine = np.ones(n, dtype=bool) if unit is None else emp == (unit == "empirical")
+        where = (unit, one_thread)
+        assert got_status[mine].tobytes() == status[mine].tobytes(), where
+        assert got_out[:, mine].tobytes() == out[:, mine].tobytes(), where
+        assert (got_status[~mine] == DEFERRED).all() and np.isnan(got_out[:, ~mine]).all()

@@ -21,7 +21,7 @@ from invsl.engine import history_rows
 from invsl.engine.validate import policy_inputs
 from invsl.kernels import batch
 from invsl.kernels.periodic import policies as periodic
-from invsl.scalar.jit import readonly, threads_for
+from invsl.scalar.jit import readonly
 from invsl.vocabulary import (
     DEMAND_COMPOUND_POISSON,
     DEMAND_EMPIRICAL,
@@ -118,28 +118,23 @@ def _periodic_two_moment(job: Job, rows: np.ndarray) -> None:
     job.status[rows] = per_status[rows]
 
 
-#: cost of a history row (its pmf built, solved and evaluated) in rows of the (s, Q) normal
-#: kernel, roughly (monthly spare parts; more for large demands): the weight of
-#: ``scalar.jit.threads_for`` for the pmf kernels
-HISTORY_ROW_WEIGHT = 20.0
-
-
 def _history(job: Job, rows: np.ndarray) -> None:
-    """Empirical and compound_poisson rows, sQ and periodic (``engine.history_rows``)."""
+    """Empirical and compound_poisson rows, sQ and periodic (``engine.history_rows``; each
+    kernel call there runs on one thread or on the caller's count by its own work: the
+    kernels' serial twins, ``scalar.jit.serial``)."""
     n = job.pcodes.shape[0]
     mcodes = job.mcodes if job.mcodes.shape[0] == n else np.zeros(n, np.int8)
-    with threads_for(int(np.count_nonzero(rows)), HISTORY_ROW_WEIGHT):
-        history_rows.compute_frame(
-            history_rows.restrict(job.context, rows),
-            job.solve,
-            job.pcodes,
-            mcodes,
-            job.numbers,
-            job.status,
-            job.field,
-            job.out,
-            job.kind,
-        )
+    history_rows.compute_frame(
+        history_rows.restrict(job.context, rows),
+        job.solve,
+        job.pcodes,
+        mcodes,
+        job.numbers,
+        job.status,
+        job.field,
+        job.out,
+        job.kind,
+    )
 
 
 #: route -> the function that computes its rows, in the order they run

@@ -6,7 +6,9 @@ take their ``demand_mean`` and ``demand_std`` from the history, matched by SKU v
 :func:`compute_frame`, which flags what these families need (a fixed and, for empirical, a
 whole lead time, a usable history, enough variance) and computes sQ rows
 (:func:`compute_sq`, ``kernels.pmf``) and periodic rows (:func:`compute_periodic`,
-``kernels.periodic.pmf``). Everything is vectorised numpy plus the prange kernels.
+``kernels.periodic.pmf``). Everything is vectorised numpy plus the prange kernels, each call
+on the kernel's serial twin when it has little work (``scalar.jit.serial``, with the row
+weights of the kernel modules).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from invsl.engine.validate import RowFlags
 from invsl.engine.reader import InputError
 from invsl.kernels import lattice, pmf
 from invsl.kernels.periodic import pmf as periodic_pmf
+from invsl.scalar.jit import serial
 from invsl.vocabulary import (
     BAD_HISTORY,
     COMPOUND_POISSON_VARIANCE,
@@ -219,9 +222,8 @@ def period_values(g, needed: np.ndarray):
     return (key[starts] & 0xFFFFFFFF).astype(float), probs, start, length
 
 
-def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:
-    """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``."""
-    sub = status[idx]
+def lattice_rows(ctx, solve, idx, metric, target, numbers) -> lattice.LatticeSqRows:
+    """The kernel inputs of the large rows ``idx`` (``pmf.needs_lattice``)."""
     emp = ctx.empirical[idx]
     mean = numbers["demand_mean"][idx]
     var = np.maximum(numbers["demand_std"][idx] ** 2, mean)
@@ -242,8 +244,7 @@ def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> No
         m = 0.5 * (var / mean + 1.0)
         rate = np.where(emp, 0.0, mean / m * lead)
         ratio = np.where(emp, 0.0, 1.0 - 1.0 / m)
-    sub_out = np.full((out.shape[0], idx.size), np.nan)
-    rows = lattice.LatticeSqRows(
+    return lattice.LatticeSqRows(
         metric=metric[idx],
         target=target[idx],
         empirical=emp,
@@ -258,7 +259,19 @@ def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> No
         order_quantity=numbers["order_quantity"][idx],
         reorder_point=numbers["reorder_point"][idx] if not solve else np.full(idx.size, np.nan),
     )
-    lattice.lattice_sq_kernel(solve, rows, pmf.MAX_SUPPORT, sub, sub_out)
+
+
+def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:
+    """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``: the
+    copy of their family's compile unit when they are of one family (``lattice.unit_kernel``),
+    on its serial twin below ``scalar.jit.SERIAL_ROWS`` weighted rows."""
+    sub = status[idx]
+    emp = ctx.empirical[idx]
+    rows = lattice_rows(ctx, solve, idx, metric, target, numbers)
+    sub_out = np.full((out.shape[0], idx.size), np.nan)
+    unit = "empirical" if emp.all() else "compound_poisson" if not emp.any() else None
+    kernel = lattice.unit_kernel(unit, serial(idx.size, lattice.ROW_WEIGHT))
+    kernel(solve, rows, pmf.MAX_SUPPORT, sub, sub_out)
     out[:, idx] = sub_out
     status[idx] = sub
 
@@ -349,7 +362,7 @@ def compute_sq(
             order_quantity=q[idx],
             reorder_point=reorder[idx],
         )
-        pmf.pmf_sq_kernel(solve, kernel_rows, sub, sub_out)
+        pmf.sq(solve, kernel_rows, sub, sub_out)
         fitted = sub == OK  # after the kernel: rows it flags show no fitted distribution
         out[:, idx] = sub_out
         changed = sub != status[idx]
@@ -458,7 +471,7 @@ def compute_periodic(ctx, solve, pcodes, mcodes, numbers, status, field, out, ki
         reorder_point=nan if solve else np.where(ok, numbers["reorder_point"][idx], 0.0),
         order_up_to=nan if solve else np.where(ok, numbers["order_up_to"][idx], 1.0),
     )
-    periodic_pmf.periodic_pmf_kernel(bool(solve), rows, sub, sub_out)
+    periodic_pmf.run(bool(solve), rows, sub, sub_out)
     out[:, idx] = sub_out
     changed = sub != status[idx]
     status[idx] = sub

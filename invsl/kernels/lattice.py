@@ -36,13 +36,17 @@ tested against the exact lattice in tests/test_pmf_lattice.py.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
 
-from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar, tiny
-from invsl.vocabulary import METRIC_ALPHA, METRIC_BETA, NO_CONVERGENCE, OK, PMF_TOO_LARGE
+from invsl.scalar.jit import WITH_COMPOUND_POISSON, WITH_EMPIRICAL, kernel, parallel_kernel
+from invsl.scalar.jit import prange, scalar, serial_twin, specialise, tiny
+from invsl.vocabulary import DEFERRED, METRIC_ALPHA, METRIC_BETA, NO_CONVERGENCE, OK
+from invsl.vocabulary import PMF_TOO_LARGE
 
 #: cells of the coarse lattice (a power of 2: the FFT length)
 CELLS = 1024
@@ -678,7 +682,8 @@ def lattice_solve(work, work_w, n, a, w, metric, q, mu, target):
     ):
         return math.nan
     while hi - lo > 1.0:
-        mid = math.floor(0.5 * (lo + hi))
+        # (a float, as hi and lo: one compiled version of _level and the functions it calls)
+        mid = float(math.floor(0.5 * (lo + hi)))
         if _level(work, work_w, n, a, w, metric, mid, q, mu) >= target:
             hi = mid
         else:
@@ -707,13 +712,17 @@ class LatticeSqRows(NamedTuple):
 
 @scalar
 def lattice_row(solve, rows, i, max_support, cos_t, sin_t, out):
-    """Row i of :func:`lattice_sq_kernel`: writes ``out[:, i]``, returns its status."""
+    """Row i of :func:`lattice_sq_kernel`: writes ``out[:, i]``, returns its status.
+
+    The cells of each family stand under its switch (``scalar.jit.WITH_EMPIRICAL``,
+    ``WITH_COMPOUND_POISSON``): the copy of a family unit (:func:`unit_kernel`) compiles the
+    cells of its family only and leaves a row of the other one ``DEFERRED``."""
     n = CELLS
     cx = np.empty(n)
     cw = np.empty(n)
     work = np.empty((7, n + 1))
     work_w = np.empty((7, n + 1))  # W = X + U (its own array even when W = X)
-    if rows.empirical[i]:
+    if WITH_EMPIRICAL and rows.empirical[i]:
         lo = rows.start[i]
         hi = lo + rows.length[i]
         origin, width, _ = empirical_cells(
@@ -721,13 +730,17 @@ def lattice_row(solve, rows, i, max_support, cos_t, sin_t, out):
         )
         for k in range(n):  # unit-sized demand: W = X
             cw[k] = cx[k]
-    else:
+    elif WITH_COMPOUND_POISSON and not rows.empirical[i]:
         low, high = compound_window(rows.rate[i], rows.size_ratio[i])
         if high >= max_support:
             return PMF_TOO_LARGE  # as on the exact pmf: beyond max_support units
         origin, width, _ = compound_cells(
             rows.rate[i], rows.size_ratio[i], low, high, n, cos_t, sin_t, cx, cw
         )
+    else:
+        # a row of the other family in a family unit's copy: left to its own unit (the
+        # engine sends each unit the rows of its family only)
+        return DEFERRED
     lattice_tables(cx, width, work)
     lattice_tables(cw, width, work_w)
     a = float(origin)
@@ -764,4 +777,45 @@ def lattice_sq_kernel(solve, rows, max_support, status, out):
     cos_t, sin_t = twiddles(CELLS)
     for i in prange(status.shape[0]):
         if status[i] == OK:
-            status[i] = lattice_row(solve, rows, i, max_support, cos_t, sin_t, out)
+            # (i as int64: numba's parallel loop counts in uint64, which would compile
+            # lattice_row a second time beside the int64 version of the serial twin)
+            status[i] = lattice_row(solve, rows, np.int64(i), max_support, cos_t, sin_t, out)
+
+
+#: ``lattice_sq_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
+lattice_sq_kernel_serial = serial_twin(lattice_sq_kernel)
+
+#: cost of a row of :func:`lattice_sq_kernel` in rows of the (s, Q) normal kernel, roughly
+#: (25-35 us of one core per row, docs/history.md "Large demands"): the weight of
+#: ``scalar.jit.serial``
+ROW_WEIGHT = 200.0
+
+#: the lattice's compile units: one per history family (a table of both runs the kernel as
+#: written, with the cells of both: one compile unit instead of two)
+UNITS = {
+    "empirical": {"WITH_EMPIRICAL": True, "WITH_COMPOUND_POISSON": False},
+    "compound_poisson": {"WITH_EMPIRICAL": False, "WITH_COMPOUND_POISSON": True},
+}
+
+
+@functools.cache
+def unit_kernel(unit: str | None, one_thread: bool = False):
+    """``lattice_sq_kernel`` for the rows of one history family, ``unit`` a key of
+    :data:`UNITS` (its copy, made by ``scalar.jit.specialise``, compiles the cells of that
+    family only), or None for a table with rows of both (the kernel as written);
+    ``one_thread``: the serial twin. Built at the first request, compiled (or loaded from
+    numba's cache) at its first run."""
+    if unit is None:
+        return lattice_sq_kernel_serial if one_thread else lattice_sq_kernel
+    copy = specialise((sys.modules[__name__],), **UNITS[unit])[__name__]
+    return copy.lattice_sq_kernel_serial if one_thread else copy.lattice_sq_kernel
+
+
+def every_kernel() -> dict:
+    """Every copy of ``lattice_sq_kernel`` of a family unit a call can run, ``{(unit,
+    one_thread): kernel}`` (for the warm-up's test; the kernel as written is a module name)."""
+    return {
+        (unit, one_thread): unit_kernel(unit, one_thread)
+        for unit in UNITS
+        for one_thread in (False, True)
+    }

@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.kernels import lattice
-from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar
+from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar, serial, serial_twin
 from invsl.vocabulary import (
     NO_CONVERGENCE,
     OK,
@@ -68,6 +68,18 @@ LATTICE_FROM = FFT_FROM
 #: empirical rows with more lead-time periods than this stay on the exact pmf (a lattice of
 #: CELLS cells leaves too few cells per period)
 LATTICE_MAX_LEAD = lattice.CELLS // 4
+
+#: cost of a row of each parallel kernel in rows of the (s, Q) normal kernel (about 0.15 us
+#: of one core each), roughly, measured on monthly spare parts (lead-time supports of tens
+#: to hundreds of units; more for larger demands): the weights of ``scalar.jit.serial``,
+#: which runs a call below ``scalar.jit.SERIAL_ROWS`` weighted rows on the kernel's serial
+#: twin. Convolution powers of the empirical per-period pmf, about 7 us per row:
+EMPIRICAL_ROW_WEIGHT = 50.0
+#: the Panjer recursion of a compound Poisson row, each of its two passes (length, values),
+#: about 3 us:
+COMPOUND_ROW_WEIGHT = 20.0
+#: the (s, Q) solve on a pmf (cumulative tables of X and W, bisection), 1.5-5 us:
+SQ_ROW_WEIGHT = 20.0
 
 _ALPHA, _BETA, _GAMMA = 0, 1, 2
 
@@ -150,7 +162,8 @@ def convolve_power_fft(p, n, size):
         m <<= 1
     re = np.zeros(m)
     im = np.zeros(m)
-    re[: p.shape[0]] = p
+    for i in range(p.shape[0]):  # (not a slice assignment: see empirical_kernel)
+        re[i] = p[i]
     _fft(re, im, False)
     # elementwise complex power by binary powering (error grows like log2(n), not n)
     rr = np.ones(m)
@@ -219,8 +232,15 @@ def empirical_kernel(
             r = convolve_power_fft(p, lead_time[i], size)
         else:
             r = convolve_power_direct(p, lead_time[i])
-        out_values[out_start[i] : out_start[i] + r.shape[0]] = r
+        # (a loop, not a slice assignment: that compiles numba's shape check and its error
+        # message, about a second)
+        for k in range(r.shape[0]):
+            out_values[out_start[i] + k] = r[k]
         out_length[i] = r.shape[0]
+
+
+#: the kernels on one thread, for small tables (``scalar.jit.serial_twin``)
+empirical_kernel_serial = serial_twin(empirical_kernel)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,6 +327,10 @@ def compound_poisson_kernel(lam, q, values, start, status):
         if status[i] != OK:
             continue
         panjer_geometric(lam[i], q[i], values[start[i] :], True)
+
+
+compound_poisson_lengths_serial = serial_twin(compound_poisson_lengths)
+compound_poisson_kernel_serial = serial_twin(compound_poisson_kernel)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,7 +506,8 @@ def pmf_solve(work, size, work_w, size_w, metric, q, mu, target):
     ):
         return math.nan
     while hi - lo > 1.0:
-        mid = math.floor(0.5 * (lo + hi))
+        # (a float, as hi and lo: one compiled version of _metric and the functions it calls)
+        mid = float(math.floor(0.5 * (lo + hi)))
         if _metric(work, size, work_w, size_w, metric, mid, q, mu) >= target:
             hi = mid
         else:
@@ -562,6 +587,16 @@ def pmf_sq_kernel(solve, rows, status, out):
         out[7, i] = oh
 
 
+pmf_sq_kernel_serial = serial_twin(pmf_sq_kernel)
+
+
+def sq(solve: bool, rows: PmfSqRows, status: np.ndarray, out: np.ndarray) -> None:
+    """:func:`pmf_sq_kernel` on ``rows``, on its serial twin below ``scalar.jit.SERIAL_ROWS``
+    weighted rows (:data:`SQ_ROW_WEIGHT`)."""
+    one_thread = serial(status.shape[0], SQ_ROW_WEIGHT)
+    (pmf_sq_kernel_serial if one_thread else pmf_sq_kernel)(solve, rows, status, out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Python helpers (numpy; no loops over SKUs)
 
@@ -594,7 +629,8 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
     """Lead-time pmfs (flat values, start, length) of whole-period lead times.
 
     ``status`` (uint8) is updated in place: rows whose exact support would exceed
-    MAX_SUPPORT get PMF_TOO_LARGE.
+    MAX_SUPPORT get PMF_TOO_LARGE. Few rows (below ``scalar.jit.SERIAL_ROWS`` weighted by
+    :data:`EMPIRICAL_ROW_WEIGHT`) run on the kernel's serial twin.
     """
     lead_time = np.asarray(lead_time, dtype=np.int64)
     period_length = np.asarray(period_length, dtype=np.int64)
@@ -604,7 +640,8 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
     start = offsets(room)
     values = np.zeros(int(start[-1]))
     length = np.zeros(len(room), dtype=np.int64)
-    empirical_kernel(
+    one_thread = serial(len(room), EMPIRICAL_ROW_WEIGHT)
+    (empirical_kernel_serial if one_thread else empirical_kernel)(
         np.ascontiguousarray(period_values, dtype=np.float64),
         np.asarray(period_start, dtype=np.int64),
         period_length,
@@ -625,7 +662,9 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     Per-period mean and standard deviation fix the order rate and the geometric order
     sizes (mean size m = (var / mean + 1) / 2, rate = mean / m, ratio q = 1 - 1/m); over ``lead_time`` periods the order count is
     Poisson(rate * lead_time). Rows with a variance below the mean must be flagged by the
-    caller (they give NaN parameters here and are skipped).
+    caller (they give NaN parameters here and are skipped). Few rows (below
+    ``scalar.jit.SERIAL_ROWS`` weighted by :data:`COMPOUND_ROW_WEIGHT`) run on the kernels'
+    serial twins.
     """
     mean = np.asarray(demand_mean, dtype=float)
     var = np.asarray(demand_std, dtype=float) ** 2
@@ -637,8 +676,13 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     lam = np.where(status == OK, lam, 0.0)
     q = np.where(status == OK, q, 0.0)
     length = np.zeros(len(lam), dtype=np.int64)
-    compound_poisson_lengths(lam, q, status, length)
+    one_thread = serial(len(lam), COMPOUND_ROW_WEIGHT)
+    (compound_poisson_lengths_serial if one_thread else compound_poisson_lengths)(
+        lam, q, status, length
+    )
     start = offsets(length)
     values = np.zeros(int(start[-1]))
-    compound_poisson_kernel(lam, q, values, start[:-1], status)
+    (compound_poisson_kernel_serial if one_thread else compound_poisson_kernel)(
+        lam, q, values, start[:-1], status
+    )
     return values, start[:-1], length, q

@@ -222,6 +222,12 @@ WITH_RSQ = True
 #: leave it out and mark those rows ``DEFERRED`` for the full copy, so that a table whose
 #: rows the fused solvers take compiles neither.
 WITH_GENERIC = True
+#: History-family switches of the coarse lattice (``kernels.lattice``, large demands):
+#: ``if WITH_EMPIRICAL and empirical:`` guards the cells of the empirical rows,
+#: ``elif WITH_COMPOUND_POISSON:`` those of the compound Poisson rows; a table of one family
+#: compiles the lattice unit of that family only (``lattice.unit_kernel``).
+WITH_EMPIRICAL = True
+WITH_COMPOUND_POISSON = True
 
 
 #: the copies made so far: (module name, the switch values its copy depends on) -> namespace
@@ -348,4 +354,6 @@ __all__ = [
     "WITH_RSS",
     "WITH_RSQ",
     "WITH_GENERIC",
+    "WITH_EMPIRICAL",
+    "WITH_COMPOUND_POISSON",
 ]

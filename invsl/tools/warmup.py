@@ -44,6 +44,8 @@ from invsl.tools.whatif import sensitivity
 from invsl.tools.portfolio.kernels import SERIAL_BELOW
 from invsl.engine.validate import ROW_WEIGHT as VALIDATE_ROW_WEIGHT
 from invsl.kernels.periodic.policies import ROW_WEIGHT as PERIODIC_ROW_WEIGHT
+from invsl.kernels.lattice import ROW_WEIGHT as LATTICE_ROW_WEIGHT
+from invsl.kernels.pmf import COMPOUND_ROW_WEIGHT, EMPIRICAL_ROW_WEIGHT, SQ_ROW_WEIGHT
 from invsl.scalar.jit import SERIAL_ROWS
 from invsl.vocabulary import DEMAND_MODELS
 
@@ -115,25 +117,40 @@ def _sq_layer() -> None:
     evaluate(big)
     optimize(big)
     optimize(_repeated(lean, 1.0))
-    # large demands (kernels.lattice)
-    large = df[df["distribution"].isin(["empirical", "compound_poisson"])].assign(
+    # the pmf kernels of the history rows in parallel (above, on one thread)
+    history_rows = df[df["distribution"].isin(["empirical", "compound_poisson"])]
+    weight = min(EMPIRICAL_ROW_WEIGHT, COMPOUND_ROW_WEIGHT, SQ_ROW_WEIGHT)
+    evaluate(_repeated(history_rows, weight), history=_HISTORY)
+    optimize(_repeated(history_rows, weight), history=_HISTORY)
+    # large demands (kernels.lattice): the kernel of each family's compile unit, and the
+    # kernel as written (a table of both families), on one thread and in parallel
+    large = history_rows.assign(
         sku="big", demand_mean=3000.0, demand_std=1500.0, order_quantity=6000.0,
         reorder_point=9000.0,
     )  # fmt: skip
-    evaluate(large, history=_LARGE_HISTORY)
-    optimize(large, history=_LARGE_HISTORY)
+    for families in (["empirical", "compound_poisson"], ["empirical"], ["compound_poisson"]):
+        part = large[large["distribution"].isin(families)]
+        for table in (part, _repeated(part, LATTICE_ROW_WEIGHT)):
+            evaluate(table, history=_LARGE_HISTORY)
+            optimize(table, history=_LARGE_HISTORY)
     # with a random lead time (the Poisson mixture becomes negbin)
     optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
 
 
 def _periodic_layer(policy: str) -> None:
     """One periodic-review policy (its compile units, on one thread and in parallel); the
-    rows from a history (one kernel for every policy) with (R, S) only."""
+    rows from a history (one kernel for every policy) with (R, S) only: the six rows of the
+    table in parallel, one row of each family on one thread."""
     df = _table([policy])
+    history_rows = df["distribution"].isin(["empirical", "compound_poisson"])
     if policy != "RS":
-        df = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
+        df = df[~history_rows]
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
+    if policy == "RS":
+        few = df[history_rows].drop_duplicates("distribution")
+        evaluate(few, history=_HISTORY)
+        optimize(few, history=_HISTORY)
     two_moment = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
     big = _repeated(two_moment, PERIODIC_ROW_WEIGHT)
     evaluate(big)

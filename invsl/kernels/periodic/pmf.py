@@ -64,7 +64,7 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.kernels import pmf
-from invsl.scalar.jit import parallel_kernel, prange, scalar
+from invsl.scalar.jit import parallel_kernel, prange, scalar, serial, serial_twin
 from invsl.vocabulary import (
     NO_CONVERGENCE,
     OK,
@@ -356,7 +356,8 @@ def solve(metric, target, work, offsets, sizes, nr, policy, gap, pi, w, mu, lead
     if not bracketed:
         return math.nan
     while hi - lo > 1.0:
-        mid = math.floor(0.5 * (lo + hi))
+        # (a float, as hi and lo: one compiled version of value and the functions it calls)
+        mid = float(math.floor(0.5 * (lo + hi)))
         if value(metric, work, offsets, sizes, nr, policy, mid, gap, pi, w, mu) >= target:
             hi = mid
         else:
@@ -472,6 +473,22 @@ def periodic_pmf_kernel(solve_, rows, status, out):
             out[8, i] = x + gap
         else:
             out[8, i] = math.nan
+
+
+#: ``periodic_pmf_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
+periodic_pmf_kernel_serial = serial_twin(periodic_pmf_kernel)
+
+#: cost of a row of ``periodic_pmf_kernel`` in rows of the (s, Q) normal kernel, roughly
+#: (monthly spare parts, R of 1-4 periods: 250-800 us of one core per row, the pmfs of R + 2
+#: demands and their tables): the weight of ``scalar.jit.serial``
+ROW_WEIGHT = 2000.0
+
+
+def run(solve_: bool, rows: PmfPeriodicRows, status: np.ndarray, out: np.ndarray) -> None:
+    """:func:`periodic_pmf_kernel` on ``rows``, on its serial twin below
+    ``scalar.jit.SERIAL_ROWS`` weighted rows (:data:`ROW_WEIGHT`)."""
+    one_thread = serial(status.shape[0], ROW_WEIGHT)
+    (periodic_pmf_kernel_serial if one_thread else periodic_pmf_kernel)(solve_, rows, status, out)
 
 
 # ---------------------------------------------------------------------------------------------
