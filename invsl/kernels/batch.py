@@ -121,6 +121,7 @@ def sq_row(
         # (the fused solvers' start and Newton steps; kept by the kernel for the next rows)
         quantile = sp.ndtri(target)
         log_limit = math.log1p(-target)
+    report = False  # the metrics still to compute by metrics.sq_metrics
     if WITH_INTEGER and fused and (kind == DEMAND_POISSON or kind == DEMAND_NEGBIN):
         # solve by exact recurrences and report the metrics from the same state
         s, a, b, g, rr, eb, oh = integer_sq.solve(
@@ -129,24 +130,28 @@ def sq_row(
         if math.isnan(s):
             return NO_CONVERGENCE, -1, quantile, log_limit, failed
     elif WITH_NORMAL and fused and kind == DEMAND_NORMAL and q >= _FUSED_MIN_Q * sd:
-        # Halley's method; the metrics come from its last evaluation
+        # Halley's method; the metrics come from its last evaluation, except where s + Q/2
+        # lies below the mean (NaN metrics: sq_metrics computes them)
         s, a, b, g, rr, eb, oh = normal_sq.solve(
             metric, mean, sd, q, mu, target, start, quantile, log_limit
         )
-        if s == normal_sq.DEFER:
-            return DEFERRED, -1, quantile, log_limit, failed
         if math.isnan(s):
             return NO_CONVERGENCE, -1, quantile, log_limit, failed
+        report = math.isnan(a)
     elif WITH_GENERIC:
         if solve:
             s = solvers.solve(metric, kind, p1, p2, mean, sd, q, mu, target)
             if math.isnan(s) or s == solvers.LOST:
                 code = NO_CONVERGENCE if math.isnan(s) else PRECISION_LIMIT
                 return code, -1, quantile, log_limit, failed
-        a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+        report = True
     else:
         # the lean copy (no generic path): the full copy of the unit computes the row
         return DEFERRED, -1, quantile, log_limit, failed
+    if report and WITH_GENERIC:
+        a, b, g, rr, eb, oh = metrics.sq_metrics(kind, p1, p2, mean, s, q, mu)
+    elif report:
+        return DEFERRED, -1, quantile, log_limit, failed  # (the lean copy, as above)
     if math.isnan(a + b + g + eb + oh):
         # the metrics could not be computed accurately (docs/extremes.md)
         return PRECISION_LIMIT, -1, quantile, log_limit, failed

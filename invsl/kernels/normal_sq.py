@@ -9,7 +9,9 @@ anyway (z, Phi-bar(z) and phi(z) at both ends of the order cycle), so this modul
   safeguarded by the same bracket and bisection as the generic solver;
 - stops at an evaluated point as soon as Halley's correction there is below the tolerance
   (its error estimate is then good to O(correction^2)), and
-- reports every metric from that last evaluation, exactly as ``metrics.sq_metrics`` would.
+- reports every metric from that last evaluation, exactly as ``metrics.sq_metrics`` would
+  (except where s + Q/2 lies below the mean: NaN metrics there, which the caller computes
+  with ``metrics.sq_metrics``).
 
 With X ~ N(m, sd^2), z = (s - m) / sd, z' = (s + Q - m) / sd, the standard loss functions
 L1 = phi - z Phi-bar, L2 = ((z^2 + 1) Phi-bar - z phi) / 2 (contract: G1 = sd L1, G2 = sd^2 L2):
@@ -34,16 +36,11 @@ import numpy as np
 from invsl.kernels import normal_start
 from invsl.scalar import special as sp
 from invsl.scalar import distributions as dist
-from invsl.kernels import metrics
 from invsl.kernels import solvers
-from invsl.scalar.jit import WITH_GENERIC, parallel_kernel, prange, scalar
-from invsl.vocabulary import DEMAND_NORMAL, METRIC_BETA
+from invsl.scalar.jit import parallel_kernel, prange, scalar
+from invsl.vocabulary import METRIC_BETA
 
 _MAX_ITER = 200
-#: the reorder point :func:`solve` returns, in a lean copy (``scalar.jit.WITH_GENERIC``
-#: False), for a row whose metrics need ``metrics.sq_metrics`` (s + Q/2 below the mean):
-#: the full copy reports it (``kernels.batch``)
-DEFER = math.inf
 
 
 #: (Phi-bar, phi, L1, L2) of the standard normal at z (``exact``: continued-fraction tail)
@@ -81,8 +78,9 @@ def solve(metric, mean, sd, q, mu, target, tab, quantile, log_limit):
     """The s with metric(s) = target (``METRIC_BETA`` or ``METRIC_GAMMA``), and every metric.
 
     Returns ``(s, alpha, beta, gamma, ready_rate, expected_backorders, expected_on_hand)``;
-    s is NaN when the iteration does not converge, :data:`DEFER` when a lean copy leaves
-    the row to the full copy. Absolute tolerance on s:
+    s is NaN when the iteration does not converge. The metrics are NaN where s + Q/2 lies
+    below the mean: the cycle averages there need the quadrature of ``metrics.sq_metrics``,
+    which the caller runs (``kernels.batch.sq_row``). Absolute tolerance on s:
     ``solvers.REL_TOL * max(1, sd)``, ten times tighter than the contract's. ``tab`` is the
     start table of ``normal_start`` (beta targets start from it where it covers them),
     ``quantile`` the standard normal quantile of the target (``ndtri(target)``) and
@@ -189,16 +187,10 @@ def _solve(metric, mean, sd, q, mu, target, s, log_limit):
     if not done:
         return nan, nan, nan, nan, nan, nan, nan
 
-    # every metric at s from its evaluation (metrics.sq_metrics, normal branch)
+    # every metric at s from its evaluation (as metrics.sq_metrics, normal branch)
     net = s + 0.5 * q - mean
-    if net < 0.0 and WITH_GENERIC:
-        # (the kind as a run-time int64: a constant would compile sq_metrics once more, for
-        # the literal, beside the int64 version the kernels use)
-        kind = np.int64(DEMAND_NORMAL)
-        a, b, g_, rr, eb, oh = metrics.sq_metrics(kind, mean, sd, mean, s, q, mu)
-        return s, a, b, g_, rr, eb, oh
     if net < 0.0:
-        return DEFER, nan, nan, nan, nan, nan, nan
+        return s, nan, nan, nan, nan, nan, nan  # (the caller runs metrics.sq_metrics)
     za = (s - mean) / sd
     if za > 3.0 and not taylor:
         # far upper tail: the loss functions again, without cancellation (if only the top of
