@@ -282,12 +282,13 @@ def unit_kernel(unit: str, lean: bool = False, one_thread: bool = False):
 
 def every_kernel() -> dict:
     """Every copy of ``sq_kernel`` a call can run, ``{(unit, lean, one_thread): kernel}``
-    (lean copies of the units with fused solvers only; for the warm-up's test)."""
+    (lean copies of the units with fused solvers only, on one thread only; for the warm-up's
+    test)."""
     return {
         (unit, lean, one_thread): unit_kernel(unit, lean, one_thread)
         for unit in UNIT_NAMES
         for lean in ((False, True) if unit in FUSED_UNITS else (False,))
-        for one_thread in (False, True)
+        for one_thread in ((True,) if lean else (False, True))
     }
 
 
@@ -393,9 +394,14 @@ def _run_units(solve: bool, inputs: SqRows, status, out, kind) -> None:
 
 def _run_unit(unit: str, first_lean: bool, solve: bool, inputs, status, out, kind, start):
     """One unit's kernel on every row of ``inputs`` (rows of other units have a status
-    other than OK), lean first when ``first_lean``, then the full copy on the deferred."""
-    n = status.shape[0]
-    unit_kernel(unit, first_lean, serial(n))(solve, inputs, status, out, kind, start)
+    other than OK), lean first when ``first_lean`` and the rows are few enough for one
+    thread, then the full copy on the deferred. (The lean copies are for the first call's
+    compile time, which matters on small tables; a large table takes the full parallel
+    copy at once, so that the lean copies have no parallel kernel of their own to
+    compile.)"""
+    one_thread = serial(status.shape[0])
+    first_lean = first_lean and one_thread  # (a large table takes the full parallel copy)
+    unit_kernel(unit, first_lean, one_thread)(solve, inputs, status, out, kind, start)
     if first_lean:
         deferred = np.flatnonzero(status == DEFERRED)
         if deferred.shape[0]:

@@ -106,19 +106,27 @@ def _repeated(table: pd.DataFrame, weight: float) -> pd.DataFrame:
 def _sq_layer() -> None:
 
     df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
-    evaluate(df, history=_HISTORY)
-    optimize(df, history=_HISTORY)
-    # the (s, Q) kernels' copies: lean (no alpha target: kernels.batch.lean) and full, on one
-    # thread and in parallel (validation in parallel too)
     two_moment = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
+    evaluate(two_moment)
+    optimize(two_moment)
+    # the (s, Q) kernels' copies: lean (no alpha target, on one thread: kernels.batch.lean)
+    # and full, on one thread and in parallel (validation in parallel too)
     lean = two_moment[two_moment["metric"] != "alpha"]
     optimize(lean)
     big = _repeated(two_moment, VALIDATE_ROW_WEIGHT * len(two_moment))  # 200,000 rows
     evaluate(big)
     optimize(big)
-    optimize(_repeated(lean, 1.0))
-    # the pmf kernels of the history rows in parallel (above, on one thread)
+    # with a random lead time (the Poisson mixture becomes negbin)
+    optimize(two_moment.assign(lead_time_std=0.5))
+
+
+def _sq_history_layer() -> None:
+    """(s, Q) rows from a demand history: the pmf kernels, and the coarse lattice of large
+    demands (``kernels.lattice``), on one thread and in parallel."""
+    df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
     history_rows = df[df["distribution"].isin(["empirical", "compound_poisson"])]
+    evaluate(history_rows, history=_HISTORY)
+    optimize(history_rows, history=_HISTORY)
     weight = min(EMPIRICAL_ROW_WEIGHT, COMPOUND_ROW_WEIGHT, SQ_ROW_WEIGHT)
     evaluate(_repeated(history_rows, weight), history=_HISTORY)
     optimize(_repeated(history_rows, weight), history=_HISTORY)
@@ -133,8 +141,6 @@ def _sq_layer() -> None:
         for table in (part, _repeated(part, LATTICE_ROW_WEIGHT)):
             evaluate(table, history=_LARGE_HISTORY)
             optimize(table, history=_LARGE_HISTORY)
-    # with a random lead time (the Poisson mixture becomes negbin)
-    optimize(df[df["distribution"] != "empirical"].assign(lead_time_std=0.5))
 
 
 def _periodic_layer(policy: str) -> None:
@@ -236,6 +242,7 @@ def _backtest() -> None:
 
 STEPS: dict[str, Callable[[], None]] = {
     "evaluate/optimize (s, Q)": _sq_layer,
+    "evaluate/optimize (s, Q) from a history": _sq_history_layer,
     "evaluate/optimize periodic (R, S)": functools.partial(_periodic_layer, "RS"),
     "evaluate/optimize periodic (R, s, S)": functools.partial(_periodic_layer, "RsS"),
     "evaluate/optimize periodic (R, s, nQ)": functools.partial(_periodic_layer, "RsQ"),
@@ -250,7 +257,7 @@ STEPS: dict[str, Callable[[], None]] = {
 
 #: the first steps of STEPS, which compile the kernels of evaluate/optimize (their compile
 #: units do not overlap): run in parallel before the others
-CORE_STEPS = 4
+CORE_STEPS = 5
 
 
 def run_step(name: str) -> float:
@@ -296,7 +303,7 @@ def warmup(
     --------
     >>> import invsl.tools.warmup
     >>> list(invsl.tools.warmup.STEPS)[:2]
-    ['evaluate/optimize (s, Q)', 'evaluate/optimize periodic (R, S)']
+    ['evaluate/optimize (s, Q)', 'evaluate/optimize (s, Q) from a history']
     >>> seconds = invsl.tools.warmup.warmup()  # doctest: +SKIP
     >>> round(sum(seconds.values()))  # doctest: +SKIP
     2
