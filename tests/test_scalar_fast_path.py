@@ -306,7 +306,7 @@ def test_fill_rate_and_reorder_point_against_scipy():
 
 # ---------------------------------------------------------------------------------------------
 # periodic review: periodic_service_levels and periodic_policy with scalars
-# (engine.single.periodic and kernels.periodic.policies.periodic_one)
+# (engine.single.periodic and kernels.periodic.policies.one)
 
 PERIODIC_POLICIES = ["RS", "RsS", "RsQ", "rss", "sQ", "weekly"]
 REVIEW = [1.0, 2, 3.0, np.float64(1.0), 1.5, 0.0, math.nan]

@@ -9,7 +9,7 @@ with ``kernels.batch.sq_one``, the row of the (s, Q) kernel compiled alone (per 
 unit, at its first call), so that its results are those of the array path bit for bit. A
 call it does not take (arrays, other types, an unknown name) returns None: the caller takes
 the array path. :func:`periodic` does the same for the periodic-review array functions,
-with ``kernels.periodic.policies.periodic_one``; it takes only rows that pass every check,
+with the row function of the periodic kernel (``kernels.periodic.policies.one``); it takes only rows that pass every check,
 and leaves the others to the array path, which reports them.
 """
 
@@ -252,8 +252,11 @@ def periodic(
         and (not solve or (mcode >= 0 and 0.0 < t < 1.0))
     ):
         return None
-    run = policies.one(pcode, dcode)
-    code, outputs = run(solve, pcode, dcode, mcode, t, mu, sigma, lt, lt_std, r, q, s, big_s)
+    row = policies.one(pcode, dcode)
+    i8 = np.int8
+    code, _, outputs = row(
+        solve, i8(pcode), i8(dcode), i8(mcode), t, mu, sigma, lt, lt_std, r, q, s, big_s
+    )
     return outputs if code == OK else _NAN_PERIODIC
 
 

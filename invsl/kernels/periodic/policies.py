@@ -20,7 +20,7 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar, serial, serial_twin
+from invsl.scalar.jit import parallel_kernel, prange, scalar, serial, serial_twin
 from invsl.scalar.jit import specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
@@ -80,8 +80,8 @@ def periodic_row(solve_, pol, dcode, m, t, mu, sigma, lt, lt_std, r, q, s, big_s
     ``s``, ``big_s``: reorder point and order-up-to level, read when evaluating). Returns
     ``(status, kind, outputs)``: OK or why the row failed, the fitted kind of D(L + R) (-1
     when it could not be fitted) and the 9 outputs of ``OUTPUTS`` (NaN when it failed).
-    Compiled once per unit and called by the kernel and its serial twin, whose loops then
-    compile in a fraction of the time they took with the row inlined.
+    Compiled once per unit, called by the kernel and its serial twin, and from Python for
+    one row of Python numbers (:func:`one`).
     """
     nan = math.nan
     failed = (nan, nan, nan, nan, nan, nan, nan, nan, nan)
@@ -163,18 +163,6 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
             out[j, i] = values[j]
 
 
-@kernel
-def periodic_one(solve_, pol, dcode, m, t, mu, sigma, lt, lt_std, r, q, s, big_s):
-    """One periodic-review row from Python numbers, valid (status OK on entry):
-    :func:`periodic_row` with the codes (any integer type) as the kernel's int8, for the
-    array functions called with scalars (``engine.single``). Returns ``(status, outputs)``,
-    the 9 outputs of ``OUTPUTS`` (NaN unless status is OK)."""
-    code, _, values = periodic_row(
-        solve_, np.int8(pol), np.int8(dcode), np.int8(m), t, mu, sigma, lt, lt_std, r, q, s, big_s
-    )
-    return code, values
-
-
 #: the modules whose compiled functions each compile unit of ``periodic_kernel`` copies
 _UNIT_MODULES = (dist, continuous, integer, metrics, solver)
 #: the compile units of ``periodic_kernel``: one per family unit x periodic-review policy
@@ -196,19 +184,15 @@ def unit_kernel(unit: str, one_thread: bool = False):
 
 
 @functools.cache
-def unit_one(unit: str):
-    """``periodic_one`` compiled for one compile unit (``UNIT_NAMES``), as
-    :func:`unit_kernel`; made at the first request, compiled at its first call."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
-    return spaces[__name__].periodic_one
-
-
 def one(policy: int, distribution: int):
-    """``periodic_one`` for a row of the policy code ``policy`` (RS, RsS, RsQ) and the
-    two-moment demand family code ``distribution``, compiled for its compile unit: call it
-    as ``one(p, d)(solve, p, d, metric, target, mu, sigma, lt, lt_std, r, q, s, big_s)``
-    with Python numbers."""
-    return unit_one(units.family_unit(distribution, policy))
+    """:func:`periodic_row` of the compile unit of a row of the policy code ``policy`` (RS,
+    RsS, RsQ) and the two-moment demand family code ``distribution``, for one row of Python
+    numbers (``engine.single``): call it with the codes as ``numpy.int8`` and the numbers
+    as floats, the types the kernel passes, so that it runs the function the unit's kernel
+    compiled (and cached) beside itself, not a compilation of its own."""
+    unit = units.family_unit(distribution, policy)
+    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
+    return spaces[__name__].periodic_row
 
 
 def every_kernel() -> dict:
