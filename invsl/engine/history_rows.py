@@ -41,6 +41,7 @@ from invsl.vocabulary import (
     POLICY_RSS,
     POLICY_SQ,
     RANDOM_LEAD_TIME,
+    SKIP,
 )
 
 HISTORY_KEYS = ("sku", "period", "demand", "missing")
@@ -262,16 +263,22 @@ def lattice_rows(ctx, solve, idx, metric, target, numbers) -> lattice.LatticeSqR
 
 
 def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:
-    """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``: the
-    copy of their family's compile unit when they are of one family (``lattice.unit_kernel``),
-    on its serial twin below ``scalar.jit.SERIAL_ROWS`` weighted rows."""
+    """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``: each
+    family's rows by the copy of its compile unit (``lattice.unit_kernel``; the other
+    family's rows skipped), on its serial twin below ``scalar.jit.SERIAL_ROWS`` weighted
+    rows."""
     sub = status[idx]
     emp = ctx.empirical[idx]
     rows = lattice_rows(ctx, solve, idx, metric, target, numbers)
     sub_out = np.full((out.shape[0], idx.size), np.nan)
-    unit = "empirical" if emp.all() else "compound_poisson" if not emp.any() else None
-    kernel = lattice.unit_kernel(unit, serial(idx.size, lattice.ROW_WEIGHT))
-    kernel(solve, rows, pmf.MAX_SUPPORT, sub, sub_out)
+    for unit, mine in (("empirical", emp), ("compound_poisson", ~emp)):
+        count = int(np.count_nonzero(mine))
+        if count == 0:
+            continue
+        part = sub if count == idx.size else np.where(mine, sub, np.uint8(SKIP))
+        kernel = lattice.unit_kernel(unit, serial(count, lattice.ROW_WEIGHT))
+        kernel(solve, rows, pmf.MAX_SUPPORT, part, sub_out)
+        sub[mine] = part[mine]
     out[:, idx] = sub_out
     status[idx] = sub
 

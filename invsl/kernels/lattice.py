@@ -790,8 +790,8 @@ lattice_sq_kernel_serial = serial_twin(lattice_sq_kernel)
 #: ``scalar.jit.serial``
 ROW_WEIGHT = 200.0
 
-#: the lattice's compile units: one per history family (a table of both runs the kernel as
-#: written, with the cells of both: one compile unit instead of two)
+#: the lattice's compile units: one per history family (a table of both runs each family's
+#: copy on its rows)
 UNITS = {
     "empirical": {"WITH_EMPIRICAL": True, "WITH_COMPOUND_POISSON": False},
     "compound_poisson": {"WITH_EMPIRICAL": False, "WITH_COMPOUND_POISSON": True},
@@ -799,21 +799,19 @@ UNITS = {
 
 
 @functools.cache
-def unit_kernel(unit: str | None, one_thread: bool = False):
+def unit_kernel(unit: str, one_thread: bool = False):
     """``lattice_sq_kernel`` for the rows of one history family, ``unit`` a key of
     :data:`UNITS` (its copy, made by ``scalar.jit.specialise``, compiles the cells of that
-    family only), or None for a table with rows of both (the kernel as written);
-    ``one_thread``: the serial twin. Built at the first request, compiled (or loaded from
-    numba's cache) at its first run."""
-    if unit is None:
-        return lattice_sq_kernel_serial if one_thread else lattice_sq_kernel
+    family only; it leaves the other family's rows ``DEFERRED``); ``one_thread``: the serial
+    twin. Built at the first request, compiled (or loaded from numba's cache) at its first
+    run."""
     copy = specialise((sys.modules[__name__],), **UNITS[unit])[__name__]
     return copy.lattice_sq_kernel_serial if one_thread else copy.lattice_sq_kernel
 
 
 def every_kernel() -> dict:
-    """Every copy of ``lattice_sq_kernel`` of a family unit a call can run, ``{(unit,
-    one_thread): kernel}`` (for the warm-up's test; the kernel as written is a module name)."""
+    """Every copy of ``lattice_sq_kernel`` a call can run, ``{(unit, one_thread): kernel}``
+    (for the warm-up's test)."""
     return {
         (unit, one_thread): unit_kernel(unit, one_thread)
         for unit in UNITS
