@@ -50,6 +50,32 @@ def _code(value, known: dict[str, int], lookup) -> int:
     return code
 
 
+def _integer(dcode: int) -> bool:
+    """Whether the family comes in whole units (poisson, negbin)."""
+    return dcode == DEMAND_POISSON or dcode == DEMAND_NEGBIN
+
+
+def _valid_demand(dcode: int, mu, sigma, lt, lt_std, q) -> bool:
+    """``validate``'s checks of a row's family, demand, lead time and order quantity, each
+    passed (a demand_mean of 0 is zero_demand: not taken either)."""
+    poisson = dcode == DEMAND_POISSON
+    return (
+        dcode >= 0
+        and 0.0 < mu < _INF
+        and (poisson or 0.0 <= sigma < _INF)
+        and 0.0 <= lt < _INF
+        and 0.0 <= lt_std < _INF
+        and 0.0 < q < _INF
+        and (not _integer(dcode) or q.is_integer())
+    )
+
+
+def _valid_level(dcode: int, x: float) -> bool:
+    """A reorder point or order-up-to level passes ``validate``: finite, and whole for
+    integer demand."""
+    return -_INF < x < _INF and (not _integer(dcode) or x.is_integer())
+
+
 def sq(
     solve,
     distribution,
@@ -106,20 +132,12 @@ def sq(
         dcode = DEMAND_NORMAL
         sigma = 0.0
     # validate's checks, each passed (any failure: NaN, whatever the failing check)
-    poisson = dcode == DEMAND_POISSON
-    integer = poisson or dcode == DEMAND_NEGBIN
     if not (
-        dcode >= 0
-        and 0.0 < mu < _INF  # demand_mean = 0 is zero_demand
-        and (poisson or 0.0 <= sigma < _INF)
-        and 0.0 <= lt < _INF
-        and 0.0 <= lt_std < _INF
-        and 0.0 < q < _INF
-        and (not integer or q.is_integer())
+        _valid_demand(dcode, mu, sigma, lt, lt_std, q)
         and (
             (mcode >= 0 and 0.0 < t < 1.0)
             if solve
-            else (-_INF < s < _INF and (not integer or s.is_integer()))
+            else -_INF < s < _INF and (not _integer(dcode) or s.is_integer())
         )
     ):
         return False, _NAN_ROW
@@ -235,19 +253,12 @@ def periodic(
     if dcode == DEMAND_POINT:  # as fold_deterministic: normal demand without variance
         dcode = DEMAND_NORMAL
         sigma = 0.0
-    poisson = dcode == DEMAND_POISSON
-    integer = poisson or dcode == DEMAND_NEGBIN
     if not (
-        0.0 < mu < _INF  # demand_mean = 0 is zero_demand
-        and (poisson or 0.0 <= sigma < _INF)
-        and 0.0 <= lt < _INF
-        and 0.0 <= lt_std < _INF
+        _valid_demand(dcode, mu, sigma, lt, lt_std, q)
         and 1.0 <= r < _INF
         and r.is_integer()
-        and 0.0 < q < _INF
-        and (not integer or q.is_integer())
-        and (-_INF < s < _INF and (not integer or s.is_integer()))
-        and (not uses_big_s or (-_INF < big_s < _INF and (not integer or big_s.is_integer())))
+        and _valid_level(dcode, s)
+        and (not uses_big_s or _valid_level(dcode, big_s))
         and (pcode != POLICY_RSS or solve or big_s > s)
         and (not solve or (mcode >= 0 and 0.0 < t < 1.0))
     ):
