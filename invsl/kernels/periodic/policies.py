@@ -173,13 +173,18 @@ UNIT_NAMES = units.every_unit(policies=True)
 periodic_kernel_serial = serial_twin(periodic_kernel)
 
 
+def _unit(unit: str):
+    """The namespace of this module's copy for the compile unit ``unit`` (``UNIT_NAMES``),
+    made at the first request (``scalar.jit.specialise``)."""
+    return specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))[__name__]
+
+
 @functools.cache
 def unit_kernel(unit: str, one_thread: bool = False):
     """``periodic_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``, a
     family x policy), as ``batch.unit_kernel`` does for (s, Q); ``one_thread``: its serial
     twin."""
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
-    copy = spaces[__name__]
+    copy = _unit(unit)
     return copy.periodic_kernel_serial if one_thread else copy.periodic_kernel
 
 
@@ -190,9 +195,7 @@ def one(policy: int, distribution: int):
     numbers (``engine.single``): call it with the codes as ``numpy.int8`` and the numbers
     as floats, the types the kernel passes, so that it runs the function the unit's kernel
     compiled (and cached) beside itself, not a compilation of its own."""
-    unit = units.family_unit(distribution, policy)
-    spaces = specialise((*_UNIT_MODULES, sys.modules[__name__]), **units.switches(unit))
-    return spaces[__name__].periodic_row
+    return _unit(units.family_unit(distribution, policy)).periodic_row
 
 
 def every_kernel() -> dict:
