@@ -23,7 +23,10 @@ once more for the literal.
 
 from __future__ import annotations
 
+import concurrent.futures
+import itertools
 import os
+import threading
 import types
 from collections.abc import Sequence
 
@@ -149,6 +152,74 @@ def serial(rows: int, weight: float = 1.0) -> bool:
     normal kernel, runs on one thread: below :data:`SERIAL_ROWS` (see :class:`threads_for`
     and :func:`serial_twin`)."""
     return rows * weight < SERIAL_ROWS
+
+
+#: pieces per thread of a call split among threads (:func:`run_rows`)
+PIECES_PER_THREAD = 4
+
+
+def thread_count() -> int:
+    """The threads a large call runs on: numba's thread count of the calling thread once
+    numba's threading layer is up (``numba.set_num_threads``, which is thread-local: the user's
+    setting, or ``invsl.dask``'s per task), else ``NUMBA_NUM_THREADS`` (default: one per
+    core). Reading it does not start numba's threads, which invsl does not use."""
+    if getattr(numba_parallel, "_is_initialized", False):
+        return int(numba.get_num_threads())
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pool_pid = -1
+_pool_lock = threading.Lock()
+
+
+def _helpers() -> concurrent.futures.ThreadPoolExecutor:
+    """The process's pool of helper threads (``NUMBA_NUM_THREADS`` - 1 of them, started at
+    the first large call; a forked child makes its own)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            size = max(1, int(numba.config.NUMBA_NUM_THREADS) - 1)
+            _pool = concurrent.futures.ThreadPoolExecutor(size, thread_name_prefix="invsl")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def run_rows(kernel: Dispatcher, rows: int, weight: float, *args) -> None:
+    """``kernel(*args, start, stop)`` over the rows ``0 .. rows - 1``, each costing about
+    ``weight`` rows of the (s, Q) normal kernel.
+
+    ``kernel`` is a serial compiled kernel (``nogil``) that computes the rows ``start`` ..
+    ``stop - 1`` of its arrays, each row on its own. Below :data:`SERIAL_ROWS` weighted rows
+    (:func:`serial`) it runs once, on the calling thread, over every row. Above, the rows
+    go in :data:`PIECES_PER_THREAD` contiguous pieces per thread (:func:`thread_count`), and
+    the calling thread and its helpers each take the next piece left until none is: a thread
+    whose core another process holds takes fewer pieces, and no idle thread spins, so the
+    call is never much slower than on one thread. The kernel is the same compiled code on
+    every path, hence the same bits whatever the thread count (rows are independent), and a
+    kernel has one copy to compile, not a serial and a parallel one.
+    """
+    threads = 1 if serial(rows, weight) else min(thread_count(), rows)
+    if threads <= 1:
+        kernel(*args, 0, rows)
+        return
+    pieces = PIECES_PER_THREAD * threads
+    bounds = [rows * k // pieces for k in range(pieces + 1)]
+    take = itertools.count().__next__  # (atomic: one bytecode under the GIL)
+
+    def work() -> None:
+        k = take()
+        while k < pieces:
+            kernel(*args, bounds[k], bounds[k + 1])
+            k = take()
+
+    pool = _helpers()
+    helpers = [pool.submit(work) for _ in range(threads - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            helper.result()
 
 
 def serial_twin(dispatcher: Dispatcher) -> Dispatcher:
@@ -345,6 +416,9 @@ __all__ = [
     "SERIAL_ROWS",
     "prepare_threads",
     "serial",
+    "run_rows",
+    "thread_count",
+    "PIECES_PER_THREAD",
     "serial_twin",
     "threads_for",
     "WITH_NORMAL",
