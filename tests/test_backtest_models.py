@@ -485,8 +485,8 @@ def test_kernels_without_jit_agree():
     ]:
         fast = np.empty((8, 21))
         slow = np.empty((8, 21))
-        kernel(d, first, *args, fast)
-        kernel.py_func(d, first, *args, slow)
+        kernel(d, first, *args, fast, 0, 8)
+        kernel.py_func(d, first, *args, slow, 0, 8)
         np.testing.assert_array_equal(fast, slow)
     cumulative = h[:, None] * one_step_forecasts(d, "ses")
     outs = []
@@ -494,7 +494,7 @@ def test_kernels_without_jit_agree():
         out = [np.empty((8, 4)) for _ in range(4)]
         out += [np.empty((8, 4), np.int8), np.empty((8, 4), np.int64), np.empty((8, 4), np.int64)]
         inputs = SpreadInputs(d, first, h.astype(np.int64), origins)
-        fn(inputs, cumulative, 3, 0, 2, SpreadOutputs(*out))
+        fn(inputs, cumulative, 3, 0, 2, SpreadOutputs(*out), 0, 8)
         outs.append(out)
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)

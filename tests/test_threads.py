@@ -163,9 +163,10 @@ _FIRST_CALLS = {
         "invsl.fill_rate([120.0, 130.0], 200.0, 100.0, 30.0, 1.0); "
         "assert not p._is_initialized  # a small call starts no thread"
     ),
+    # (a parallel kernel of invsl.kernels: the tools' kernels are serial, run by run_rows)
     "kernel": (
-        "import numpy as np; from invsl.tools.backtest.smoothing import ses_kernel; "
-        "ses_kernel(np.ones((2, 3)), np.zeros(2, np.int64), 0.3, np.empty((2, 4)))"
+        "import numpy as np; from invsl.kernels.pmf import compound_poisson_lengths as k; "
+        "k(np.ones(2), np.full(2, 0.5), np.zeros(2, np.uint8), np.zeros(2, np.int64))"
     ),
     "user first": (
         "import numba, invsl; numba.get_num_threads(); "

@@ -22,8 +22,8 @@ Models (``model=``):
 - ``"forecast"``: the user's own per-period forecasts F, time-phased over the horizon:
   mean = F[o] + ... + F[o + h - 1]; spread from their past h-period errors as above.
 
-Everything is compiled (numba kernels, one pass over time per SKU, ``prange`` over SKUs); no
-Python loop over SKUs or origins, no pandas.
+Everything is compiled (numba kernels, one pass over time per SKU, the SKUs split among
+threads by ``scalar.jit.run_rows``); no Python loop over SKUs or origins, no pandas.
 
 References
 ----------
@@ -54,15 +54,22 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.engine.reader import InputError
-from invsl.scalar.jit import readonly
-from invsl.tools.backtest.smoothing import croston_sba_kernel, ses_kernel, tsb_kernel
+from invsl.scalar.jit import readonly, run_rows
+from invsl.tools.backtest.smoothing import (
+    PERIOD_WEIGHTS,
+    croston_sba_kernel,
+    ses_kernel,
+    tsb_kernel,
+)
 from invsl.tools.backtest.spread import (
     ForecastCells,
     SpreadInputs,
     SpreadOutputs,
     cumulative_forecast_kernel,
+    cumulative_weight,
     error_spread_kernel,
     sample_kernel,
+    spread_weight,
 )
 from invsl.vocabulary import (
     CORRECTIONS,
@@ -278,13 +285,16 @@ def one_step_forecasts(
     """
     d = _demand_matrix(demand)
     f0 = _first_observed(d, first)
-    out = np.empty((d.shape[0], d.shape[1] + 1))
+    n, periods = d.shape
+    out = np.empty((n, periods + 1))
+    weight = PERIOD_WEIGHTS.get(model, 0.0) * periods
     if model == "ses":
-        ses_kernel(d, f0, _alpha("alpha", alpha), out)
+        run_rows(ses_kernel, n, weight, d, f0, _alpha("alpha", alpha), out)
     elif model == "croston_sba":
-        croston_sba_kernel(d, f0, _alpha("alpha", alpha), out)
+        run_rows(croston_sba_kernel, n, weight, d, f0, _alpha("alpha", alpha), out)
     elif model == "tsb":
-        tsb_kernel(d, f0, _alpha("alpha_d", alpha_d), _alpha("alpha_p", alpha_p), out)
+        alphas = (_alpha("alpha_d", alpha_d), _alpha("alpha_p", alpha_p))
+        run_rows(tsb_kernel, n, weight, d, f0, *alphas, out)
     else:
         raise InputError(f"unknown recursion {model!r}; use 'ses', 'croston_sba' or 'tsb'")
     return out
@@ -373,7 +383,7 @@ def _cumulative(
                 )
             cells = _dense_cells(table)
         out = np.empty((n, periods + 1))
-        cumulative_forecast_kernel(cells, h, out)
+        run_rows(cumulative_forecast_kernel, n, cumulative_weight(h, periods), cells, h, out)
         return readonly(out)
     table = one_step_forecasts(d, model, first=first, alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p)
     return readonly(h[:, None] * table)
@@ -523,12 +533,16 @@ def forecast_demand(
     )
     inputs = SpreadInputs(demand=d, first=f0, horizon=h, origins=o)
     if model in ("sample", "window"):
-        sample_kernel(inputs, _window_span(model, window), corr, outputs)
+        span = _window_span(model, window)
+        weight = spread_weight(None, periods, o.shape[0], span)
+        run_rows(sample_kernel, n, weight, inputs, span, corr, outputs)
     else:
         fewest = _whole("min_errors", min_errors, 1)
         skipped = _whole("burn_in", burn_in, 0)
         cumulative = _cumulative(d, h, model, f0, forecasts, alpha, alpha_d, alpha_p)
-        error_spread_kernel(inputs, cumulative, fewest, skipped, corr, outputs)
+        weight = spread_weight(h, periods, o.shape[0])
+        args = (inputs, cumulative, fewest, skipped, corr, outputs)
+        run_rows(error_spread_kernel, n, weight, *args)
     return DemandForecast(*outputs)
 
 
