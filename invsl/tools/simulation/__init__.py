@@ -6,9 +6,10 @@ or in sub-period steps) with the review and arrival timing of the contract
 level straight from its general definition, and attaches a 95% confidence half-width to each
 by batch means. docs/simulate.md explains what is simulated and how to use it.
 
-Rows run in parallel (``prange``); each row has its own random stream derived from ``seed``
-and the row's position, so the result is the same for any number of threads. A row that
-cannot be simulated gets a ``status`` and a ``message``; the other rows are simulated.
+Rows are split among threads (``scalar.jit.run_rows``); each row has its own random stream
+derived from ``seed`` and the row's position, so the result is the same for any number of
+threads. A row that cannot be simulated gets a ``status`` and a ``message``; the other rows
+are simulated.
 
 Modules, in the order a call goes through them:
 
@@ -16,7 +17,8 @@ Modules, in the order a call goes through them:
 - ``table``: the DataFrame read into arrays (:func:`~invsl.tools.simulation.table.read_table`);
 - ``checks``: a status and the field at fault per row;
 - ``rows``: the kernel's per-row inputs (simulated distribution, sub-steps, warm-up, history);
-- ``kernel``: the parallel batch kernel and its grouped arguments (named tuples of arrays);
+- ``kernel``: the batch kernel over a range of rows and its grouped arguments (named tuples
+  of arrays);
 - ``continuous``: continuous review (s, Q), one row event by event or in sub-period steps;
 - ``periodic``: periodic review (RS, RsS, RsQ), one row period by period;
 - ``sampling``: the demand draws; ``batch_means``: batch sums, metrics and half-widths;

@@ -1,4 +1,5 @@
-"""The batch kernel of the simulator: every row in parallel, each on its own random stream.
+"""The batch kernel of the simulator: a range of rows, each on its own random stream, so that
+``scalar.jit.run_rows`` can split the rows among threads and give the same bits on any number.
 
 Its inputs come grouped in named tuples of arrays (numba takes them as arguments), built by
 keyword so that two arrays cannot be swapped silently: :class:`Rows` (the parameters of each
@@ -13,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.scalar import rng as _rng
-from invsl.scalar.jit import parallel_kernel, prange
+from invsl.scalar.jit import kernel
 from invsl.tools.simulation.batch_means import N_ACC, store_metrics
 from invsl.vocabulary import (
     DEMAND_COMPOUND_POISSON,
@@ -69,9 +70,34 @@ class Outputs(NamedTuple):
     metrics: np.ndarray  # (12, n) float64: the six codes.METRICS, then their half-widths
 
 
-@parallel_kernel
-def simulate_kernel(rows, settings, history, outputs):
-    """Simulate every row whose status is OK; write metrics and half-widths into ``outputs``.
+#: cost of one simulated step (a period, or a sub-step of continuous review) of one row
+#: [rows of the (s, Q) normal kernel, the unit of ``scalar.jit.run_rows``]: 60-130 ns against
+#: 0.3 us a row, measured on one thread on the benchmark tables (sQ normal, sQ poisson, RS
+#: normal, RsS poisson, RsQ gamma; benchmarks/test_bench_simulate.py)
+STEP_WEIGHT = 0.3
+
+#: the history of a row that has none (every row but the empirical ones): an empty view of a
+#: constant array, which numba does not reference-count, unlike a view of the kernel's
+#: argument ``history.counts``, whose count every draw would raise and lower (an atomic
+#: operation, on one counter for all threads: 25-40 % of the time of an RS or RsS row on
+#: normal or Poisson demand, measured on one thread; the former prange kernel got its
+#: arguments without a count)
+_NO_HISTORY = np.zeros(1)
+
+
+def row_weight(rows: Rows, periods: int) -> float:
+    """The mean cost of one row of :func:`simulate_kernel` [rows of the (s, Q) normal kernel]:
+    its warm-up and ``periods`` measured periods, times its sub-steps."""
+    if rows.warmup.shape[0] == 0:
+        return 0.0
+    steps = (periods + rows.warmup.astype(np.float64)) * rows.substeps
+    return STEP_WEIGHT * float(steps.mean())
+
+
+@kernel
+def simulate_kernel(rows, settings, history, outputs, start, stop):
+    """Simulate the rows ``start`` .. ``stop - 1`` whose status is OK; write metrics and
+    half-widths into ``outputs``.
 
     ``rows`` is a :class:`Rows`, ``settings`` a :class:`Settings`, ``history`` a
     :class:`HistoryCounts` and ``outputs`` an :class:`Outputs`. ``outputs.metrics`` is
@@ -80,8 +106,9 @@ def simulate_kernel(rows, settings, history, outputs):
     """
     status = outputs.status
     out = outputs.metrics
-    n = status.shape[0]
-    for i in prange(n):
+    # (i is int64 here, uint64 under the former prange: it is only an index, and the stream
+    # number of rng.seed_state, which converts it to uint64: the same stream, the same bits)
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         state = np.empty(4, dtype=np.uint64)
@@ -90,7 +117,10 @@ def simulate_kernel(rows, settings, history, outputs):
         acc = np.zeros((settings.n_batches, N_ACC))
         pol = rows.policy[i]
         dist = rows.distribution[i]
-        counts = history.counts[history.start[i] : history.start[i] + history.length[i]]
+        if dist == DEMAND_EMPIRICAL:
+            counts = history.counts[history.start[i] : history.start[i] + history.length[i]]
+        else:
+            counts = _NO_HISTORY[:0]
         if pol == POLICY_SQ and dist == DEMAND_EMPIRICAL:
             code = sq_units_row(state, rows, i, settings, acc, counts)
         elif pol == POLICY_SQ:

@@ -18,9 +18,10 @@ from scipy import special  # not scipy.stats: that would cost 0.4 s at import
 from invsl.engine.arguments import check_arguments
 from invsl.engine.assemble import messages
 from invsl.engine.reader import InputError, check_frame
+from invsl.scalar.jit import run_rows
 from invsl.tools.simulation.checks import check_rows
 from invsl.tools.simulation.codes import ALL_STATUS, METRICS, STATUS_CATEGORY, STATUS_NAMES
-from invsl.tools.simulation.kernel import Outputs, Settings, simulate_kernel
+from invsl.tools.simulation.kernel import Outputs, Settings, row_weight, simulate_kernel
 from invsl.tools.simulation.rows import kernel_rows
 from invsl.tools.simulation.table import Table, read_table
 from invsl.vocabulary import NO_ORDER_CYCLES, SIM_CAPACITY, ZERO_DEMAND
@@ -173,7 +174,9 @@ def simulate(
         clip=negative_demand == "zero",
     )
     metrics = np.full((2 * len(METRICS), table.n), np.nan)
-    simulate_kernel(rows, settings, histories, Outputs(status=status, metrics=metrics))
+    outputs = Outputs(status=status, metrics=metrics)
+    weight = row_weight(rows, settings.periods)
+    run_rows(simulate_kernel, table.n, weight, rows, settings, histories, outputs)
     return _result(df, table, status, field, metrics)
 
 
