@@ -7,7 +7,8 @@ stock, or (inverse mode) to reach an aggregate service target at the least value
 The problem is separable: with a multiplier lambda on the budget each SKU solves its own
 small problem ``max_s  w m(s) - lambda K(s)`` (m its service level, w its weight, K the value
 of its stock), and one outer bisection on lambda meets the budget. The per-SKU solves are
-numba kernels with ``prange`` over SKUs; everything else is a handful of numpy reductions.
+numba kernels over SKUs, split among threads (``scalar.jit.run_rows``); everything else is a
+handful of numpy reductions.
 See docs/portfolio.md for the mathematics, the handling of the S-shaped fill rate and the
 duality-gap bound.
 

@@ -1,5 +1,8 @@
-"""Kernels over the SKUs of a portfolio (``prange`` over SKUs): fitting and search ranges,
-one pass of per-SKU maximisers at a multiplier, and the greedy completion."""
+"""Kernels over the SKUs of a portfolio: fitting and search ranges, one pass of per-SKU
+maximisers at a multiplier, and the greedy completion.
+
+The fit and the pass compute the SKUs ``start`` .. ``stop - 1``, each on its own, so that
+``scalar.jit.run_rows`` can split the SKUs among threads (:data:`ROW_WEIGHT`)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import numpy as np
 
 from invsl.kernels import solvers
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import kernel, parallel_kernel, prange, serial_twin
+from invsl.scalar.jit import SERIAL_ROWS, kernel, run_rows
 from invsl.tools.portfolio.marginal import (
     fill_rate_and_shortfall,
     steepest_fill_rate_point,
@@ -91,8 +94,10 @@ class PassOutputs(NamedTuple):
     dcost: np.ndarray
 
 
-def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
-    """Fit each SKU and find its search range, the mode of rho and the values at the floor.
+@kernel
+def _prepare_kernel(obj, inv, service, inputs, min_s, fitted, start, stop):
+    """Fit each SKU ``start`` .. ``stop - 1`` and find its search range, the mode of rho and
+    the values at the floor.
 
     par (5, n): p1, p2, mean, sd, mu. bounds (6, n): s_lo, s_hi, s_mode, rho(s_mode),
     score(s_lo), cost(s_lo) (score and cost with weight 1 and unit cost 1: the caller
@@ -110,8 +115,7 @@ def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
     kind_out = fitted.kind
     par = fitted.par
     bounds = fitted.bounds
-    n = status.shape[0]
-    for i in prange(n):
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         mu = demand_mean[i]
@@ -175,8 +179,10 @@ def _prepare_kernel_py(obj, inv, service, inputs, min_s, fitted):
         bounds[5, i] = cost
 
 
-def _pass_kernel_py(obj, inv, lam, skus, state, out):
-    """Each SKU's maximiser of w m(s) - lam K(s) over [s_lo, s_hi].
+@kernel
+def _pass_kernel(obj, inv, lam, skus, state, out, start, stop):
+    """The maximiser of w m(s) - lam K(s) over [s_lo, s_hi] of each SKU ``start`` ..
+    ``stop - 1``.
 
     rho is increasing up to s_mode and decreasing after it, so w m - lam K falls, rises,
     then falls again: its maximum is at s_lo or at the end r of the rise (the largest s with
@@ -200,8 +206,7 @@ def _pass_kernel_py(obj, inv, lam, skus, state, out):
     score_out = out.score
     cost_out = out.cost
     dcost_out = out.dcost
-    n = active.shape[0]
-    for i in prange(n):
+    for i in range(start, stop):
         if not active[i]:
             continue
         s_lo = bounds[0, i]
@@ -290,28 +295,29 @@ def _pass_kernel_py(obj, inv, lam, skus, state, out):
         cost_out[i] = best_cost
 
 
-#: below this many SKUs the kernels run on one thread (waking threads costs more)
-SERIAL_BELOW = 20_000
-_prepare_parallel = parallel_kernel(_prepare_kernel_py)
-_prepare_serial = serial_twin(_prepare_parallel)
-_pass_parallel = parallel_kernel(_pass_kernel_py)
-_pass_serial = serial_twin(_pass_parallel)
-
-
-def _pick(n, serial, parallel):
-    return serial if n < SERIAL_BELOW else parallel
+#: cost of one SKU in the fit or in one pass [rows of the (s, Q) normal kernel, the unit of
+#: ``scalar.jit.run_rows``]: 0.3-0.4 us on normal demand against 0.3 us a row, measured on one
+#: thread on 10,000 SKUs of benchmarks/_skus.py (budget and target mode); integer demand costs
+#: 2-3 times more, so that such a table splits later than it could
+ROW_WEIGHT = 1.0
+#: below this many SKUs the kernels run on one thread (``scalar.jit.serial``). Kept for
+#: ``tools.warmup``, which builds a table of this size to compile the former parallel
+#: kernels: one kernel now serves both paths, and the small table compiles it
+SERIAL_BELOW = int(SERIAL_ROWS / ROW_WEIGHT)
 
 
 def fit_skus(obj, inv, service, inputs: SkuInputs, min_s, fitted: Fitted) -> None:
-    """Fit every SKU whose status is OK into ``fitted`` (serial or parallel kernel by size)."""
+    """Fit every SKU whose status is OK into ``fitted`` (on one thread below
+    :data:`SERIAL_BELOW` SKUs)."""
     n = fitted.status.shape[0]
-    _pick(n, _prepare_serial, _prepare_parallel)(obj, inv, service, inputs, min_s, fitted)
+    run_rows(_prepare_kernel, n, ROW_WEIGHT, obj, inv, service, inputs, min_s, fitted)
 
 
 def lagrangian_pass(obj, inv, lam, skus: Skus, state: PassState, out: PassOutputs) -> None:
-    """Each active SKU's maximiser of w m(s) - lam K(s) into ``out`` (see the kernel)."""
+    """Each active SKU's maximiser of w m(s) - lam K(s) into ``out`` (see the kernel; on one
+    thread below :data:`SERIAL_BELOW` SKUs)."""
     n = out.s.shape[0]
-    _pick(n, _pass_serial, _pass_parallel)(obj, inv, lam, skus, state, out)
+    run_rows(_pass_kernel, n, ROW_WEIGHT, obj, inv, lam, skus, state, out)
 
 
 @kernel
