@@ -32,9 +32,8 @@ def portfolio(normal_skus):
     df = normal_skus.copy()
     rng = np.random.default_rng(7)
     df["unit_cost"] = rng.lognormal(2.0, 1.0, len(df))
-    # load the kernels from the numba cache (compile on a first run): a slice above
-    # invsl.tools.portfolio.kernels.SERIAL_BELOW rows with a binding budget, so that the
-    # parallel kernels the timed run uses are loaded too
+    # load the kernels from the numba cache (compile on a first run) on a slice with a
+    # binding budget, so that every kernel the timed run uses is loaded
     warm = df.iloc[:50_000]
     warm_plan = invsl.optimize(warm, metric="beta", target=TARGET)
     warm_budget = float((warm["unit_cost"] * warm_plan["safety_stock"]).sum())

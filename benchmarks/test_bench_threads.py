@@ -1,16 +1,17 @@
 """Never slower than one thread: invsl on its default threads against one thread, on a quiet
 and on a busy machine (issue 14, part 2).
 
-A small call runs its kernels on one thread (``invsl.scalar.jit.SERIAL_ROWS``), a large one on
-every thread, whose idle workers sleep instead of spinning (``prepare_threads``). Each case
+A small call runs its kernels on the calling thread (``invsl.scalar.jit.SERIAL_ROWS``), a large
+one in pieces that the calling thread and a pool of helper threads take in turn
+(``invsl.scalar.jit.run_rows``; idle helpers sleep). Each case
 times the same call at ``numba.set_num_threads(1)`` and at the default thread count, with
 and without a busy loop (``python -c "while True: pass"``, a fixture) holding a core:
 
 - ``threads-<n>``: ``invsl.optimize`` on n normal SKUs (beta 0.95), n = 2,000 and 1,000,000
   (``--short``: 2,000 and 100,000);
 - the default-threads entry records ``ratio_default_over_one_thread`` (median over median,
-  same busy setting, same run) in ``extra_info``, beside the threading layer, the thread
-  count, ``SERIAL_ROWS`` and ``OMP_WAIT_POLICY``.
+  same busy setting, same run) in ``extra_info``, beside the thread count, ``SERIAL_ROWS``
+  and ``PIECES_PER_THREAD``.
 
 Nothing about speed is asserted (the acceptance of the issue, at most 1.5x at 2,000 SKUs and
 at most 1x at 1,000,000 with the busy loop, is read from the JSON); the reorder points of the
@@ -19,7 +20,6 @@ two thread counts must be the same bytes.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -93,9 +93,8 @@ def test_threads(benchmark, sizes, tables, shared, load, size, threads):
         n_skus=n,
         threads=count,
         load=load,
-        threading_layer=numba.threading_layer(),
         serial_rows=jit.SERIAL_ROWS,
-        omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"),
+        pieces_per_thread=jit.PIECES_PER_THREAD,
     )
     key = (n, load)
     if threads == "one":

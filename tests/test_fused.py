@@ -266,7 +266,7 @@ def test_lean_copies_defer_the_generic_rows_and_the_full_copy_gives_the_same_byt
     for unit, code in (("normal", DEMAND_NORMAL), ("integer", DEMAND_POISSON)):
         status = np.where(distribution == code, 0, 255).astype(np.uint8)
         out, kind = batch.allocate(n)
-        batch.unit_kernel(unit, True, True)(True, rows, status, out, kind, start)
+        batch.unit_kernel(unit, True)(True, rows, status, out, kind, start, 0, n)
         deferred += int((status == DEFERRED).sum())
     assert deferred > 50  # the lean copies did leave rows to the full copy
 
@@ -275,7 +275,7 @@ def test_lean_copies_defer_the_generic_rows_and_the_full_copy_gives_the_same_byt
     for unit, code in (("normal", DEMAND_NORMAL), ("integer", DEMAND_POISSON)):
         full_status = np.where(distribution == code, 0, 255).astype(np.uint8)
         want, want_kind = batch.allocate(n)
-        batch.unit_kernel(unit, False, False)(True, rows, full_status, want, want_kind, start)
+        batch.unit_kernel(unit, False)(True, rows, full_status, want, want_kind, start, 0, n)
         mine = distribution == code
         assert np.array_equal(status[mine], full_status[mine])
         assert got[:, mine].tobytes() == want[:, mine].tobytes(), unit

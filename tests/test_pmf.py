@@ -109,7 +109,7 @@ def run_kernel(p, s, Q, mu, solve=False, metric=0, target=np.nan, size_ratio=0.0
         order_quantity=np.array([float(Q)]),
         reorder_point=np.array([float(s)]),
     )
-    pmf.pmf_sq_kernel(solve, rows, status, out)
+    pmf.sq(solve, rows, status, out)
     names = (
         "reorder_point",
         "safety_stock",

@@ -324,13 +324,13 @@ def test_small_rows_stay_exact_and_large_rows_take_the_lattice(monkeypatch, samp
     units = []
     unit_kernel = lattice.unit_kernel
 
-    def spy(unit, one_thread=False):
-        kernel = unit_kernel(unit, one_thread)
+    def spy(unit):
+        kernel = unit_kernel(unit)
 
-        def run(solve, rows, max_support, status, out):
+        def run(solve, rows, max_support, status, out, start, stop):
             seen.append(len(status))
             units.append(unit)
-            return kernel(solve, rows, max_support, status, out)
+            return kernel(solve, rows, max_support, status, out, start, stop)
 
         return run
 
@@ -371,8 +371,7 @@ def test_small_rows_stay_exact_and_large_rows_take_the_lattice(monkeypatch, samp
 
 
 def test_family_units_give_the_bits_of_the_kernel_as_written(sample):
-    """The copy of each family's compile unit (``lattice.unit_kernel``), on one thread and in
-    parallel, gives the bytes of the kernel as written (the cells of both families) on the
+    """The copy of each family's compile unit (``lattice.unit_kernel``) gives the bytes of the kernel as written (the cells of both families) on the
     rows of its family, and leaves the other family's rows to their unit (DEFERRED, outputs
     untouched)."""
     df, history = sample
@@ -398,16 +397,14 @@ def test_family_units_give_the_bits_of_the_kernel_as_written(sample):
     def run(kernel):
         status = np.zeros(n, dtype=np.uint8)
         out = np.full((8, n), np.nan)
-        kernel(True, rows, pmf.MAX_SUPPORT, status, out)
+        kernel(True, rows, pmf.MAX_SUPPORT, status, out, 0, n)
         return status, out
 
     status, out = run(lattice.lattice_sq_kernel)
     assert (status == OK).all()
-    kernels = {(None, True): lattice.lattice_sq_kernel_serial, **lattice.every_kernel()}
-    for (unit, one_thread), kernel in kernels.items():
+    for unit, kernel in lattice.every_kernel().items():
         got_status, got_out = run(kernel)
-        mine = np.ones(n, dtype=bool) if unit is None else emp == (unit == "empirical")
-        where = (unit, one_thread)
-        assert got_status[mine].tobytes() == status[mine].tobytes(), where
-        assert got_out[:, mine].tobytes() == out[:, mine].tobytes(), where
+        mine = emp == (unit == "empirical")
+        assert got_status[mine].tobytes() == status[mine].tobytes(), unit
+        assert got_out[:, mine].tobytes() == out[:, mine].tobytes(), unit
         assert (got_status[~mine] == DEFERRED).all() and np.isnan(got_out[:, ~mine]).all()

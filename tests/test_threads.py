@@ -1,30 +1,34 @@
-"""Threads (``invsl.scalar.jit``: ``threads_for``, ``prepare_threads``, ``SERIAL_ROWS``).
+"""Threads (``invsl.scalar.jit``: ``run_rows``, ``thread_count``, ``SERIAL_ROWS``).
 
-The results are the same bytes on one thread and on two, and below and above the serial
-threshold; a small call runs on one thread and gives the caller's thread count back; idle
-OpenMP threads are set to sleep unless the user chose otherwise. Speed is measured in
-benchmarks/test_bench_threads.py, never asserted here.
+The results are the same bytes on one thread and on two, below and above the serial
+threshold, and however the rows are cut into pieces; a small call runs on the calling thread
+in one piece; a large one covers every row exactly once, on the caller's thread count; a
+failure inside reaches the caller; invsl never starts numba's own threads. Speed is measured
+in benchmarks/test_bench_threads.py, never asserted here.
 """
 
 import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numba
 import numpy as np
 import pandas as pd
+import pytest
 
 from invsl.scalar import jit
-from invsl.scalar.jit import threads_for
+from invsl.scalar.jit import run_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: run in a fresh Python with NUMBA_NUM_THREADS=2: every public path that reaches a parallel
+#: run in a fresh Python with NUMBA_NUM_THREADS=2: every public path that reaches a row
 #: kernel (validation, the (s, Q) and periodic kernels, the pmf kernels of history rows, the
-#: array functions), at (threads, SERIAL_ROWS) = (1, default), (2, everything serial),
-#: (2, everything parallel), (2, default); pickled results to sys.argv[1]
+#: array functions), at (threads, SERIAL_ROWS, PIECES_PER_THREAD) = (1, default), (2,
+#: everything serial), (2, everything split), (2, default), and everything split into 37
+#: pieces per thread (pieces of every size, cut anywhere); pickled results to sys.argv[1]
 _SCRIPT = """
 import pickle, sys
 import numba, numpy as np, pandas as pd
@@ -60,11 +64,14 @@ def run():
     }
 
 results = {}
-for threads, serial_rows in ((1, None), (2, 10**12), (2, 0), (2, None)):
+for threads, serial_rows, pieces in ((1, None, 4), (2, 10**12, 4), (2, 0, 4), (2, None, 4),
+                                     (2, 0, 37)):
     numba.set_num_threads(threads)
     jit.SERIAL_ROWS = serial_rows if serial_rows is not None else jit.SERIAL_ROWS
-    results[threads, serial_rows] = run()
+    jit.PIECES_PER_THREAD = pieces
+    results[threads, serial_rows, pieces] = run()
     jit.SERIAL_ROWS = 10_000
+    jit.PIECES_PER_THREAD = 4
 with open(sys.argv[1], "wb") as f:
     pickle.dump(results, f)
 """
@@ -104,98 +111,98 @@ def test_same_bytes_on_one_and_two_threads_below_and_above_the_threshold(tmp_pat
     assert proc.returncode == 0, proc.stderr
     with open(out, "rb") as f:
         results = pickle.load(f)
-    reference = results[1, None]
+    reference = results[1, None, 4]
     assert (reference["optimize"]["status"] == "ok").sum() > 2000
     assert (reference["history"]["status"] == "ok").sum() > 250
     assert (reference["periodic"]["status"] == "ok").sum() > 300
     for key, got in results.items():
         for name, value in got.items():
-            _same_bytes(reference[name], value, f"{name} at (threads, SERIAL_ROWS) = {key}")
+            _same_bytes(
+                reference[name],
+                value,
+                f"{name} at (threads, SERIAL_ROWS, PIECES_PER_THREAD) = {key}",
+            )
 
 
-def test_a_small_call_runs_on_one_thread_and_gives_the_count_back():
-    before = numba.get_num_threads()
-    with threads_for(jit.SERIAL_ROWS - 1):
-        assert numba.get_num_threads() == 1
-    assert numba.get_num_threads() == before
-    with threads_for(jit.SERIAL_ROWS):
-        assert numba.get_num_threads() == before
-    # the weight counts: a few heavy rows are a large call
-    with threads_for(1000, weight=jit.SERIAL_ROWS):
-        assert numba.get_num_threads() == before
-    with threads_for(10**6, weight=0.0):
-        assert numba.get_num_threads() == 1
-    assert numba.get_num_threads() == before
+class _Recorder:
+    """A stand-in kernel: records each call's rows and thread, marks the rows it covers."""
+
+    def __init__(self, n: int, fail_at: int = -1):
+        self.covered = np.zeros(n, dtype=np.int64)
+        self.calls: list[tuple[int, int, int]] = []
+        self.fail_at = fail_at
+        self.lock = threading.Lock()
+
+    def __call__(self, value, start, stop):
+        if start <= self.fail_at < stop:
+            raise ValueError("boom")
+        self.covered[start:stop] += value
+        with self.lock:
+            self.calls.append((start, stop, threading.get_ident()))
 
 
-def test_the_callers_thread_count_is_kept(monkeypatch):
-    # as invsl.dask's numba_threads sets it: a large call keeps it, a small one restores it
+def test_a_small_call_runs_once_on_the_calling_thread():
+    kernel = _Recorder(100)
+    run_rows(kernel, 100, 1.0, 1)
+    assert kernel.calls == [(0, 100, threading.get_ident())]
+    # the weight counts: a few heavy rows are a large call, many light ones a small call
+    heavy = _Recorder(100)
+    run_rows(heavy, 100, jit.SERIAL_ROWS / 10, 1)
+    assert len(heavy.calls) > 1
+    light = _Recorder(10**6)
+    run_rows(light, 10**6, 0.0, 1)
+    assert len(light.calls) == 1
+
+
+def test_a_large_call_covers_every_row_once_in_pieces():
+    n = 3 * jit.SERIAL_ROWS + 7
+    kernel = _Recorder(n)
+    run_rows(kernel, n, 1.0, 1)
+    assert (kernel.covered == 1).all()
+    spans = sorted((start, stop) for start, stop, _ in kernel.calls)
+    assert spans[0][0] == 0 and spans[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # contiguous, no overlap
+    assert len(spans) == jit.PIECES_PER_THREAD * jit.thread_count()
+    # no more rows than pieces: every piece has a row
+    tiny = _Recorder(3)
+    run_rows(tiny, 3, jit.SERIAL_ROWS, 1)
+    assert (tiny.covered == 1).all() and all(stop > start for start, stop, _ in tiny.calls)
+
+
+def test_the_callers_thread_count_is_kept():
+    # as invsl.dask's numba_threads sets it (numba.set_num_threads, thread-local)
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        with threads_for(10**7):
-            assert numba.get_num_threads() == 1
-        with threads_for(1):
-            assert numba.get_num_threads() == 1
-        assert numba.get_num_threads() == 1
+        assert jit.thread_count() == 1
+        kernel = _Recorder(10**6)
+        run_rows(kernel, 10**6, 1.0, 1)
+        assert kernel.calls == [(0, 10**6, threading.get_ident())]
     finally:
         numba.set_num_threads(before)
 
 
-def test_an_exception_inside_gives_the_count_back():
-    before = numba.get_num_threads()
-    try:
-        with threads_for(1):
-            raise ValueError("boom")
-    except ValueError:
-        pass
-    assert numba.get_num_threads() == before
+def test_a_failure_inside_reaches_the_caller_after_every_piece_ends():
+    n = 4 * jit.SERIAL_ROWS
+    kernel = _Recorder(n, fail_at=n - 1)
+    with pytest.raises(ValueError, match="boom"):
+        run_rows(kernel, n, 1.0, 1)
+    # the other pieces ran, none twice
+    assert kernel.covered.max() == 1 and kernel.covered.sum() >= n - n // 4
 
 
-#: the first call of each kind: a public function (through ``threads_for``), a parallel
-#: kernel called directly (through the hook on its first compilation), and numba's threads
-#: started by the user's own code before any of invsl's
-_FIRST_CALLS = {
-    # (a call beyond SERIAL_ROWS: a smaller one runs the one-thread twins, no parallel kernel)
-    "public": "import invsl; invsl.fill_rate([120.0] * 20_000, 200.0, 100.0, 30.0, 1.0)",
-    "small": (
-        "import invsl, numba.np.ufunc.parallel as p; "
-        "invsl.fill_rate([120.0, 130.0], 200.0, 100.0, 30.0, 1.0); "
-        "assert not p._is_initialized  # a small call starts no thread"
-    ),
-    # (a parallel kernel of invsl.kernels: the tools' kernels are serial, run by run_rows)
-    "kernel": (
-        "import numpy as np; from invsl.kernels.pmf import compound_poisson_lengths as k; "
-        "k(np.ones(2), np.full(2, 0.5), np.zeros(2, np.uint8), np.zeros(2, np.int64))"
-    ),
-    "user first": (
-        "import numba, invsl; numba.get_num_threads(); "
-        "invsl.fill_rate([1.0, 2.0], 2.0, 1.0, 1.0, 1.0)"
-    ),
-}
-
-
-def _wait_policy_after(call: str, **settings) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    env.update(settings, PYTHONPATH=str(ROOT))
+def test_invsl_starts_no_numba_thread_and_a_small_call_no_thread_at_all():
     code = (
-        "import os, numba.np.ufunc.parallel as p\n"
-        "assert not p._is_initialized\n"
-        f"{_FIRST_CALLS[call]}\n"
-        "print(os.environ.get('OMP_WAIT_POLICY'))\n"
+        "import threading, numba.np.ufunc.parallel as p, invsl\n"
+        "from invsl.scalar import jit\n"
+        "invsl.fill_rate([120.0, 130.0], 200.0, 100.0, 30.0, 1.0)\n"
+        "assert jit._pool is None and threading.active_count() == 1  # a small call\n"
+        "invsl.fill_rate([120.0] * 50_000, 200.0, 100.0, 30.0, 1.0)\n"
+        "assert jit._pool is not None  # a large call: the helper threads\n"
+        "assert not p._is_initialized  # numba's own threads never started\n"
     )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS="2")
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
-
-
-def test_idle_openmp_threads_sleep_unless_the_user_says_otherwise():
-    assert _wait_policy_after("public") == "PASSIVE"
-    assert _wait_policy_after("small") == "None"
-    assert _wait_policy_after("kernel") == "PASSIVE"
-    assert _wait_policy_after("public", OMP_WAIT_POLICY="ACTIVE") == "ACTIVE"
-    assert _wait_policy_after("public", GOMP_SPINCOUNT="10000") == "None"
-    # numba's threads already running: too late, the environment is left alone
-    assert _wait_policy_after("user first") == "None"

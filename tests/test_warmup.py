@@ -32,7 +32,7 @@ from invsl.tools.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import importlib, json, pkgutil, sys, tempfile, os
+import importlib, inspect, json, pkgutil, sys, tempfile, os
 import numba
 from numba.core import event
 import numpy as np
@@ -49,10 +49,9 @@ def signatures():
             if isinstance(value, numba.core.dispatcher.Dispatcher) and (
                 value.py_func.__module__ == mod.__name__
             ):
-                out[short + "." + name] = (
-                    bool(value.targetoptions.get("parallel")) or name.endswith("_serial"),
-                    sorted(map(str, value.signatures)),
-                )
+                # a row kernel (scalar.jit.run_rows runs it): rows start .. stop - 1
+                rows = list(inspect.signature(value.py_func).parameters)[-2:] == ["start", "stop"]
+                out[short + "." + name] = (rows, sorted(map(str, value.signatures)))
         if callable(getattr(mod, "every_kernel", None)):  # each compile unit's copies
             for key, value in mod.every_kernel().items():
                 out[f"{short}.{value.py_func.__name__}{list(key)}"] = (
@@ -137,18 +136,15 @@ def test_warmup_reaches_every_kernel_and_real_tables_add_no_signature():
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     before, after = data["before"], data["after"]
     assert not data["compiled"], f"compiled after the parallel warm-up: {data['compiled']}"
-    # the kernels Python calls (batch kernels: parallel, and the one-thread twins of the
-    # portfolio's); the functions they call are compiled into them and, loaded from numba's
-    # cache, list no signature of their own
+    # the row kernels Python calls (through scalar.jit.run_rows); the functions they call are
+    # compiled into them and, loaded from numba's cache, list no signature of their own
     entries = {name for name, (entry, _) in before.items() if entry}
     entries.discard("kernels.normal_sq.build_start_table")  # builds the stored start table
     # templates of their compile units (the units' copies are checked instead)
-    entries -= {"kernels.batch.sq_kernel", "kernels.periodic.policies.periodic_kernel"}
     entries -= {
-        "kernels.batch.sq_kernel_serial",
-        "kernels.periodic.policies.periodic_kernel_serial",
+        "kernels.batch.sq_kernel",
+        "kernels.periodic.policies.periodic_kernel",
         "kernels.lattice.lattice_sq_kernel",
-        "kernels.lattice.lattice_sq_kernel_serial",
     }
     never = sorted(name for name in entries if not before[name][1])
     assert not never, f"not reached by the warm-up: {never}"

@@ -21,7 +21,7 @@ import pandas as pd
 
 from invsl.kernels import batch
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import kernel, parallel_kernel, prange, threads_for
+from invsl.scalar.jit import borrowed, kernel, run_rows
 from invsl.vocabulary import NAMES, OK, ZERO_DEMAND
 from invsl.engine import single
 from invsl.engine.assemble import messages
@@ -499,9 +499,14 @@ def lead_time_demand(demand_mean, demand_std, lead_time, lead_time_std=0.0):
     return _result(mean), _result(std)
 
 
-@parallel_kernel
-def _loss_kernel(distribution, mean, std, x, status, g1, g2):
-    for i in prange(status.shape[0]):
+@kernel
+def _loss_kernel(distribution, mean, std, x, status, g1, g2, start, stop):
+    """G1 and G2 of the elements ``start`` .. ``stop - 1`` whose status is OK."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    distribution, mean, std, x, status, g1, g2 = borrowed(
+        (distribution, mean, std, x, status, g1, g2)
+    )
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         kind, p1, p2, m, _ = dist.fit(distribution[i], mean[i], std[i], 1.0, 0.0)
@@ -550,8 +555,7 @@ def _loss(x, mean, std, distribution):
     status[status == ZERO_DEMAND] = OK
     g1 = np.full(xs.shape, np.nan)
     g2 = np.full(xs.shape, np.nan)
-    with threads_for(xs.shape[0]):
-        _loss_kernel(dc, mu, sigma, xs, status, g1, g2)
+    run_rows(_loss_kernel, xs.shape[0], 1.0, dc, mu, sigma, xs, status, g1, g2)
     return _result(g1.reshape(shape)), _result(g2.reshape(shape))
 
 

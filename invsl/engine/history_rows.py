@@ -6,9 +6,9 @@ take their ``demand_mean`` and ``demand_std`` from the history, matched by SKU v
 :func:`compute_frame`, which flags what these families need (a fixed and, for empirical, a
 whole lead time, a usable history, enough variance) and computes sQ rows
 (:func:`compute_sq`, ``kernels.pmf``) and periodic rows (:func:`compute_periodic`,
-``kernels.periodic.pmf``). Everything is vectorised numpy plus the prange kernels, each call
-on the kernel's serial twin when it has little work (``scalar.jit.serial``, with the row
-weights of the kernel modules).
+``kernels.periodic.pmf``). Everything is vectorised numpy plus the row kernels, each call
+on several threads when it has much work (``scalar.jit.run_rows``, with the row weights of
+the kernel modules).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from invsl.engine.validate import RowFlags
 from invsl.engine.reader import InputError
 from invsl.kernels import lattice, pmf
 from invsl.kernels.periodic import pmf as periodic_pmf
-from invsl.scalar.jit import serial
+from invsl.scalar.jit import run_rows
 from invsl.vocabulary import (
     BAD_HISTORY,
     COMPOUND_POISSON_VARIANCE,
@@ -265,7 +265,7 @@ def lattice_rows(ctx, solve, idx, metric, target, numbers) -> lattice.LatticeSqR
 def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> None:
     """The large rows ``idx`` (``pmf.needs_lattice``) by ``lattice.lattice_sq_kernel``: each
     family's rows by the copy of its compile unit (``lattice.unit_kernel``; the other
-    family's rows skipped), on its serial twin below ``scalar.jit.SERIAL_ROWS`` weighted
+    family's rows skipped), on several threads above ``scalar.jit.SERIAL_ROWS`` weighted
     rows."""
     sub = status[idx]
     emp = ctx.empirical[idx]
@@ -276,8 +276,9 @@ def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> No
         if count == 0:
             continue
         part = sub if count == idx.size else np.where(mine, sub, np.uint8(SKIP))
-        kernel = lattice.unit_kernel(unit, serial(count, lattice.ROW_WEIGHT))
-        kernel(solve, rows, pmf.MAX_SUPPORT, part, sub_out)
+        weight = lattice.ROW_WEIGHT * count / idx.size
+        args = (solve, rows, pmf.MAX_SUPPORT, part, sub_out)
+        run_rows(lattice.unit_kernel(unit), idx.size, weight, *args)
         sub[mine] = part[mine]
     out[:, idx] = sub_out
     status[idx] = sub

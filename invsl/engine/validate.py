@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from invsl.scalar.jit import parallel_kernel, prange, readonly, serial, serial_twin
+from invsl.scalar.jit import borrowed, kernel, readonly, run_rows
 from invsl.vocabulary import (
     BAD_ORDER_QUANTITY,
     BAD_ORDER_UP_TO,
@@ -167,7 +167,7 @@ _FIELD_NAMES = np.array(FIELDS, dtype=object)
 
 
 #: cost of a row of ``_validate_rows`` in rows of the (s, Q) normal kernel (about 10 ns
-#: against 150-200): the weight of ``scalar.jit.serial``
+#: against 150-200): the weight of ``scalar.jit.run_rows``
 ROW_WEIGHT = 0.05
 
 
@@ -186,12 +186,15 @@ class CheckedRows(NamedTuple):
     target: np.ndarray
 
 
-@parallel_kernel
-def _validate_rows(rows, status, field):
-    """One pass over the rows; the first problem found in a row wins (order of ``validate``).
+@kernel
+def _validate_rows(rows, status, field, start, stop):
+    """One pass over the rows ``start`` .. ``stop - 1``; the first problem found in a row
+    wins (order of ``validate``).
 
     ``rows`` is a :class:`CheckedRows`.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    rows, status, field = borrowed((rows, status, field))
     demand_mean = rows.demand_mean
     demand_std = rows.demand_std
     lead_time = rows.lead_time
@@ -204,7 +207,7 @@ def _validate_rows(rows, status, field):
     has_rp = reorder_point.shape[0] > 0
     has_metric = metric.shape[0] > 0
     has_target = target.shape[0] > 0
-    for i in prange(status.shape[0]):
+    for i in range(start, stop):
         code = OK
         where = 0
         poisson = distribution[i] == DEMAND_POISSON
@@ -266,10 +269,6 @@ def _validate_rows(rows, status, field):
         field[i] = where
 
 
-#: ``_validate_rows`` on one thread, for small tables (``scalar.jit.serial_twin``)
-_validate_rows_serial = serial_twin(_validate_rows)
-
-
 def validate(
     *,
     demand_mean,
@@ -309,7 +308,7 @@ def validate(
         metric=readonly(metric if metric is not None else np.zeros(0, np.int8), np.int8),
         target=readonly(target if target is not None else empty_f, np.float64),
     )
-    (_validate_rows_serial if serial(n, ROW_WEIGHT) else _validate_rows)(rows, status, where)
+    run_rows(_validate_rows, n, ROW_WEIGHT, rows, status, where)
     field = np.empty(n, dtype=object)
     flagged = np.flatnonzero(where)
     field[flagged] = _FIELD_NAMES[where[flagged]]

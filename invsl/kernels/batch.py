@@ -1,7 +1,8 @@
-"""Row-parallel kernels: plain arrays in, preallocated arrays out, one status per row.
+"""Row kernels: plain arrays in, preallocated arrays out, one status per row.
 
-These are the hot paths of invsl. Each row is one SKU; rows are independent and run in
-parallel (``prange``). A row whose status is not OK on entry is skipped and keeps NaN
+These are the hot paths of invsl. Each row is one SKU; rows are independent, and a kernel
+computes the rows ``start`` .. ``stop - 1`` so that ``scalar.jit.run_rows`` can split a large
+table among threads. A row whose status is not OK on entry is skipped and keeps NaN
 outputs; a row that fails inside (a distribution that cannot be fitted, a solver that does
 not converge) gets its status set here. Nothing in a kernel raises.
 """
@@ -24,8 +25,8 @@ from invsl.kernels import solvers
 from invsl.scalar import special as sp
 from invsl.scalar import recurrence
 from invsl.kernels import units
-from invsl.scalar.jit import WITH_GENERIC, WITH_INTEGER, WITH_NORMAL, kernel, parallel_kernel
-from invsl.scalar.jit import prange, readonly, serial, serial_twin, specialise, tiny
+from invsl.scalar.jit import WITH_GENERIC, WITH_INTEGER, WITH_NORMAL, kernel, readonly
+from invsl.scalar.jit import borrowed, run_rows, specialise, tiny
 from invsl.vocabulary import CANNOT_FIT, DEFERRED, NEGBIN_VARIANCE, NO_CONVERGENCE, OK
 from invsl.vocabulary import DEMAND_NEGBIN, DEMAND_NORMAL, DEMAND_POISSON, METRIC_ALPHA
 from invsl.vocabulary import PRECISION_LIMIT
@@ -43,7 +44,7 @@ OUTPUTS = (
 )
 
 
-#: rows per block of the parallel loop
+#: rows per block of ``sq_kernel``'s loop (see there)
 _BLOCK = 512
 #: targets below this go through the generic solver (see sq_kernel)
 _FUSED_MIN_TARGET = 0.5
@@ -57,7 +58,7 @@ def allocate(n: int):
     """Output arrays for n rows: an (8, n) float array (see OUTPUTS) and the kind per row.
 
     They are left uninitialised: ``sq_kernel`` writes every element (NaN and -1 for rows it
-    skips), in parallel, which is much faster than filling them here first.
+    skips), on every thread, which is much faster than filling them here first.
     """
     return np.empty((len(OUTPUTS), n)), np.empty(n, dtype=np.int8)
 
@@ -158,29 +159,33 @@ def sq_row(
     return OK, kind, quantile, log_limit, (s, s - mean, a, b, g, rr, eb, oh)
 
 
-@parallel_kernel
-def sq_kernel(solve, rows, status, out, kind_out, normal_start):
-    """Evaluate (solve=False) or optimize (solve=True) continuous-review (s, Q) rows.
+@kernel
+def sq_kernel(solve, rows, status, out, kind_out, normal_start, start, stop):
+    """Evaluate (solve=False) or optimize (solve=True) the continuous-review (s, Q) rows
+    ``start`` .. ``stop - 1``.
 
     ``rows`` is a :class:`SqRows`. ``status`` (uint8) is read and updated; ``out`` is (8, n)
     float64 and ``kind_out`` (n,) int8, both written in full (NaN and -1 for rows that are
     not computed). ``normal_start`` is the start table of ``normal_start`` (read-only).
     Each row is :func:`sq_row`.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    solve, rows, status, out, kind_out, normal_start = borrowed(
+        (solve, rows, status, out, kind_out, normal_start)
+    )
     distribution = rows.distribution
     metric = rows.metric
     target = rows.target
     reorder_point = rows.reorder_point
-    n = status.shape[0]
     # rows in blocks: each block keeps the last target's normal quantile and log1p(-target)
     # (most tables share one target, and the quantile is the dearest part of the fused
-    # solvers' start)
-    n_blocks = (n + _BLOCK - 1) // _BLOCK
-    for blk in prange(n_blocks):
+    # solvers' start; a block's first row computes them afresh, the same bits wherever the
+    # blocks begin)
+    for first in range(start, stop, _BLOCK):
         last_target = math.nan
         quantile = math.nan
         log_limit = math.nan
-        for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+        for i in range(first, min(stop, first + _BLOCK)):
             if status[i] != OK:
                 _skip(out, kind_out, i)
                 continue
@@ -220,10 +225,6 @@ def sq_kernel(solve, rows, status, out, kind_out, normal_start):
             out[5, i] = values[5]
             out[6, i] = values[6]
             out[7, i] = values[7]
-
-
-#: ``sq_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
-sq_kernel_serial = serial_twin(sq_kernel)
 
 
 @kernel
@@ -270,25 +271,22 @@ def _unit(unit: str, lean: bool):
 
 
 @functools.cache
-def unit_kernel(unit: str, lean: bool = False, one_thread: bool = False):
+def unit_kernel(unit: str, lean: bool = False):
     """``sq_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``): the
     functions it calls carry the code of that unit's demand families only. ``lean``: the
     copy without the generic path (``scalar.jit.WITH_GENERIC``), which marks the rows off
-    the fused solvers' path ``DEFERRED``; ``one_thread``: the serial twin. Built at the
-    first request, compiled (or loaded from numba's cache) at its first run."""
-    copy = _unit(unit, lean)
-    return copy.sq_kernel_serial if one_thread else copy.sq_kernel
+    the fused solvers' path ``DEFERRED``. Built at the first request, compiled (or loaded
+    from numba's cache) at its first run."""
+    return _unit(unit, lean).sq_kernel
 
 
 def every_kernel() -> dict:
-    """Every copy of ``sq_kernel`` a call can run, ``{(unit, lean, one_thread): kernel}``
-    (lean copies of the units with fused solvers only, on one thread only; for the warm-up's
-    test)."""
+    """Every copy of ``sq_kernel`` a call can run, ``{(unit, lean): kernel}`` (lean
+    copies of the units with fused solvers only; for the warm-up's test)."""
     return {
-        (unit, lean, one_thread): unit_kernel(unit, lean, one_thread)
+        (unit, lean): unit_kernel(unit, lean)
         for unit in UNIT_NAMES
         for lean in ((False, True) if unit in FUSED_UNITS else (False,))
-        for one_thread in ((True,) if lean else (False, True))
     }
 
 
@@ -342,8 +340,9 @@ def sq(
     compiled, and cached, for one signature only. ``status`` is updated in place.
 
     The rows run in the kernel of their compile unit (``unit_kernel``, ``units.split``):
-    a table of one family unit in place, a mixed one unit by unit on its gathered rows; on
-    the serial twin below ``scalar.jit.SERIAL_ROWS`` rows, lean copies first (:func:`lean`).
+    a table of one family unit in place, a mixed one unit by unit on its gathered rows, lean
+    copies first (:func:`lean`), on several threads above ``scalar.jit.SERIAL_ROWS`` rows
+    (``scalar.jit.run_rows``).
     """
     if out is None:
         out, kind = allocate(status.shape[0])
@@ -375,8 +374,7 @@ def lean(solve: bool, inputs: SqRows) -> bool:
 
 def _run_units(solve: bool, inputs: SqRows, status, out, kind) -> None:
     """``sq``'s rows by the kernels of their compile units: lean copies first when
-    :func:`lean`, then the full copy on the rows they deferred; the serial twin below
-    ``scalar.jit.SERIAL_ROWS`` rows."""
+    :func:`lean`, then the full copy on the rows they deferred."""
     start = readonly(normal_start.table())
     split = units.split(inputs.distribution, status)
     first = lean(solve, inputs)
@@ -394,14 +392,11 @@ def _run_units(solve: bool, inputs: SqRows, status, out, kind) -> None:
 
 def _run_unit(unit: str, first_lean: bool, solve: bool, inputs, status, out, kind, start):
     """One unit's kernel on every row of ``inputs`` (rows of other units have a status
-    other than OK), lean first when ``first_lean`` and the rows are few enough for one
-    thread, then the full copy on the deferred. (The lean copies are for the first call's
-    compile time, which matters on small tables; a large table takes the full parallel
-    copy at once, so that the lean copies have no parallel kernel of their own to
-    compile.)"""
-    one_thread = serial(status.shape[0])
-    first_lean = first_lean and one_thread  # (a large table takes the full parallel copy)
-    unit_kernel(unit, first_lean, one_thread)(solve, inputs, status, out, kind, start)
+    other than OK), lean first when ``first_lean``, then the full copy on the deferred (the
+    lean copies are for the first call's compile time: a table whose rows the fused solvers
+    take compiles neither the generic solver nor the quadrature metrics)."""
+    n = status.shape[0]
+    run_rows(unit_kernel(unit, first_lean), n, 1.0, solve, inputs, status, out, kind, start)
     if first_lean:
         deferred = np.flatnonzero(status == DEFERRED)
         if deferred.shape[0]:

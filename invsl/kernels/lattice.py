@@ -43,8 +43,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from invsl.scalar.jit import WITH_COMPOUND_POISSON, WITH_EMPIRICAL, kernel, parallel_kernel
-from invsl.scalar.jit import prange, scalar, serial_twin, specialise, tiny
+from invsl.scalar.jit import (
+    WITH_COMPOUND_POISSON,
+    WITH_EMPIRICAL,
+    borrowed,
+    kernel,
+    scalar,
+    specialise,
+)
+from invsl.scalar.jit import tiny
 from invsl.vocabulary import DEFERRED, METRIC_ALPHA, METRIC_BETA, NO_CONVERGENCE, OK
 from invsl.vocabulary import PMF_TOO_LARGE
 
@@ -765,29 +772,26 @@ def lattice_row(solve, rows, i, max_support, cos_t, sin_t, out):
     return OK
 
 
-@parallel_kernel
-def lattice_sq_kernel(solve, rows, max_support, status, out):
-    """``pmf.pmf_sq_kernel`` for large demands: the lead-time demand (and W = X + U) on a
-    lattice of CELLS cells, then the (s, Q) metrics and the integer solver on its tables
-    (:func:`lattice_row`; the loop body is one call, which keeps the parallel kernel's compile
-    time small). ``rows`` is a :class:`LatticeSqRows`; ``out`` (8, n) in the order of
-    ``invsl.kernels.batch.OUTPUTS``. Rows whose status is not OK are skipped; a compound
-    Poisson row whose demand reaches ``max_support`` units gets PMF_TOO_LARGE.
+@kernel
+def lattice_sq_kernel(solve, rows, max_support, status, out, start, stop):
+    """``pmf.pmf_sq_kernel`` for large demands, rows ``start`` .. ``stop - 1``: the
+    lead-time demand (and W = X + U) on a lattice of CELLS cells, then the (s, Q) metrics and
+    the integer solver on its tables (:func:`lattice_row`). ``rows`` is a
+    :class:`LatticeSqRows`; ``out`` (8, n) in the order of ``invsl.kernels.batch.OUTPUTS``.
+    Rows whose status is not OK are skipped; a compound Poisson row whose demand reaches
+    ``max_support`` units gets PMF_TOO_LARGE.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    solve, rows, max_support, status, out = borrowed((solve, rows, max_support, status, out))
     cos_t, sin_t = twiddles(CELLS)
-    for i in prange(status.shape[0]):
+    for i in range(start, stop):
         if status[i] == OK:
-            # (i as int64: numba's parallel loop counts in uint64, which would compile
-            # lattice_row a second time beside the int64 version of the serial twin)
-            status[i] = lattice_row(solve, rows, np.int64(i), max_support, cos_t, sin_t, out)
+            status[i] = lattice_row(solve, rows, i, max_support, cos_t, sin_t, out)
 
-
-#: ``lattice_sq_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
-lattice_sq_kernel_serial = serial_twin(lattice_sq_kernel)
 
 #: cost of a row of :func:`lattice_sq_kernel` in rows of the (s, Q) normal kernel, roughly
 #: (25-35 us of one core per row, docs/history.md "Large demands"): the weight of
-#: ``scalar.jit.serial``
+#: ``scalar.jit.run_rows``
 ROW_WEIGHT = 200.0
 
 #: the lattice's compile units: one per history family (a table of both runs each family's
@@ -799,21 +803,15 @@ UNITS = {
 
 
 @functools.cache
-def unit_kernel(unit: str, one_thread: bool = False):
+def unit_kernel(unit: str):
     """``lattice_sq_kernel`` for the rows of one history family, ``unit`` a key of
     :data:`UNITS` (its copy, made by ``scalar.jit.specialise``, compiles the cells of that
-    family only; it leaves the other family's rows ``DEFERRED``); ``one_thread``: the serial
-    twin. Built at the first request, compiled (or loaded from numba's cache) at its first
-    run."""
-    copy = specialise((sys.modules[__name__],), **UNITS[unit])[__name__]
-    return copy.lattice_sq_kernel_serial if one_thread else copy.lattice_sq_kernel
+    family only; it leaves the other family's rows ``DEFERRED``). Built at the first
+    request, compiled (or loaded from numba's cache) at its first run."""
+    return specialise((sys.modules[__name__],), **UNITS[unit])[__name__].lattice_sq_kernel
 
 
 def every_kernel() -> dict:
-    """Every copy of ``lattice_sq_kernel`` a call can run, ``{(unit, one_thread): kernel}``
-    (for the warm-up's test)."""
-    return {
-        (unit, one_thread): unit_kernel(unit, one_thread)
-        for unit in UNITS
-        for one_thread in (False, True)
-    }
+    """Every copy of ``lattice_sq_kernel`` a call can run, ``{unit: kernel}`` (for the
+    warm-up's test)."""
+    return {unit: unit_kernel(unit) for unit in UNITS}

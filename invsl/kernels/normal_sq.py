@@ -37,7 +37,7 @@ from invsl.kernels import normal_start
 from invsl.scalar import special as sp
 from invsl.scalar import distributions as dist
 from invsl.kernels import solvers
-from invsl.scalar.jit import parallel_kernel, prange, scalar
+from invsl.scalar.jit import kernel, run_rows, scalar
 from invsl.vocabulary import METRIC_BETA
 
 _MAX_ITER = 200
@@ -102,10 +102,11 @@ def solve_plain(metric, mean, sd, q, mu, target):
     return _solve(metric, mean, sd, q, mu, target, s, math.log1p(-target))[0]
 
 
-@parallel_kernel
-def build_start_table(xs, ys, out):
-    """``normal_start``'s table: f = (z* + q/2) / sqrt(1 + q^2/12) at q = e^x, t = Phi(y)."""
-    for i in prange(xs.shape[0]):
+@kernel
+def build_start_table(xs, ys, out, start, stop):
+    """``normal_start``'s table: f = (z* + q/2) / sqrt(1 + q^2/12) at q = e^x, t = Phi(y),
+    rows ``start`` .. ``stop - 1`` (of x)."""
+    for i in range(start, stop):
         q = math.exp(xs[i])
         for j in range(ys.shape[0]):
             t = 0.5 * math.erfc(-ys[j] / math.sqrt(2.0))
@@ -214,7 +215,7 @@ def build_table() -> np.ndarray:
     this module's solver from the analytic start (``build_start_table``)."""
     xs, ys = normal_start.grid()
     out = np.empty((xs.size, ys.size))
-    build_start_table(xs, ys, out)
+    run_rows(build_start_table, xs.size, float(ys.size), xs, ys, out)
     return out
 
 

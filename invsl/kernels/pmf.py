@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.kernels import lattice
-from invsl.scalar.jit import kernel, parallel_kernel, prange, scalar, serial, serial_twin
+from invsl.scalar.jit import borrowed, kernel, run_rows, scalar
 from invsl.vocabulary import (
     NO_CONVERGENCE,
     OK,
@@ -69,11 +69,11 @@ LATTICE_FROM = FFT_FROM
 #: CELLS cells leaves too few cells per period)
 LATTICE_MAX_LEAD = lattice.CELLS // 4
 
-#: cost of a row of each parallel kernel in rows of the (s, Q) normal kernel (about 0.15 us
-#: of one core each), roughly, measured on monthly spare parts (lead-time supports of tens
-#: to hundreds of units; more for larger demands): the weights of ``scalar.jit.serial``,
-#: which runs a call below ``scalar.jit.SERIAL_ROWS`` weighted rows on the kernel's serial
-#: twin. Convolution powers of the empirical per-period pmf, about 7 us per row:
+#: cost of a row of each kernel in rows of the (s, Q) normal kernel (about 0.15 us of one
+#: core each), roughly, measured on monthly spare parts (lead-time supports of tens to
+#: hundreds of units; more for larger demands): the weights of ``scalar.jit.run_rows``,
+#: which runs a call below ``scalar.jit.SERIAL_ROWS`` weighted rows on one thread.
+#: Convolution powers of the empirical per-period pmf, about 7 us per row:
 EMPIRICAL_ROW_WEIGHT = 50.0
 #: the Panjer recursion of a compound Poisson row, each of its two passes (length, values),
 #: about 3 us:
@@ -203,7 +203,7 @@ def empirical_length(period_length, lead_time):
     return (period_length - 1) * lead_time + 1
 
 
-@parallel_kernel
+@kernel
 def empirical_kernel(
     period_values,
     period_start,
@@ -214,15 +214,42 @@ def empirical_kernel(
     out_start,
     out_length,
     status,
+    start,
+    stop,
 ):
-    """Lead-time demand pmfs of whole-period lead times from per-period pmfs.
+    """Lead-time demand pmfs of whole-period lead times from per-period pmfs, rows
+    ``start`` .. ``stop - 1``.
 
     ``lead_time`` is int64. ``method``: 0 automatic (direct up to FFT_FROM support points,
     FFT beyond), 1 always direct, 2 always FFT. Row i writes ``out_values[out_start[i]:]``
     (room for ``empirical_length`` values) and its used length to ``out_length[i]``. Rows
     whose status is not OK are skipped.
     """
-    for i in prange(status.shape[0]):
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    (
+        period_values,
+        period_start,
+        period_length,
+        lead_time,
+        method,
+        out_values,
+        out_start,
+        out_length,
+        status,
+    ) = borrowed(
+        (
+            period_values,
+            period_start,
+            period_length,
+            lead_time,
+            method,
+            out_values,
+            out_start,
+            out_length,
+            status,
+        )
+    )
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         p = period_values[period_start[i] : period_start[i] + period_length[i]]
@@ -237,10 +264,6 @@ def empirical_kernel(
         for k in range(r.shape[0]):
             out_values[out_start[i] + k] = r[k]
         out_length[i] = r.shape[0]
-
-
-#: the kernels on one thread, for small tables (``scalar.jit.serial_twin``)
-empirical_kernel_serial = serial_twin(empirical_kernel)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,11 +327,14 @@ def panjer_geometric(lam, q, out, store):
     return -1
 
 
-@parallel_kernel
-def compound_poisson_lengths(lam, q, status, length):
-    """Support size of each row's compound Poisson pmf (status PMF_TOO_LARGE if too long)."""
+@kernel
+def compound_poisson_lengths(lam, q, status, length, start, stop):
+    """Support size of the compound Poisson pmf of rows ``start`` .. ``stop - 1`` (status
+    PMF_TOO_LARGE if too long)."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    lam, q, status, length = borrowed((lam, q, status, length))
     dummy = np.empty(0)
-    for i in prange(status.shape[0]):
+    for i in range(start, stop):
         length[i] = 0
         if status[i] != OK:
             continue
@@ -319,18 +345,16 @@ def compound_poisson_lengths(lam, q, status, length):
             length[i] = n
 
 
-@parallel_kernel
-def compound_poisson_kernel(lam, q, values, start, status):
-    """Write each row's compound Poisson pmf at ``values[start[i]:]`` (lengths from
-    ``compound_poisson_lengths``)."""
-    for i in prange(status.shape[0]):
+@kernel
+def compound_poisson_kernel(lam, q, values, begin, status, start, stop):
+    """Write the compound Poisson pmf of each row ``i`` of ``start`` .. ``stop - 1`` at
+    ``values[begin[i]:]`` (lengths from ``compound_poisson_lengths``)."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    lam, q, values, begin, status = borrowed((lam, q, values, begin, status))
+    for i in range(start, stop):
         if status[i] != OK:
             continue
-        panjer_geometric(lam[i], q[i], values[start[i] :], True)
-
-
-compound_poisson_lengths_serial = serial_twin(compound_poisson_lengths)
-compound_poisson_kernel_serial = serial_twin(compound_poisson_kernel)
+        panjer_geometric(lam[i], q[i], values[begin[i] :], True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,9 +554,10 @@ class PmfSqRows(NamedTuple):
     reorder_point: np.ndarray  # float64, s [units], read when evaluating
 
 
-@parallel_kernel
-def pmf_sq_kernel(solve, rows, status, out):
-    """Evaluate (solve=False) or optimize (solve=True) integer (s, Q) rows from pmfs.
+@kernel
+def pmf_sq_kernel(solve, rows, status, out, start, stop):
+    """Evaluate (solve=False) or optimize (solve=True) the integer (s, Q) rows ``start`` ..
+    ``stop - 1`` from pmfs.
 
     ``rows`` is a :class:`PmfSqRows`: row i's lead-time demand pmf is
     ``values[start[i] : start[i] + length[i]]``; ``size_ratio`` is the geometric ratio q of
@@ -540,20 +565,22 @@ def pmf_sq_kernel(solve, rows, status, out):
     mean demand per period (for gamma). ``out`` is (8, n) in the order of
     ``invsl.kernels.batch.OUTPUTS``. Rows whose status is not OK are skipped.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    solve, rows, status, out = borrowed((solve, rows, status, out))
     metric = rows.metric
     target = rows.target
     values = rows.values
-    start = rows.start
+    begin = rows.start
     length = rows.length
     size_ratio = rows.size_ratio
     demand_mean = rows.demand_mean
     order_quantity = rows.order_quantity
     reorder_point = rows.reorder_point
-    for i in prange(status.shape[0]):
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         size = length[i]
-        p = values[start[i] : start[i] + size]
+        p = values[begin[i] : begin[i] + size]
         work = np.empty((5, size + 1))
         cumulative_tables(p, work)
         work_w = work
@@ -587,14 +614,10 @@ def pmf_sq_kernel(solve, rows, status, out):
         out[7, i] = oh
 
 
-pmf_sq_kernel_serial = serial_twin(pmf_sq_kernel)
-
-
 def sq(solve: bool, rows: PmfSqRows, status: np.ndarray, out: np.ndarray) -> None:
-    """:func:`pmf_sq_kernel` on ``rows``, on its serial twin below ``scalar.jit.SERIAL_ROWS``
+    """:func:`pmf_sq_kernel` on ``rows``, on several threads above ``scalar.jit.SERIAL_ROWS``
     weighted rows (:data:`SQ_ROW_WEIGHT`)."""
-    one_thread = serial(status.shape[0], SQ_ROW_WEIGHT)
-    (pmf_sq_kernel_serial if one_thread else pmf_sq_kernel)(solve, rows, status, out)
+    run_rows(pmf_sq_kernel, status.shape[0], SQ_ROW_WEIGHT, solve, rows, status, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,8 +652,8 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
     """Lead-time pmfs (flat values, start, length) of whole-period lead times.
 
     ``status`` (uint8) is updated in place: rows whose exact support would exceed
-    MAX_SUPPORT get PMF_TOO_LARGE. Few rows (below ``scalar.jit.SERIAL_ROWS`` weighted by
-    :data:`EMPIRICAL_ROW_WEIGHT`) run on the kernel's serial twin.
+    MAX_SUPPORT get PMF_TOO_LARGE. Many rows (above ``scalar.jit.SERIAL_ROWS`` weighted by
+    :data:`EMPIRICAL_ROW_WEIGHT`) run on several threads.
     """
     lead_time = np.asarray(lead_time, dtype=np.int64)
     period_length = np.asarray(period_length, dtype=np.int64)
@@ -640,8 +663,10 @@ def empirical_lead_time(period_values, period_start, period_length, lead_time, s
     start = offsets(room)
     values = np.zeros(int(start[-1]))
     length = np.zeros(len(room), dtype=np.int64)
-    one_thread = serial(len(room), EMPIRICAL_ROW_WEIGHT)
-    (empirical_kernel_serial if one_thread else empirical_kernel)(
+    run_rows(
+        empirical_kernel,
+        len(room),
+        EMPIRICAL_ROW_WEIGHT,
         np.ascontiguousarray(period_values, dtype=np.float64),
         np.asarray(period_start, dtype=np.int64),
         period_length,
@@ -662,9 +687,9 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     Per-period mean and standard deviation fix the order rate and the geometric order
     sizes (mean size m = (var / mean + 1) / 2, rate = mean / m, ratio q = 1 - 1/m); over ``lead_time`` periods the order count is
     Poisson(rate * lead_time). Rows with a variance below the mean must be flagged by the
-    caller (they give NaN parameters here and are skipped). Few rows (below
-    ``scalar.jit.SERIAL_ROWS`` weighted by :data:`COMPOUND_ROW_WEIGHT`) run on the kernels'
-    serial twins.
+    caller (they give NaN parameters here and are skipped). Many rows (above
+    ``scalar.jit.SERIAL_ROWS`` weighted by :data:`COMPOUND_ROW_WEIGHT`) run on several
+    threads.
     """
     mean = np.asarray(demand_mean, dtype=float)
     var = np.asarray(demand_std, dtype=float) ** 2
@@ -676,13 +701,9 @@ def compound_poisson_lead_time(demand_mean, demand_std, lead_time, status):
     lam = np.where(status == OK, lam, 0.0)
     q = np.where(status == OK, q, 0.0)
     length = np.zeros(len(lam), dtype=np.int64)
-    one_thread = serial(len(lam), COMPOUND_ROW_WEIGHT)
-    (compound_poisson_lengths_serial if one_thread else compound_poisson_lengths)(
-        lam, q, status, length
-    )
+    run_rows(compound_poisson_lengths, len(lam), COMPOUND_ROW_WEIGHT, lam, q, status, length)
     start = offsets(length)
     values = np.zeros(int(start[-1]))
-    (compound_poisson_kernel_serial if one_thread else compound_poisson_kernel)(
-        lam, q, values, start[:-1], status
-    )
+    args = (lam, q, values, start[:-1], status)
+    run_rows(compound_poisson_kernel, len(lam), COMPOUND_ROW_WEIGHT, *args)
     return values, start[:-1], length, q

@@ -6,8 +6,8 @@ the error model and fastmath stay consistent across the package.
 - ``scalar``: scalar helpers, compiled once and called (LLVM may still inline them).
 - ``tiny``: one-line helpers inlined at numba level into every caller. Only for functions of
   a few operations: inlining large functions multiplies compile time and memory.
-- ``kernel``: serial array kernels.
-- ``parallel_kernel``: array kernels whose outer loop is a ``numba.prange`` over rows.
+- ``kernel``: array kernels (``nogil``: a row kernel computes rows ``start`` .. ``stop - 1``
+  and :func:`run_rows` runs it on several threads).
 
 ``error_model="numpy"`` makes a division by zero give inf/nan instead of raising inside
 compiled code: kernels never raise, bad rows are reported through a status array.
@@ -34,6 +34,7 @@ import numba
 import numpy as np
 from numba.core import types as types_
 from numba.core.dispatcher import Dispatcher
+from numba.extending import intrinsic, overload
 from numba.np.ufunc import parallel as numba_parallel
 
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
@@ -58,99 +59,68 @@ def _typed_calls(dispatcher: Dispatcher) -> Dispatcher:
     return dispatcher
 
 
-def _threads_prepared_first(dispatcher: Dispatcher) -> Dispatcher:
-    """``dispatcher`` (a parallel kernel), which calls :func:`prepare_threads` before its
-    first compilation or cache load: numba starts its threads then, so that the threads are
-    set up at the first use of any parallel kernel of invsl, whatever its entry point."""
-    # (numba's dispatcher compiles, or loads from its cache, in this method when a call finds
-    # no compiled version for its argument types)
-    compile_for_args = getattr(dispatcher, "_compile_for_args")
+def borrowed(value):
+    """``value`` (an array, or a tuple of arrays and numbers) as the same arrays without their
+    reference count, for a kernel's arguments: numba counts the references to an array that
+    came from Python (an atomic increment and decrement each time the kernel hands it to a
+    function it calls, or takes it out of a tuple), and threads running one kernel on the
+    same arrays then contend for that count; an array without one (as numba's own parallel
+    loops pass them) costs nothing. The caller's arrays outlive the kernel's call, so no
+    count is needed. In Python (a kernel's ``py_func``) it returns ``value``."""
+    return value
 
-    def first_compile(*args, **kws):
-        prepare_threads()
-        return compile_for_args(*args, **kws)
 
-    setattr(dispatcher, "_compile_for_args", first_compile)
-    return dispatcher
+@intrinsic
+def _borrowed(typingctx, value):
+    def codegen(context, builder, signature, args):
+        return _borrow(context, builder, signature.args[0], args[0])
+
+    return value(value), codegen
+
+
+@overload(borrowed, inline="always")
+def _borrowed_overload(value):
+    return lambda value: _borrowed(value)
+
+
+def _borrow(context, builder, ty, val):
+    if isinstance(ty, types_.Array):
+        array = context.make_array(ty)(context, builder, value=val)
+        array.meminfo = context.get_constant_null(types_.MemInfoPointer(types_.voidptr))
+        array.parent = context.get_constant_null(types_.pyobject)
+        return array._getvalue()
+    if isinstance(ty, types_.BaseTuple):
+        for i, item in enumerate(ty):
+            val = builder.insert_value(
+                val, _borrow(context, builder, item, builder.extract_value(val, i)), i
+            )
+    return val
 
 
 def _decorator(**options):
     jit = numba.njit(**options)
-    if options.get("parallel"):
-        return lambda func: _threads_prepared_first(_typed_calls(jit(func)))
     return lambda func: _typed_calls(jit(func))
 
 
 scalar = _decorator(inline="never", **_COMMON)
 tiny = numba.njit(inline="always", **_COMMON)  # inlined before typing: no call to type
 kernel = _decorator(**_COMMON)
-parallel_kernel = _decorator(parallel=True, **_COMMON)
 
 
 # ---------------------------------------------------------------------------------------------
-# threads (docs/scale.md, "Threads"): sleeping idle workers, and one thread for small calls
+# threads (docs/scale.md, "Threads"): one thread for small calls, a pool of Python threads
+# running the same compiled kernel on pieces of the rows for large ones
 
-#: a call of a parallel kernel on less work than this runs on one thread [rows of the (s, Q)
-#: kernel on normal demand, about 0.1-0.2 us each]: waking the other threads costs more than
-#: they save there, and on a machine whose other cores are busy a woken thread may wait for a
-#: core for milliseconds (measured: benchmarks/README.md, "Threads")
+#: a call on less work than this runs on one thread [rows of the (s, Q) kernel on normal
+#: demand, about 0.1-0.2 us each]: handing pieces to other threads costs more than they save
+#: there, and on a machine whose other cores are busy a thread may wait for a core for
+#: milliseconds (measured: benchmarks/README.md, "Threads")
 SERIAL_ROWS = 10_000
-
-_prepared = False
-
-
-def prepare_threads() -> None:
-    """Set up numba's threads, once per process, before they start (numba starts them at the
-    first parallel kernel it compiles or loads, or at ``numba.get_num_threads()``).
-
-    Idle OpenMP worker threads sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``): a
-    spinning worker holds a core that another process wants and, once the scheduler has
-    taken the core from it, answers the next parallel call only milliseconds later (11-21 ms
-    per call measured with one busy process beside invsl on 2 cores); a sleeping one is woken
-    at once. Nothing is changed when the user set ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``
-    (their setting wins), or when numba's threads run already (started by the user's own
-    numba code); nor can anything be when another library has loaded the OpenMP runtime
-    before (it reads the variable when it is loaded). The threading layer
-    (``NUMBA_THREADING_LAYER``) and the thread count (``NUMBA_NUM_THREADS``,
-    ``numba.set_num_threads``) stay numba's and the user's: tbb and omp with sleeping
-    workers measured alike (workqueue too, but it does not allow parallel kernels launched
-    from two Python threads at once, which ``invsl.dask`` does).
-    """
-    global _prepared
-    if _prepared:
-        return
-    _prepared = True
-    if getattr(numba_parallel, "_is_initialized", False):
-        return  # the threads run already (the user's own numba code): too late to set
-    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-
-
-#: numba's thread-count getter and setter, found at the first small call (``_thread_count``)
-_count_functions: tuple | None = None
-
-
-def _thread_count() -> tuple:
-    """(get, set) of the calling thread's numba thread count: the ctypes functions behind
-    ``numba.get_num_threads`` / ``numba.set_num_threads`` when numba has them (they skip
-    the public functions' checks, which cost a few microseconds per call, a tenth of a
-    one-SKU call), else the public functions. Starts numba's threads (as the kernel about
-    to run would)."""
-    global _count_functions
-    if _count_functions is None:
-        numba.get_num_threads()  # starts the threads: numba sets its ctypes functions then
-        get = getattr(numba_parallel, "_get_num_threads", None)
-        put = getattr(numba_parallel, "_set_num_threads", None)
-        if get is None or put is None or get() != numba.get_num_threads():
-            get, put = numba.get_num_threads, numba.set_num_threads
-        _count_functions = (get, put)
-    return _count_functions
 
 
 def serial(rows: int, weight: float = 1.0) -> bool:
     """Whether a call on ``rows`` rows, each costing about ``weight`` rows of the (s, Q)
-    normal kernel, runs on one thread: below :data:`SERIAL_ROWS` (see :class:`threads_for`
-    and :func:`serial_twin`)."""
+    normal kernel, runs on one thread: below :data:`SERIAL_ROWS` (see :func:`run_rows`)."""
     return rows * weight < SERIAL_ROWS
 
 
@@ -165,7 +135,7 @@ def thread_count() -> int:
     core). Reading it does not start numba's threads, which invsl does not use."""
     if getattr(numba_parallel, "_is_initialized", False):
         return int(numba.get_num_threads())
-    return int(numba.config.NUMBA_NUM_THREADS)
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
 _pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -179,7 +149,7 @@ def _helpers() -> concurrent.futures.ThreadPoolExecutor:
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
-            size = max(1, int(numba.config.NUMBA_NUM_THREADS) - 1)
+            size = max(1, int(numba.config.NUMBA_NUM_THREADS) - 1)  # type: ignore[attr-defined]
             _pool = concurrent.futures.ThreadPoolExecutor(size, thread_name_prefix="invsl")
             _pool_pid = os.getpid()
         return _pool
@@ -203,7 +173,7 @@ def run_rows(kernel: Dispatcher, rows: int, weight: float, *args) -> None:
     if threads <= 1:
         kernel(*args, 0, rows)
         return
-    pieces = PIECES_PER_THREAD * threads
+    pieces = min(rows, PIECES_PER_THREAD * threads)
     bounds = [rows * k // pieces for k in range(pieces + 1)]
     take = itertools.count().__next__  # (atomic: one bytecode under the GIL)
 
@@ -220,57 +190,6 @@ def run_rows(kernel: Dispatcher, rows: int, weight: float, *args) -> None:
     finally:
         for helper in helpers:
             helper.result()
-
-
-def serial_twin(dispatcher: Dispatcher) -> Dispatcher:
-    """A serial copy of the parallel kernel ``dispatcher``, for the calls that run on one
-    thread (:func:`serial`): the same Python function, its ``prange`` loops run as
-    ``range``, compiled without numba's parallel machinery, which compiles the loop body a
-    second time as a gufunc (about a second per kernel): a small table compiles the twin
-    only, a large one the parallel kernel. Both give the same bits (the same code; no
-    fastmath, so LLVM does not reorder arithmetic).
-
-    The twin is named ``<name>_serial``: numba's cache keys a function by its module, name
-    and bytecode, not by its options, so a twin of the original's name would share its cache
-    entries and load the other's machine code. :func:`specialise` copies it like any
-    compiled function of its module (``sq_kernel_serial_normal``).
-    """
-    twin = _clone(dispatcher.py_func, dispatcher.py_func.__globals__, "serial")
-    options = {k: v for k, v in dispatcher.targetoptions.items() if k != "parallel"}
-    return _typed_calls(numba.jit(cache=True, locals=dispatcher.locals, **options)(twin))
-
-
-class threads_for:
-    """``with threads_for(rows, weight):`` around the call of a parallel kernel on ``rows``
-    rows, each costing about ``weight`` rows of the (s, Q) normal kernel: below
-    :data:`SERIAL_ROWS` the kernel runs on one thread (``numba.set_num_threads(1)`` for the
-    call, which is thread-local, then the caller's count again); above, on the caller's
-    count (all cores unless the user or ``invsl.dask`` set fewer). The results are the same
-    bytes either way: rows are independent and each is computed by the same code.
-    """
-
-    __slots__ = ("_serial", "_before")
-
-    def __init__(self, rows: int, weight: float = 1.0):
-        self._serial = serial(rows, weight)
-        self._before = 1
-
-    def __enter__(self):
-        if not _prepared:
-            prepare_threads()
-        if self._serial:
-            get, put = _count_functions or _thread_count()
-            self._before = get()
-            if self._before > 1:
-                put(1)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._before > 1:
-            (_count_functions or _thread_count())[1](self._before)
-
-
-prange = numba.prange
 
 
 #: Demand-family switches. Code that branches on the kind of lead-time demand guards the
@@ -388,8 +307,6 @@ def _copy(dispatcher: Dispatcher, namespace: dict, suffix: str) -> Dispatcher:
     compiled = numba.jit(cache=True, locals=dispatcher.locals, **dispatcher.targetoptions)(copy)
     if dispatcher.targetoptions.get("inline") == "always":
         return compiled
-    if dispatcher.targetoptions.get("parallel"):
-        return _threads_prepared_first(_typed_calls(compiled))
     return _typed_calls(compiled)
 
 
@@ -409,18 +326,14 @@ __all__ = [
     "scalar",
     "tiny",
     "kernel",
-    "parallel_kernel",
-    "prange",
     "readonly",
     "specialise",
     "SERIAL_ROWS",
-    "prepare_threads",
     "serial",
     "run_rows",
+    "borrowed",
     "thread_count",
     "PIECES_PER_THREAD",
-    "serial_twin",
-    "threads_for",
     "WITH_NORMAL",
     "WITH_GAMMA",
     "WITH_INTEGER",

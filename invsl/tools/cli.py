@@ -17,7 +17,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from invsl.api import frame
-from invsl.scalar.jit import prepare_threads
 from invsl.tools.backtest.calibrate import ALLOCATIONS, BANDS, CALIBRATION_ORIGINS, FAMILIES
 from invsl.tools.backtest.public import backtest as run_backtest
 from invsl.tools.backtest.public import calibrate as run_calibrate
@@ -85,9 +84,6 @@ def _run(
 ) -> None:
     """Stream IN through frame.optimize/evaluate into OUT; exit with the documented code."""
     text = _text_format(sep, decimal, thousands, encoding)
-    # idle OpenMP threads sleep (the reader and writer threads need the cores), before the
-    # first kernel starts them: scalar.jit.prepare_threads
-    prepare_threads()
     try:
         history_path = options.pop("history_path", None)
         if history_path is not None:

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 import pandas as pd
 
 from invsl.api import frame
-from invsl.scalar.jit import prepare_threads
 
 _EXTRA_HINT = (
     "invsl.tools.dask needs dask with its DataFrame part: install the extra with "
@@ -43,11 +42,10 @@ def _partition(part: pd.DataFrame, solve: bool, kwargs: dict, numba_threads: int
         return function(part, **kwargs)
     import numba
 
-    prepare_threads()  # before numba.get_num_threads starts the threads
     before = numba.get_num_threads()
     most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     numba.set_num_threads(max(1, min(int(numba_threads), most)))
-    try:  # set_num_threads is thread-local: only this task's kernels are affected
+    try:  # set_num_threads is thread-local: only this task's calls are affected
         return function(part, **kwargs)
     finally:
         numba.set_num_threads(before)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import math
 import multiprocessing
 import os
 import time
@@ -41,12 +40,6 @@ from invsl.tools.backtest.public import backtest
 from invsl.tools.portfolio import optimize_portfolio
 from invsl.tools.simulation import simulate
 from invsl.tools.whatif import sensitivity
-from invsl.tools.portfolio.kernels import SERIAL_BELOW
-from invsl.engine.validate import ROW_WEIGHT as VALIDATE_ROW_WEIGHT
-from invsl.kernels.periodic.policies import ROW_WEIGHT as PERIODIC_ROW_WEIGHT
-from invsl.kernels.lattice import ROW_WEIGHT as LATTICE_ROW_WEIGHT
-from invsl.kernels.pmf import COMPOUND_ROW_WEIGHT, EMPIRICAL_ROW_WEIGHT, SQ_ROW_WEIGHT
-from invsl.scalar.jit import SERIAL_ROWS
 from invsl.vocabulary import DEMAND_MODELS
 
 #: (distribution, demand_mean, demand_std): one row of each kind the DataFrame layer takes
@@ -96,71 +89,45 @@ _LARGE_HISTORY = pd.DataFrame(
 )
 
 
-def _repeated(table: pd.DataFrame, weight: float) -> pd.DataFrame:
-    """Each row of ``table`` repeated so that each compile unit has rows enough for the
-    parallel kernels (rows of ``weight``, ``scalar.jit.serial``), where a call on ``table``
-    runs their one-thread twins."""
-    return table.loc[table.index.repeat(math.ceil(SERIAL_ROWS / weight))].reset_index(drop=True)
-
-
 def _sq_layer() -> None:
 
     df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
     two_moment = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
     evaluate(two_moment)
     optimize(two_moment)
-    # the (s, Q) kernels' copies: lean (no alpha target, on one thread: kernels.batch.lean)
-    # and full, on one thread and in parallel (validation in parallel too)
+    # the (s, Q) kernels' copies: full (above) and lean (no alpha target: kernels.batch.lean)
     lean = two_moment[two_moment["metric"] != "alpha"]
     optimize(lean)
-    big = _repeated(two_moment, VALIDATE_ROW_WEIGHT * len(two_moment))  # 200,000 rows
-    evaluate(big)
-    optimize(big)
     # with a random lead time (the Poisson mixture becomes negbin)
     optimize(two_moment.assign(lead_time_std=0.5))
 
 
 def _sq_history_layer() -> None:
     """(s, Q) rows from a demand history: the pmf kernels, and the coarse lattice of large
-    demands (``kernels.lattice``), on one thread and in parallel."""
+    demands (``kernels.lattice``)."""
     df = _table(["sQ"]).drop(columns=["policy", "review_period", "order_up_to"])
     history_rows = df[df["distribution"].isin(["empirical", "compound_poisson"])]
     evaluate(history_rows, history=_HISTORY)
     optimize(history_rows, history=_HISTORY)
-    weight = min(EMPIRICAL_ROW_WEIGHT, COMPOUND_ROW_WEIGHT, SQ_ROW_WEIGHT)
-    evaluate(_repeated(history_rows, weight), history=_HISTORY)
-    optimize(_repeated(history_rows, weight), history=_HISTORY)
-    # large demands (kernels.lattice): the kernel of each family's compile unit, on one
-    # thread and in parallel (a table of both families, and of each)
+    # large demands (kernels.lattice): the kernel of each family's compile unit (a table of
+    # both families runs each family's copy on its rows)
     large = history_rows.assign(
         sku="big", demand_mean=3000.0, demand_std=1500.0, order_quantity=6000.0,
         reorder_point=9000.0,
     )  # fmt: skip
-    for families in (["empirical", "compound_poisson"], ["empirical"]):
-        part = large[large["distribution"].isin(families)]
-        for table in (part, _repeated(part, LATTICE_ROW_WEIGHT)):
-            evaluate(table, history=_LARGE_HISTORY)
-            optimize(table, history=_LARGE_HISTORY)
+    evaluate(large, history=_LARGE_HISTORY)
+    optimize(large, history=_LARGE_HISTORY)
 
 
 def _periodic_layer(policy: str) -> None:
-    """One periodic-review policy (its compile units, on one thread and in parallel); the
-    rows from a history (one kernel for every policy) with (R, S) only: the six rows of the
-    table in parallel, one row of each family on one thread."""
+    """One periodic-review policy (its compile units); the rows from a history (one kernel
+    for every policy) with (R, S) only."""
     df = _table([policy])
     history_rows = df["distribution"].isin(["empirical", "compound_poisson"])
     if policy != "RS":
         df = df[~history_rows]
     evaluate(df, history=_HISTORY)
     optimize(df, history=_HISTORY)
-    if policy == "RS":
-        few = df[history_rows].drop_duplicates("distribution")
-        evaluate(few, history=_HISTORY)
-        optimize(few, history=_HISTORY)
-    two_moment = df[~df["distribution"].isin(["empirical", "compound_poisson"])]
-    big = _repeated(two_moment, PERIODIC_ROW_WEIGHT)
-    evaluate(big)
-    optimize(big)
 
 
 def _arrays() -> None:
@@ -200,13 +167,8 @@ def _portfolio() -> None:
     df = df[df["distribution"].isin(["normal", "poisson"])].drop(columns=["metric", "target"])
     df = df.drop_duplicates("distribution").reset_index(drop=True).assign(unit_cost=1.0)
     for dist, part in df.groupby("distribution"):
-        # small tables run on one thread, large ones in parallel: compile both
-        big = part.loc[part.index.repeat(SERIAL_BELOW)].reset_index(drop=True)
-        big["demand_mean"] *= np.linspace(0.5, 2.0, len(big))  # distinct SKUs, no ties
-        for table in (part, big):
-            budget = 2.0 * len(table)
-            optimize_portfolio(table, budget=budget, distribution=dist)
-            optimize_portfolio(table, aggregate_target=0.95, distribution=dist)
+        optimize_portfolio(part, budget=2.0 * len(part), distribution=dist)
+        optimize_portfolio(part, aggregate_target=0.95, distribution=dist)
         exchange_curve(part, targets=[0.9, 0.95], distribution=dist)
 
 

@@ -7,7 +7,7 @@ finite sum, computed here without approximation beyond the documented truncation
 pmfs (compound Poisson tails below 1e-16, FFT convolutions of long supports; see
 ``invsl.kernels.pmf``).
 
-Per SKU, one compiled kernel (``periodic_pmf_kernel``, a ``prange`` over rows):
+Per SKU, one compiled kernel (``periodic_pmf_kernel``, a loop over rows):
 
 1. builds the pmfs of the demand D(n) over n periods for n = R (the demand between two
    reviews, D_R) and n = L + j, j = 0 .. R: ``empirical`` by convolution powers of the
@@ -64,7 +64,7 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.kernels import pmf
-from invsl.scalar.jit import parallel_kernel, prange, scalar, serial, serial_twin
+from invsl.scalar.jit import borrowed, kernel, run_rows, scalar
 from invsl.vocabulary import (
     NO_CONVERGENCE,
     OK,
@@ -386,9 +386,10 @@ class PmfPeriodicRows(NamedTuple):
     order_up_to: np.ndarray  # float64
 
 
-@parallel_kernel
-def periodic_pmf_kernel(solve_, rows, status, out):
-    """Evaluate (solve_=False) or optimize (solve_=True) periodic rows with pmf demand.
+@kernel
+def periodic_pmf_kernel(solve_, rows, status, out, start, stop):
+    """Evaluate (solve_=False) or optimize (solve_=True) the periodic rows ``start`` ..
+    ``stop - 1`` with pmf demand.
 
     ``rows`` is a :class:`PmfPeriodicRows`. ``kind`` is ``DEMAND_EMPIRICAL`` (per-period pmf
     ``period_values[period_start[i] : period_start[i] + period_length[i]]``) or
@@ -399,6 +400,8 @@ def periodic_pmf_kernel(solve_, rows, status, out):
     RsS, Q for RsQ). Rows whose status is not OK are skipped; a row whose pmfs would exceed
     ``pmf.MAX_SUPPORT`` gets PMF_TOO_LARGE, a failed solve NO_CONVERGENCE.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    solve_, rows, status, out = borrowed((solve_, rows, status, out))
     policy = rows.policy
     kind = rows.kind
     metric = rows.metric
@@ -414,7 +417,7 @@ def periodic_pmf_kernel(solve_, rows, status, out):
     order_quantity = rows.order_quantity
     reorder_point = rows.reorder_point
     order_up_to = rows.order_up_to
-    for i in prange(status.shape[0]):
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         pol = policy[i]
@@ -475,20 +478,16 @@ def periodic_pmf_kernel(solve_, rows, status, out):
             out[8, i] = math.nan
 
 
-#: ``periodic_pmf_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
-periodic_pmf_kernel_serial = serial_twin(periodic_pmf_kernel)
-
 #: cost of a row of ``periodic_pmf_kernel`` in rows of the (s, Q) normal kernel, roughly
 #: (monthly spare parts, R of 1-4 periods: 250-800 us of one core per row, the pmfs of R + 2
-#: demands and their tables): the weight of ``scalar.jit.serial``
+#: demands and their tables): the weight of ``scalar.jit.run_rows``
 ROW_WEIGHT = 2000.0
 
 
 def run(solve_: bool, rows: PmfPeriodicRows, status: np.ndarray, out: np.ndarray) -> None:
-    """:func:`periodic_pmf_kernel` on ``rows``, on its serial twin below
+    """:func:`periodic_pmf_kernel` on ``rows``, on several threads above
     ``scalar.jit.SERIAL_ROWS`` weighted rows (:data:`ROW_WEIGHT`)."""
-    one_thread = serial(status.shape[0], ROW_WEIGHT)
-    (periodic_pmf_kernel_serial if one_thread else periodic_pmf_kernel)(solve_, rows, status, out)
+    run_rows(periodic_pmf_kernel, status.shape[0], ROW_WEIGHT, solve_, rows, status, out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Periodic-review policies (R, S), (R, s, S) and (R, s, nQ): the row-parallel kernel.
+"""Periodic-review policies (R, S), (R, s, S) and (R, s, nQ): the row kernel.
 
 ``periodic_kernel`` evaluates or optimizes rows grouped in a ``PeriodicRows``, with the
 metrics of ``invsl.kernels.periodic.metrics`` and the solver of
@@ -20,7 +20,7 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import parallel_kernel, prange, scalar, serial, serial_twin
+from invsl.scalar.jit import borrowed, kernel, run_rows, scalar
 from invsl.scalar.jit import specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
@@ -80,7 +80,7 @@ def periodic_row(solve_, pol, dcode, m, t, mu, sigma, lt, lt_std, r, q, s, big_s
     ``s``, ``big_s``: reorder point and order-up-to level, read when evaluating). Returns
     ``(status, kind, outputs)``: OK or why the row failed, the fitted kind of D(L + R) (-1
     when it could not be fitted) and the 9 outputs of ``OUTPUTS`` (NaN when it failed).
-    Compiled once per unit, called by the kernel and its serial twin, and from Python for
+    Compiled once per unit, called by the kernel, and from Python for
     one row of Python numbers (:func:`one`).
     """
     nan = math.nan
@@ -119,9 +119,10 @@ def periodic_row(solve_, pol, dcode, m, t, mu, sigma, lt, lt_std, r, q, s, big_s
     return OK, kind, (x, x - mean, a, b, g, rr, eb, oh, top)
 
 
-@parallel_kernel
-def periodic_kernel(solve_, rows, status, out, kind_out):
-    """Evaluate (solve_=False) or optimize (solve_=True) periodic-review rows.
+@kernel
+def periodic_kernel(solve_, rows, status, out, kind_out, start, stop):
+    """Evaluate (solve_=False) or optimize (solve_=True) the periodic-review rows ``start``
+    .. ``stop - 1``.
 
     ``rows`` is a :class:`PeriodicRows` (rows whose policy is not RS, RsS or RsQ are
     skipped); ``out`` is (9, n) float64 in the order of ``OUTPUTS``, ``kind_out`` the fitted
@@ -129,9 +130,10 @@ def periodic_kernel(solve_, rows, status, out, kind_out):
     RsQ); optimize reads ``order_quantity`` (the gap S - s for RsS, Q for RsQ) and solves S
     (RS) or s. Each row is :func:`periodic_row`; a row that fails keeps its outputs.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    solve_, rows, status, out, kind_out = borrowed((solve_, rows, status, out, kind_out))
     policy = rows.policy
-    n = status.shape[0]
-    for i in prange(n):
+    for i in range(start, stop):
         if status[i] != OK:
             continue
         pol = policy[i]
@@ -169,10 +171,6 @@ _UNIT_MODULES = (dist, continuous, integer, metrics, solver)
 UNIT_NAMES = units.every_unit(policies=True)
 
 
-#: ``periodic_kernel`` on one thread, for small tables (``scalar.jit.serial_twin``)
-periodic_kernel_serial = serial_twin(periodic_kernel)
-
-
 def _unit(unit: str):
     """The namespace of this module's copy for the compile unit ``unit`` (``UNIT_NAMES``),
     made at the first request (``scalar.jit.specialise``)."""
@@ -180,12 +178,10 @@ def _unit(unit: str):
 
 
 @functools.cache
-def unit_kernel(unit: str, one_thread: bool = False):
+def unit_kernel(unit: str):
     """``periodic_kernel`` compiled for the rows of one compile unit (``UNIT_NAMES``, a
-    family x policy), as ``batch.unit_kernel`` does for (s, Q); ``one_thread``: its serial
-    twin."""
-    copy = _unit(unit)
-    return copy.periodic_kernel_serial if one_thread else copy.periodic_kernel
+    family x policy), as ``batch.unit_kernel`` does for (s, Q)."""
+    return _unit(unit).periodic_kernel
 
 
 @functools.cache
@@ -199,17 +195,13 @@ def one(policy: int, distribution: int):
 
 
 def every_kernel() -> dict:
-    """Every copy of ``periodic_kernel`` a call can run, ``{(unit, one_thread): kernel}``
-    (for the warm-up's test)."""
-    return {
-        (unit, one_thread): unit_kernel(unit, one_thread)
-        for unit in UNIT_NAMES
-        for one_thread in (False, True)
-    }
+    """Every copy of ``periodic_kernel`` a call can run, ``{unit: kernel}`` (for the
+    warm-up's test)."""
+    return {unit: unit_kernel(unit) for unit in UNIT_NAMES}
 
 
 #: cost of a row of ``periodic_kernel`` in rows of the (s, Q) normal kernel, roughly (2 to 10
-#: for (R, S), 50 to 200 for (R, s, S)): the weight of ``scalar.jit.serial``
+#: for (R, S), 50 to 200 for (R, s, S)): the weight of ``scalar.jit.run_rows``
 ROW_WEIGHT = 20.0
 
 
@@ -217,17 +209,20 @@ def run(solve_, rows, status, out, kind_out) -> None:
     """``periodic_kernel`` on every row by the kernels of their compile units: each unit's
     kernel runs on all rows, skipping those of the other units (the kernel writes only the
     rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``).
-    A unit with few rows runs on its serial twin (``scalar.jit.serial``)."""
+    A unit with many rows runs on several threads (``scalar.jit.run_rows``; the weight of
+    a call on the whole table is its unit's rows', as the rows of other units cost next to
+    nothing)."""
     split = units.split(rows.distribution, status, rows.policy)
+    n = status.shape[0]
     for unit, unit_rows in split.items():
-        count = status.shape[0] if unit_rows is None else unit_rows.shape[0]
-        run_unit = unit_kernel(unit, serial(count, ROW_WEIGHT))
+        weight = ROW_WEIGHT * (1.0 if unit_rows is None else unit_rows.shape[0] / n)
+        run_unit = unit_kernel(unit)
         if unit_rows is None or len(split) == 1:
-            run_unit(solve_, rows, status, out, kind_out)
+            run_rows(run_unit, n, weight, solve_, rows, status, out, kind_out)
             continue
         part = np.full_like(status, SKIP)
         part[unit_rows] = status[unit_rows]
-        run_unit(solve_, rows, part, out, kind_out)
+        run_rows(run_unit, n, weight, solve_, rows, part, out, kind_out)
         status[unit_rows] = part[unit_rows]
 
 

@@ -121,7 +121,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from invsl.scalar.jit import kernel, readonly, run_rows
+from invsl.scalar.jit import borrowed, kernel, readonly, run_rows
 from invsl.tools.backtest.replay_periodic import periodic_row
 from invsl.tools.backtest.replay_sq import sq_row
 from invsl.tools.backtest.replay_sums import METRICS, N_METRICS, N_SUMS, check_sku, store
@@ -213,6 +213,8 @@ def replay_kernel(skus, plans, settings, outputs, start, stop):
     :class:`Plans`, ``settings`` a :class:`Settings`; writes ``outputs`` (an
     :class:`Outputs`): the status of each SKU and, for those that are OK, their metrics (and
     per-period arrays if recorded)."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    skus, plans, settings, outputs = borrowed((skus, plans, settings, outputs))
     status = outputs.status
     # (i is int64 here, uint64 under the former prange: only an index, and the stream number
     # that sq_row passes to rng.seed_state, which converts it to uint64: the same bits)

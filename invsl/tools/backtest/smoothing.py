@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from invsl.scalar.jit import kernel, tiny
+from invsl.scalar.jit import borrowed, kernel, tiny
 
 #: cost of one period of one SKU in each kernel, by model [rows of the (s, Q) normal kernel,
 #: the unit of ``scalar.jit.run_rows``]: about 3 ns (ses) and 8 ns (croston_sba, tsb) against
@@ -44,6 +44,8 @@ def smooth(previous, value, alpha, k):
 def ses_kernel(demand, first, alpha, out, start, stop):
     """Simple exponential smoothing of the demand per period of the SKUs ``start`` ..
     ``stop - 1`` into ``out`` (see ``models.one_step_forecasts``)."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    demand, first, alpha, out = borrowed((demand, first, alpha, out))
     periods = demand.shape[1]
     for i in range(start, stop):
         level = np.nan
@@ -62,6 +64,8 @@ def ses_kernel(demand, first, alpha, out, start, stop):
 def croston_sba_kernel(demand, first, alpha, out, start, stop):
     """Croston's method with Syntetos-Boylan's correction, SKUs ``start`` .. ``stop - 1`` (see
     ``models.one_step_forecasts``)."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    demand, first, alpha, out = borrowed((demand, first, alpha, out))
     periods = demand.shape[1]
     factor = 1.0 - 0.5 * alpha
     for i in range(start, stop):
@@ -94,6 +98,8 @@ def croston_sba_kernel(demand, first, alpha, out, start, stop):
 @kernel
 def tsb_kernel(demand, first, alpha_d, alpha_p, out, start, stop):
     """Teunter-Syntetos-Babai, SKUs ``start`` .. ``stop - 1`` (see ``models.one_step_forecasts``)."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    demand, first, alpha_d, alpha_p, out = borrowed((demand, first, alpha_d, alpha_p, out))
     periods = demand.shape[1]
     for i in range(start, stop):
         prob = 0.0

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from invsl.scalar.jit import kernel, scalar, tiny
+from invsl.scalar.jit import borrowed, kernel, scalar, tiny
 from invsl.vocabulary import (
     CORRECTION_MEAN,
     CORRECTION_NONE,
@@ -130,6 +130,8 @@ def cumulative_forecast_kernel(forecasts, horizon, out, start, stop):
     entry of cell (i, p) with the latest origin <= t, in the order of p; NaN when a period
     has no such entry (or h < 1).
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    forecasts, horizon, out = borrowed((forecasts, horizon, out))
     offsets, origin, value, periods = forecasts
     columns = out.shape[1]
     for i in range(start, stop):
@@ -199,6 +201,8 @@ def sample_kernel(inputs, window, correction, outputs, start, stop):
     """``sample`` (window <= 0) and ``window`` moments per origin (``models.forecast_demand``)
     of the SKUs ``start`` .. ``stop - 1``; ``inputs`` a :class:`SpreadInputs`, ``outputs`` a
     :class:`SpreadOutputs`."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    inputs, window, correction, outputs = borrowed((inputs, window, correction, outputs))
     demand, first, horizon, origins = inputs
     mean, std, dmean, dstd, status, obs, _ = outputs
     n_origins = origins.shape[0]
@@ -240,6 +244,10 @@ def error_spread_kernel(inputs, cumulative, min_errors, burn_in, correction, out
     the SKUs ``start`` .. ``stop - 1``; ``inputs`` a :class:`SpreadInputs`; ``cumulative``
     (n, T + 1) the forecast of the demand in t .. t + h - 1 made at t (NaN: none);
     ``outputs`` a :class:`SpreadOutputs`."""
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    inputs, cumulative, min_errors, burn_in, correction, outputs = borrowed(
+        (inputs, cumulative, min_errors, burn_in, correction, outputs)
+    )
     demand, first, horizon, origins = inputs
     mean, std, dmean, dstd, status, obs, errors = outputs
     periods = demand.shape[1]

@@ -13,7 +13,7 @@ import numpy as np
 
 from invsl.kernels import solvers
 from invsl.scalar import distributions as dist
-from invsl.scalar.jit import SERIAL_ROWS, kernel, run_rows
+from invsl.scalar.jit import borrowed, kernel, run_rows
 from invsl.tools.portfolio.marginal import (
     fill_rate_and_shortfall,
     steepest_fill_rate_point,
@@ -103,6 +103,8 @@ def _prepare_kernel(obj, inv, service, inputs, min_s, fitted, start, stop):
     score(s_lo), cost(s_lo) (score and cost with weight 1 and unit cost 1: the caller
     rescales).
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    obj, inv, service, inputs, min_s, fitted = borrowed((obj, inv, service, inputs, min_s, fitted))
     distribution = inputs.distribution
     demand_mean = inputs.demand_mean
     demand_std = inputs.demand_std
@@ -193,6 +195,8 @@ def _pass_kernel(obj, inv, lam, skus, state, out, start, stop):
     [lam_min, lam_max) for which their last r stays the answer, its score and cost, and r:
     later passes of the outer search then cost nothing for SKUs whose r does not move.
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    obj, inv, lam, skus, state, out = borrowed((obj, inv, lam, skus, state, out))
     active = skus.active
     kind = skus.kind
     par = skus.par
@@ -300,22 +304,18 @@ def _pass_kernel(obj, inv, lam, skus, state, out, start, stop):
 #: thread on 10,000 SKUs of benchmarks/_skus.py (budget and target mode); integer demand costs
 #: 2-3 times more, so that such a table splits later than it could
 ROW_WEIGHT = 1.0
-#: below this many SKUs the kernels run on one thread (``scalar.jit.serial``). Kept for
-#: ``tools.warmup``, which builds a table of this size to compile the former parallel
-#: kernels: one kernel now serves both paths, and the small table compiles it
-SERIAL_BELOW = int(SERIAL_ROWS / ROW_WEIGHT)
 
 
 def fit_skus(obj, inv, service, inputs: SkuInputs, min_s, fitted: Fitted) -> None:
-    """Fit every SKU whose status is OK into ``fitted`` (on one thread below
-    :data:`SERIAL_BELOW` SKUs)."""
+    """Fit every SKU whose status is OK into ``fitted`` (on several threads above
+    ``scalar.jit.SERIAL_ROWS`` weighted SKUs)."""
     n = fitted.status.shape[0]
     run_rows(_prepare_kernel, n, ROW_WEIGHT, obj, inv, service, inputs, min_s, fitted)
 
 
 def lagrangian_pass(obj, inv, lam, skus: Skus, state: PassState, out: PassOutputs) -> None:
-    """Each active SKU's maximiser of w m(s) - lam K(s) into ``out`` (see the kernel; on one
-    thread below :data:`SERIAL_BELOW` SKUs)."""
+    """Each active SKU's maximiser of w m(s) - lam K(s) into ``out`` (see the kernel; on
+    several threads above ``scalar.jit.SERIAL_ROWS`` weighted SKUs)."""
     n = out.s.shape[0]
     run_rows(_pass_kernel, n, ROW_WEIGHT, obj, inv, lam, skus, state, out)
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from invsl.scalar import rng as _rng
-from invsl.scalar.jit import kernel
+from invsl.scalar.jit import borrowed, kernel
 from invsl.tools.simulation.batch_means import N_ACC, store_metrics
 from invsl.vocabulary import (
     DEMAND_COMPOUND_POISSON,
@@ -104,6 +104,8 @@ def simulate_kernel(rows, settings, history, outputs, start, stop):
     (12, n): the six METRICS, then their half-widths. ``outputs.status`` is updated for
     rows that fail inside (too many outstanding orders, no order cycle in the horizon).
     """
+    # (the arguments without reference counts: scalar.jit.borrowed)
+    rows, settings, history, outputs = borrowed((rows, settings, history, outputs))
     status = outputs.status
     out = outputs.metrics
     # (i is int64 here, uint64 under the former prange: it is only an index, and the stream
