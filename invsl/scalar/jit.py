@@ -34,7 +34,7 @@ import numba
 import numpy as np
 from numba.core import types as types_
 from numba.core.dispatcher import Dispatcher
-from numba.extending import intrinsic, overload
+from numba.extending import intrinsic
 from numba.np.ufunc import parallel as numba_parallel
 
 _COMMON = dict(cache=True, error_model="numpy", nogil=True)
@@ -59,28 +59,30 @@ def _typed_calls(dispatcher: Dispatcher) -> Dispatcher:
     return dispatcher
 
 
-def borrowed(value):
+@intrinsic
+def borrowed(typingctx, value):
     """``value`` (an array, or a tuple of arrays and numbers) as the same arrays without their
     reference count, for a kernel's arguments: numba counts the references to an array that
     came from Python (an atomic increment and decrement each time the kernel hands it to a
     function it calls, or takes it out of a tuple), and threads running one kernel on the
     same arrays then contend for that count; an array without one (as numba's own parallel
     loops pass them) costs nothing. The caller's arrays outlive the kernel's call, so no
-    count is needed. In Python (a kernel's ``py_func``) it returns ``value``."""
-    return value
+    count is needed. Called from Python (a kernel's ``py_func``), it returns ``value``."""
 
-
-@intrinsic
-def _borrowed(typingctx, value):
     def codegen(context, builder, signature, args):
         return _borrow(context, builder, signature.args[0], args[0])
 
     return value(value), codegen
 
 
-@overload(borrowed, inline="always")
-def _borrowed_overload(value):
-    return lambda value: _borrowed(value)
+class _PassThrough(type(borrowed)):  # type: ignore[misc]
+    """numba's intrinsic, which Python may call too (``borrowed`` is then the identity)."""
+
+    def __call__(self, value):
+        return value
+
+
+borrowed.__class__ = _PassThrough
 
 
 def _borrow(context, builder, ty, val):
