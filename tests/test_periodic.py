@@ -331,6 +331,95 @@ def test_continuous_rss_gamma_position_sums_match_closed_forms(shape, gap_sd):
         assert abs(below - ref_below) <= 1e-10, (top, below, ref_below)
 
 
+@pytest.mark.parametrize("shape", [0.15, 0.6, 0.95, 1.7, 12.0, 900.0])
+def test_continuous_rss_gamma_order_mass_matches_closed_form(shape):
+    """``mass_above`` (G(u) = sum_k p_k P(D_R > a_k + u), a_k = gap - offset_k: the mass of
+    undershoots above u in alpha, at u = 0 the probability that a review orders) walks a gamma
+    D_R from position to position by Gauss-Legendre on the density: against scipy's gamma sf
+    at every position, within 1e-9 of the sum (relative; the walk's bound), on random
+    ascending offsets whose spacings fall below and above the walk's limits (sd/2, a quarter
+    of the distance from 0) and on a lattice's summarised positions."""
+    rng = np.random.default_rng(round(shape * 1000))
+    theta = 2.5
+    mean = shape * theta
+    sd = math.sqrt(shape) * theta
+    d = stats.gamma(shape, scale=theta)
+    cases = []
+    for _ in range(30):
+        gap = sd * math.exp(rng.uniform(math.log(0.05), math.log(40.0)))
+        n = int(rng.integers(1, 66))
+        offsets = np.sort(rng.uniform(0.0, gap, n))
+        offsets[0] = 0.0  # the atom W = 0
+        cases.append((gap, offsets, rng.dirichlet(np.ones(n))))
+    for gap_sd in (0.3, 3.0, 30.0):
+        gap = gap_sd * sd
+        offsets, probs = periodic_continuous.stationary_lattice(
+            DEMAND_GAMMA, shape, theta, mean, sd, gap, 0.5 * sd
+        )
+        cases.append((gap, offsets, probs))
+    for gap, offsets, probs in cases:
+        for u in (0.0, 0.01 * sd, 0.7 * sd, 4.0 * sd, 12.0 * sd):
+            got = periodic_continuous.mass_above(DEMAND_GAMMA, shape, theta, gap, offsets, probs, u)
+            ref = float(np.sum(probs * d.sf(gap - offsets + u)))
+            assert abs(got - ref) <= 1e-9 * ref, (gap, u, got, ref)
+
+
+@pytest.mark.parametrize(
+    "shape_r,shape_l,gap_sd,z,tol",
+    [
+        (4.0, 8.0, 3.0, 1.5, 1e-9),
+        (30.0, 60.0, 0.5, 2.0, 1e-9),
+        (200.0, 50.0, 10.0, -0.5, 1e-9),
+        (1.5, 0.4, 5.0, 0.5, 1e-9),
+        # lumpy D_R: the quadrature of the steep undershoot density leaves about 1.6e-7
+        (0.8, 2.4, 1.0, 0.0, 5e-7),
+        (0.12, 0.25, 3.0, 2.0, 5e-7),
+    ],
+)
+def test_continuous_rss_gamma_alpha_matches_quadrature_over_positions(
+    shape_r, shape_l, gap_sd, z, tol
+):
+    """alpha of continuous (R, s, S) with gamma demand from given positions (``alpha_rss``:
+    the undershoot mass by ``mass_above``, P(D_L <= s - u) from quadrature node to node by
+    Gauss-Legendre on the density of D_L) against scipy: sum_k p_k integral_0^s f_R(a_k + u)
+    P(D_L <= s - u) du / sum_k p_k P(D_R > a_k), one adaptive quadrature per position, with
+    D_R of shape ``shape_r`` and D_L of shape ``shape_l`` (scale 3), S - s = gap_sd sd(D_R)
+    and s = E[D_L] + z sd(D_L)."""
+    theta = 3.0
+    mr, sdr = shape_r * theta, math.sqrt(shape_r) * theta
+    ml, sdl = shape_l * theta, math.sqrt(shape_l) * theta
+    gap = gap_sd * sdr
+    s = ml + z * sdl
+    offsets, probs = periodic_continuous.stationary_lattice(
+        DEMAND_GAMMA, shape_r, theta, mr, sdr, gap, min(sdl, sdr)
+    )
+    den = periodic_continuous.mass_above(DEMAND_GAMMA, shape_r, theta, gap, offsets, probs, 0.0)
+    got, _ = periodic_continuous.alpha_rss(
+        *(DEMAND_GAMMA, shape_r, theta, mr, sdr),
+        *(DEMAND_GAMMA, shape_l, theta, ml, sdl),
+        s,
+        gap,
+        offsets,
+        probs,
+        den,
+    )
+    d_r = stats.gamma(shape_r, scale=theta)
+    d_l = stats.gamma(shape_l, scale=theta)
+    num = 0.0
+    for a, p in zip(gap - offsets, probs):
+        part, _ = integrate.quad(
+            lambda u: d_r.pdf(a + u) * d_l.cdf(s - u),
+            0.0,
+            s,
+            limit=500,
+            epsabs=1e-15,
+            epsrel=1e-13,
+        )
+        num += p * part
+    ref = num / float(np.sum(probs * d_r.sf(gap - offsets)))
+    assert abs(got - ref) <= tol, (got, ref)
+
+
 @pytest.mark.parametrize(
     "case",
     [("gamma", 2.0, 6.0, 1, 1, 6.0, 12.0), ("gamma", 2.0, 6.0, 2, 1, 5.0, 7.0)],

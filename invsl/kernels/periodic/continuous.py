@@ -26,7 +26,13 @@ uniform on (s, s + Q], and every metric is a closed form in the loss functions (
   mixture over the summarised positions, and one quadrature grid serves every position:
   P(D_L <= s - u) is evaluated once per node. ``alpha_rss`` also returns the derivative in
   s (the same quadrature of the undershoot density times f_L(s - u)), the slope of the
-  solver's Newton step on an alpha target.
+  solver's Newton step on an alpha target. Gamma demand takes no incomplete gamma function
+  per node or position where the steps are short: the tails at the nodes (P(D_L <= s - u);
+  for (R, s, nQ) also P(D_R > x) and P(D_R > x + q)) go from node to node by Gauss-Legendre
+  on the density (``_gamma_mass``), and the mass of undershoots above u (``mass_above``)
+  from position to position as the loss functions do (``_gamma_step``). The denominator of
+  (R, s, S), the probability that a review orders, does not depend on s: it is computed
+  once per row (``metrics.context``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,14 @@ _LATTICE_MAX = 4096
 _EPS_TAIL = 1e-15
 #: width of a quadrature panel of ``alpha_rss`` in units of ``_panel_scale``
 _RSS_SPAN = 3.0
+#: the gamma walks (``_walkable``) stay at least this fraction of the mean above 0: the ratio
+#: of the density to its value at the mean (``_gamma_log_ratio``) takes log1p of
+#: (t - mean) / mean, which keeps only about 1e-16 mean / t of t's relative precision (none
+#: below 1e-16 mean); above 1e-4 mean the density is good to about 1e-12
+_RATIO_LOW = 1e-4
+#: the quadratures of alpha skip a node whose c - P(D_L <= s - u) is below this fraction of c
+#: (a walked gamma mass: where P(D_L <= s - u) rounds to c the closed form gave 0 there)
+_NEGLIGIBLE = 1e-16
 
 
 @scalar
@@ -116,20 +130,83 @@ def _gamma_log_ratio(k, theta, mean, t):
     return (k - 1.0) * math.log1p(d / mean) - d / theta
 
 
+@tiny
+def _walkable(width, span, low, mean):
+    """True where a segment of a gamma walk from a point to one ``width`` below it at ``low``
+    may take the density's Gauss-Legendre rule (``_gamma_segment``): 0 <= width <= span (a
+    fraction of the standard deviation), width <= low/4 (away from 0, where the density may
+    have a cusp) and low >= 1e-4 mean (``_RATIO_LOW``)."""
+    return width >= 0.0 and width <= span and width <= 0.25 * low and low >= _RATIO_LOW * mean
+
+
+@scalar
+def _gamma_segment(k, theta, mean, y, width):
+    """4-point Gauss-Legendre sums over [y, y + width] of a gamma density relative to its value
+    at the mean, f(t) / f(mean), and of (t - y) f(t) / f(mean): times width/2 and f(mean),
+    the integrals of f and of (t - y) f over the segment (``width`` < 0: over
+    [y + width, y], with the sign of the integral from y to y + width)."""
+    mass = 0.0
+    first = 0.0
+    for n in range(_GL4_X.shape[0]):
+        t = y + 0.5 * width * (1.0 + _GL4_X[n])
+        f = _GL4_W[n] * math.exp(_gamma_log_ratio(k, theta, mean, t))
+        mass += f
+        first += f * (t - y)
+    return mass, first
+
+
+@scalar
+def _gamma_step(k, theta, mean, sd, f_mean, y, prev, sfv, g1, loss):
+    """One step of the gamma walk from the point ``prev`` to y: (P(D > y), G1(y)) from
+    ``sfv`` = P(D > prev) and ``g1`` = G1(prev) (shape k, scale theta, mean, sd, f_mean the
+    density at the mean). A step down that ``_walkable`` allows adds
+
+        P(D > y) = P(D > prev) + integral_{y}^{prev} f,
+        G1(y) = G1(prev) + (prev - y) P(D > prev) + integral_{y}^{prev} (t - y) f(t) dt
+
+    by ``_gamma_segment``, a logarithm and an exponential per node where an incomplete gamma
+    function costs 40 to 800 ns (shape below 1 the most); any other step (the first one,
+    prev = NaN, one upwards, longer than sd/2 or than a quarter of the distance from 0, where
+    f may have a cusp, shape < 1, or a singular derivative) takes the closed form instead:
+    within those bounds the rule's error is below about 2e-10 per step in probability (shapes
+    0.2 to 5,000; about 1e-9 of the segment's mass at most, except where that mass is far
+    in the lower tail of a large shape). Without ``loss`` G1 is neither carried nor computed
+    (0)."""
+    width = prev - y
+    if _walkable(width, 0.5 * sd, y, mean):
+        mass, first = _gamma_segment(k, theta, mean, y, width)
+        if loss:
+            g1 += width * sfv + 0.5 * width * f_mean * first
+        return sfv + 0.5 * width * f_mean * mass, g1
+    if loss:
+        sfv, g1, _ = dist.tail(DEMAND_GAMMA, k, theta, mean, y, False)
+        return sfv, g1
+    return dist.sf(DEMAND_GAMMA, k, theta, y), 0.0
+
+
+@scalar
+def _gamma_mass(k, theta, mean, sd, f_mean, y, prev):
+    """integral_{y}^{prev} f of a gamma density (shape k, scale theta, f_mean its value at the
+    mean; negative where prev < y) by ``_gamma_segment``, where the step from prev to y, either
+    way, is at most sd/3 and a quarter of the distance of its lower end from 0 (``_walkable``);
+    NaN otherwise (prev = NaN included): the caller then takes the closed form. The
+    quadratures of alpha go from node to node by it. sd/3 rather than the sd/2 of
+    ``_gamma_step``: the rule's error per step falls from about 2e-10 to 1e-11 (in
+    probability, shapes 0.2 to 5,000), which alpha of (R, s, nQ) needs: it takes differences
+    of two walked tails, P(x < D_R <= x + q), over a small denominator when Q is small (with
+    sd/2 it moved by up to 2e-9 on the benchmark's SKUs, with sd/3 by 3e-11)."""
+    width = prev - y
+    if _walkable(abs(width), sd / 3.0, min(y, prev), mean):
+        mass, _ = _gamma_segment(k, theta, mean, y, width)
+        return 0.5 * width * f_mean * mass
+    return math.nan
+
+
 @scalar
 def _gamma_points(k, theta, top, offsets, weights):
     """``weighted_points`` for a gamma D (shape k, scale theta), the points y_i = top - o_i
-    descending (a point above the one before takes the closed form): the tail at y_0 in
-    closed form, then from y to the next point y' < y
-
-        P(D > y') = P(D > y) + integral_{y'}^{y} f,
-        G1(y') = G1(y) + (y - y') P(D > y) + integral_{y'}^{y} (t - y') f(t) dt,
-
-    by 4-point Gauss-Legendre on the density f, which costs a logarithm and an exponential per
-    node where an incomplete gamma function costs 40 to 800 ns (shape below 1 the most). A
-    segment longer than half a standard deviation or a quarter of its distance from 0 (where
-    f may have a cusp, shape < 1, or a singular derivative) takes the closed form instead:
-    within those bounds the rule's error is below about 1e-9 of the segment's mass."""
+    descending: the tail at y_0 in closed form, then from point to point by the density
+    (``_gamma_step``)."""
     mean = k * theta
     sd = math.sqrt(k) * theta
     f_mean = dist.density(DEMAND_GAMMA, k, theta, mean)
@@ -140,19 +217,7 @@ def _gamma_points(k, theta, top, offsets, weights):
     g1 = 0.0
     for i in range(weights.shape[0]):
         y = top - offsets[i]
-        width = prev - y
-        if width >= 0.0 and width <= 0.5 * sd and width <= 0.25 * y:
-            mass = 0.0
-            first = 0.0
-            for n in range(_GL4_X.shape[0]):
-                t = y + 0.5 * width * (1.0 + _GL4_X[n])
-                f = _GL4_W[n] * math.exp(_gamma_log_ratio(k, theta, mean, t))
-                mass += f
-                first += f * (t - y)
-            g1 += width * sfv + 0.5 * width * f_mean * first
-            sfv += 0.5 * width * f_mean * mass
-        else:
-            sfv, g1, _ = dist.tail(DEMAND_GAMMA, k, theta, mean, y, False)
+        sfv, g1 = _gamma_step(k, theta, mean, sd, f_mean, y, prev, sfv, g1, True)
         acc_g1 += weights[i] * g1
         acc_lt += weights[i] * (1.0 - sfv)
         prev = y
@@ -418,22 +483,63 @@ def alpha_integral(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, c, a, q):
     width = (x2 - x1) / panels
     # the weight P(x < D_R <= x + q) has a cusp x^k at x = 0 for a gamma D_R with shape k < 1
     m_first = _whole_power(r1) if kr == DEMAND_GAMMA and r1 < 1.0 and x1 == 0.0 else 1.0
+    # gamma demand goes from node to node by its density (``_gamma_mass``, as in alpha_rss):
+    # top - P(D_L <= c - x) is the mass between c - x and c - x1, and P(D_R > x), P(D_R > x + q)
+    # follow x
+    walk_l = WITH_GAMMA and kl == DEMAND_GAMMA
+    walk_r = WITH_GAMMA and kr == DEMAND_GAMMA
+    fl_mean = dist.density(kl, l1, l2, ml) if walk_l else 0.0
+    fr_mean = dist.density(kr, r1, r2, mr) if walk_r else 0.0
+    prev_l = c - x1
+    rest = 0.0
+    prev_r = math.nan
+    sf_x = 0.0
+    sf_xq = 0.0
     for p in range(panels):
         for i in range(_GL_X.shape[0]):
             x, wq = _node(x1 + p * width, width, i, p == panels - 1, c, m, p == 0, m_first)
-            rest = top - dist.cdf(kl, l1, l2, c - x)
-            if rest == 0.0:
-                continue
-            wgt = dist.sf(kr, r1, r2, x) - dist.sf(kr, r1, r2, x + q)
-            total -= wq * wgt * rest
+            if walk_l:
+                step = _gamma_mass(l1, l2, ml, sdl, fl_mean, c - x, prev_l)
+                rest = top - dist.cdf(kl, l1, l2, c - x) if math.isnan(step) else rest + step
+                prev_l = c - x
+                if not rest > _NEGLIGIBLE * top:
+                    continue
+            else:
+                rest = top - dist.cdf(kl, l1, l2, c - x)
+                if rest == 0.0:
+                    continue
+            if walk_r:
+                step = _gamma_mass(r1, r2, mr, sdr, fr_mean, x, prev_r)
+                sf_x = dist.sf(kr, r1, r2, x) if math.isnan(step) else sf_x + step
+                step = _gamma_mass(r1, r2, mr, sdr, fr_mean, x + q, prev_r + q)
+                sf_xq = dist.sf(kr, r1, r2, x + q) if math.isnan(step) else sf_xq + step
+                prev_r = x
+            else:
+                sf_x = dist.sf(kr, r1, r2, x)
+                sf_xq = dist.sf(kr, r1, r2, x + q)
+            total -= wq * (sf_x - sf_xq) * rest
     return total
 
 
 @scalar
-def _mass_above(kr, r1, r2, gap, offsets, probs, u):
+def mass_above(kr, r1, r2, gap, offsets, probs, u):
     """G(u) = sum_k p_k P(D_R > a_k + u), a_k = gap - offsets[k]: the (unnormalised) mass of
-    undershoots above u; G(0) is the probability that a review places an order."""
+    undershoots above u; G(0) is the probability that a review places an order. A gamma D_R
+    goes from position to position by its density (``_gamma_step``; the offsets ascend, so
+    the points a_k + u descend)."""
     total = 0.0
+    if WITH_GAMMA and kr == DEMAND_GAMMA:
+        mean = r1 * r2
+        sd = math.sqrt(r1) * r2
+        f_mean = dist.density(DEMAND_GAMMA, r1, r2, mean)
+        prev = math.nan
+        sfv = 0.0
+        for k in range(offsets.shape[0]):
+            y = gap - offsets[k] + u
+            sfv, _ = _gamma_step(r1, r2, mean, sd, f_mean, y, prev, sfv, 0.0, False)
+            total += probs[k] * sfv
+            prev = y
+        return total
     for k in range(offsets.shape[0]):
         total += probs[k] * dist.sf(kr, r1, r2, gap - offsets[k] + u)
     return total
@@ -442,12 +548,12 @@ def _mass_above(kr, r1, r2, gap, offsets, probs, u):
 @scalar
 def _undershoot_density(kr, r1, r2, gap, offsets, probs, u, const, hi_r):
     """g(u) = sum_k p_k f_R(a_k + u), a_k = gap - offsets[k]: the (unnormalised) density of
-    the undershoot at u (the derivative of -G, see ``_mass_above``). Positions with
+    the undershoot at u (the derivative of -G, see ``mass_above``). Positions with
     a_k + u >= hi_r (``upper_bound`` of D_R, P(D_R > hi_r) < 1e-15) add nothing and are
     skipped. A gamma D_R's density is exp((k - 1) log y - y - const) / theta, y = x / theta,
     with const = log Gamma(k) + log theta computed once (``_gamma_log_const``)."""
     g = 0.0
-    if kr == DEMAND_GAMMA:
+    if WITH_GAMMA and kr == DEMAND_GAMMA:
         for k in range(offsets.shape[0]):
             x = gap - offsets[k] + u
             if x > 0.0 and x < hi_r:
@@ -470,7 +576,7 @@ def _gamma_log_const(kind, p1, p2):
 
 
 @scalar
-def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
+def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs, den):
     """alpha of continuous (R, s, S) from the summarised positions (``offsets``, ``probs``),
     and its derivative in s: (alpha, d alpha / ds).
 
@@ -479,15 +585,16 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     and alpha = integral of g(u) P(D_L <= s - u) du divided by sum_k p_k P(D_R > a_k). The
     derivative is the integral of g(u) f_L(s - u) du over the same denominator, taken on the
     same quadrature nodes (the solver's Newton step; it need not be exact, the solver keeps a
-    bracket). D_R is not deterministic here (the caller handles that case).
+    bracket). ``den`` is that denominator, ``mass_above`` at 0, which does not depend on s
+    (``metrics.context`` computes it once per row). D_R is not deterministic here (the
+    caller handles that case).
     """
-    den = _mass_above(kr, r1, r2, gap, offsets, probs, 0.0)
     if not den > 0.0:
         return math.nan, math.nan
     if kl == DEMAND_POINT:
         # D_L = l1: P(D_L <= s - u) = 1 for u <= s - l1, else 0
         top = max(s - l1, 0.0)
-        num = den - _mass_above(kr, r1, r2, gap, offsets, probs, top)
+        num = den - mass_above(kr, r1, r2, gap, offsets, probs, top)
         const = _gamma_log_const(kr, r1, r2)
         hi_r = upper_bound(kr, r1, r2, mr, sdr)
         slope = 0.0
@@ -500,8 +607,8 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
     hi_r = upper_bound(kr, r1, r2, mr, sdr)
     u1 = max(0.0, s - hi_l)  # below u1: P(D_L <= s - u) = 1
     u2 = max(u1, min(s - lo_l, hi_r - amin))  # above u2 the integrand is 0
-    g1 = den if u1 == 0.0 else _mass_above(kr, r1, r2, gap, offsets, probs, u1)
-    g2 = _mass_above(kr, r1, r2, gap, offsets, probs, u2) if u2 < hi_r - amin else 0.0
+    g1 = den if u1 == 0.0 else mass_above(kr, r1, r2, gap, offsets, probs, u1)
+    g2 = mass_above(kr, r1, r2, gap, offsets, probs, u2) if u2 < hi_r - amin else 0.0
     # On [u1, u2]: integral of g(u) F(s - u) = c (G(u1) - G(u2)) - integral of g(u) (c - F(s - u))
     # with c = F(s - u1). The second integrand vanishes at u1, where g is steepest (a gamma
     # D_R with shape < 1 has a density that is infinite at 0), so the quadrature stays
@@ -517,13 +624,36 @@ def alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, s, gap, offsets, probs):
         )
         const = _gamma_log_const(kr, r1, r2)
         width = (u2 - u1) / panels
+        # a gamma D(L) goes from node to node by its density (``_gamma_mass``): c - P(D_L <=
+        # s - u) is the mass between s - u and s - u1, from the one at the node before
+        walk = WITH_GAMMA and kl == DEMAND_GAMMA
+        f_mean = dist.density(kl, l1, l2, ml) if walk else 0.0
+        prev = s - u1
+        gap_f = 0.0
         for p in range(panels):
             for i in range(_GL_X.shape[0]):
                 u, wq = _node(u1 + p * width, width, i, p == panels - 1, s, m, False, 1.0)
-                gap_f = c - dist.cdf(kl, l1, l2, s - u)
-                if gap_f == 0.0:
-                    continue
+                y = s - u
+                if walk:
+                    step = _gamma_mass(l1, l2, ml, sdl, f_mean, y, prev)
+                    prev = y
+                    if math.isnan(step):
+                        gap_f = c - dist.cdf(kl, l1, l2, y)
+                        f_l = dist.density(kl, l1, l2, y)
+                    else:
+                        # (the ratio to the density at the mean for a walked node, at least
+                        # four steps from 0; next to 0, where the ratio would lose its digits
+                        # to 1 + (y - mean) / mean, the closed-form nodes take the density)
+                        gap_f += step
+                        f_l = f_mean * math.exp(_gamma_log_ratio(l1, l2, ml, y))
+                    if not gap_f > _NEGLIGIBLE * c:
+                        continue
+                else:
+                    gap_f = c - dist.cdf(kl, l1, l2, y)
+                    if gap_f == 0.0:
+                        continue
+                    f_l = dist.density(kl, l1, l2, y)
                 g = _undershoot_density(kr, r1, r2, gap, offsets, probs, u, const, hi_r)
                 num -= wq * g * gap_f
-                slope += wq * g * dist.density(kl, l1, l2, s - u)
+                slope += wq * g * f_l
     return min(max(num / den, 0.0), 1.0), slope / den

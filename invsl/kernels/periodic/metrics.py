@@ -127,19 +127,20 @@ def _alpha(policy, integer, dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_
         # deterministic D_R: the undershoot is the same at every order
         m = pos_w.shape[0]
         return dist.cdf(kl, l1, l2, x - (m * r1 - gap))
-    return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p)[0]
+    return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p, u0)[0]
 
 
 @scalar
-def alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p):
+def alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0):
     """alpha of (R, s, S) with continuous demand at x = s, and its derivative in s (the value
-    is the one ``value`` gives; the derivative is the solver's Newton slope)."""
+    is the one ``value`` gives; the derivative is the solver's Newton slope). ``u0``: the
+    probability that a review orders (``context``)."""
     kl, l1, l2, ml, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
     kr, r1, r2, mr, sdr = fit_n(dcode, mu, sigma, 0.0, r)
     if kr == DEMAND_POINT:
         y = x - (pos_w.shape[0] * r1 - gap)
         return dist.cdf(kl, l1, l2, y), dist.density(kl, l1, l2, y)
-    return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p)
+    return pc.alpha_rss(kr, r1, r2, mr, sdr, kl, l1, l2, ml, sdl, x, gap, pos_w, pos_p, u0)
 
 
 @scalar
@@ -252,7 +253,12 @@ def tables(dcode, mu, sigma, lt, lt_std, r):
 
 @scalar
 def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
-    """Per-row arrays that depend on the gap but not on s: (pos_w, pos_p, u0, uw)."""
+    """Per-row arrays that depend on the gap but not on s: (pos_w, pos_p, u0, uw).
+
+    Integer (R, s, S) and (R, s, nQ): u0, uw describe the undershoot (``periodic_integer``);
+    continuous (R, s, S): pos_w, pos_p are the summarised positions
+    (``continuous.stationary_lattice``) and u0 the probability that a review places an order
+    (``continuous.mass_above`` at 0, the denominator of alpha), uw empty."""
     empty = np.zeros(0)
     # (WITH_*: the family and policy switches of the compile units, docs/architecture.md)
     tab = tables(dcode, mu, sigma, lt, lt_std, r) if WITH_INTEGER and integer else empty
@@ -280,5 +286,6 @@ def context(policy, integer, dcode, mu, sigma, lt, lt_std, r, gap):
         kl, _, _, _, sdl = fit_n(dcode, mu, sigma, lt_std, lt)
         resolution = min(sdl, sdr) if kl != DEMAND_POINT else 0.0
         offsets, probs = pc.stationary_lattice(kr, r1, r2, mr, sdr, gap, resolution)
-        return offsets, probs, 0.0, empty
+        orders = pc.mass_above(kr, r1, r2, gap, offsets, probs, 0.0)
+        return offsets, probs, orders, empty
     return empty, empty, 0.0, empty

@@ -70,7 +70,9 @@ def _newton(metric, target, policy, dcode, mu, sigma, lt, lt_std, r, gap, pos_w,
 
 
 @scalar
-def _rss_newton(metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step):
+def _rss_newton(
+    metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0, x, tol, step
+):
     """Safeguarded Newton's method on a target of continuous (R, s, S), from x.
 
     As ``solvers.solve_continuous`` does for (s, Q): the step is Newton's on
@@ -87,7 +89,7 @@ def _rss_newton(metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos
     last = math.inf  # the previous Newton correction, if it was taken
     for _ in range(_RSS_NEWTON_ITER):
         if metric == METRIC_ALPHA:
-            v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p)
+            v, d = alpha_slope_rss(dcode, mu, sigma, lt, lt_std, r, x, gap, pos_w, pos_p, u0)
         else:
             # (the policy as int8, as the kernel passes it: an int64 would compile
             # value_slope and the functions it calls a second time)
@@ -246,7 +248,7 @@ def solve(
     continuous = (WITH_NORMAL or WITH_GAMMA) and not integer
     if continuous and WITH_RSS and policy == POLICY_RSS:
         root = _rss_newton(
-            metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, x, tol, step
+            metric, target, dcode, mu, sigma, lt, lt_std, r, gap, pos_w, pos_p, u0, x, tol, step
         )
         if not math.isnan(root):
             return root
