@@ -7,8 +7,8 @@ take their ``demand_mean`` and ``demand_std`` from the history, matched by SKU v
 whole lead time, a usable history, enough variance) and computes sQ rows
 (:func:`compute_sq`, ``kernels.pmf``) and periodic rows (:func:`compute_periodic`,
 ``kernels.periodic.pmf``). Everything is vectorised numpy plus the row kernels, each call
-on several threads when it has much work (``scalar.jit.run_rows``, with the row weights of
-the kernel modules).
+on several threads when it has much work (``scalar.jit.run_rows``, ``kernels.units.run_on``,
+with the row weights of the kernel modules).
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import pandas as pd
 from invsl.engine.history_table import HistoryGroups, history_moments
 from invsl.engine.validate import RowFlags
 from invsl.engine.reader import InputError
-from invsl.kernels import lattice, pmf
+from invsl.kernels import lattice, pmf, units
 from invsl.kernels.periodic import pmf as periodic_pmf
-from invsl.scalar.jit import run_rows
 from invsl.vocabulary import (
     BAD_HISTORY,
     COMPOUND_POISSON_VARIANCE,
@@ -41,7 +40,6 @@ from invsl.vocabulary import (
     POLICY_RSS,
     POLICY_SQ,
     RANDOM_LEAD_TIME,
-    SKIP,
 )
 
 HISTORY_KEYS = ("sku", "period", "demand", "missing")
@@ -275,11 +273,9 @@ def compute_lattice(ctx, solve, idx, metric, target, numbers, status, out) -> No
         count = int(np.count_nonzero(mine))
         if count == 0:
             continue
-        part = sub if count == idx.size else np.where(mine, sub, np.uint8(SKIP))
-        weight = lattice.ROW_WEIGHT * count / idx.size
-        args = (solve, rows, pmf.MAX_SUPPORT, part, sub_out)
-        run_rows(lattice.unit_kernel(unit), idx.size, weight, *args)
-        sub[mine] = part[mine]
+        which = None if count == idx.size else np.flatnonzero(mine)
+        args = ((solve, rows, pmf.MAX_SUPPORT), (sub_out,))
+        units.run_on(lattice.unit_kernel(unit), which, lattice.ROW_WEIGHT, sub, *args)
     out[:, idx] = sub_out
     status[idx] = sub
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from invsl.scalar.jit import run_rows
 from invsl.vocabulary import DEMAND_GAMMA, DEMAND_NORMAL, OK, POLICY_NAMES, POLICY_RS
-from invsl.vocabulary import POLICY_RSQ, POLICY_RSS
+from invsl.vocabulary import POLICY_RSQ, POLICY_RSS, SKIP
 
 #: family unit -> the values of the family switches of ``scalar.jit`` in its copies: normal
 #: (and deterministic, a normal with sd 0), gamma, and integer (poisson and negbin share one
@@ -95,4 +96,42 @@ def split(distribution: np.ndarray, status: np.ndarray, policy=None) -> dict:
     return {unit(int(c)): np.flatnonzero(code == c) for c in present}
 
 
-__all__ = ["UNITS", "POLICY_UNITS", "name", "switches", "family_unit", "every_unit", "split"]
+def run_on(
+    kernel,
+    rows,
+    row_weight: float,
+    status: np.ndarray,
+    before: tuple,
+    after: tuple,
+    count: int | None = None,
+) -> None:
+    """``kernel(*before, status, *after, start, stop)`` (a unit's copy of a row kernel) over
+    every row of the table through ``scalar.jit.run_rows``, computing only ``rows`` (an index
+    array, as :func:`split` gives; None: every row whose status is OK, in place): the other
+    rows are handed to the kernel with the status ``SKIP``, which it passes over, and the
+    statuses of ``rows`` are written back. The call weighs ``row_weight`` times the rows it
+    computes (``count``, when known and ``rows`` is None; the skipped rows cost next to
+    nothing)."""
+    n = status.shape[0]
+    if count is None:
+        count = n if rows is None else rows.shape[0]
+    weight = row_weight * count / max(n, 1)
+    if rows is None:
+        run_rows(kernel, n, weight, *before, status, *after)
+        return
+    part = np.full_like(status, SKIP)
+    part[rows] = status[rows]
+    run_rows(kernel, n, weight, *before, part, *after)
+    status[rows] = part[rows]
+
+
+__all__ = [
+    "UNITS",
+    "POLICY_UNITS",
+    "name",
+    "switches",
+    "family_unit",
+    "every_unit",
+    "split",
+    "run_on",
+]

@@ -20,7 +20,7 @@ from invsl.kernels import units
 from invsl.kernels.periodic import continuous, integer, metrics, solver
 from invsl.kernels.periodic.metrics import all_metrics, context, fit_n
 from invsl.kernels.periodic.solver import solve
-from invsl.scalar.jit import borrowed, kernel, run_rows, scalar
+from invsl.scalar.jit import borrowed, kernel, scalar
 from invsl.scalar.jit import specialise
 from invsl.vocabulary import (
     BAD_ORDER_UP_TO,
@@ -28,7 +28,6 @@ from invsl.vocabulary import (
     NEGBIN_VARIANCE,
     NO_CONVERGENCE,
     OK,
-    SKIP,
 )
 from invsl.vocabulary import (
     DEMAND_NEGBIN,
@@ -209,21 +208,13 @@ def run(solve_, rows, status, out, kind_out) -> None:
     """``periodic_kernel`` on every row by the kernels of their compile units: each unit's
     kernel runs on all rows, skipping those of the other units (the kernel writes only the
     rows it computes), so that ``out`` and ``kind_out`` must come filled (``allocate``).
-    A unit with many rows runs on several threads (``scalar.jit.run_rows``; the weight of
-    a call on the whole table is its unit's rows', as the rows of other units cost next to
-    nothing)."""
+    A unit with many rows runs on several threads (``units.run_on``)."""
     split = units.split(rows.distribution, status, rows.policy)
-    n = status.shape[0]
     for unit, unit_rows in split.items():
-        weight = ROW_WEIGHT * (1.0 if unit_rows is None else unit_rows.shape[0] / n)
-        run_unit = unit_kernel(unit)
-        if unit_rows is None or len(split) == 1:
-            run_rows(run_unit, n, weight, solve_, rows, status, out, kind_out)
-            continue
-        part = np.full_like(status, SKIP)
-        part[unit_rows] = status[unit_rows]
-        run_rows(run_unit, n, weight, solve_, rows, part, out, kind_out)
-        status[unit_rows] = part[unit_rows]
+        count = None if unit_rows is None else unit_rows.shape[0]
+        mine = None if len(split) == 1 else unit_rows  # (one unit: every row, in place)
+        args = ((solve_, rows), (out, kind_out))
+        units.run_on(unit_kernel(unit), mine, ROW_WEIGHT, status, *args, count=count)
 
 
 def allocate(n: int):
